@@ -1,0 +1,62 @@
+package domain
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// Client is a restaurant brand: one WhatsApp business number on Twilio, one or more stores.
+// Stored in WhatsAppBotClientConfig, keyed by clientId. The brand's Twilio and Asaas
+// credentials are not here: they live in Secrets Manager (see naming.TwilioSecret).
+type Client struct {
+	ClientID          string    `dynamodbav:"clientId" json:"clientId"`
+	ClientName        string    `dynamodbav:"clientName" json:"clientName"`
+	TwilioPhoneNumber string    `dynamodbav:"twilioPhoneNumber" json:"twilioPhoneNumber"`
+	DefaultLanguage   Language  `dynamodbav:"defaultLanguage" json:"defaultLanguage"`
+	WelcomeMessage    string    `dynamodbav:"welcomeMessage,omitempty" json:"welcomeMessage,omitempty"`
+	AIPromptTemplate  string    `dynamodbav:"aiPromptTemplate,omitempty" json:"aiPromptTemplate,omitempty"`
+	IsActive          bool      `dynamodbav:"isActive" json:"isActive"`
+	CreatedAt         time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt         time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	// Version is the optimistic-locking counter: every successful write increments it.
+	Version int64 `dynamodbav:"version" json:"version"`
+}
+
+// MaxWelcomeMessage and MaxPromptTemplate bound operator-written texts (a WhatsApp message
+// body is at most 4096 characters; a prompt template is sent with every model call).
+const (
+	MaxWelcomeMessage = 1024
+	MaxPromptTemplate = 8000
+	MaxName           = 100
+)
+
+// Validate checks the client's invariants and normalises its number and language in place.
+func (c *Client) Validate() error {
+	if err := naming.ValidateID("clientId", c.ClientID); err != nil {
+		return Errorf(EINVALID, "%s", err.Error())
+	}
+	c.ClientName = strings.TrimSpace(c.ClientName)
+	if c.ClientName == "" || utf8.RuneCountInString(c.ClientName) > MaxName {
+		return Errorf(EINVALID, "clientName is required (at most %d characters)", MaxName)
+	}
+	num, err := ParseWhatsAppAddress(c.TwilioPhoneNumber)
+	if err != nil {
+		return Errorf(EINVALID, "twilioPhoneNumber: %s", ErrorMessage(err))
+	}
+	c.TwilioPhoneNumber = num
+	lang, err := ParseLanguage(string(c.DefaultLanguage))
+	if err != nil {
+		return Errorf(EINVALID, "defaultLanguage: %s", ErrorMessage(err))
+	}
+	c.DefaultLanguage = lang
+	if utf8.RuneCountInString(c.WelcomeMessage) > MaxWelcomeMessage {
+		return Errorf(EINVALID, "welcomeMessage is longer than %d characters", MaxWelcomeMessage)
+	}
+	if utf8.RuneCountInString(c.AIPromptTemplate) > MaxPromptTemplate {
+		return Errorf(EINVALID, "aiPromptTemplate is longer than %d characters", MaxPromptTemplate)
+	}
+	return nil
+}

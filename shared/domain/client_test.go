@@ -1,0 +1,97 @@
+package domain_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wabot-platform/wabot/shared/domain"
+)
+
+func validClient() domain.Client {
+	return domain.Client{
+		ClientID:          "demo-pizzaria",
+		ClientName:        "Demo Pizzaria",
+		TwilioPhoneNumber: "whatsapp:+14155238886",
+		DefaultLanguage:   domain.PtBR,
+		IsActive:          true,
+	}
+}
+
+func TestClientValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		modify  func(*domain.Client)
+		wantErr bool
+		check   func(*testing.T, domain.Client)
+	}{
+		{name: "valid", modify: func(*domain.Client) {}},
+		{
+			name: "normalises number and language, trims name",
+			modify: func(c *domain.Client) {
+				c.TwilioPhoneNumber = " WhatsApp:+14155238886 "
+				c.DefaultLanguage = "en_us"
+				c.ClientName = "  Demo  "
+			},
+			check: func(t *testing.T, c domain.Client) {
+				t.Helper()
+				if c.TwilioPhoneNumber != "whatsapp:+14155238886" {
+					t.Errorf("TwilioPhoneNumber = %q, want canonical", c.TwilioPhoneNumber)
+				}
+				if c.DefaultLanguage != domain.EnUS {
+					t.Errorf("DefaultLanguage = %q, want %q", c.DefaultLanguage, domain.EnUS)
+				}
+				if c.ClientName != "Demo" {
+					t.Errorf("ClientName = %q, want trimmed", c.ClientName)
+				}
+			},
+		},
+		{name: "name at max length", modify: func(c *domain.Client) { c.ClientName = strings.Repeat("n", domain.MaxName) }},
+		{name: "welcome at max length", modify: func(c *domain.Client) { c.WelcomeMessage = strings.Repeat("w", domain.MaxWelcomeMessage) }},
+		{name: "prompt at max length", modify: func(c *domain.Client) { c.AIPromptTemplate = strings.Repeat("p", domain.MaxPromptTemplate) }},
+		{name: "empty id", modify: func(c *domain.Client) { c.ClientID = "" }, wantErr: true},
+		{name: "upper-case id", modify: func(c *domain.Client) { c.ClientID = "Demo" }, wantErr: true},
+		{name: "empty name", modify: func(c *domain.Client) { c.ClientName = "" }, wantErr: true},
+		{name: "blank name", modify: func(c *domain.Client) { c.ClientName = "   " }, wantErr: true},
+		{name: "name too long", modify: func(c *domain.Client) { c.ClientName = strings.Repeat("n", domain.MaxName+1) }, wantErr: true},
+		{name: "bare number", modify: func(c *domain.Client) { c.TwilioPhoneNumber = "+14155238886" }, wantErr: true},
+		{name: "empty number", modify: func(c *domain.Client) { c.TwilioPhoneNumber = "" }, wantErr: true},
+		{name: "empty language", modify: func(c *domain.Client) { c.DefaultLanguage = "" }, wantErr: true},
+		{name: "unsupported language", modify: func(c *domain.Client) { c.DefaultLanguage = "es-ES" }, wantErr: true},
+		{name: "welcome too long", modify: func(c *domain.Client) { c.WelcomeMessage = strings.Repeat("w", domain.MaxWelcomeMessage+1) }, wantErr: true},
+		{name: "prompt too long", modify: func(c *domain.Client) { c.AIPromptTemplate = strings.Repeat("p", domain.MaxPromptTemplate+1) }, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := validClient()
+			tt.modify(&c)
+			err := c.Validate()
+			if tt.wantErr {
+				assertCode(t, err, domain.EINVALID)
+				return
+			}
+			if err != nil {
+				t.Fatalf("Validate() error = %v", err)
+			}
+			if tt.check != nil {
+				tt.check(t, c)
+			}
+		})
+	}
+}
+
+func TestClientValidateMasksNumberInError(t *testing.T) {
+	t.Parallel()
+	c := validClient()
+	c.TwilioPhoneNumber = "+5511987654321"
+	err := c.Validate()
+	assertCode(t, err, domain.EINVALID)
+	msg := domain.ErrorMessage(err)
+	if !strings.Contains(msg, "twilioPhoneNumber") {
+		t.Errorf("message %q does not name the field", msg)
+	}
+	if strings.Contains(msg, "5511987654321") {
+		t.Errorf("message %q reveals the number", msg)
+	}
+}

@@ -1,0 +1,182 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// PhoneMapping records which store a customer of a brand buys from. Stored in
+// WhatsAppBotPhoneMapping keyed by (clientId, phoneNumber): a customer who writes to two
+// brands has two mappings that never overwrite each other.
+type PhoneMapping struct {
+	ClientID        string    `dynamodbav:"clientId" json:"clientId"`
+	PhoneNumber     string    `dynamodbav:"phoneNumber" json:"phoneNumber"`
+	StoreID         string    `dynamodbav:"storeId" json:"storeId"`
+	CustomerName    string    `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
+	OptedOut        bool      `dynamodbav:"optedOut,omitempty" json:"optedOut,omitempty"`
+	LastInteraction time.Time `dynamodbav:"lastInteraction" json:"lastInteraction"`
+	CreatedAt       time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt       time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	Version         int64     `dynamodbav:"version" json:"version"`
+}
+
+// Validate checks the mapping's keys and store.
+func (m *PhoneMapping) Validate() error {
+	if err := naming.ValidateID("clientId", m.ClientID); err != nil {
+		return Errorf(EINVALID, "%s", err.Error())
+	}
+	num, err := ParseWhatsAppAddress(m.PhoneNumber)
+	if err != nil {
+		return err
+	}
+	m.PhoneNumber = num
+	if err := naming.ValidateID("storeId", m.StoreID); err != nil {
+		return Errorf(EINVALID, "%s", err.Error())
+	}
+	return nil
+}
+
+// State is a step of the conversation state machine.
+type State string
+
+// Conversation states.
+const (
+	StateGreeting        State = "GREETING"
+	StateStoreSelection  State = "STORE_SELECTION"
+	StateMenuBrowsing    State = "MENU_BROWSING"
+	StateItemSelection   State = "ITEM_SELECTION"
+	StateCart            State = "CART"
+	StateCheckout        State = "CHECKOUT"
+	StateAwaitingPayment State = "AWAITING_PAYMENT"
+	StateOrderPlaced     State = "ORDER_PLACED"
+	StateHandoff         State = "HANDOFF"
+)
+
+// Valid reports whether s is one of the states above.
+func (s State) Valid() bool {
+	switch s {
+	case StateGreeting, StateStoreSelection, StateMenuBrowsing, StateItemSelection, StateCart,
+		StateCheckout, StateAwaitingPayment, StateOrderPlaced, StateHandoff:
+		return true
+	}
+	return false
+}
+
+// ConversationTTL is how long a conversation lives after its last message: WhatsApp's
+// customer-service window is 24 hours, after which a conversation starts over.
+const ConversationTTL = 24 * time.Hour
+
+// MaxHistory bounds messageHistory so an item stays far below DynamoDB's 400 KB limit.
+const MaxHistory = 50
+
+// Direction of a message in the history.
+const (
+	Inbound  = "in"
+	Outbound = "out"
+)
+
+// HistoryEntry is one message of a conversation.
+type HistoryEntry struct {
+	Direction  string    `dynamodbav:"direction" json:"direction"`
+	Body       string    `dynamodbav:"body" json:"body"`
+	At         time.Time `dynamodbav:"at" json:"at"`
+	MessageSid string    `dynamodbav:"messageSid,omitempty" json:"messageSid,omitempty"`
+}
+
+// CartItem is one line of the cart. Prices are copied from the menu by code, in centavos.
+type CartItem struct {
+	ItemID         string `dynamodbav:"itemId" json:"itemId"`
+	Name           string `dynamodbav:"name" json:"name"`
+	Quantity       int    `dynamodbav:"quantity" json:"quantity"`
+	UnitPriceCents int64  `dynamodbav:"unitPriceCents" json:"unitPriceCents"`
+	Notes          string `dynamodbav:"notes,omitempty" json:"notes,omitempty"`
+}
+
+// Conversation is the active conversation of one customer with one brand. Stored in
+// WhatsAppBotConversationState keyed by (clientId, phoneNumber), so the webhook's worker finds
+// it with one strongly consistent GetItem; sessionId identifies the session inside it and
+// changes when a conversation starts over.
+type Conversation struct {
+	ClientID             string            `dynamodbav:"clientId" json:"clientId"`
+	PhoneNumber          string            `dynamodbav:"phoneNumber" json:"phoneNumber"`
+	SessionID            string            `dynamodbav:"sessionId" json:"sessionId"`
+	StoreID              string            `dynamodbav:"storeId,omitempty" json:"storeId,omitempty"`
+	CurrentState         State             `dynamodbav:"currentState" json:"currentState"`
+	Language             Language          `dynamodbav:"language" json:"language"`
+	CustomerName         string            `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
+	Cart                 []CartItem        `dynamodbav:"cart" json:"cart"`
+	Context              map[string]string `dynamodbav:"context,omitempty" json:"context,omitempty"`
+	MessageHistory       []HistoryEntry    `dynamodbav:"messageHistory" json:"messageHistory"`
+	LastInteraction      time.Time         `dynamodbav:"lastInteraction" json:"lastInteraction"`
+	LastMessageTimestamp time.Time         `dynamodbav:"lastMessageTimestamp" json:"lastMessageTimestamp"`
+	CreatedAt            time.Time         `dynamodbav:"createdAt" json:"createdAt"`
+	// TTL is epoch seconds after which the item is dead. DynamoDB deletes it up to two days
+	// later; until then reads must treat it as absent (see Expired).
+	TTL     int64 `dynamodbav:"ttl" json:"ttl"`
+	Version int64 `dynamodbav:"version" json:"version"`
+}
+
+// Validate checks the conversation's keys and state.
+func (c *Conversation) Validate() error {
+	if err := naming.ValidateID("clientId", c.ClientID); err != nil {
+		return Errorf(EINVALID, "%s", err.Error())
+	}
+	num, err := ParseWhatsAppAddress(c.PhoneNumber)
+	if err != nil {
+		return err
+	}
+	c.PhoneNumber = num
+	if c.SessionID == "" {
+		return Errorf(EINVALID, "sessionId is required")
+	}
+	if c.StoreID != "" {
+		if err := naming.ValidateID("storeId", c.StoreID); err != nil {
+			return Errorf(EINVALID, "%s", err.Error())
+		}
+	}
+	if !c.CurrentState.Valid() {
+		return Errorf(EINVALID, "currentState %q is not a conversation state", c.CurrentState)
+	}
+	if c.Language != "" {
+		lang, err := ParseLanguage(string(c.Language))
+		if err != nil {
+			return err
+		}
+		c.Language = lang
+	}
+	return nil
+}
+
+// Expired reports whether the item's TTL has passed at now. A zero TTL never expires.
+func Expired(ttl int64, now time.Time) bool { return ttl > 0 && now.Unix() >= ttl }
+
+// Expired reports whether the conversation is past its TTL at now.
+func (c *Conversation) Expired(now time.Time) bool { return Expired(c.TTL, now) }
+
+// Touch records activity at now and pushes the TTL to now + ConversationTTL.
+func (c *Conversation) Touch(now time.Time) {
+	c.LastInteraction = now
+	c.TTL = now.Add(ConversationTTL).Unix()
+}
+
+// AppendHistory adds an entry and keeps only the last MaxHistory entries. An inbound entry
+// also moves lastMessageTimestamp, which opens WhatsApp's 24-hour free-text window.
+func (c *Conversation) AppendHistory(e HistoryEntry) {
+	c.MessageHistory = append(c.MessageHistory, e)
+	if n := len(c.MessageHistory); n > MaxHistory {
+		c.MessageHistory = append([]HistoryEntry(nil), c.MessageHistory[n-MaxHistory:]...)
+	}
+	if e.Direction == Inbound && e.At.After(c.LastMessageTimestamp) {
+		c.LastMessageTimestamp = e.At
+	}
+}
+
+// CartTotalCents sums the cart in centavos.
+func (c *Conversation) CartTotalCents() int64 {
+	var total int64
+	for _, it := range c.Cart {
+		total += int64(it.Quantity) * it.UnitPriceCents
+	}
+	return total
+}

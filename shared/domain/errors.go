@@ -1,0 +1,63 @@
+// Package domain holds the platform's types, their rules, and the interfaces the domain needs
+// from the outside world (storage, queues, secrets). It knows no AWS: adapters live in sibling
+// packages (dynamo, emulator, ...) and know the domain, never each other.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. The edges (HTTP, the worker) map each code to a status once.
+const (
+	ECONFLICT  = "conflict"  // a conditional write lost: the item exists or changed meanwhile
+	EINTERNAL  = "internal"  // anything unexpected; its message is not shown to users
+	EINVALID   = "invalid"   // input that breaks a rule; the message says which
+	ENOTFOUND  = "not_found" // the item does not exist (or has expired)
+	EFORBIDDEN = "forbidden" // the caller's tenant may not touch this item
+)
+
+// Error is a domain error: a machine-readable code and a message safe to show to a user.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other
+// non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-safe message of err: the *Error's message, or a generic text
+// for internal errors, whose details belong in logs only.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// IsNotFound reports whether err carries ENOTFOUND.
+func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
+
+// IsConflict reports whether err carries ECONFLICT.
+func IsConflict(err error) bool { return ErrorCode(err) == ECONFLICT }

@@ -1,0 +1,77 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// Every repository method takes the clientId explicitly and refuses (EFORBIDDEN) when the
+// context carries a different tenant (see CheckTenant). Reads are strongly consistent unless
+// they go through an index. Items past their TTL read as absent (ENOTFOUND).
+//
+// Create* fill version (1), createdAt and updatedAt into the caller's value on success and
+// leave it unchanged on failure. Update* keep the stored createdAt, set updatedAt, and refuse
+// (EINVALID) a function that changes key attributes.
+
+// ClientRepository stores brands.
+type ClientRepository interface {
+	// GetClient returns ENOTFOUND if no client has clientID.
+	GetClient(ctx context.Context, clientID string) (*Client, error)
+	// FindClientByPhoneNumber returns the client whose twilioPhoneNumber is number (a WhatsApp
+	// address), or ENOTFOUND. It runs before any tenant is known (platform scope) and reads a
+	// global secondary index, so a number changed a moment ago may still resolve to the old
+	// client; ENOTFOUND also covers a number that two clients claim (misconfiguration).
+	// EFORBIDDEN when ctx carries a tenant other than the client found.
+	FindClientByPhoneNumber(ctx context.Context, number string) (*Client, error)
+	// CreateClient stores c with version 1; ECONFLICT if the clientId exists.
+	CreateClient(ctx context.Context, c *Client) error
+	// UpdateClient applies fn to the current client and writes it if its version is unchanged,
+	// retrying on a concurrent change. fn may be called more than once. ENOTFOUND if absent;
+	// an error from fn aborts and is returned as is.
+	UpdateClient(ctx context.Context, clientID string, fn func(*Client) error) (*Client, error)
+}
+
+// StoreRepository stores a brand's stores.
+type StoreRepository interface {
+	// GetStore returns ENOTFOUND if the brand has no such store.
+	GetStore(ctx context.Context, clientID, storeID string) (*Store, error)
+	// ListStores returns the brand's stores ordered by storeId.
+	ListStores(ctx context.Context, clientID string) ([]Store, error)
+	// CreateStore stores s with version 1; ECONFLICT if it exists.
+	CreateStore(ctx context.Context, s *Store) error
+	// UpdateStore works like ClientRepository.UpdateClient.
+	UpdateStore(ctx context.Context, clientID, storeID string, fn func(*Store) error) (*Store, error)
+}
+
+// PhoneMappingRepository stores which store each customer of a brand buys from.
+type PhoneMappingRepository interface {
+	// GetMapping returns ENOTFOUND if the customer has no mapping with the brand.
+	GetMapping(ctx context.Context, clientID, phoneNumber string) (*PhoneMapping, error)
+	// CreateMapping stores m with version 1; ECONFLICT if it exists.
+	CreateMapping(ctx context.Context, m *PhoneMapping) error
+	// UpdateMapping works like ClientRepository.UpdateClient.
+	UpdateMapping(ctx context.Context, clientID, phoneNumber string, fn func(*PhoneMapping) error) (*PhoneMapping, error)
+}
+
+// ConversationRepository stores the active conversation of each (brand, customer).
+type ConversationRepository interface {
+	// GetConversation returns ENOTFOUND if there is none or it has expired.
+	GetConversation(ctx context.Context, clientID, phoneNumber string) (*Conversation, error)
+	// CreateConversation stores c with version 1, replacing an expired one; ECONFLICT if a live
+	// conversation exists. A zero TTL becomes now + ConversationTTL; a TTL already past is
+	// EINVALID.
+	CreateConversation(ctx context.Context, c *Conversation) error
+	// UpdateConversation applies fn to the live conversation and writes it if its version is
+	// unchanged, retrying on a concurrent change: concurrent updates are serialised and none
+	// is lost. ENOTFOUND if absent or expired.
+	UpdateConversation(ctx context.Context, clientID, phoneNumber string, fn func(*Conversation) error) (*Conversation, error)
+	// DeleteConversation removes it; deleting an absent conversation is not an error.
+	DeleteConversation(ctx context.Context, clientID, phoneNumber string) error
+}
+
+// IdempotencyRepository remembers keys already processed (a Twilio MessageSid, an order event).
+type IdempotencyRepository interface {
+	// Claim records key for the brand for ttl and reports true the first time; false when a
+	// live record exists (a retried delivery). An expired record is claimed again.
+	Claim(ctx context.Context, clientID, key string, ttl time.Duration) (bool, error)
+}
