@@ -1,0 +1,70 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/wabot-platform/wabot/shared/domain"
+)
+
+func conversationEntity(table string) *entity[domain.Conversation] {
+	return &entity[domain.Conversation]{
+		kind:     "conversation",
+		table:    table,
+		keyNames: []string{attrClientID, attrPhoneNumber},
+		keys:     func(c *domain.Conversation) []string { return []string{c.ClientID, c.PhoneNumber} },
+		// A conversation has no updatedAt: lastInteraction, moved by the engine through
+		// Touch, is its activity time.
+		fields: func(c *domain.Conversation) fields {
+			return fields{Version: &c.Version, CreatedAt: &c.CreatedAt, TTL: &c.TTL}
+		},
+		validate: (*domain.Conversation).Validate,
+		describe: describeCustomer("conversation"),
+	}
+}
+
+// GetConversation implements domain.ConversationRepository.
+func (r *Repositories) GetConversation(ctx context.Context, clientID, phoneNumber string) (*domain.Conversation, error) {
+	keys, err := customerKeys(ctx, clientID, phoneNumber)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, r, r.conversations, keys)
+}
+
+// CreateConversation implements domain.ConversationRepository. A zero TTL is set to
+// now + domain.ConversationTTL, so no conversation outlives its window by accident; a TTL
+// already past is refused (EINVALID). On success c holds what was stored.
+func (r *Repositories) CreateConversation(ctx context.Context, c *domain.Conversation) error {
+	return create(ctx, r, r.conversations, c)
+}
+
+// UpdateConversation implements domain.ConversationRepository. fn decides the new TTL (the
+// engine calls Touch); the write also requires that the stored conversation has not expired
+// since it was read.
+func (r *Repositories) UpdateConversation(ctx context.Context, clientID, phoneNumber string, fn func(*domain.Conversation) error) (*domain.Conversation, error) {
+	keys, err := customerKeys(ctx, clientID, phoneNumber)
+	if err != nil {
+		return nil, err
+	}
+	return update(ctx, r, r.conversations, keys, fn)
+}
+
+// DeleteConversation implements domain.ConversationRepository.
+func (r *Repositories) DeleteConversation(ctx context.Context, clientID, phoneNumber string) error {
+	keys, err := customerKeys(ctx, clientID, phoneNumber)
+	if err != nil {
+		return err
+	}
+	api, err := r.api(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	e := r.conversations
+	if _, err := api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &e.table, Key: e.key(keys)}); err != nil {
+		return fmt.Errorf("dynamo: delete from %s: %w", e.table, err)
+	}
+	return nil
+}

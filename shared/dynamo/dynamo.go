@@ -1,0 +1,427 @@
+// Package dynamo stores the domain's brands, stores, phone mappings, conversations and
+// idempotency records in DynamoDB.
+//
+// Every write of an existing item is a read, a change by the caller's function and a
+// conditional put on the version read (optimistic locking), retried on a concurrent change.
+// Items past their TTL are treated as absent on every read and replaced on create, because
+// DynamoDB deletes them up to two days late. Each call obtains its SDK client from a
+// ClientSource with the tenant it serves, so tenant-scoped credentials (IAM leading-key
+// conditions) can plug in without changing this package.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// API is the slice of the DynamoDB client this package calls, so a test can stand in a fake
+// where a fault is the point (a throttle, a network error). *dynamodb.Client implements it.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+}
+
+// ClientSource returns the client to use for tenant's items. tenant "" is platform scope:
+// only FindClientByPhoneNumber asks for it, before any tenant is known.
+type ClientSource func(ctx context.Context, tenant string) (API, error)
+
+// FromTenantClients adapts awsx.TenantClients, the provider the functions build at cold start.
+func FromTenantClients(p awsx.TenantClients) ClientSource {
+	return func(ctx context.Context, tenant string) (API, error) {
+		c, err := p.DynamoDB(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			// A nil *dynamodb.Client in a non-nil API would panic on first use, far from here.
+			return nil, fmt.Errorf("no DynamoDB client for tenant %q", tenant)
+		}
+		return c, nil
+	}
+}
+
+// SingleClient gives every tenant the same client: the local stack, and tests with a fake.
+func SingleClient(api API) ClientSource {
+	return func(context.Context, string) (API, error) { return api, nil }
+}
+
+// Attribute names that are part of the tables' key contract (see the CDK app). They match the
+// dynamodbav tags of the domain types.
+const (
+	attrClientID       = "clientId"
+	attrStoreID        = "storeId"
+	attrPhoneNumber    = "phoneNumber"
+	attrTwilioNumber   = "twilioPhoneNumber"
+	attrIdempotencyKey = "idempotencyKey"
+	attrVersion        = "version"
+	attrTTL            = naming.TTLAttribute
+)
+
+// DefaultMaxRetries bounds the retries of an update that keeps losing to concurrent writers.
+// A customer's messages are processed one at a time, so real contention is rare; the bound
+// only stops a pathological loop.
+const DefaultMaxRetries = 10
+
+// Backoff between retries: full jitter over an exponentially growing window, kept small
+// because a conflicting writer has usually finished by the time we re-read.
+const (
+	backoffBase = 2 * time.Millisecond
+	backoffCap  = 50 * time.Millisecond
+)
+
+// Repositories implements the domain's repositories over the five tables of one environment.
+// It is safe for concurrent use.
+type Repositories struct {
+	tables     naming.Tables
+	src        ClientSource
+	now        func() time.Time
+	maxRetries int
+	pageSize   int32 // Query page size; 0 lets DynamoDB choose (tests force small pages)
+
+	clients       *entity[domain.Client]
+	stores        *entity[domain.Store]
+	mappings      *entity[domain.PhoneMapping]
+	conversations *entity[domain.Conversation]
+}
+
+// Compile-time proof that Repositories is every repository the domain needs.
+var (
+	_ domain.ClientRepository       = (*Repositories)(nil)
+	_ domain.StoreRepository        = (*Repositories)(nil)
+	_ domain.PhoneMappingRepository = (*Repositories)(nil)
+	_ domain.ConversationRepository = (*Repositories)(nil)
+	_ domain.IdempotencyRepository  = (*Repositories)(nil)
+)
+
+// Option configures Repositories.
+type Option func(*Repositories)
+
+// WithClock sets the clock used for timestamps and TTL decisions (default time.Now), so
+// tests can move time past a TTL that the emulator never enforces.
+func WithClock(now func() time.Time) Option { return func(r *Repositories) { r.now = now } }
+
+// WithMaxRetries sets how many times an update is retried after losing to a concurrent
+// writer before it returns ECONFLICT (default DefaultMaxRetries; 0 means one attempt only).
+func WithMaxRetries(n int) Option { return func(r *Repositories) { r.maxRetries = n } }
+
+// New returns repositories over tables, getting clients from src.
+func New(tables naming.Tables, src ClientSource, opts ...Option) (*Repositories, error) {
+	for _, name := range tables.All() {
+		if name == "" {
+			return nil, fmt.Errorf("dynamo: every table name is required, got %+v", tables)
+		}
+	}
+	if src == nil {
+		return nil, errors.New("dynamo: a client source is required")
+	}
+	r := &Repositories{tables: tables, src: src, now: time.Now, maxRetries: DefaultMaxRetries}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.now == nil {
+		return nil, errors.New("dynamo: the clock cannot be nil")
+	}
+	if r.maxRetries < 0 {
+		return nil, fmt.Errorf("dynamo: max retries cannot be negative, got %d", r.maxRetries)
+	}
+	r.clients = clientEntity(tables.ClientConfig)
+	r.stores = storeEntity(tables.StoreConfig)
+	r.mappings = mappingEntity(tables.PhoneMapping)
+	r.conversations = conversationEntity(tables.ConversationState)
+	return r, nil
+}
+
+// clock returns now in UTC so stored timestamps have one representation.
+func (r *Repositories) clock() time.Time { return r.now().UTC() }
+
+// api returns the client for tenant's items.
+func (r *Repositories) api(ctx context.Context, tenant string) (API, error) {
+	api, err := r.src(ctx, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: client for tenant %q: %w", tenant, err)
+	}
+	return api, nil
+}
+
+// fields points into the bookkeeping attributes of an item, which the repository owns.
+type fields struct {
+	Version   *int64
+	CreatedAt *time.Time
+	UpdatedAt *time.Time // nil: the type has none
+	TTL       *int64     // nil: the table has no TTL
+}
+
+// entity describes how one domain type is stored, so create, get and update are written once.
+type entity[T any] struct {
+	kind     string   // for messages: "client", "store" ...
+	table    string   // physical table name
+	keyNames []string // primary key attributes, partition key (always clientId) first
+	// keys returns the item's key values in keyNames order.
+	keys     func(*T) []string
+	fields   func(*T) fields
+	validate func(*T) error
+	// describe names the item in messages shown to users; phone numbers are masked.
+	describe func(keys []string) string
+}
+
+// key builds the primary key of keys (all key attributes are strings).
+func (e *entity[T]) key(keys []string) map[string]types.AttributeValue {
+	k := make(map[string]types.AttributeValue, len(keys))
+	for i, name := range e.keyNames {
+		k[name] = &types.AttributeValueMemberS{Value: keys[i]}
+	}
+	return k
+}
+
+// liveCond holds when the stored item has not expired at now (see domain.Expired: a TTL of
+// zero or less never expires).
+func liveCond(now time.Time) expression.ConditionBuilder {
+	return expression.Or(
+		expression.Name(attrTTL).AttributeNotExists(),
+		expression.Name(attrTTL).LessThanEqual(expression.Value(0)),
+		expression.Name(attrTTL).GreaterThan(expression.Value(now.Unix())),
+	)
+}
+
+// expiredCond holds when the stored item has expired at now but DynamoDB has not deleted it
+// yet (deletion lags by up to two days).
+func expiredCond(now time.Time) expression.ConditionBuilder {
+	return expression.And(
+		expression.Name(attrTTL).GreaterThan(expression.Value(0)),
+		expression.Name(attrTTL).LessThanEqual(expression.Value(now.Unix())),
+	)
+}
+
+// absentCond holds when no item with this key exists, or only an expired one.
+func absentCond(ttl bool, now time.Time) expression.ConditionBuilder {
+	c := expression.Name(attrClientID).AttributeNotExists()
+	if ttl {
+		c = c.Or(expiredCond(now))
+	}
+	return c
+}
+
+// versionCond holds when the stored item still has version v. Items written before versions
+// existed (seeded by hand or by an older writer) count as version 0.
+func versionCond(v int64) expression.ConditionBuilder {
+	c := expression.Name(attrVersion).Equal(expression.Value(v))
+	if v == 0 {
+		c = c.Or(expression.Name(attrVersion).AttributeNotExists())
+	}
+	return c
+}
+
+// putIf writes item if cond holds. It returns errConditionFailed when it does not.
+func putIf(ctx context.Context, api API, table string, item any, cond expression.ConditionBuilder) error {
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return fmt.Errorf("dynamo: marshal item for %s: %w", table, err)
+	}
+	expr, err := expression.NewBuilder().WithCondition(cond).Build()
+	if err != nil {
+		return fmt.Errorf("dynamo: build condition for %s: %w", table, err)
+	}
+	_, err = api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 &table,
+		Item:                      av,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if err != nil {
+		if isConditionFailed(err) {
+			return errConditionFailed
+		}
+		return fmt.Errorf("dynamo: put into %s: %w", table, err)
+	}
+	return nil
+}
+
+// errConditionFailed is a lost conditional write; each caller says what it means.
+var errConditionFailed = errors.New("dynamo: condition failed")
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+// create stores v with version 1 if no live item has its key. On success v holds what was
+// stored (normalised, versioned, timestamped); on failure v is unchanged.
+func create[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) error {
+	if v == nil {
+		return domain.Errorf(domain.EINVALID, "%s is required", e.kind)
+	}
+	if err := domain.CheckTenant(ctx, e.keys(v)[0]); err != nil {
+		return err
+	}
+	w := *v // shallow copy: only scalar fields are changed below
+	if err := e.validate(&w); err != nil {
+		return err
+	}
+	now := r.clock()
+	f := e.fields(&w)
+	*f.Version = 1
+	*f.CreatedAt = now
+	if f.UpdatedAt != nil {
+		*f.UpdatedAt = now
+	}
+	if f.TTL != nil {
+		if *f.TTL == 0 {
+			// An item without a TTL would live forever; conversations end after a day.
+			*f.TTL = now.Add(domain.ConversationTTL).Unix()
+		} else if domain.Expired(*f.TTL, now) {
+			return domain.Errorf(domain.EINVALID, "ttl is in the past: the %s would be dead on arrival", e.kind)
+		}
+	}
+	keys := e.keys(&w)
+	api, err := r.api(ctx, keys[0])
+	if err != nil {
+		return err
+	}
+	switch err := putIf(ctx, api, e.table, &w, absentCond(f.TTL != nil, now)); {
+	case errors.Is(err, errConditionFailed):
+		return domain.Errorf(domain.ECONFLICT, "%s already exists", e.describe(keys))
+	case err != nil:
+		return err
+	}
+	*v = w
+	return nil
+}
+
+// get reads the item with keys, strongly consistent; ENOTFOUND if absent or expired.
+func get[T any](ctx context.Context, r *Repositories, e *entity[T], api API, keys []string) (*T, error) {
+	out, err := api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &e.table,
+		Key:            e.key(keys),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: get from %s: %w", e.table, err)
+	}
+	if out.Item == nil {
+		return nil, domain.Errorf(domain.ENOTFOUND, "%s not found", e.describe(keys))
+	}
+	v := new(T)
+	if err := attributevalue.UnmarshalMap(out.Item, v); err != nil {
+		return nil, fmt.Errorf("dynamo: unmarshal item of %s: %w", e.table, err)
+	}
+	if f := e.fields(v); f.TTL != nil && domain.Expired(*f.TTL, r.clock()) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "%s not found", e.describe(keys))
+	}
+	return v, nil
+}
+
+// read is get for a public method: it checks the tenant and obtains the client first.
+// keys must be validated and canonical.
+func read[T any](ctx context.Context, r *Repositories, e *entity[T], keys []string) (*T, error) {
+	if err := domain.CheckTenant(ctx, keys[0]); err != nil {
+		return nil, err
+	}
+	api, err := r.api(ctx, keys[0])
+	if err != nil {
+		return nil, err
+	}
+	return get(ctx, r, e, api, keys)
+}
+
+// update applies fn to the live item with keys and writes it if nobody wrote it meanwhile,
+// re-reading and retrying up to r.maxRetries times. keys must be validated and canonical.
+func update[T any](ctx context.Context, r *Repositories, e *entity[T], keys []string, fn func(*T) error) (*T, error) {
+	if err := domain.CheckTenant(ctx, keys[0]); err != nil {
+		return nil, err
+	}
+	if fn == nil {
+		return nil, domain.Errorf(domain.EINVALID, "an update function is required")
+	}
+	api, err := r.api(ctx, keys[0])
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		// A fresh read on every attempt: fn never sees state left over from a lost attempt.
+		cur, err := get(ctx, r, e, api, keys)
+		if err != nil {
+			return nil, err
+		}
+		f := e.fields(cur)
+		version, createdAt := *f.Version, *f.CreatedAt
+		if err := fn(cur); err != nil {
+			return nil, err
+		}
+		if err := e.validate(cur); err != nil {
+			return nil, err
+		}
+		// Changing a key would write a second item and leave the first behind.
+		if got := e.keys(cur); !equalKeys(got, keys) {
+			return nil, domain.Errorf(domain.EINVALID, "an update cannot change the key of a %s (%v)", e.kind, e.keyNames)
+		}
+		now := r.clock()
+		*f.Version = version + 1
+		*f.CreatedAt = createdAt
+		if f.UpdatedAt != nil {
+			*f.UpdatedAt = now
+		}
+		cond := versionCond(version)
+		if f.TTL != nil {
+			// Expiring between our read and our write is a change like any other.
+			cond = cond.And(liveCond(now))
+		}
+		err = putIf(ctx, api, e.table, cur, cond)
+		if err == nil {
+			return cur, nil
+		}
+		if !errors.Is(err, errConditionFailed) {
+			return nil, err
+		}
+		if attempt >= r.maxRetries {
+			return nil, domain.Errorf(domain.ECONFLICT, "%s kept changing during the update; try again", e.describe(keys))
+		}
+		if err := sleep(ctx, attempt); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func equalKeys(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// sleep waits a jittered, exponentially growing pause before retry attempt+1, so writers
+// that collided do not collide again in lockstep.
+func sleep(ctx context.Context, attempt int) error {
+	window := backoffCap
+	if attempt < 10 {
+		window = min(backoffBase<<attempt, backoffCap)
+	}
+	t := time.NewTimer(window/2 + rand.N(window/2+1))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("dynamo: retry cancelled: %w", ctx.Err())
+	}
+}

@@ -1,0 +1,238 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/domain/domaintest"
+	"github.com/wabot-platform/wabot/shared/dynamo"
+	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// open returns repositories over fresh emulator tables of their own, and the raw client for
+// tests that look under the repositories.
+func open(t *testing.T, opts ...dynamo.Option) (*dynamo.Repositories, *dynamodb.Client, naming.Tables) {
+	t.Helper()
+	tables := emulatortest.Tables(t)
+	clients := awsx.NewStatic(emulatortest.Config(t))
+	r, err := dynamo.New(tables, dynamo.FromTenantClients(clients), opts...)
+	if err != nil {
+		t.Fatalf("dynamo.New: %v", err)
+	}
+	db, _ := clients.DynamoDB(context.Background(), "")
+	return r, db, tables
+}
+
+func TestRepositories(t *testing.T) {
+	domaintest.TestRepositories(t, func(t *testing.T, s domaintest.Setup) domaintest.Repos {
+		r, _, _ := open(t, dynamo.WithClock(s.Now), dynamo.WithMaxRetries(s.MaxRetries))
+		return domaintest.ReposOf(r)
+	})
+}
+
+// The emulator never expires items, and DynamoDB takes up to two days: an expired item must
+// still be in the table when the repositories call it absent, or the suite proved nothing.
+func TestExpiredConversationIsStillStored(t *testing.T) {
+	t.Parallel()
+	clock := domaintest.NewClock()
+	r, db, tables := open(t, dynamo.WithClock(clock.Now))
+	ctx := context.Background()
+	c := domaintest.NewConversation(domaintest.Pizzaria, domaintest.Customer, clock.Now())
+	if err := r.CreateConversation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(domain.ConversationTTL)
+	if _, err := r.GetConversation(ctx, domaintest.Pizzaria, domaintest.Customer); !domain.IsNotFound(err) {
+		t.Fatalf("GetConversation past ttl = %v, want ENOTFOUND", err)
+	}
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(tables.ConversationState),
+		Key: map[string]types.AttributeValue{
+			"clientId":    &types.AttributeValueMemberS{Value: domaintest.Pizzaria},
+			"phoneNumber": &types.AttributeValueMemberS{Value: domaintest.Customer},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Item == nil {
+		t.Fatal("the expired item is gone from the table: the expiry test would pass without the code's TTL check")
+	}
+}
+
+// Stores are listed across every page of the Query.
+func TestListStoresFollowsPages(t *testing.T) {
+	t.Parallel()
+	r, _, _ := open(t, dynamo.WithPageSize(2))
+	ctx := context.Background()
+	var want []string
+	for i := range 7 {
+		id := fmt.Sprintf("loja-%02d", i)
+		want = append(want, id)
+		if err := r.CreateStore(ctx, domaintest.NewStore(domaintest.Pizzaria, id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stores, err := r.ListStores(ctx, domaintest.Pizzaria)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range stores {
+		got = append(got, s.StoreID)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("stores = %v, want %v", got, want)
+	}
+}
+
+// Items seeded without a version (by hand, or by an older writer) can still be updated.
+func TestUpdateOfItemWithoutVersion(t *testing.T) {
+	t.Parallel()
+	r, db, tables := open(t)
+	ctx := context.Background()
+	c := domaintest.NewClient(domaintest.Pizzaria, domaintest.PizzariaNumber)
+	item, err := attributevalue.MarshalMap(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(item, "version")
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tables.ClientConfig), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.UpdateClient(ctx, domaintest.Pizzaria, func(c *domain.Client) error { c.ClientName = "Seeded"; return nil })
+	if err != nil {
+		t.Fatalf("UpdateClient of an unversioned item: %v", err)
+	}
+	if got.Version != 1 || got.ClientName != "Seeded" {
+		t.Errorf("updated client = version %d, name %q; want 1, Seeded", got.Version, got.ClientName)
+	}
+}
+
+// Every repository call asks the source for the tenant it serves, so tenant-scoped
+// credentials only ever see their own tenant's calls.
+func TestClientSourceGetsTheTenant(t *testing.T) {
+	t.Parallel()
+	tables := emulatortest.Tables(t)
+	clients := awsx.NewStatic(emulatortest.Config(t))
+	var asked []string
+	src := func(ctx context.Context, tenant string) (dynamo.API, error) {
+		asked = append(asked, tenant)
+		return clients.DynamoDB(ctx, tenant)
+	}
+	r, err := dynamo.New(tables, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := r.CreateClient(ctx, domaintest.NewClient(domaintest.Burger, domaintest.BurgerNumber)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.FindClientByPhoneNumber(ctx, domaintest.BurgerNumber); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Claim(ctx, domaintest.Burger, "SM1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{domaintest.Burger, "", domaintest.Burger}; strings.Join(asked, "|") != strings.Join(want, "|") {
+		t.Errorf("tenants asked = %q, want %q", asked, want)
+	}
+}
+
+// failing is an API whose every call fails as the SDK does on a throttle or a network error.
+type failing struct{ err error }
+
+func (f failing) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return nil, f.err
+}
+
+func (f failing) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return nil, f.err
+}
+
+func (f failing) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return nil, f.err
+}
+
+func (f failing) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return nil, f.err
+}
+
+// SDK failures are internal errors: the cause stays in the chain for the logs, and the
+// message a user would see says nothing about it.
+func TestSDKErrorsAreInternal(t *testing.T) {
+	t.Parallel()
+	cause := &types.ProvisionedThroughputExceededException{Message: aws.String("secret table details")}
+	srcErr := errors.New("assume role denied")
+	ctx := context.Background()
+	now := time.Now()
+	for name, src := range map[string]dynamo.ClientSource{
+		"sdk":    dynamo.SingleClient(failing{cause}),
+		"source": func(context.Context, string) (dynamo.API, error) { return nil, srcErr },
+	} {
+		r, err := dynamo.New(naming.TablesFor(naming.EnvDev), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := map[string]func() error{
+			"GetClient":               func() error { _, err := r.GetClient(ctx, domaintest.Pizzaria); return err },
+			"FindClientByPhoneNumber": func() error { _, err := r.FindClientByPhoneNumber(ctx, domaintest.PizzariaNumber); return err },
+			"CreateClient": func() error {
+				return r.CreateClient(ctx, domaintest.NewClient(domaintest.Pizzaria, domaintest.PizzariaNumber))
+			},
+			"UpdateClient": func() error {
+				_, err := r.UpdateClient(ctx, domaintest.Pizzaria, func(*domain.Client) error { return nil })
+				return err
+			},
+			"ListStores": func() error { _, err := r.ListStores(ctx, domaintest.Pizzaria); return err },
+			"CreateConversation": func() error {
+				return r.CreateConversation(ctx, domaintest.NewConversation(domaintest.Pizzaria, domaintest.Customer, now))
+			},
+			"DeleteConversation": func() error { return r.DeleteConversation(ctx, domaintest.Pizzaria, domaintest.Customer) },
+			"Claim":              func() error { _, err := r.Claim(ctx, domaintest.Pizzaria, "SM1", time.Minute); return err },
+		}
+		for call, fn := range calls {
+			err := fn()
+			if domain.ErrorCode(err) != domain.EINTERNAL || domain.ErrorMessage(err) != "internal error" {
+				t.Errorf("%s/%s: error %v (code %q, message %q), want an internal error", name, call, err, domain.ErrorCode(err), domain.ErrorMessage(err))
+			}
+			if !errors.Is(err, cause) && !errors.Is(err, srcErr) {
+				t.Errorf("%s/%s: error %v lost its cause", name, call, err)
+			}
+		}
+	}
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	t.Parallel()
+	good := naming.TablesFor(naming.EnvDev)
+	src := dynamo.SingleClient(failing{})
+	missing := good
+	missing.Idempotency = ""
+	for name, tc := range map[string]struct {
+		tables naming.Tables
+		src    dynamo.ClientSource
+		opts   []dynamo.Option
+	}{
+		"missing table":    {missing, src, nil},
+		"nil source":       {good, nil, nil},
+		"nil clock":        {good, src, []dynamo.Option{dynamo.WithClock(nil)}},
+		"negative retries": {good, src, []dynamo.Option{dynamo.WithMaxRetries(-1)}},
+	} {
+		if _, err := dynamo.New(tc.tables, tc.src, tc.opts...); err == nil {
+			t.Errorf("%s: New succeeded, want an error", name)
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+func storeEntity(table string) *entity[domain.Store] {
+	return &entity[domain.Store]{
+		kind:     "store",
+		table:    table,
+		keyNames: []string{attrClientID, attrStoreID},
+		keys:     func(s *domain.Store) []string { return []string{s.ClientID, s.StoreID} },
+		fields: func(s *domain.Store) fields {
+			return fields{Version: &s.Version, CreatedAt: &s.CreatedAt, UpdatedAt: &s.UpdatedAt}
+		},
+		validate: (*domain.Store).Validate,
+		describe: func(k []string) string { return fmt.Sprintf("store %q of client %q", k[1], k[0]) },
+	}
+}
+
+// storeKeys validates a store's key; the tenant check comes first in read and update.
+func storeKeys(ctx context.Context, clientID, storeID string) ([]string, error) {
+	if err := domain.CheckTenant(ctx, clientID); err != nil {
+		return nil, err
+	}
+	if err := naming.ValidateID("storeId", storeID); err != nil {
+		return nil, domain.Errorf(domain.EINVALID, "%s", err.Error())
+	}
+	return []string{clientID, storeID}, nil
+}
+
+// GetStore implements domain.StoreRepository.
+func (r *Repositories) GetStore(ctx context.Context, clientID, storeID string) (*domain.Store, error) {
+	keys, err := storeKeys(ctx, clientID, storeID)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, r, r.stores, keys)
+}
+
+// CreateStore implements domain.StoreRepository. On success s holds what was stored.
+func (r *Repositories) CreateStore(ctx context.Context, s *domain.Store) error {
+	return create(ctx, r, r.stores, s)
+}
+
+// UpdateStore implements domain.StoreRepository.
+func (r *Repositories) UpdateStore(ctx context.Context, clientID, storeID string, fn func(*domain.Store) error) (*domain.Store, error) {
+	keys, err := storeKeys(ctx, clientID, storeID)
+	if err != nil {
+		return nil, err
+	}
+	return update(ctx, r, r.stores, keys, fn)
+}
+
+// ListStores implements domain.StoreRepository: one strongly consistent Query on the brand's
+// partition, every page, in the sort key's (storeId's) order.
+func (r *Repositories) ListStores(ctx context.Context, clientID string) ([]domain.Store, error) {
+	if err := domain.CheckTenant(ctx, clientID); err != nil {
+		return nil, err
+	}
+	api, err := r.api(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	expr, err := expression.NewBuilder().
+		WithKeyCondition(expression.Key(attrClientID).Equal(expression.Value(clientID))).
+		Build()
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: build key condition: %w", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &r.tables.StoreConfig,
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	}
+	if r.pageSize > 0 {
+		in.Limit = aws.Int32(r.pageSize)
+	}
+	stores := []domain.Store{} // an empty brand lists as [], not null
+	pages := dynamodb.NewQueryPaginator(api, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: query %s: %w", r.tables.StoreConfig, err)
+		}
+		var batch []domain.Store
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &batch); err != nil {
+			return nil, fmt.Errorf("dynamo: unmarshal stores: %w", err)
+		}
+		stores = append(stores, batch...)
+	}
+	return stores, nil
+}
