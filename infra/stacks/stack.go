@@ -1,0 +1,116 @@
+// Package stacks assembles the CDK app: one stack per environment holding the data layer and
+// the environment's tenants, tagged, and checked by cdk-nag.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/wabot-platform/wabot/infra/catalog"
+	"github.com/wabot-platform/wabot/infra/config"
+	"github.com/wabot-platform/wabot/infra/tenant"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// EnvContextKey is the context key that selects the environment: cdk synth -c env=prod.
+const EnvContextKey = "env"
+
+// EnvFromContext returns the environment selected by the app's context, naming.EnvDev when
+// none is given, and an error for an unknown one.
+func EnvFromContext(scope constructs.Construct) (string, error) {
+	v := scope.Node().TryGetContext(jsii.String(EnvContextKey))
+	if v == nil {
+		return naming.EnvDev, nil
+	}
+	env, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("context %s must be a string, got %v", EnvContextKey, v)
+	}
+	if _, err := config.For(env); err != nil {
+		return "", err
+	}
+	return env, nil
+}
+
+// WabotStackProps configure NewWabotStack.
+type WabotStackProps struct {
+	// Settings of the environment the stack deploys.
+	Settings config.Settings
+}
+
+// WabotStack is one environment's stack.
+type WabotStack interface {
+	awscdk.Stack
+	// Settings are the environment's settings, for functions added later (log retention ...).
+	Settings() config.Settings
+	// Data is the environment's key and tables.
+	Data() DataLayer
+	// Tenants are the environment's brands, each with its stores.
+	Tenants() []tenant.TenantClient
+}
+
+type wabotStack struct {
+	awscdk.Stack
+	settings config.Settings
+	data     DataLayer
+	tenants  []tenant.TenantClient
+}
+
+func (s *wabotStack) Settings() config.Settings      { return s.settings }
+func (s *wabotStack) Data() DataLayer                { return s.data }
+func (s *wabotStack) Tenants() []tenant.TenantClient { return s.tenants }
+
+// NewWabotStack creates the stack of props.Settings.Env, named naming.StackName(env). It is
+// environment-agnostic (no account or region): it synthesizes offline, without credentials,
+// and deploys to whatever account the deploying credentials belong to.
+//
+// It panics when the environment's catalog is invalid (see tenant.CheckUnique).
+func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStack {
+	s := props.Settings
+	declare, err := catalog.For(s.Env)
+	if err != nil {
+		panic("stacks: " + err.Error())
+	}
+	tags := map[string]*string{
+		naming.TagApp: jsii.String(naming.AppName),
+		naming.TagEnv: jsii.String(s.Env),
+	}
+	// _Override makes the Go value the stack itself, so it can be passed wherever jsii expects
+	// a Stack (assertions.Template_FromStack, NagSuppressions ...).
+	stack := &wabotStack{settings: s}
+	awscdk.NewStack_Override(stack, scope, jsii.String(naming.StackName(s.Env)), &awscdk.StackProps{
+		Description: jsii.String(fmt.Sprintf("wabot %s: multi-tenant WhatsApp ordering (data layer and tenants)", s.Env)),
+		// Stack tags reach what CloudFormation creates on the stack's behalf; the Tags aspect
+		// below reaches every taggable resource in the template. With
+		// @aws-cdk/core:explicitStackTags the aspect no longer does the former, so both.
+		Tags: &tags,
+	})
+	for k, v := range tags {
+		awscdk.Tags_Of(stack).Add(jsii.String(k), v, nil)
+	}
+
+	data := NewDataLayer(stack, "Data", &DataLayerProps{Settings: s})
+	tenants := declare(constructs.NewConstruct(stack, jsii.String("Tenants")), catalog.Deps{Key: data.Key(), Settings: s})
+	if err := tenant.CheckUnique(tenants); err != nil {
+		panic(fmt.Sprintf("stacks: catalog of %s: %v", s.Env, err))
+	}
+	stack.data, stack.tenants = data, tenants
+	return stack
+}
+
+// Build adds env's stack to app and applies the AwsSolutions cdk-nag pack to the whole app.
+// main and the tests both build through here, so the tests see exactly what cdk synth sees.
+// An AwsSolutions finding is an error annotation, which makes cdk synth exit non-zero.
+func Build(app awscdk.App, env string) (WabotStack, error) {
+	settings, err := config.For(env)
+	if err != nil {
+		return nil, err
+	}
+	stack := NewWabotStack(app, &WabotStackProps{Settings: settings})
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return stack, nil
+}

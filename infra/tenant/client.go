@@ -1,0 +1,181 @@
+// Package tenant holds the constructs that onboard tenants: TenantClient for a brand and
+// TenantStore for one of its stores. The environment's catalog (package catalog) declares one
+// construct per brand and per store; onboarding is adding a line there and running cdk deploy.
+//
+// Every physical name comes from shared/naming, which the runtime uses too, and every resource
+// is tagged with the tenant's ids so that IAM policies conditioned on aws:ResourceTag/clientId
+// can confine a tenant's credentials to its own queues and secrets.
+//
+// Changing a construct id in the catalog changes the logical ids of named resources, which
+// CloudFormation cannot replace in place: treat ids as permanent, like the tenant ids.
+package tenant
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/wabot-platform/wabot/infra/config"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// ValidateWhatsAppNumber reports whether n is a WhatsApp sender in the one spelling the
+// runtime stores and compares byte for byte with Twilio's To: "whatsapp:+<E.164 digits>".
+// The rule is the domain's (domain.ParseWhatsAppAddress), so infra and runtime agree.
+func ValidateWhatsAppNumber(n string) error {
+	canonical, err := domain.ParseWhatsAppAddress(n)
+	if err != nil || canonical != n {
+		return fmt.Errorf("twilio phone number %q must look like whatsapp:+5511990000001 (E.164 after whatsapp:)", n)
+	}
+	return nil
+}
+
+// TenantClientProps configure NewTenantClient.
+type TenantClientProps struct {
+	// ClientID is the brand's id (naming.ValidateID): the leading key of its items, part of
+	// its secret and queue names and the value of its clientId tags. Never changes.
+	ClientID string
+	// TwilioPhoneNumber is the brand's WhatsApp sender, "whatsapp:+5511990000001".
+	TwilioPhoneNumber string
+	// Key encrypts the brand's secrets and its stores' queues (the environment's data key).
+	Key awskms.IKey
+	// Settings of the environment: name and removal policy.
+	Settings config.Settings
+}
+
+// Validate reports the first problem with p, or nil.
+func (p *TenantClientProps) Validate() error {
+	if p == nil {
+		return errors.New("tenant client props are required")
+	}
+	if err := naming.ValidateID("clientId", p.ClientID); err != nil {
+		return err
+	}
+	if err := ValidateWhatsAppNumber(p.TwilioPhoneNumber); err != nil {
+		return fmt.Errorf("client %q: %w", p.ClientID, err)
+	}
+	if p.Key == nil {
+		return fmt.Errorf("client %q: the KMS key is required", p.ClientID)
+	}
+	if !naming.ValidEnv(p.Settings.Env) {
+		return fmt.Errorf("client %q: unknown environment %q", p.ClientID, p.Settings.Env)
+	}
+	return nil
+}
+
+// TenantClient is one brand: its credentials secrets and the stores declared under it.
+type TenantClient interface {
+	constructs.Construct
+	// ClientID is the brand's id.
+	ClientID() string
+	// TwilioPhoneNumber is the brand's WhatsApp sender, as Twilio sends it in To.
+	TwilioPhoneNumber() string
+	// TwilioSecret holds {"accountSid", "authToken"}, named naming.TwilioSecret.
+	TwilioSecret() awssecretsmanager.ISecret
+	// AsaasSecret holds {"apiKey", "webhookToken"}, named naming.AsaasSecret.
+	AsaasSecret() awssecretsmanager.ISecret
+	// Key encrypts the brand's resources; its stores use it too.
+	Key() awskms.IKey
+	// Settings are the environment's settings; its stores use them too.
+	Settings() config.Settings
+	// Stores lists the brand's stores in declaration order.
+	Stores() []TenantStore
+
+	// addStore is unexported so that only this package implements TenantClient: every store
+	// registers with its brand, which Stores and the duplicate-store check rely on.
+	addStore(TenantStore)
+}
+
+type tenantClient struct {
+	constructs.Construct
+	props        TenantClientProps
+	twilioSecret awssecretsmanager.ISecret
+	asaasSecret  awssecretsmanager.ISecret
+	stores       []TenantStore
+}
+
+func (c *tenantClient) ClientID() string                        { return c.props.ClientID }
+func (c *tenantClient) TwilioPhoneNumber() string               { return c.props.TwilioPhoneNumber }
+func (c *tenantClient) TwilioSecret() awssecretsmanager.ISecret { return c.twilioSecret }
+func (c *tenantClient) AsaasSecret() awssecretsmanager.ISecret  { return c.asaasSecret }
+func (c *tenantClient) Key() awskms.IKey                        { return c.props.Key }
+func (c *tenantClient) Settings() config.Settings               { return c.props.Settings }
+
+func (c *tenantClient) Stores() []TenantStore {
+	return append([]TenantStore(nil), c.stores...)
+}
+
+func (c *tenantClient) addStore(s TenantStore) { c.stores = append(c.stores, s) }
+
+// secretRotationReason explains the AwsSolutions-SMG4 suppression on every tenant secret.
+const secretRotationReason = "Tenant secrets hold vendor credentials (Twilio auth token, Asaas API key) " +
+	"that only the vendor can issue: they are rotated in the vendor's console and the new value is " +
+	"put by an operator (aws secretsmanager put-secret-value). A rotation Lambda cannot mint them."
+
+// NewTenantClient creates a brand's secrets. It panics on invalid props: a CDK app has no
+// caller to return an error to, and failing the synth with the reason is the useful outcome.
+//
+// The secrets are created with placeholder values (a random authToken or apiKey and empty
+// companion fields), never real credentials: operators set the real values after deploy with
+// aws secretsmanager put-secret-value. Until then the webhook cannot validate the brand's
+// Twilio signatures and refuses its traffic, which is the safe failure.
+func NewTenantClient(scope constructs.Construct, id string, props *TenantClientProps) TenantClient {
+	if err := props.Validate(); err != nil {
+		panic("tenant: " + err.Error())
+	}
+	p := *props
+	env := p.Settings.Env
+	// Registered with _Override so that the Go value itself is the construct: stores pass
+	// their client as scope, and jsii can only hand a Go value to JavaScript if it is.
+	this := &tenantClient{props: p}
+	constructs.NewConstruct_Override(this, scope, jsii.String(id))
+	awscdk.Tags_Of(this).Add(jsii.String(naming.TagClientID), jsii.String(p.ClientID), nil)
+
+	newSecret := func(id, name, what, template, generatedKey string) awssecretsmanager.Secret {
+		secret := awssecretsmanager.NewSecret(this, jsii.String(id), &awssecretsmanager.SecretProps{
+			SecretName:    jsii.String(name),
+			Description:   jsii.String(fmt.Sprintf("wabot %s: %s credentials of client %s (set by operators)", env, what, p.ClientID)),
+			EncryptionKey: p.Key,
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				SecretStringTemplate: jsii.String(template),
+				GenerateStringKey:    jsii.String(generatedKey),
+			},
+			RemovalPolicy: p.Settings.RemovalPolicy,
+		})
+		cdknag.NagSuppressions_AddResourceSuppressions(secret, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-SMG4"),
+			Reason: jsii.String(secretRotationReason),
+		}}, jsii.Bool(false))
+		return secret
+	}
+
+	this.twilioSecret = newSecret("TwilioSecret", naming.TwilioSecret(env, p.ClientID), "Twilio", `{"accountSid":""}`, "authToken")
+	this.asaasSecret = newSecret("AsaasSecret", naming.AsaasSecret(env, p.ClientID), "Asaas", `{"webhookToken":""}`, "apiKey")
+	return this
+}
+
+// CheckUnique reports brands that share a clientId or a WhatsApp number. Two brands on one
+// number would make the webhook's lookup by To ambiguous, so a catalog with them must not
+// deploy.
+func CheckUnique(clients []TenantClient) error {
+	ids := map[string]bool{}
+	numbers := map[string]string{}
+	for _, c := range clients {
+		if ids[c.ClientID()] {
+			return fmt.Errorf("client %q is declared twice", c.ClientID())
+		}
+		ids[c.ClientID()] = true
+		if other, ok := numbers[c.TwilioPhoneNumber()]; ok {
+			return fmt.Errorf("clients %q and %q share the number %s", other, c.ClientID(), c.TwilioPhoneNumber())
+		}
+		numbers[c.TwilioPhoneNumber()] = c.ClientID()
+	}
+	return nil
+}
