@@ -1,0 +1,86 @@
+# The one entry point. `make dev` runs the product locally; `make test` runs every test.
+# Both install what they need first (Go modules, npm packages, the emulator's virtualenv).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENVS            ?= dev staging prod
+STACK_PREFIX    := Wabot
+STATICCHECK     := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+MODULES         := shared functions infra
+FUNCTIONS       := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
+LAMBDAS         := $(filter-out local,$(FUNCTIONS))
+FUZZTIME        ?= 10s
+
+# The jsii runtime behind the CDK Go bindings prints a Node end-of-life banner; the CDK CLI
+# must not reach for the network (notices, telemetry): there may be none.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
+CDK := npx --no-install cdk --no-notices --no-version-reporting
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+# ---- set-up -------------------------------------------------------------------------------
+.PHONY: tools
+tools: .venv/.installed node_modules/.installed .build/gomod ## install Go modules, npm packages and the emulator
+
+.venv/.installed: tools/requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.build/gomod: go.work $(foreach m,$(MODULES),$(m)/go.mod $(m)/go.sum)
+	@mkdir -p .build
+	@for m in $(MODULES); do (cd $$m && go mod download) || exit 1; done
+	@touch $@
+
+# ---- infrastructure -----------------------------------------------------------------------
+.PHONY: synth
+synth: tools ## synthesize the CloudFormation templates of every environment into cdk.out/<env>/
+	@for env in $(ENVS); do \
+	  echo "synth: $$env"; \
+	  $(CDK) synth -c env=$$env -o cdk.out/$$env --quiet || exit 1; \
+	done
+
+cdk.out/dev/$(STACK_PREFIX)-dev.template.json: $(shell find infra shared -name "*.go" -not -name "*_test.go" 2>/dev/null) cdk.json | tools
+	$(CDK) synth -c env=dev -o cdk.out/dev --quiet
+
+.PHONY: diff deploy
+diff: tools ## show what `make deploy ENV=...` would change (needs AWS credentials)
+	$(CDK) diff -c env=$(or $(ENV),dev)
+deploy: tools ## deploy one environment: make deploy ENV=dev|staging|prod (needs AWS credentials)
+	$(CDK) deploy -c env=$(or $(ENV),dev) --require-approval broadening
+
+# ---- run and test -------------------------------------------------------------------------
+.PHONY: dev
+dev: tools cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## run the product locally on 127.0.0.1:8080 (PORT overrides)
+	scripts/dev.sh
+
+.PHONY: test
+test: tools lint cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## run every test against a fresh local emulator
+	scripts/test.sh
+
+.PHONY: lint
+lint: tools ## gofmt, go vet and staticcheck on every module
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./shared/... ./functions/... ./infra/...
+	GOBIN=$(CURDIR)/.tools go install $(STATICCHECK)
+	.tools/staticcheck ./shared/... ./functions/...
+
+.PHONY: build
+build: tools ## cross-compile each Lambda function into .build/lambda/<name>/bootstrap
+	@for f in $(LAMBDAS); do \
+	  echo "build: $$f"; \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	    -o .build/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+.PHONY: clean
+clean: ## remove build output (not the installed tools)
+	rm -rf cdk.out .build/lambda .build/local

@@ -1,0 +1,151 @@
+// Command local runs the whole product on one machine against the local AWS emulator (moto):
+// it creates the tables, queues and secrets of the CDK-synthesized dev template, seeds the
+// demo brands, and serves HTTP on 127.0.0.1 until interrupted. `make dev` starts it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/demo"
+	"github.com/wabot-platform/wabot/shared/dynamo"
+	"github.com/wabot-platform/wabot/shared/emulator"
+	"github.com/wabot-platform/wabot/shared/health"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// config is the runner's configuration, read once from the environment.
+type config struct {
+	Host     string // listen host; loopback only: this is a development server
+	Port     int
+	Endpoint string // the emulator's URL
+	Template string // synthesized dev template
+	Env      string
+	Region   string
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		Host:     "127.0.0.1",
+		Port:     8080,
+		Endpoint: getenv("WABOT_AWS_ENDPOINT"),
+		Template: getenv("WABOT_TEMPLATE"),
+		Env:      naming.EnvDev,
+		Region:   "us-east-1",
+	}
+	if p := getenv("PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return c, fmt.Errorf("PORT %q is not a TCP port", p)
+		}
+		c.Port = n
+	}
+	if c.Endpoint == "" {
+		return c, errors.New("WABOT_AWS_ENDPOINT is required (the emulator's URL, e.g. http://127.0.0.1:4566); `make dev` sets it")
+	}
+	if c.Template == "" {
+		c.Template = "cdk.out/dev/" + naming.StackName(naming.EnvDev) + ".template.json"
+	}
+	return c, nil
+}
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, log, os.Getenv); err != nil {
+		log.Error("local runner stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	awsCfg, err := awsx.Load(ctx, awsx.Options{Endpoint: cfg.Endpoint, Region: cfg.Region})
+	if err != nil {
+		return err
+	}
+	tmpl, err := emulator.LoadTemplate(cfg.Template)
+	if err != nil {
+		return err
+	}
+	res, err := applyWhenReady(ctx, log, awsCfg, tmpl)
+	if err != nil {
+		return err
+	}
+	log.Info("local resources ready", "tables", len(res.Tables), "queues", len(res.Queues), "secrets", len(res.Secrets))
+
+	clients := awsx.NewStatic(awsCfg)
+	tables := naming.TablesFor(cfg.Env)
+	repos, err := dynamo.New(tables, dynamo.FromTenantClients(clients))
+	if err != nil {
+		return err
+	}
+	if err := demo.Seed(ctx, cfg.Env, repos, repos, secretsmanager.NewFromConfig(awsCfg)); err != nil {
+		return err
+	}
+	log.Info("demo data seeded", "clients", len(demo.Tenants()))
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", &health.Checker{DB: dynamodb.NewFromConfig(awsCfg), Tables: tables.All()})
+
+	srv := &http.Server{
+		Addr:              net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set PORT to use another port)", srv.Addr, err)
+	}
+	log.Info("local server listening", "url", "http://"+ln.Addr().String(), "emulator", cfg.Endpoint)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// applyWhenReady applies the template, retrying while the emulator is still starting.
+func applyWhenReady(ctx context.Context, log *slog.Logger, awsCfg aws.Config, tmpl *emulator.Template) (*emulator.Result, error) {
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := emulator.Apply(ctx, awsCfg, tmpl, emulator.Options{})
+		if err == nil {
+			return res, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("create local resources: %w", err)
+		}
+		log.Warn("emulator not ready, retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
