@@ -6,13 +6,15 @@ import (
 	"github.com/wabot-platform/wabot/shared/naming"
 )
 
-// PhoneMapping records which store a customer of a brand buys from. Stored in
-// WhatsAppBotPhoneMapping keyed by (clientId, phoneNumber): a customer who writes to two
-// brands has two mappings that never overwrite each other.
+// PhoneMapping records which store a customer of a brand buys from, and whether the customer
+// opted out of the brand's messages. Stored in WhatsAppBotPhoneMapping keyed by
+// (clientId, phoneNumber): a customer who writes to two brands has two mappings that never
+// overwrite each other. StoreID is empty while no store is chosen (a customer who opts out
+// before choosing one still has a mapping, so the opt-out outlives the conversation).
 type PhoneMapping struct {
 	ClientID        string    `dynamodbav:"clientId" json:"clientId"`
 	PhoneNumber     string    `dynamodbav:"phoneNumber" json:"phoneNumber"`
-	StoreID         string    `dynamodbav:"storeId" json:"storeId"`
+	StoreID         string    `dynamodbav:"storeId,omitempty" json:"storeId,omitempty"`
 	CustomerName    string    `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
 	OptedOut        bool      `dynamodbav:"optedOut,omitempty" json:"optedOut,omitempty"`
 	LastInteraction time.Time `dynamodbav:"lastInteraction" json:"lastInteraction"`
@@ -31,8 +33,10 @@ func (m *PhoneMapping) Validate() error {
 		return err
 	}
 	m.PhoneNumber = num
-	if err := naming.ValidateID("storeId", m.StoreID); err != nil {
-		return Errorf(EINVALID, "%s", err.Error())
+	if m.StoreID != "" {
+		if err := naming.ValidateID("storeId", m.StoreID); err != nil {
+			return Errorf(EINVALID, "%s", err.Error())
+		}
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func TestPhoneMappingValidate(t *testing.T) {
 		{name: "empty client id", modify: func(m *domain.PhoneMapping) { m.ClientID = "" }, wantErr: true},
 		{name: "bare number", modify: func(m *domain.PhoneMapping) { m.PhoneNumber = "+5511987654321" }, wantErr: true},
 		{name: "empty number", modify: func(m *domain.PhoneMapping) { m.PhoneNumber = "" }, wantErr: true},
-		{name: "empty store id", modify: func(m *domain.PhoneMapping) { m.StoreID = "" }, wantErr: true},
+		{name: "no store chosen yet", modify: func(m *domain.PhoneMapping) { m.StoreID = "" }, want: "whatsapp:+5511987654321"},
 		{name: "bad store id", modify: func(m *domain.PhoneMapping) { m.StoreID = "Centro" }, wantErr: true},
 	}
 	for _, tt := range tests {

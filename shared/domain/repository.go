@@ -74,4 +74,7 @@ type IdempotencyRepository interface {
 	// Claim records key for the brand for ttl and reports true the first time; false when a
 	// live record exists (a retried delivery). An expired record is claimed again.
 	Claim(ctx context.Context, clientID, key string, ttl time.Duration) (bool, error)
+	// Release forgets a claimed key, so a delivery that failed after its claim (the queue
+	// was unreachable) is processed when it is retried. Releasing an absent key is no error.
+	Release(ctx context.Context, clientID, key string) error
 }

@@ -3,7 +3,11 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 )
@@ -20,14 +24,40 @@ type claim struct {
 	CreatedAt      time.Time `dynamodbav:"createdAt"`
 }
 
+func validKey(ctx context.Context, clientID, key string) error {
+	if err := domain.CheckTenant(ctx, clientID); err != nil {
+		return err
+	}
+	if key == "" || len(key) > MaxIdempotencyKey {
+		return domain.Errorf(domain.EINVALID, "idempotency key is required (at most %d bytes)", MaxIdempotencyKey)
+	}
+	return nil
+}
+
+// Release implements domain.IdempotencyRepository.
+func (r *Repositories) Release(ctx context.Context, clientID, key string) error {
+	if err := validKey(ctx, clientID, key); err != nil {
+		return err
+	}
+	api, err := r.api(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	k, err := attributevalue.MarshalMap(map[string]string{"clientId": clientID, "idempotencyKey": key})
+	if err != nil {
+		return err
+	}
+	if _, err := api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &r.tables.Idempotency, Key: k}); err != nil {
+		return fmt.Errorf("dynamo: delete from %s: %w", r.tables.Idempotency, err)
+	}
+	return nil
+}
+
 // Claim implements domain.IdempotencyRepository with one conditional put, so two deliveries
 // racing for the same key cannot both win.
 func (r *Repositories) Claim(ctx context.Context, clientID, key string, ttl time.Duration) (bool, error) {
-	if err := domain.CheckTenant(ctx, clientID); err != nil {
+	if err := validKey(ctx, clientID, key); err != nil {
 		return false, err
-	}
-	if key == "" || len(key) > MaxIdempotencyKey {
-		return false, domain.Errorf(domain.EINVALID, "idempotency key is required (at most %d bytes)", MaxIdempotencyKey)
 	}
 	if ttl <= 0 {
 		return false, domain.Errorf(domain.EINVALID, "idempotency ttl must be positive, got %s", ttl)

@@ -131,3 +131,27 @@ const (
 	TagApp      = "application"
 	AppName     = "wabot"
 )
+
+// InboundQueue is the platform's FIFO queue from the webhook to the conversation worker.
+func InboundQueue(env string) string { return fmt.Sprintf("wabot-%s-inbound.fifo", env) }
+
+// InboundDLQ is the dead-letter queue of InboundQueue: messages the worker could not process.
+func InboundDLQ(env string) string { return fmt.Sprintf("wabot-%s-inbound-dlq.fifo", env) }
+
+// WebhookPath is the route Twilio posts incoming WhatsApp messages to. The URL configured in
+// the Twilio console is the public base URL plus this path; signatures are computed over it.
+const WebhookPath = "/webhooks/twilio"
+
+// Environment variables through which the CDK app configures the Lambda functions.
+const (
+	EnvVarEnvironment      = "WABOT_ENV"
+	EnvVarClientTable      = "CLIENT_TABLE"
+	EnvVarStoreTable       = "STORE_TABLE"
+	EnvVarMappingTable     = "MAPPING_TABLE"
+	EnvVarConversationTbl  = "CONVERSATION_TABLE"
+	EnvVarIdempotencyTable = "IDEMPOTENCY_TABLE"
+	EnvVarInboundQueueURL  = "INBOUND_QUEUE_URL"
+	// EnvVarPublicBaseURL overrides the base URL of webhook signatures (a custom domain or a
+	// proxy in front of API Gateway); without it the API's own domain is used.
+	EnvVarPublicBaseURL = "PUBLIC_BASE_URL"
+)

@@ -841,6 +841,20 @@ func testIdempotencyClaim(t *testing.T, newRepos Factory) {
 	if claim(Pizzaria, "SM100") {
 		t.Error("claim right after a renewed claim = true, want false")
 	}
+	// A released claim can be claimed again (the delivery failed after claiming), and
+	// releasing one brand's key leaves the other brand's claim alone.
+	if !claim(Burger, "SM300") {
+		t.Error("first claim of SM300 by the burger = false, want true")
+	}
+	must(t, r.Idempotency.Release(ctx, Pizzaria, "SM300"), "release SM300")
+	if claim(Burger, "SM300") {
+		t.Error("releasing the pizzaria's key released the burger's")
+	}
+	must(t, r.Idempotency.Release(ctx, Pizzaria, "SM100"), "release SM100")
+	if !claim(Pizzaria, "SM100") {
+		t.Error("claim after release = false, want true")
+	}
+	must(t, r.Idempotency.Release(ctx, Pizzaria, "SM-never-claimed"), "release of an absent key")
 
 	// Two deliveries racing for one key: exactly one wins.
 	var wg sync.WaitGroup
@@ -920,8 +934,8 @@ func testInvalidInput(t *testing.T, newRepos Factory) {
 			return err
 		}},
 		{"GetMapping bare number", func() error { _, err := r.Mappings.GetMapping(ctx, Pizzaria, "+5511987654321"); return err }},
-		{"CreateMapping no store", func() error {
-			return r.Mappings.CreateMapping(ctx, NewMapping(Pizzaria, "whatsapp:+5511911113333", ""))
+		{"CreateMapping bad store", func() error {
+			return r.Mappings.CreateMapping(ctx, NewMapping(Pizzaria, "whatsapp:+5511911113333", "Centro"))
 		}},
 		{"UpdateMapping changes the number", func() error {
 			_, err := r.Mappings.UpdateMapping(ctx, Pizzaria, Customer, func(m *domain.PhoneMapping) error { m.PhoneNumber = "whatsapp:+5511911114444"; return nil })
