@@ -1,0 +1,238 @@
+// Package secrets reads a brand's credentials from AWS Secrets Manager: the Twilio account
+// the webhook validates signatures with and the worker sends replies through.
+//
+// Values are cached per brand, because the webhook needs the token on every message and a
+// Secrets Manager call costs latency and money. An operator's change (a rotated token, a
+// secret filled in after onboarding) is seen within the cache's TTL; a brand whose secret is
+// missing or unusable is asked again after a much shorter time, so fixing it takes effect
+// quickly without letting a flood of messages turn into a flood of Secrets Manager calls.
+//
+// No value read here is ever put into an error or a log line.
+package secrets
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/cache"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// API is the slice of the Secrets Manager client this package calls, so a test can stand in
+// a fake where a fault is the point. *secretsmanager.Client implements it.
+type API interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// ClientSource returns the client to read tenant's secrets with, so tenant-scoped
+// credentials (a role whose policy only reaches secrets tagged with the tenant's clientId)
+// can plug in without changing this package.
+type ClientSource func(ctx context.Context, tenant string) (API, error)
+
+// FromTenantClients adapts awsx.TenantClients, the provider the functions build at cold start.
+func FromTenantClients(p awsx.TenantClients) ClientSource {
+	return func(ctx context.Context, tenant string) (API, error) {
+		c, err := p.SecretsManager(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		if c == nil {
+			// A nil *secretsmanager.Client in a non-nil API would panic on first use, far
+			// from here.
+			return nil, fmt.Errorf("no Secrets Manager client for tenant %q", tenant)
+		}
+		return c, nil
+	}
+}
+
+// SingleClient gives every tenant the same client: the local stack, and tests with a fake.
+func SingleClient(api API) ClientSource {
+	return func(context.Context, string) (API, error) { return api, nil }
+}
+
+// Cache defaults.
+const (
+	// DefaultTTL is how long credentials that were read successfully are reused: a rotated
+	// token is picked up within this time (or at once, through Invalidate).
+	DefaultTTL = 5 * time.Minute
+	// DefaultMissingTTL is how long a missing or unusable secret is remembered. Short, because
+	// the usual cause is an operator who is about to fix it.
+	DefaultMissingTTL = 30 * time.Second
+	// DefaultMaxEntries bounds the cache: far more brands than one environment serves, small
+	// enough that lookups for made-up clients cannot grow memory without limit.
+	DefaultMaxEntries = 1000
+)
+
+// ErrInvalidSecret is wrapped by the error for a secret that exists but does not hold usable
+// Twilio credentials (not JSON, a field missing, an account SID that is not one). It is an
+// internal error (domain.ErrorCode gives EINTERNAL): an operator must fix the secret, and
+// the user is not told why. The error names the secret and the problem, never its value.
+var ErrInvalidSecret = errors.New("secrets: invalid Twilio secret")
+
+// Source implements domain.CredentialSource over Secrets Manager. It is safe for concurrent
+// use.
+type Source struct {
+	env        string
+	src        ClientSource
+	now        func() time.Time
+	ttl        time.Duration
+	missingTTL time.Duration
+	max        int
+	cache      *cache.Cache[string, lookup]
+}
+
+var _ domain.CredentialSource = (*Source)(nil)
+
+// lookup is what the cache holds for a brand: credentials, or an error worth remembering
+// until expires. The cache keeps every entry for one TTL; a missing secret must be asked
+// again sooner, so its own deadline travels with it.
+type lookup struct {
+	creds   domain.TwilioCredentials
+	err     error
+	expires time.Time
+}
+
+// Option configures a Source.
+type Option func(*Source)
+
+// WithTTL sets how long credentials read successfully are cached (default DefaultTTL).
+func WithTTL(d time.Duration) Option { return func(s *Source) { s.ttl = d } }
+
+// WithMissingTTL sets how long a missing or invalid secret is remembered (default
+// DefaultMissingTTL). It is capped at the TTL.
+func WithMissingTTL(d time.Duration) Option { return func(s *Source) { s.missingTTL = d } }
+
+// WithMaxEntries bounds the number of brands cached (default DefaultMaxEntries).
+func WithMaxEntries(n int) Option { return func(s *Source) { s.max = n } }
+
+// WithClock sets the clock of the cache (default time.Now), so tests can move past a TTL.
+func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
+
+// New returns a Source reading the secrets of environment env (naming.TwilioSecret) with
+// clients from src.
+func New(env string, src ClientSource, opts ...Option) (*Source, error) {
+	if env == "" {
+		return nil, errors.New("secrets: an environment is required")
+	}
+	if src == nil {
+		return nil, errors.New("secrets: a client source is required")
+	}
+	s := &Source{
+		env: env, src: src, now: time.Now,
+		ttl: DefaultTTL, missingTTL: DefaultMissingTTL, max: DefaultMaxEntries,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	switch {
+	case s.now == nil:
+		return nil, errors.New("secrets: the clock cannot be nil")
+	case s.ttl <= 0:
+		return nil, fmt.Errorf("secrets: the TTL must be positive, got %v", s.ttl)
+	case s.missingTTL <= 0:
+		return nil, fmt.Errorf("secrets: the missing TTL must be positive, got %v", s.missingTTL)
+	case s.max <= 0:
+		return nil, fmt.Errorf("secrets: the cache bound must be positive, got %d", s.max)
+	}
+	s.missingTTL = min(s.missingTTL, s.ttl)
+	s.cache = cache.New[string, lookup](s.ttl, s.max).WithClock(s.now)
+	return s, nil
+}
+
+// TwilioCredentials implements domain.CredentialSource. It returns EINVALID for a malformed
+// clientID, ENOTFOUND when the brand's secret does not exist, an error wrapping
+// ErrInvalidSecret when it exists but is unusable, and the SDK's error (not cached) when
+// Secrets Manager cannot be reached.
+func (s *Source) TwilioCredentials(ctx context.Context, clientID string) (domain.TwilioCredentials, error) {
+	if err := naming.ValidateID("clientId", clientID); err != nil {
+		// The id becomes part of the secret name: refuse before it can name another secret.
+		return domain.TwilioCredentials{}, domain.Errorf(domain.EINVALID, "%s", err.Error())
+	}
+	load := func(ctx context.Context) (lookup, error) { return s.load(ctx, clientID) }
+	l, err := s.cache.Get(ctx, clientID, load, nil)
+	if err == nil && l.err != nil && !s.now().Before(l.expires) {
+		// A remembered failure whose short life is over: ask Secrets Manager again.
+		s.cache.Invalidate(clientID)
+		l, err = s.cache.Get(ctx, clientID, load, nil)
+	}
+	if err != nil {
+		return domain.TwilioCredentials{}, err
+	}
+	return l.creds, l.err
+}
+
+// Invalidate drops the cached credentials of clientID, so the next call reads the secret
+// again: for a caller that has just seen them refused (Twilio's 401 after a rotation).
+func (s *Source) Invalidate(clientID string) { s.cache.Invalidate(clientID) }
+
+// load reads the secret. Failures that describe the secret itself (missing, unusable) come
+// back as a remembered lookup with a nil error, so the cache keeps them for missingTTL;
+// anything else is returned as an error, which the cache does not keep.
+func (s *Source) load(ctx context.Context, clientID string) (lookup, error) {
+	name := naming.TwilioSecret(s.env, clientID)
+	api, err := s.src(ctx, clientID)
+	if err != nil {
+		return lookup{}, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)
+	}
+	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	var notFound *smtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		return s.remember(domain.Errorf(domain.ENOTFOUND, "client %q has no Twilio credentials (secret %s does not exist)", clientID, name)), nil
+	case err != nil:
+		// The SDK's error names the operation and the secret id, never a value.
+		return lookup{}, fmt.Errorf("secrets: get %s: %w", name, err)
+	}
+	creds, err := parse(out)
+	if err != nil {
+		return s.remember(fmt.Errorf("%w %s: %s", ErrInvalidSecret, name, err.Error())), nil
+	}
+	return lookup{creds: creds}, nil
+}
+
+func (s *Source) remember(err error) lookup {
+	return lookup{err: err, expires: s.now().Add(s.missingTTL)}
+}
+
+// accountSID is Twilio's documented account SID format: "AC" and 32 hexadecimal digits.
+var accountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+
+// parse checks the secret's JSON. Its errors describe the shape of the value only: the
+// JSON decoder's own messages can quote the input, so they are never passed on.
+func parse(out *secretsmanager.GetSecretValueOutput) (domain.TwilioCredentials, error) {
+	if out.SecretString == nil {
+		return domain.TwilioCredentials{}, errors.New("the value is not a string (binary secrets are not supported)")
+	}
+	var v struct {
+		AccountSID *string `json:"accountSid"`
+		AuthToken  *string `json:"authToken"`
+	}
+	if err := json.Unmarshal([]byte(*out.SecretString), &v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return domain.TwilioCredentials{}, fmt.Errorf("field %q is not a string", typeErr.Field)
+		}
+		return domain.TwilioCredentials{}, errors.New(`the value is not a JSON object {"accountSid": "AC...", "authToken": "..."}`)
+	}
+	switch {
+	case v.AccountSID == nil || *v.AccountSID == "":
+		// The CDK creates the secret with an empty accountSid: the brand is onboarded but an
+		// operator has not yet put its real credentials.
+		return domain.TwilioCredentials{}, errors.New("accountSid is missing (the secret still holds its placeholder?)")
+	case !accountSID.MatchString(*v.AccountSID):
+		return domain.TwilioCredentials{}, errors.New(`accountSid is not a Twilio account SID ("AC" and 32 hexadecimal digits)`)
+	case v.AuthToken == nil || *v.AuthToken == "":
+		return domain.TwilioCredentials{}, errors.New("authToken is missing")
+	}
+	return domain.TwilioCredentials{AccountSID: *v.AccountSID, AuthToken: *v.AuthToken}, nil
+}
