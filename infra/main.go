@@ -1,5 +1,6 @@
 // Command infra is the wabot CDK app. It synthesizes the stack of one environment, chosen with
-// -c env=dev|staging|prod (dev by default); see package stacks.
+// -c env=dev|staging|prod (dev by default), packaging the Lambda binaries that `make build`
+// wrote to .build/lambda (-c lambdaAssets=<folder> to use others); see package stacks.
 package main
 
 import (

@@ -1,11 +1,14 @@
 package stacks_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
@@ -13,6 +16,19 @@ import (
 )
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
+
+// testAssets is a folder of placeholder function binaries, made once per test binary.
+var testAssets = sync.OnceValue(func() string { return cdktest.LambdaAssets(stacks.LambdaAssetNames...) })
+
+// newApp is cdktest.NewApp with the placeholder binaries as the lambdaAssets context; extra
+// wins, so a test can point lambdaAssets elsewhere.
+func newApp(extra map[string]any) awscdk.App {
+	ctx := map[string]any{stacks.LambdaAssetsContextKey: testAssets()}
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	return cdktest.NewApp(ctx)
+}
 
 // fixture is one environment's app, synthesized once and shared by every test: synthesis
 // through jsii takes seconds, the assertions on its result milliseconds.
@@ -51,7 +67,7 @@ func envFixture(t *testing.T, env string) *fixture {
 			fixtures[env] = fx
 			fixturesMu.Unlock()
 		}()
-		stack, err := stacks.Build(cdktest.NewApp(nil), env)
+		stack, err := stacks.Build(newApp(nil), env)
 		if err != nil {
 			fx.err = err
 			return
@@ -81,6 +97,41 @@ func envFixture(t *testing.T, env string) *fixture {
 func (fx *fixture) keyArn() map[string]any {
 	return map[string]any{"Fn::GetAtt": []any{fx.keyID, "Arn"}}
 }
+
+// logicalID is the logical id of c's CloudFormation resource (c itself or its default child).
+func (fx *fixture) logicalID(t *testing.T, c constructs.IConstruct) string {
+	t.Helper()
+	el, ok := c.(awscdk.CfnElement)
+	if !ok {
+		el, ok = c.Node().DefaultChild().(awscdk.CfnElement)
+	}
+	if !ok {
+		t.Fatalf("%s has no CloudFormation resource", *c.Node().Path())
+	}
+	id, _ := fx.stack.Resolve(fx.stack.GetLogicalId(el)).(string)
+	if id == "" {
+		t.Fatalf("%s has no logical id", *c.Node().Path())
+	}
+	return id
+}
+
+// hasResource fails t unless the resource with logical id id has type typ and matches props
+// (an assertions pattern for its Properties).
+func (fx *fixture) hasResource(t *testing.T, typ, id string, props map[string]any) {
+	t.Helper()
+	found := *fx.template.FindResources(jsii.String(typ), map[string]any{"Properties": props})
+	if found[id] != nil {
+		return
+	}
+	res, _ := (*fx.template.ToJSON())["Resources"].(map[string]any)[id].(map[string]any)
+	got, _ := json.MarshalIndent(res["Properties"], "", "  ")
+	want, _ := json.MarshalIndent(props, "", "  ")
+	t.Errorf("%s (%v) does not match\n%s\nits properties:\n%s", id, res["Type"], want, got)
+}
+
+// ref and getAtt are how the template refers to a resource.
+func ref(id string) map[string]any          { return map[string]any{"Ref": id} }
+func getAtt(id, attr string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
 
 // check runs one assertion, reporting a failure as a test error instead of a panic.
 func check(t *testing.T, assertion func()) {

@@ -1,5 +1,6 @@
-// Package stacks assembles the CDK app: one stack per environment holding the data layer and
-// the environment's tenants, tagged, and checked by cdk-nag.
+// Package stacks assembles the CDK app: one stack per environment holding the data layer,
+// the environment's tenants and the runtime (webhook, inbound queue, worker), tagged, and
+// checked by cdk-nag.
 package stacks
 
 import (
@@ -40,6 +41,10 @@ func EnvFromContext(scope constructs.Construct) (string, error) {
 type WabotStackProps struct {
 	// Settings of the environment the stack deploys.
 	Settings config.Settings
+	// AssetsDir holds the functions' bootstrap binaries (see CheckLambdaAssets).
+	AssetsDir string
+	// PublicBaseURL is the webhook's PUBLIC_BASE_URL; empty: the API's own domain.
+	PublicBaseURL string
 }
 
 // WabotStack is one environment's stack.
@@ -51,6 +56,8 @@ type WabotStack interface {
 	Data() DataLayer
 	// Tenants are the environment's brands, each with its stores.
 	Tenants() []tenant.TenantClient
+	// Runtime is the webhook, the inbound queue and the worker.
+	Runtime() Runtime
 }
 
 type wabotStack struct {
@@ -58,17 +65,20 @@ type wabotStack struct {
 	settings config.Settings
 	data     DataLayer
 	tenants  []tenant.TenantClient
+	runtime  Runtime
 }
 
 func (s *wabotStack) Settings() config.Settings      { return s.settings }
 func (s *wabotStack) Data() DataLayer                { return s.data }
 func (s *wabotStack) Tenants() []tenant.TenantClient { return s.tenants }
+func (s *wabotStack) Runtime() Runtime               { return s.runtime }
 
 // NewWabotStack creates the stack of props.Settings.Env, named naming.StackName(env). It is
 // environment-agnostic (no account or region): it synthesizes offline, without credentials,
 // and deploys to whatever account the deploying credentials belong to.
 //
-// It panics when the environment's catalog is invalid (see tenant.CheckUnique).
+// It panics when the environment's catalog is invalid (see tenant.CheckUnique) or when a
+// function's binary is missing from props.AssetsDir.
 func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStack {
 	s := props.Settings
 	declare, err := catalog.For(s.Env)
@@ -83,7 +93,7 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 	// a Stack (assertions.Template_FromStack, NagSuppressions ...).
 	stack := &wabotStack{settings: s}
 	awscdk.NewStack_Override(stack, scope, jsii.String(naming.StackName(s.Env)), &awscdk.StackProps{
-		Description: jsii.String(fmt.Sprintf("wabot %s: multi-tenant WhatsApp ordering (data layer and tenants)", s.Env)),
+		Description: jsii.String(fmt.Sprintf("wabot %s: multi-tenant WhatsApp ordering (data layer, tenants, webhook and worker)", s.Env)),
 		// Stack tags reach what CloudFormation creates on the stack's behalf; the Tags aspect
 		// below reaches every taggable resource in the template. With
 		// @aws-cdk/core:explicitStackTags the aspect no longer does the former, so both.
@@ -98,19 +108,38 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 	if err := tenant.CheckUnique(tenants); err != nil {
 		panic(fmt.Sprintf("stacks: catalog of %s: %v", s.Env, err))
 	}
-	stack.data, stack.tenants = data, tenants
+	runtime := NewRuntime(stack, "Runtime", &RuntimeProps{
+		Data:          data,
+		Tenants:       tenants,
+		Settings:      s,
+		AssetsDir:     props.AssetsDir,
+		PublicBaseURL: props.PublicBaseURL,
+	})
+	stack.data, stack.tenants, stack.runtime = data, tenants, runtime
 	return stack
 }
 
 // Build adds env's stack to app and applies the AwsSolutions cdk-nag pack to the whole app.
 // main and the tests both build through here, so the tests see exactly what cdk synth sees.
 // An AwsSolutions finding is an error annotation, which makes cdk synth exit non-zero.
+//
+// The functions' binaries come from the folder of the app's lambdaAssets context
+// (DefaultLambdaAssets by default); Build fails, saying to run `make build`, when one is
+// missing. The optional publicBaseUrl context sets the webhook's PUBLIC_BASE_URL.
 func Build(app awscdk.App, env string) (WabotStack, error) {
 	settings, err := config.For(env)
 	if err != nil {
 		return nil, err
 	}
-	stack := NewWabotStack(app, &WabotStackProps{Settings: settings})
+	assets, err := LambdaAssetsFromContext(app)
+	if err != nil {
+		return nil, err
+	}
+	baseURL, err := PublicBaseURLFromContext(app)
+	if err != nil {
+		return nil, err
+	}
+	stack := NewWabotStack(app, &WabotStackProps{Settings: settings, AssetsDir: assets, PublicBaseURL: baseURL})
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return stack, nil
 }

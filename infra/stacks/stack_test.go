@@ -45,7 +45,7 @@ func TestEnvFromContext(t *testing.T) {
 }
 
 func TestBuildRejectsUnknownEnvironment(t *testing.T) {
-	if _, err := stacks.Build(cdktest.NewApp(nil), "qa"); err == nil {
+	if _, err := stacks.Build(newApp(nil), "qa"); err == nil {
 		t.Fatal("Build(qa) succeeded, want an error")
 	}
 }
@@ -85,6 +85,7 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 	taggable := []string{
 		"AWS::KMS::Key", "AWS::DynamoDB::Table", "AWS::SQS::Queue",
 		"AWS::SecretsManager::Secret", "AWS::CloudWatch::Alarm",
+		"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Lambda::EventSourceMapping",
 	}
 	for _, env := range naming.Environments {
 		fx := envFixture(t, env)
@@ -129,7 +130,7 @@ func TestNoAwsSolutionsWarnings(t *testing.T) {
 // annotations. Under cdk.json's @aws-cdk/core:annotationsInValidationReport the app's own
 // synthesis then fails with a validation report naming the rule, and so does cdk synth.
 func TestAwsSolutionsFindingFailsSynthesis(t *testing.T) {
-	stack, err := stacks.Build(cdktest.NewApp(nil), naming.EnvStaging)
+	stack, err := stacks.Build(newApp(nil), naming.EnvStaging)
 	if err != nil {
 		t.Fatal(err)
 	}

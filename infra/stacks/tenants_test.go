@@ -26,9 +26,25 @@ var demoBrands = map[string]string{
 
 const queueType = "AWS::SQS::Queue"
 
+// storeTagged matches resources tagged with a storeId: a store's, not the runtime's.
+func storeTagged() map[string]any {
+	return map[string]any{"Tags": assertions.Match_ArrayWith(&[]any{
+		assertions.Match_ObjectLike(&map[string]any{"Key": naming.TagStoreID}),
+	})}
+}
+
+// clientTagged matches resources tagged with a clientId: a tenant's.
+func clientTagged() map[string]any {
+	return map[string]any{"Tags": assertions.Match_ArrayWith(&[]any{
+		assertions.Match_ObjectLike(&map[string]any{"Key": naming.TagClientID}),
+	})}
+}
+
 func TestDevHasOneQueueAndDLQPerDemoStore(t *testing.T) {
 	fx := envFixture(t, naming.EnvDev)
-	check(t, func() { fx.template.ResourceCountIs(jsii.String(queueType), jsii.Number(2*len(demoStores))) })
+	check(t, func() {
+		fx.template.ResourcePropertiesCountIs(jsii.String(queueType), storeTagged(), jsii.Number(2*len(demoStores)))
+	})
 	for _, s := range demoStores {
 		for _, name := range []string{
 			naming.StoreOrderQueue(naming.EnvDev, s.clientID, s.storeID),
@@ -123,8 +139,9 @@ func TestStoreQueuesAreTaggedWithTenant(t *testing.T) {
 
 func TestEveryQueueDeniesPlainHTTP(t *testing.T) {
 	fx := envFixture(t, naming.EnvDev)
+	// One per queue: the stores' and the runtime's inbound queue and dead-letter queue.
 	check(t, func() {
-		fx.template.ResourceCountIs(jsii.String("AWS::SQS::QueuePolicy"), jsii.Number(2*len(demoStores)))
+		fx.template.ResourceCountIs(jsii.String("AWS::SQS::QueuePolicy"), jsii.Number(2*len(demoStores)+2))
 	})
 	check(t, func() {
 		fx.template.AllResourcesProperties(jsii.String("AWS::SQS::QueuePolicy"), map[string]any{
@@ -142,7 +159,7 @@ func TestEveryQueueDeniesPlainHTTP(t *testing.T) {
 func TestStoreDLQAlarm(t *testing.T) {
 	fx := envFixture(t, naming.EnvDev)
 	check(t, func() {
-		fx.template.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(len(demoStores)))
+		fx.template.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), storeTagged(), jsii.Number(len(demoStores)))
 	})
 	for _, s := range demoStores {
 		t.Run(s.clientID+"/"+s.storeID, func(t *testing.T) {
@@ -240,8 +257,10 @@ func TestStagingAndProdHaveNoTenantsYet(t *testing.T) {
 	for _, env := range []string{naming.EnvStaging, naming.EnvProd} {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
-			for _, typ := range []string{queueType, "AWS::SecretsManager::Secret", "AWS::CloudWatch::Alarm"} {
-				check(t, func() { fx.template.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
+			check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(0)) })
+			// The runtime's queues and alarms are there; nothing belongs to a tenant.
+			for _, typ := range []string{queueType, "AWS::CloudWatch::Alarm"} {
+				check(t, func() { fx.template.ResourcePropertiesCountIs(jsii.String(typ), clientTagged(), jsii.Number(0)) })
 			}
 		})
 	}

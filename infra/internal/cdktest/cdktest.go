@@ -59,6 +59,29 @@ func NewApp(extra map[string]any) awscdk.App {
 	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(dir)})
 }
 
+// LambdaAssets returns a temporary folder (removed by Main) holding <name>/bootstrap for each
+// of names, with placeholder content: synthesis only packages the folders, so the tests need
+// no cross-compiled binaries. It panics when the folder cannot be written.
+func LambdaAssets(names ...string) string {
+	dir, err := os.MkdirTemp("", "wabot-lambda-assets-")
+	if err != nil {
+		panic(err)
+	}
+	mu.Lock()
+	outdirs = append(outdirs, dir)
+	mu.Unlock()
+	for _, name := range names {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			panic(err)
+		}
+		placeholder := []byte("#!/bin/sh\n# placeholder for the " + name + " binary in infra tests\n")
+		if err := os.WriteFile(filepath.Join(dir, name, "bootstrap"), placeholder, 0o755); err != nil {
+			panic(err)
+		}
+	}
+	return dir
+}
+
 // CDKContext returns the "context" object of the repository's cdk.json, found by walking up
 // from the working directory to the directory holding go.work.
 func CDKContext() (map[string]any, error) {

@@ -1,0 +1,437 @@
+package stacks
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/wabot-platform/wabot/infra/config"
+	"github.com/wabot-platform/wabot/infra/tenant"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+// Runtime settings. The timeouts and the queue settings depend on each other and on Twilio,
+// so they are constants here rather than per-environment options.
+const (
+	// WebhookTimeoutSeconds stays well under the 15 seconds after which Twilio gives up on a
+	// webhook: the webhook only verifies, records and enqueues.
+	WebhookTimeoutSeconds = 10
+	// WorkerTimeoutSeconds bounds one batch of conversation turns (model and Twilio calls).
+	WorkerTimeoutSeconds = 30
+	// WebhookMemoryMB and WorkerMemoryMB: Lambda's CPU share grows with memory; the worker
+	// does the heavier work.
+	WebhookMemoryMB = 256
+	WorkerMemoryMB  = 512
+	// InboundVisibilityTimeoutSeconds is six times the worker's timeout, as AWS advises for a
+	// queue that is a Lambda event source: a batch that is retried after a throttle must not
+	// become visible again while a first attempt is still running.
+	InboundVisibilityTimeoutSeconds = 6 * WorkerTimeoutSeconds
+	// InboundMaxReceiveCount is how often the worker may fail a message before it is parked.
+	InboundMaxReceiveCount = 5
+	// InboundRetentionDays is SQS's default, stated: a worker outage of days is an incident.
+	InboundRetentionDays = 4
+	// InboundDLQRetentionDays is SQS's maximum: parked messages wait for a person.
+	InboundDLQRetentionDays = 14
+	// WorkerBatchSize is the maximum batch of a FIFO event source.
+	WorkerBatchSize = 10
+	// APIBurstLimit and APIRateLimit throttle the webhook stage: far above one platform's
+	// WhatsApp traffic, low enough that a flood of forged requests cannot run up the bill.
+	APIBurstLimit = 200
+	APIRateLimit  = 100
+)
+
+// accessLogFormat is the API's access log line: who called which route and how it went.
+// Bodies are never logged (HTTP APIs cannot log them); the path carries no query string.
+const accessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey",` +
+	`"path":"$context.path","status":"$context.status","protocol":"$context.protocol",` +
+	`"responseLength":"$context.responseLength","responseLatency":"$context.responseLatency",` +
+	`"integrationStatus":"$context.integrationStatus","integrationLatency":"$context.integrationLatency",` +
+	`"integrationError":"$context.integrationErrorMessage","error":"$context.error.message",` +
+	`"userAgent":"$context.identity.userAgent"}`
+
+// RuntimeProps configure NewRuntime.
+type RuntimeProps struct {
+	// Data is the environment's key and tables.
+	Data DataLayer
+	// Tenants are the environment's brands: both functions read every brand's Twilio secret.
+	Tenants []tenant.TenantClient
+	// Settings of the environment: names, log retention, removal policy.
+	Settings config.Settings
+	// AssetsDir holds <AssetsDir>/webhook/bootstrap and <AssetsDir>/worker/bootstrap (see
+	// CheckLambdaAssets).
+	AssetsDir string
+	// PublicBaseURL, when set, is the webhook's PUBLIC_BASE_URL: the origin Twilio is
+	// configured with when it is not the API's own (ValidatePublicBaseURL).
+	PublicBaseURL string
+}
+
+// Validate reports the first problem with p, or nil.
+func (p *RuntimeProps) Validate() error {
+	if p == nil {
+		return errors.New("runtime props are required")
+	}
+	if p.Data == nil {
+		return errors.New("runtime: the data layer is required")
+	}
+	if !naming.ValidEnv(p.Settings.Env) {
+		return fmt.Errorf("runtime: unknown environment %q", p.Settings.Env)
+	}
+	if err := CheckLambdaAssets(p.AssetsDir); err != nil {
+		return err
+	}
+	if p.PublicBaseURL != "" {
+		if err := ValidatePublicBaseURL(p.PublicBaseURL); err != nil {
+			return fmt.Errorf("runtime: %w", err)
+		}
+	}
+	return nil
+}
+
+// Runtime is the path of one WhatsApp message: the HTTP API and webhook function that accept
+// it from Twilio, the inbound FIFO queue (with its dead-letter queue) that holds it, and the
+// worker function that runs the conversation.
+type Runtime interface {
+	constructs.Construct
+	// API is the HTTP API with the one route POST naming.WebhookPath.
+	API() awsapigatewayv2.HttpApi
+	// WebhookURL is the URL to configure in the Twilio console: PublicBaseURL or the API's
+	// endpoint, plus naming.WebhookPath.
+	WebhookURL() *string
+	// WebhookFunction verifies and enqueues Twilio's requests.
+	WebhookFunction() awslambda.IFunction
+	// WorkerFunction consumes the inbound queue.
+	WorkerFunction() awslambda.IFunction
+	// InboundQueue is the FIFO queue from webhook to worker, named naming.InboundQueue.
+	InboundQueue() awssqs.IQueue
+	// InboundDeadLetterQueue holds messages the worker failed InboundMaxReceiveCount times.
+	InboundDeadLetterQueue() awssqs.IQueue
+	// Alarms are the runtime's alarms (parked messages, function errors and throttles). They
+	// have no action yet: an operators' notification topic is wired to them when one exists.
+	Alarms() []awscloudwatch.IAlarm
+}
+
+type runtime struct {
+	constructs.Construct
+	api             awsapigatewayv2.HttpApi
+	webhookURL      *string
+	webhook, worker awslambda.IFunction
+	queue, dlq      awssqs.IQueue
+	alarms          []awscloudwatch.IAlarm
+}
+
+func (r *runtime) API() awsapigatewayv2.HttpApi          { return r.api }
+func (r *runtime) WebhookURL() *string                   { return r.webhookURL }
+func (r *runtime) WebhookFunction() awslambda.IFunction  { return r.webhook }
+func (r *runtime) WorkerFunction() awslambda.IFunction   { return r.worker }
+func (r *runtime) InboundQueue() awssqs.IQueue           { return r.queue }
+func (r *runtime) InboundDeadLetterQueue() awssqs.IQueue { return r.dlq }
+
+func (r *runtime) Alarms() []awscloudwatch.IAlarm {
+	return append([]awscloudwatch.IAlarm(nil), r.alarms...)
+}
+
+// NewRuntime creates the runtime path. It panics on invalid props (a missing binary among
+// them), like the tenant constructs.
+//
+// Each function has a role of its own with only what its code calls: the webhook reads the
+// client table and claims MessageSids in the idempotency table, reads the brands' Twilio
+// secrets and sends to the inbound queue; the worker reads the configuration tables, reads and
+// writes mappings, conversations and idempotency records and reads the Twilio secrets. Neither
+// reaches the stores' order queues or the Asaas secrets yet.
+func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runtime {
+	if err := props.Validate(); err != nil {
+		panic("stacks: " + err.Error())
+	}
+	p := *props
+	s, data, env := p.Settings, p.Data, p.Settings.Env
+	this := &runtime{}
+	constructs.NewConstruct_Override(this, scope, jsii.String(id))
+
+	// ---- inbound queue ----------------------------------------------------------------
+	// Content-based deduplication is off: the webhook sends MessageDeduplicationId =
+	// MessageSid (two messages with the same text are still two messages) and MessageGroupId
+	// = clientId + sender, so one customer's messages are processed in order, one at a time.
+	dlq := awssqs.NewQueue(this, jsii.String("InboundDeadLetterQueue"), &awssqs.QueueProps{
+		QueueName:                 jsii.String(naming.InboundDLQ(env)),
+		Fifo:                      jsii.Bool(true),
+		ContentBasedDeduplication: jsii.Bool(false),
+		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(InboundDLQRetentionDays)),
+		Encryption:                awssqs.QueueEncryption_KMS,
+		EncryptionMasterKey:       data.Key(),
+		EnforceSSL:                jsii.Bool(true),
+		RemovalPolicy:             s.RemovalPolicy,
+	})
+	queue := awssqs.NewQueue(this, jsii.String("InboundQueue"), &awssqs.QueueProps{
+		QueueName:                 jsii.String(naming.InboundQueue(env)),
+		Fifo:                      jsii.Bool(true),
+		ContentBasedDeduplication: jsii.Bool(false),
+		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(InboundRetentionDays)),
+		VisibilityTimeout:         awscdk.Duration_Seconds(jsii.Number(InboundVisibilityTimeoutSeconds)),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			MaxReceiveCount: jsii.Number(InboundMaxReceiveCount),
+			Queue:           dlq,
+		},
+		Encryption:          awssqs.QueueEncryption_KMS,
+		EncryptionMasterKey: data.Key(),
+		EnforceSSL:          jsii.Bool(true),
+		RemovalPolicy:       s.RemovalPolicy,
+	})
+
+	// ---- functions --------------------------------------------------------------------
+	// Names from the tables themselves (a Ref), so that the function depends on its tables.
+	common := map[string]*string{
+		naming.EnvVarEnvironment:      jsii.String(env),
+		naming.EnvVarClientTable:      data.ClientConfig().TableName(),
+		naming.EnvVarStoreTable:       data.StoreConfig().TableName(),
+		naming.EnvVarMappingTable:     data.PhoneMapping().TableName(),
+		naming.EnvVarConversationTbl:  data.ConversationState().TableName(),
+		naming.EnvVarIdempotencyTable: data.Idempotency().TableName(),
+	}
+	webhookEnv := map[string]*string{naming.EnvVarInboundQueueURL: queue.QueueUrl()}
+	if p.PublicBaseURL != "" {
+		webhookEnv[naming.EnvVarPublicBaseURL] = jsii.String(p.PublicBaseURL)
+	}
+	for k, v := range common {
+		webhookEnv[k] = v
+	}
+
+	webhook := newGoFunction(this, "Webhook", goFunctionSpec{
+		settings:    s,
+		code:        filepath.Join(p.AssetsDir, WebhookAsset),
+		description: fmt.Sprintf("wabot %s: Twilio webhook (verify signature, record MessageSid, enqueue)", env),
+		memoryMB:    WebhookMemoryMB,
+		timeout:     WebhookTimeoutSeconds,
+		environment: webhookEnv,
+	})
+	worker := newGoFunction(this, "Worker", goFunctionSpec{
+		settings:    s,
+		code:        filepath.Join(p.AssetsDir, WorkerAsset),
+		description: fmt.Sprintf("wabot %s: conversation worker (inbound queue, one turn per customer at a time)", env),
+		memoryMB:    WorkerMemoryMB,
+		timeout:     WorkerTimeoutSeconds,
+		environment: common,
+	})
+
+	// ---- permissions ------------------------------------------------------------------
+	data.ClientConfig().GrantReadData(webhook.role)
+	grantItemActions(data.Idempotency(), webhook.role, "dynamodb:PutItem", "dynamodb:DeleteItem")
+	queue.GrantSendMessages(webhook.role)
+
+	data.ClientConfig().GrantReadData(worker.role)
+	data.StoreConfig().GrantReadData(worker.role)
+	for _, t := range []awsdynamodb.ITable{data.PhoneMapping(), data.ConversationState(), data.Idempotency()} {
+		t.GrantReadWriteData(worker.role)
+	}
+	for _, c := range p.Tenants {
+		c.TwilioSecret().GrantRead(webhook.role, nil)
+		c.TwilioSecret().GrantRead(worker.role, nil)
+	}
+	// FIFO: no batching window (Lambda refuses one on FIFO queues). Partial batch responses:
+	// the worker reports the first failed message and every later one, so that the messages
+	// before it are deleted and the order of the group is kept.
+	worker.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(WorkerBatchSize),
+		ReportBatchItemFailures: jsii.Bool(true),
+	}))
+	suppressGrantWildcards(webhook.role, data.ClientConfig())
+	suppressGrantWildcards(worker.role, data.ClientConfig(), data.ConversationState())
+
+	// ---- HTTP API ---------------------------------------------------------------------
+	api := awsapigatewayv2.NewHttpApi(this, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		ApiName:     jsii.String(fmt.Sprintf("wabot-%s", env)),
+		Description: jsii.String(fmt.Sprintf("wabot %s: Twilio webhook", env)),
+		// The default stage is added below, with throttling and access logs.
+		CreateDefaultStage: jsii.Bool(false),
+	})
+	accessLogs := awslogs.NewLogGroup(this, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     s.LogRetention,
+		RemovalPolicy: s.RemovalPolicy,
+	})
+	api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			BurstLimit: jsii.Number(APIBurstLimit),
+			RateLimit:  jsii.Number(APIRateLimit),
+		},
+		AccessLogSettings: &accessLogSettings{
+			destination: awsapigatewayv2.NewLogGroupLogDestination(accessLogs),
+			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
+		},
+	})
+	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(naming.WebhookPath),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("WebhookIntegration"), webhook.fn, nil),
+	})
+	for _, route := range *routes {
+		// On the route resource alone: its integration and invoke permission get no pass.
+		cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-APIG4"),
+			Reason: jsii.String("Twilio cannot present an IAM signature, a JWT or an API key: it authenticates " +
+				"each request with X-Twilio-Signature (HMAC-SHA1 over the URL and parameters with the brand's " +
+				"auth token), which the webhook verifies before doing anything and answers 403 when it fails."),
+		}}, jsii.Bool(false))
+	}
+
+	base := api.ApiEndpoint()
+	if p.PublicBaseURL != "" {
+		base = jsii.String(p.PublicBaseURL)
+	}
+	webhookURL := jsii.String(*base + naming.WebhookPath)
+	awscdk.NewCfnOutput(this, jsii.String("WebhookUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Paste into the Twilio console as the WhatsApp sender's incoming message webhook (HTTP POST)"),
+		Value:       webhookURL,
+	})
+
+	// ---- alarms -----------------------------------------------------------------------
+	newAlarm := func(id, description string, metric awscloudwatch.IMetric) awscloudwatch.IAlarm {
+		return awscloudwatch.NewAlarm(this, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(fmt.Sprintf("wabot %s: %s", env, description)),
+			Metric:             metric,
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			DatapointsToAlarm:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			// Missing data is an idle queue or function, not a problem.
+			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	}
+	fiveMinutes := func(stat *string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: stat}
+	}
+	this.alarms = []awscloudwatch.IAlarm{
+		// One parked message is already a customer who got no answer.
+		newAlarm("InboundDeadLetterAlarm", fmt.Sprintf("inbound messages are parked in %s", naming.InboundDLQ(env)),
+			dlq.MetricApproximateNumberOfMessagesVisible(fiveMinutes(awscloudwatch.Stats_MAXIMUM()))),
+		newAlarm("WebhookErrorsAlarm", "the webhook function failed (Twilio retries or drops the message)",
+			webhook.fn.MetricErrors(fiveMinutes(awscloudwatch.Stats_SUM()))),
+		newAlarm("WorkerErrorsAlarm", "the worker function failed a whole batch",
+			worker.fn.MetricErrors(fiveMinutes(awscloudwatch.Stats_SUM()))),
+		newAlarm("WebhookThrottlesAlarm", "the webhook function was throttled (account concurrency)",
+			webhook.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
+		newAlarm("WorkerThrottlesAlarm", "the worker function was throttled (account concurrency)",
+			worker.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
+	}
+
+	this.api, this.webhookURL = api, webhookURL
+	this.webhook, this.worker = webhook.fn, worker.fn
+	this.queue, this.dlq = queue, dlq
+	return this
+}
+
+// goFunctionSpec is what differs between the Go functions.
+type goFunctionSpec struct {
+	settings    config.Settings
+	code        string // folder holding the bootstrap binary
+	description string
+	memoryMB    float64
+	timeout     float64 // seconds
+	environment map[string]*string
+}
+
+type goFunction struct {
+	fn   awslambda.Function
+	role awsiam.Role
+}
+
+// newGoFunction creates a provided.al2023 arm64 function with its own role and log group.
+// The role gets write access to that log group and nothing else; grants add the rest. This
+// replaces the managed AWSLambdaBasicExecutionRole, which allows writing to any log group.
+func newGoFunction(scope constructs.Construct, id string, spec goFunctionSpec) goFunction {
+	s := spec.settings
+	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     s.LogRetention,
+		RemovalPolicy: s.RemovalPolicy,
+	})
+	role := awsiam.NewRole(scope, jsii.String(id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(spec.description),
+	})
+	logs.GrantWrite(role)
+	code, err := filepath.Abs(spec.code)
+	if err != nil {
+		panic("stacks: " + err.Error())
+	}
+	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+		Description:  jsii.String(spec.description),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String(bootstrapFile),
+		Code:         awslambda.Code_FromAsset(jsii.String(code), nil),
+		MemorySize:   jsii.Number(spec.memoryMB),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(spec.timeout)),
+		Role:         role,
+		LogGroup:     logs,
+		Environment:  &spec.environment,
+	})
+	return goFunction{fn: fn, role: role}
+}
+
+// kmsTableWriteActions are what a DynamoDB write on a table encrypted with a customer-managed
+// key needs on the key: the set CDK's Table.grantWriteData grants.
+var kmsTableWriteActions = []*string{
+	jsii.String("kms:Decrypt"), jsii.String("kms:DescribeKey"), jsii.String("kms:Encrypt"),
+	jsii.String("kms:ReEncrypt*"), jsii.String("kms:GenerateDataKey*"),
+}
+
+// grantItemActions allows exactly actions on table (and its indexes) and what they need on
+// the table's key: narrower than GrantWriteData, which adds BatchWriteItem and UpdateItem.
+func grantItemActions(table awsdynamodb.ITable, grantee awsiam.IGrantable, actions ...string) {
+	a := make([]*string, len(actions))
+	for i := range actions {
+		a[i] = jsii.String(actions[i])
+	}
+	table.Grant(grantee, a...)
+	if key := table.EncryptionKey(); key != nil {
+		key.Grant(grantee, kmsTableWriteActions...)
+	}
+}
+
+// suppressGrantWildcards suppresses AwsSolutions-IAM5 on role for the wildcards that CDK's
+// Grant* methods themselves write, and only those (appliesTo): the KMS action families that
+// encrypted SQS and DynamoDB grants use on the data key, and "<table ARN>/index/*" of each of
+// indexed, the tables with GSIs that role was granted. A new wildcard, or a grant on another
+// indexed table, is a new finding to review.
+func suppressGrantWildcards(role awsiam.Role, indexed ...awsdynamodb.ITable) {
+	appliesTo := []any{jsii.String("Action::kms:GenerateDataKey*"), jsii.String("Action::kms:ReEncrypt*")}
+	for _, t := range indexed {
+		stack := awscdk.Stack_Of(t)
+		id := stack.Resolve(stack.GetLogicalId(t.Node().DefaultChild().(awscdk.CfnElement)))
+		appliesTo = append(appliesTo, jsii.String(fmt.Sprintf("Resource::<%v.Arn>/index/*", id)))
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Wildcards written by CDK grants, each on one specific key or table: kms:GenerateDataKey* " +
+			"and kms:ReEncrypt* on the environment's data key (what SQS and DynamoDB call with a customer-managed " +
+			"key), and <table ARN>/index/* for the GSIs of a table the function reads (the client lookup by " +
+			"twilioPhoneNumber, the conversation lookup by sessionId)."),
+		AppliesTo: &appliesTo,
+	}}, jsii.Bool(true))
+}
+
+// accessLogSettings implements awsapigatewayv2.IAccessLogSettings, which jsii exposes as an
+// interface rather than a struct.
+type accessLogSettings struct {
+	destination awsapigatewayv2.IAccessLogDestination
+	format      awsapigateway.AccessLogFormat
+}
+
+func (a *accessLogSettings) Destination() awsapigatewayv2.IAccessLogDestination { return a.destination }
+func (a *accessLogSettings) Format() awsapigateway.AccessLogFormat              { return a.format }

@@ -1,0 +1,720 @@
+package stacks_test
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/wabot-platform/wabot/infra/config"
+	"github.com/wabot-platform/wabot/infra/internal/cdktest"
+	"github.com/wabot-platform/wabot/infra/stacks"
+	"github.com/wabot-platform/wabot/shared/naming"
+)
+
+const (
+	functionType = "AWS::Lambda::Function"
+	alarmType    = "AWS::CloudWatch::Alarm"
+	logGroupType = "AWS::Logs::LogGroup"
+	policyType   = "AWS::IAM::Policy"
+)
+
+// runtimeIDs are the logical ids of the runtime's resources in one fixture.
+type runtimeIDs struct {
+	webhook, worker, webhookRole, workerRole, queue, dlq, api string
+}
+
+func (fx *fixture) runtimeIDs(t *testing.T) runtimeIDs {
+	t.Helper()
+	rt := fx.stack.Runtime()
+	return runtimeIDs{
+		webhook:     fx.logicalID(t, rt.WebhookFunction()),
+		worker:      fx.logicalID(t, rt.WorkerFunction()),
+		webhookRole: fx.logicalID(t, rt.WebhookFunction().Role()),
+		workerRole:  fx.logicalID(t, rt.WorkerFunction().Role()),
+		queue:       fx.logicalID(t, rt.InboundQueue()),
+		dlq:         fx.logicalID(t, rt.InboundDeadLetterQueue()),
+		api:         fx.logicalID(t, rt.API()),
+	}
+}
+
+// rolePolicy returns the policy document attached to the role with logical id roleID: the
+// one AWS::IAM::Policy of the template whose Roles are exactly that role.
+func (fx *fixture) rolePolicy(t *testing.T, roleID string) map[string]any {
+	t.Helper()
+	found := *fx.template.FindResources(jsii.String(policyType), map[string]any{
+		"Properties": map[string]any{"Roles": assertions.Match_Exact([]any{ref(roleID)})},
+	})
+	if len(found) != 1 {
+		t.Fatalf("%d policies attached to %s, want 1", len(found), roleID)
+	}
+	for _, res := range found {
+		props, _ := (*res)["Properties"].(map[string]any)
+		doc, _ := props["PolicyDocument"].(map[string]any)
+		return doc
+	}
+	return nil
+}
+
+// statements returns the policy's statements whose actions include action.
+func statements(doc map[string]any, action string) []map[string]any {
+	var out []map[string]any
+	list, _ := doc["Statement"].([]any)
+	for _, s := range list {
+		st, _ := s.(map[string]any)
+		var actions []any
+		switch a := st["Action"].(type) {
+		case string:
+			actions = []any{a}
+		case []any:
+			actions = a
+		}
+		if slices.Contains(actions, any(action)) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// resources returns a statement's Resource as a list.
+func resources(st map[string]any) []any {
+	if list, ok := st["Resource"].([]any); ok {
+		return list
+	}
+	return []any{st["Resource"]}
+}
+
+// mentions reports whether the JSON of v refers to the logical id id anywhere.
+func mentions(t *testing.T, v any, id string) bool {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(b), `"`+id+`"`)
+}
+
+func TestWebhookRouteIsTheOnlyRoute(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(1)) })
+	routes := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
+		"Properties": map[string]any{"ApiId": ref(ids.api), "RouteKey": "POST " + naming.WebhookPath},
+	})
+	if len(routes) != 1 {
+		t.Fatalf("%d routes POST %s on the API, want 1", len(routes), naming.WebhookPath)
+	}
+	var integration string
+	for _, r := range routes {
+		props := (*r)["Properties"].(map[string]any)
+		// Target is "integrations/<id>", written as Fn::Join of the integration's Ref.
+		b, _ := json.Marshal(props["Target"])
+		for id := range *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Integration"), nil) {
+			if strings.Contains(string(b), `"`+id+`"`) {
+				integration = id
+			}
+		}
+	}
+	if integration == "" {
+		t.Fatal("the route targets no integration of the template")
+	}
+	check(t, func() {
+		fx.template.HasResource(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
+			"Properties": map[string]any{
+				"ApiId":                ref(ids.api),
+				"IntegrationType":      "AWS_PROXY",
+				"IntegrationUri":       getAtt(ids.webhook, "Arn"),
+				"PayloadFormatVersion": "2.0",
+			},
+		})
+	})
+	if found := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
+		"Properties": map[string]any{"IntegrationUri": getAtt(ids.webhook, "Arn")},
+	}); found[integration] == nil {
+		t.Errorf("the route's integration %s does not invoke the webhook function", integration)
+	}
+}
+
+func TestOnlyAPIGatewayMayInvokeTheWebhook(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(1)) })
+	check(t, func() {
+		fx.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+			"Action":       "lambda:InvokeFunction",
+			"FunctionName": getAtt(ids.webhook, "Arn"),
+			"Principal":    "apigateway.amazonaws.com",
+			"SourceArn": map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
+				ref(ids.api), "/*/*" + naming.WebhookPath,
+			})}},
+		})
+	})
+}
+
+func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
+	for _, env := range naming.Environments {
+		t.Run(env, func(t *testing.T) {
+			fx := envFixture(t, env)
+			ids := fx.runtimeIDs(t)
+			check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Stage"), jsii.Number(1)) })
+			stages := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+				"Properties": map[string]any{
+					"ApiId":      ref(ids.api),
+					"StageName":  "$default",
+					"AutoDeploy": true,
+					"DefaultRouteSettings": assertions.Match_ObjectLike(&map[string]any{
+						"ThrottlingBurstLimit": stacks.APIBurstLimit,
+						"ThrottlingRateLimit":  stacks.APIRateLimit,
+					}),
+				},
+			})
+			if len(stages) != 1 {
+				t.Fatalf("no throttled $default stage on the API")
+			}
+			for _, st := range stages {
+				logs, _ := (*st)["Properties"].(map[string]any)["AccessLogSettings"].(map[string]any)
+				dest, _ := logs["DestinationArn"].(map[string]any)
+				att, _ := dest["Fn::GetAtt"].([]any)
+				if len(att) != 2 || (*fx.template.FindResources(jsii.String(logGroupType), nil))[att[0].(string)] == nil {
+					t.Errorf("access logs go to %v, want a log group of the template", logs["DestinationArn"])
+				}
+				format, _ := logs["Format"].(string)
+				var fields map[string]string
+				if err := json.Unmarshal([]byte(format), &fields); err != nil {
+					t.Fatalf("access log format is not JSON: %v\n%s", err, format)
+				}
+				for _, want := range []string{"$context.requestId", "$context.status", "$context.routeKey"} {
+					if !slices.Contains(slices.Collect(maps.Values(fields)), want) {
+						t.Errorf("access log format lacks %s", want)
+					}
+				}
+				if strings.Contains(format, "body") {
+					t.Errorf("access log format logs a body: %s", format)
+				}
+			}
+		})
+	}
+}
+
+func TestFunctionsAreGoOnGraviton(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	check(t, func() { fx.template.ResourceCountIs(jsii.String(functionType), jsii.Number(2)) })
+	tests := []struct {
+		name, id        string
+		memory, timeout int
+	}{
+		{"webhook", ids.webhook, 256, 10},
+		{"worker", ids.worker, 512, 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fx.hasResource(t, functionType, tt.id, map[string]any{
+				"Runtime":                      "provided.al2023",
+				"Architectures":                assertions.Match_Exact([]any{"arm64"}),
+				"Handler":                      "bootstrap",
+				"MemorySize":                   tt.memory,
+				"Timeout":                      tt.timeout,
+				"ReservedConcurrentExecutions": assertions.Match_Absent(),
+			})
+		})
+	}
+	// Twilio gives up on a webhook after 15 seconds.
+	if stacks.WebhookTimeoutSeconds >= 15 {
+		t.Errorf("webhook timeout %ds is not under Twilio's 15 s", stacks.WebhookTimeoutSeconds)
+	}
+}
+
+func TestFunctionEnvironments(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	data := fx.stack.Data()
+	tables := map[string]any{
+		naming.EnvVarEnvironment:      naming.EnvDev,
+		naming.EnvVarClientTable:      ref(fx.logicalID(t, data.ClientConfig())),
+		naming.EnvVarStoreTable:       ref(fx.logicalID(t, data.StoreConfig())),
+		naming.EnvVarMappingTable:     ref(fx.logicalID(t, data.PhoneMapping())),
+		naming.EnvVarConversationTbl:  ref(fx.logicalID(t, data.ConversationState())),
+		naming.EnvVarIdempotencyTable: ref(fx.logicalID(t, data.Idempotency())),
+	}
+	webhook := map[string]any{naming.EnvVarInboundQueueURL: ref(ids.queue)}
+	for k, v := range tables {
+		webhook[k] = v
+	}
+	tests := []struct {
+		name, id string
+		want     map[string]any
+	}{
+		// No PUBLIC_BASE_URL by default: the webhook uses the API's own domain.
+		{"webhook", ids.webhook, webhook},
+		{"worker", ids.worker, tables},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fx.hasResource(t, functionType, tt.id, map[string]any{
+				"Environment": map[string]any{"Variables": assertions.Match_Exact(tt.want)},
+			})
+		})
+	}
+}
+
+func TestPublicBaseURLContextSetsWebhookVariable(t *testing.T) {
+	const base = "https://wa.example.com"
+	stack, err := stacks.Build(newApp(map[string]any{stacks.PublicBaseURLContextKey: base}), naming.EnvDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmpl assertions.Template
+	if r := cdktest.Panics(func() { tmpl = assertions.Template_FromStack(stack, nil) }); r != nil {
+		t.Fatal(cdktest.SynthFailure(r))
+	}
+	webhook, _ := stack.Resolve(stack.GetLogicalId(stack.Runtime().WebhookFunction().Node().DefaultChild().(awscdk.CfnElement))).(string)
+	found := *tmpl.FindResources(jsii.String(functionType), map[string]any{
+		"Properties": map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+			naming.EnvVarPublicBaseURL: base,
+		})}},
+	})
+	if len(found) != 1 || found[webhook] == nil {
+		t.Errorf("functions with %s=%s: %d, want the webhook alone", naming.EnvVarPublicBaseURL, base, len(found))
+	}
+	check(t, func() {
+		tmpl.HasOutput(jsii.String("*"), map[string]any{"Value": base + naming.WebhookPath})
+	})
+}
+
+func TestInvalidPublicBaseURLFailsBuild(t *testing.T) {
+	for _, v := range []any{"http://wa.example.com", "https://wa.example.com/", "wa.example.com", "https://wa.example.com?x=1", 42} {
+		_, err := stacks.Build(newApp(map[string]any{stacks.PublicBaseURLContextKey: v}), naming.EnvDev)
+		if err == nil || !strings.Contains(err.Error(), stacks.PublicBaseURLContextKey) {
+			t.Errorf("publicBaseUrl=%v: Build error %v, want one naming the context key", v, err)
+		}
+	}
+}
+
+func TestValidatePublicBaseURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"https://wa.example.com", true},
+		{"https://example.com/wabot", true},
+		{"https://wa.example.com:8443", true},
+		{"https://wa.example.com/", false},
+		{"http://wa.example.com", false},
+		{"https://", false},
+		{"https://wa.example.com/#x", false},
+		{"https://user:pw@wa.example.com", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if err := stacks.ValidatePublicBaseURL(tt.url); (err == nil) != tt.ok {
+			t.Errorf("ValidatePublicBaseURL(%q) = %v, want ok=%v", tt.url, err, tt.ok)
+		}
+	}
+}
+
+func TestWebhookURLOutput(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	check(t, func() {
+		fx.template.HasOutput(jsii.String("*"), map[string]any{
+			"Value": map[string]any{"Fn::Join": []any{"", []any{getAtt(ids.api, "ApiEndpoint"), naming.WebhookPath}}},
+		})
+	})
+}
+
+func TestWorkerConsumesInboundQueueWithPartialBatchResponses(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1)) })
+	check(t, func() {
+		fx.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"EventSourceArn":        getAtt(ids.queue, "Arn"),
+			"FunctionName":          ref(ids.worker),
+			"BatchSize":             10,
+			"FunctionResponseTypes": assertions.Match_Exact([]any{"ReportBatchItemFailures"}),
+			// Lambda refuses a batching window on a FIFO queue.
+			"MaximumBatchingWindowInSeconds": assertions.Match_Absent(),
+		})
+	})
+}
+
+func TestInboundQueue(t *testing.T) {
+	for _, env := range naming.Environments {
+		t.Run(env, func(t *testing.T) {
+			fx := envFixture(t, env)
+			ids := fx.runtimeIDs(t)
+			check(t, func() {
+				fx.template.HasResource(jsii.String(queueType), map[string]any{
+					"Properties": map[string]any{
+						"QueueName":                 naming.InboundQueue(env),
+						"FifoQueue":                 true,
+						"ContentBasedDeduplication": false,
+						"VisibilityTimeout":         6 * stacks.WorkerTimeoutSeconds,
+						"KmsMasterKeyId":            fx.keyArn(),
+						"RedrivePolicy": assertions.Match_Exact(map[string]any{
+							"deadLetterTargetArn": getAtt(ids.dlq, "Arn"),
+							"maxReceiveCount":     5,
+						}),
+					},
+				})
+			})
+		})
+	}
+}
+
+func TestInboundDLQ(t *testing.T) {
+	for _, env := range naming.Environments {
+		t.Run(env, func(t *testing.T) {
+			fx := envFixture(t, env)
+			check(t, func() {
+				fx.template.HasResourceProperties(jsii.String(queueType), map[string]any{
+					"QueueName":                 naming.InboundDLQ(env),
+					"FifoQueue":                 true,
+					"ContentBasedDeduplication": false,
+					"MessageRetentionPeriod":    14 * 24 * 3600,
+					"KmsMasterKeyId":            fx.keyArn(),
+					"RedrivePolicy":             assertions.Match_Absent(),
+				})
+			})
+		})
+	}
+}
+
+func TestLogGroupsKeepEventsPerEnvironment(t *testing.T) {
+	tests := []struct {
+		env    string
+		days   int
+		policy string
+	}{
+		{naming.EnvDev, 7, "Delete"},
+		{naming.EnvStaging, 30, "Retain"},
+		{naming.EnvProd, 180, "Retain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			fx := envFixture(t, tt.env)
+			// The two functions' and the API's access logs.
+			check(t, func() { fx.template.ResourceCountIs(jsii.String(logGroupType), jsii.Number(3)) })
+			check(t, func() {
+				fx.template.AllResources(jsii.String(logGroupType), map[string]any{
+					"Properties":          map[string]any{"RetentionInDays": tt.days},
+					"DeletionPolicy":      tt.policy,
+					"UpdateReplacePolicy": tt.policy,
+				})
+			})
+		})
+	}
+}
+
+// Each function logs to its own log group, and its role may write there and nowhere else.
+func TestFunctionsLogToTheirOwnLogGroup(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	functions := (*fx.template.ToJSON())["Resources"].(map[string]any)
+	for _, f := range []struct{ fn, role string }{{ids.webhook, ids.webhookRole}, {ids.worker, ids.workerRole}} {
+		props := functions[f.fn].(map[string]any)["Properties"].(map[string]any)
+		lg, _ := props["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)
+		group, _ := lg["Ref"].(string)
+		if group == "" {
+			t.Errorf("%s has no log group of its own: %v", f.fn, props["LoggingConfig"])
+			continue
+		}
+		write := statements(fx.rolePolicy(t, f.role), "logs:PutLogEvents")
+		if len(write) != 1 || !slices.EqualFunc(resources(write[0]), []any{getAtt(group, "Arn")}, jsonEqual) {
+			t.Errorf("%s may write logs to %v, want only its log group %s", f.fn, write, group)
+		}
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// No managed policy (AWSLambdaBasicExecutionRole allows writing to every log group).
+func TestRolesHaveNoManagedPolicies(t *testing.T) {
+	for _, env := range naming.Environments {
+		fx := envFixture(t, env)
+		check(t, func() {
+			fx.template.AllResourcesProperties(jsii.String("AWS::IAM::Role"), map[string]any{
+				"ManagedPolicyArns": assertions.Match_Absent(),
+			})
+		})
+	}
+}
+
+func TestRuntimeAlarms(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	if n := len(fx.stack.Runtime().Alarms()); n != 5 {
+		t.Errorf("Alarms() has %d alarms, want 5 (DLQ, errors and throttles of both functions)", n)
+	}
+	common := map[string]any{
+		"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+		"Threshold":          1,
+		"EvaluationPeriods":  1,
+		"Period":             300,
+		"TreatMissingData":   "notBreaching",
+	}
+	tests := []struct {
+		name  string
+		props map[string]any
+	}{
+		{"inbound DLQ depth", map[string]any{
+			"Namespace":  "AWS/SQS",
+			"MetricName": "ApproximateNumberOfMessagesVisible",
+			"Statistic":  "Maximum",
+			"Dimensions": assertions.Match_Exact([]any{map[string]any{"Name": "QueueName", "Value": getAtt(ids.dlq, "QueueName")}}),
+		}},
+		{"webhook errors", map[string]any{
+			"Namespace":  "AWS/Lambda",
+			"MetricName": "Errors",
+			"Statistic":  "Sum",
+			"Dimensions": assertions.Match_Exact([]any{map[string]any{"Name": "FunctionName", "Value": ref(ids.webhook)}}),
+		}},
+		{"worker errors", map[string]any{
+			"Namespace":  "AWS/Lambda",
+			"MetricName": "Errors",
+			"Statistic":  "Sum",
+			"Dimensions": assertions.Match_Exact([]any{map[string]any{"Name": "FunctionName", "Value": ref(ids.worker)}}),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			props := map[string]any{}
+			for k, v := range common {
+				props[k] = v
+			}
+			for k, v := range tt.props {
+				props[k] = v
+			}
+			check(t, func() { fx.template.HasResourceProperties(jsii.String(alarmType), props) })
+		})
+	}
+}
+
+// The webhook only finds the brand, claims the MessageSid and enqueues: it must not be able to
+// touch conversations, mappings or store configuration, even through a bug.
+func TestWebhookPolicyStaysOffConversationData(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	doc := fx.rolePolicy(t, ids.webhookRole)
+	data := fx.stack.Data()
+	for name, c := range map[string]constructs.IConstruct{
+		"conversation table": data.ConversationState(),
+		"mapping table":      data.PhoneMapping(),
+		"store table":        data.StoreConfig(),
+		"dead-letter queue":  fx.stack.Runtime().InboundDeadLetterQueue(),
+	} {
+		if mentions(t, doc, fx.logicalID(t, c)) {
+			t.Errorf("the webhook's policy refers to the %s", name)
+		}
+	}
+	// What it does need, so that the test above cannot pass on an empty policy.
+	idem := fx.logicalID(t, data.Idempotency())
+	put := statements(doc, "dynamodb:PutItem")
+	if len(put) != 1 || !slices.EqualFunc(resources(put[0]), []any{getAtt(idem, "Arn")}, jsonEqual) {
+		t.Errorf("webhook PutItem statements = %v, want one on the idempotency table only", put)
+	}
+	if s := statements(doc, "dynamodb:UpdateItem"); len(s) != 0 {
+		t.Errorf("webhook may UpdateItem: %v", s)
+	}
+	send := statements(doc, "sqs:SendMessage")
+	if len(send) != 1 || !slices.EqualFunc(resources(send[0]), []any{getAtt(ids.queue, "Arn")}, jsonEqual) {
+		t.Errorf("webhook SendMessage statements = %v, want one on the inbound queue only", send)
+	}
+}
+
+// Both functions read every brand's Twilio credentials and nothing else in Secrets Manager.
+func TestFunctionsReadOnlyTwilioSecrets(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	var twilio, asaas []any
+	for _, c := range fx.stack.Tenants() {
+		twilio = append(twilio, ref(fx.logicalID(t, c.TwilioSecret())))
+		asaas = append(asaas, ref(fx.logicalID(t, c.AsaasSecret())))
+	}
+	for name, role := range map[string]string{"webhook": ids.webhookRole, "worker": ids.workerRole} {
+		t.Run(name, func(t *testing.T) {
+			doc := fx.rolePolicy(t, role)
+			get := statements(doc, "secretsmanager:GetSecretValue")
+			if len(get) != 1 {
+				t.Fatalf("%d GetSecretValue statements, want 1: %v", len(get), get)
+			}
+			got := resources(get[0])
+			if len(got) != len(twilio) {
+				t.Errorf("GetSecretValue on %v, want exactly the Twilio secrets %v", got, twilio)
+			}
+			for _, want := range twilio {
+				if !slices.ContainsFunc(got, func(r any) bool { return jsonEqual(r, want) }) {
+					t.Errorf("GetSecretValue misses Twilio secret %v", want)
+				}
+			}
+			for _, a := range asaas {
+				if mentions(t, doc, a.(map[string]any)["Ref"].(string)) {
+					t.Errorf("policy refers to Asaas secret %v", a)
+				}
+			}
+		})
+	}
+}
+
+// Orders reach the stores' queues in a later change; until then neither function can.
+func TestFunctionsCannotReachStoreOrderQueues(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	for _, role := range []string{ids.webhookRole, ids.workerRole} {
+		doc := fx.rolePolicy(t, role)
+		for _, c := range fx.stack.Tenants() {
+			for _, s := range c.Stores() {
+				for _, q := range []constructs.IConstruct{s.Queue(), s.DeadLetterQueue()} {
+					if mentions(t, doc, fx.logicalID(t, q)) {
+						t.Errorf("%s's policy refers to %s", role, *q.Node().Path())
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestWorkerReadsConfigAndWritesConversationData(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	ids := fx.runtimeIDs(t)
+	doc := fx.rolePolicy(t, ids.workerRole)
+	data := fx.stack.Data()
+	writes := statements(doc, "dynamodb:UpdateItem")
+	written := func(c constructs.IConstruct) bool {
+		arn := getAtt(fx.logicalID(t, c), "Arn")
+		for _, st := range writes {
+			if slices.ContainsFunc(resources(st), func(r any) bool { return jsonEqual(r, arn) }) {
+				return true
+			}
+		}
+		return false
+	}
+	for name, c := range map[string]constructs.IConstruct{
+		"mapping": data.PhoneMapping(), "conversation": data.ConversationState(), "idempotency": data.Idempotency(),
+	} {
+		if !written(c) {
+			t.Errorf("the worker cannot write the %s table", name)
+		}
+	}
+	for name, c := range map[string]constructs.IConstruct{"client": data.ClientConfig(), "store": data.StoreConfig()} {
+		if written(c) {
+			t.Errorf("the worker can write the %s table, want read only", name)
+		}
+		if !mentions(t, statements(doc, "dynamodb:GetItem"), fx.logicalID(t, c)) {
+			t.Errorf("the worker cannot read the %s table", name)
+		}
+	}
+	if mentions(t, statements(doc, "sqs:SendMessage"), ids.queue) {
+		t.Error("the worker may send to the inbound queue")
+	}
+}
+
+func TestAPIIsTagged(t *testing.T) {
+	fx := envFixture(t, naming.EnvProd)
+	check(t, func() {
+		fx.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
+			"Tags": assertions.Match_ObjectLike(&map[string]any{naming.TagApp: naming.AppName, naming.TagEnv: naming.EnvProd}),
+		})
+	})
+}
+
+func TestMissingLambdaAssetsFailBuild(t *testing.T) {
+	partial := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(partial, stacks.WebhookAsset), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(partial, stacks.WebhookAsset, "bootstrap"), []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(empty, stacks.WebhookAsset, "bootstrap"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		context map[string]any // nil: no lambdaAssets context at all
+		want    []string       // substrings of the error
+	}{
+		{"no folder", map[string]any{stacks.LambdaAssetsContextKey: filepath.Join(t.TempDir(), "nowhere")},
+			[]string{"nowhere/webhook/bootstrap is missing", "run `make build` first"}},
+		{"worker missing", map[string]any{stacks.LambdaAssetsContextKey: partial},
+			[]string{"worker/bootstrap is missing", "run `make build` first"}},
+		{"bootstrap is a folder", map[string]any{stacks.LambdaAssetsContextKey: empty},
+			[]string{"webhook/bootstrap is not a binary", "run `make build` first"}},
+		{"not a string", map[string]any{stacks.LambdaAssetsContextKey: 42}, []string{stacks.LambdaAssetsContextKey}},
+		// The default is relative to the working directory: the repository root under the CDK
+		// CLI, this package's folder here, where there is no .build.
+		{"default folder", nil,
+			[]string{stacks.DefaultLambdaAssets + "/webhook/bootstrap is missing", "run `make build` first"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := cdktest.NewApp(nil)
+			if tt.context != nil {
+				app = newApp(tt.context)
+			}
+			_, err := stacks.Build(app, naming.EnvDev)
+			if err == nil {
+				t.Fatal("Build succeeded, want an error")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Build error %q does not contain %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestRuntimePropsValidate(t *testing.T) {
+	t.Parallel()
+	s, err := config.For(naming.EnvDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := func() stacks.RuntimeProps {
+		return stacks.RuntimeProps{Data: fakeData{}, Settings: s, AssetsDir: testAssets()}
+	}
+	tests := []struct {
+		name    string
+		mutate  func(*stacks.RuntimeProps)
+		wantErr string
+	}{
+		{"valid", func(*stacks.RuntimeProps) {}, ""},
+		{"valid with base URL", func(p *stacks.RuntimeProps) { p.PublicBaseURL = "https://wa.example.com" }, ""},
+		{"no data", func(p *stacks.RuntimeProps) { p.Data = nil }, "data layer"},
+		{"no environment", func(p *stacks.RuntimeProps) { p.Settings = config.Settings{} }, "unknown environment"},
+		{"no assets", func(p *stacks.RuntimeProps) { p.AssetsDir = "" }, "lambda assets"},
+		{"bad base URL", func(p *stacks.RuntimeProps) { p.PublicBaseURL = "https://x/" }, "public base URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := valid()
+			tt.mutate(&p)
+			err := p.Validate()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("Validate() = %v, want nil", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// fakeData satisfies stacks.DataLayer for validation tests, which only check that one is given.
+type fakeData struct{ stacks.DataLayer }
