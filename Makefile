@@ -10,6 +10,8 @@ MODULES         := shared functions infra
 FUNCTIONS       := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 LAMBDAS         := $(filter-out local,$(FUNCTIONS))
 FUZZTIME        ?= 10s
+GO_SOURCES      := $(shell find functions shared -name '*.go' -not -name '*_test.go' 2>/dev/null)
+LAMBDA_BINS     := $(foreach f,$(LAMBDAS),.build/lambda/$(f)/bootstrap)
 
 # The jsii runtime behind the CDK Go bindings prints a Node end-of-life banner; the CDK CLI
 # must not reach for the network (notices, telemetry): there may be none.
@@ -42,19 +44,19 @@ node_modules/.installed: package.json package-lock.json
 
 # ---- infrastructure -----------------------------------------------------------------------
 .PHONY: synth
-synth: tools ## synthesize the CloudFormation templates of every environment into cdk.out/<env>/
+synth: tools $(LAMBDA_BINS) ## synthesize the CloudFormation templates of every environment into cdk.out/<env>/
 	@for env in $(ENVS); do \
 	  echo "synth: $$env"; \
 	  $(CDK) synth -c env=$$env -o cdk.out/$$env --quiet || exit 1; \
 	done
 
-cdk.out/dev/$(STACK_PREFIX)-dev.template.json: $(shell find infra shared -name "*.go" -not -name "*_test.go" 2>/dev/null) cdk.json | tools
+cdk.out/dev/$(STACK_PREFIX)-dev.template.json: $(shell find infra shared -name "*.go" -not -name "*_test.go" 2>/dev/null) cdk.json $(LAMBDA_BINS) | tools
 	$(CDK) synth -c env=dev -o cdk.out/dev --quiet
 
 .PHONY: diff deploy
-diff: tools ## show what `make deploy ENV=...` would change (needs AWS credentials)
+diff: tools $(LAMBDA_BINS) ## show what `make deploy ENV=...` would change (needs AWS credentials)
 	$(CDK) diff -c env=$(or $(ENV),dev)
-deploy: tools ## deploy one environment: make deploy ENV=dev|staging|prod (needs AWS credentials)
+deploy: tools $(LAMBDA_BINS) ## deploy one environment: make deploy ENV=dev|staging|prod (needs AWS credentials)
 	$(CDK) deploy -c env=$(or $(ENV),dev) --require-approval broadening
 
 # ---- run and test -------------------------------------------------------------------------
@@ -71,15 +73,16 @@ lint: tools ## gofmt, go vet and staticcheck on every module
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./shared/... ./functions/... ./infra/...
 	GOBIN=$(CURDIR)/.tools go install $(STATICCHECK)
-	.tools/staticcheck ./shared/... ./functions/...
+	.tools/staticcheck ./shared/... ./functions/... ./infra/...
+	@# Lambda binaries must never link the CDK bindings (hundreds of megabytes of jsii).
+	@if go list -deps ./functions/... | grep -q 'aws-cdk-go'; then echo "functions/ depends on aws-cdk-go"; exit 1; fi
 
 .PHONY: build
-build: tools ## cross-compile each Lambda function into .build/lambda/<name>/bootstrap
-	@for f in $(LAMBDAS); do \
-	  echo "build: $$f"; \
-	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' \
-	    -o .build/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
-	done
+build: $(LAMBDA_BINS) ## cross-compile each Lambda function into .build/lambda/<name>/bootstrap
+
+# provided.al2023 on Graviton: a static linux/arm64 binary named bootstrap per function.
+.build/lambda/%/bootstrap: $(GO_SOURCES) functions/go.mod shared/go.mod | .build/gomod
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $@ ./functions/$*
 
 .PHONY: clean
 clean: ## remove build output (not the installed tools)

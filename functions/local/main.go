@@ -1,10 +1,15 @@
 // Command local runs the whole product on one machine against the local AWS emulator (moto):
 // it creates the tables, queues and secrets of the CDK-synthesized dev template, seeds the
-// demo brands, and serves HTTP on 127.0.0.1 until interrupted. `make dev` starts it.
+// demo brands, serves the webhook and /healthz on 127.0.0.1, and runs the conversation worker
+// on the local inbound queue, until interrupted. `make dev` starts it.
+//
+// Where no emulator exists it uses clearly named local providers: replies go to an in-memory
+// outbox (GET /dev/outbox?to=whatsapp:%2B5511...) instead of Twilio's send API.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,10 +27,12 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/awsx"
 	"github.com/wabot-platform/wabot/shared/demo"
-	"github.com/wabot-platform/wabot/shared/dynamo"
 	"github.com/wabot-platform/wabot/shared/emulator"
 	"github.com/wabot-platform/wabot/shared/health"
 	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/outbox"
+	"github.com/wabot-platform/wabot/shared/platform"
+	"github.com/wabot-platform/wabot/shared/queue"
 )
 
 // config is the runner's configuration, read once from the environment.
@@ -36,6 +43,9 @@ type config struct {
 	Template string // synthesized dev template
 	Env      string
 	Region   string
+	// PublicBaseURL is what webhook signatures are computed over; Twilio (or a test) signs
+	// PUBLIC_BASE_URL + /webhooks/twilio. Default http://127.0.0.1:<port>.
+	PublicBaseURL string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -56,6 +66,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.Endpoint == "" {
 		return c, errors.New("WABOT_AWS_ENDPOINT is required (the emulator's URL, e.g. http://127.0.0.1:4566); `make dev` sets it")
+	}
+	c.PublicBaseURL = getenv(naming.EnvVarPublicBaseURL)
+	if c.PublicBaseURL == "" {
+		c.PublicBaseURL = "http://127.0.0.1:" + strconv.Itoa(c.Port)
 	}
 	if c.Template == "" {
 		c.Template = "cdk.out/dev/" + naming.StackName(naming.EnvDev) + ".template.json"
@@ -95,17 +109,48 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 
 	clients := awsx.NewStatic(awsCfg)
 	tables := naming.TablesFor(cfg.Env)
-	repos, err := dynamo.New(tables, dynamo.FromTenantClients(clients))
+	inboundURL, ok := res.Queues[naming.InboundQueue(cfg.Env)]
+	if !ok {
+		return fmt.Errorf("the template has no queue %s", naming.InboundQueue(cfg.Env))
+	}
+	box, err := outbox.New(outbox.WithLogger(log))
 	if err != nil {
 		return err
 	}
-	if err := demo.Seed(ctx, cfg.Env, repos, repos, secretsmanager.NewFromConfig(awsCfg)); err != nil {
+	rt, err := platform.New(ctx, platform.Config{
+		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
+	}, clients, platform.Options{Messenger: box, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := demo.Seed(ctx, cfg.Env, rt.Repos, rt.Repos, secretsmanager.NewFromConfig(awsCfg)); err != nil {
 		return err
 	}
 	log.Info("demo data seeded", "clients", len(demo.Tenants()))
+	hook, err := rt.Webhook()
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &health.Checker{DB: dynamodb.NewFromConfig(awsCfg), Tables: tables.All()})
+	mux.Handle("POST "+naming.WebhookPath, hook)
+	mux.Handle("GET /dev/outbox", box.Handler())
+	mux.HandleFunc("GET /dev/stats", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(rt.Conversation.Stats())
+	})
+
+	// The worker: what Lambda's SQS event source does in AWS.
+	sqsClient, err := clients.SQS(ctx, "")
+	if err != nil {
+		return err
+	}
+	poller := &queue.Poller{API: sqsClient, URL: inboundURL, Process: rt.Worker.Process, Logger: log}
+	workerDone := make(chan struct{})
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer func() { stopWorker(); <-workerDone }()
+	go func() { defer close(workerDone); poller.Run(workerCtx) }()
 
 	srv := &http.Server{
 		Addr:              net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
@@ -116,7 +161,8 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (set PORT to use another port)", srv.Addr, err)
 	}
-	log.Info("local server listening", "url", "http://"+ln.Addr().String(), "emulator", cfg.Endpoint)
+	log.Info("local server listening", "url", "http://"+ln.Addr().String(), "emulator", cfg.Endpoint,
+		"webhook", cfg.PublicBaseURL+naming.WebhookPath)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -1,0 +1,45 @@
+// Command webhook is the Lambda behind POST /webhooks/twilio (API Gateway HTTP API, payload
+// format 2.0): it checks Twilio's signature and queues the message for the worker. It only
+// wires; the behaviour is in shared/webhook.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/platform"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	slog.SetDefault(log)
+	if err := run(context.Background(), log); err != nil {
+		log.Error("webhook cannot start", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger) error {
+	cfg, err := platform.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	awsCfg, err := awsx.Load(ctx, awsx.Options{})
+	if err != nil {
+		return err
+	}
+	rt, err := platform.New(ctx, cfg, awsx.NewStatic(awsCfg), platform.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	h, err := rt.Webhook()
+	if err != nil {
+		return err
+	}
+	lambda.Start(h.HandleAPIGateway)
+	return nil
+}
