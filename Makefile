@@ -65,8 +65,12 @@ dev: tools cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## run the product loca
 	scripts/dev.sh
 
 .PHONY: test
-test: tools lint cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## run every test against a fresh local emulator
-	scripts/test.sh
+test: tools lint cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## run every test (and the fuzzers for FUZZTIME) against a fresh emulator
+	FUZZTIME=$(FUZZTIME) scripts/with-emulator.sh scripts/test.sh
+
+.PHONY: bench
+bench: tools cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## benchmark the webhook and a worker turn, with AWS calls per message
+	scripts/with-emulator.sh scripts/bench.sh
 
 .PHONY: lint
 lint: tools ## gofmt, go vet and staticcheck on every module

@@ -289,9 +289,9 @@ func TestReplayedMessageSidProcessedOnce(t *testing.T) {
 	}
 	// A later message is a barrier: the customer's messages are processed in order.
 	say(t, base, from, demo.BurgerNumber, "are you there?")
-	out := waitOutbox(t, base, from, 2)
+	waitOutbox(t, base, from, 2)
 	time.Sleep(300 * time.Millisecond)
-	if out = outboxOf(t, base, from); len(out) != 2 {
+	if out := outboxOf(t, base, from); len(out) != 2 {
 		t.Fatalf("replies %d, want 2 (one per distinct message): %+v", len(out), out)
 	}
 }
@@ -459,9 +459,9 @@ func TestOptOutAndBackIn(t *testing.T) {
 	confirm := waitOutbox(t, base, from, 2)[1].Body
 	say(t, base, from, demo.BurgerNumber, "hello?")
 	say(t, base, from, demo.BurgerNumber, "START")
-	out := waitOutbox(t, base, from, 3)
+	waitOutbox(t, base, from, 3)
 	time.Sleep(300 * time.Millisecond)
-	out = outboxOf(t, base, from)
+	out := outboxOf(t, base, from)
 	if len(out) != 3 {
 		t.Fatalf("replies %d, want 3 (greeting, opt-out confirmation, opt-in confirmation; nothing while out): %+v", len(out), out)
 	}
@@ -503,9 +503,9 @@ func TestOutOfWindowReplyRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	say(t, base, from, demo.BurgerNumber, "and today")
-	out := waitOutbox(t, base, from, 2)
+	waitOutbox(t, base, from, 2)
 	time.Sleep(300 * time.Millisecond)
-	if out = outboxOf(t, base, from); len(out) != 2 {
+	if out := outboxOf(t, base, from); len(out) != 2 {
 		t.Fatalf("replies %d, want 2 (none to the late message): %+v", len(out), out)
 	}
 	if got := stats(t, base).TemplateMissing; got != before+1 {

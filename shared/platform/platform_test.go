@@ -1,0 +1,213 @@
+package platform_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/demo"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/emulator"
+	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
+	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/outbox"
+	"github.com/wabot-platform/wabot/shared/platform"
+	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
+	"github.com/wabot-platform/wabot/shared/webhook"
+)
+
+const publicBase = "https://hooks.wabot.test"
+
+// fixture is the platform as a Lambda wires it, against the emulator: the dev template's
+// tables, the inbound queue and the brands' secrets (under names of this test's own), the
+// demo brands seeded, and an AWS call counter on every SDK client.
+type fixture struct {
+	rt       *platform.Runtime
+	hook     *webhook.Handler
+	calls    *awsx.CallCounter
+	customer string
+	seq      atomic.Int64
+}
+
+func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	cfg := emulatortest.Config(tb)
+	env := "b" + emulatortest.UniqueSuffix(tb)
+	suffix := "-" + env
+	tables := emulatortest.Tables(tb)
+
+	q := sqs.NewFromConfig(cfg)
+	created, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("inbound" + suffix + ".fifo"),
+		Attributes: map[string]string{"FifoQueue": "true"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: created.QueueUrl}) })
+	// The brands' secrets, named for this test's environment, as the template declares them.
+	tmpl := &emulator.Template{Resources: map[string]emulator.Resource{}}
+	for _, tn := range demo.Tenants() {
+		tmpl.Resources["S"+tn.Client.ClientID] = emulator.Resource{Type: "AWS::SecretsManager::Secret",
+			Properties: map[string]any{"Name": naming.TwilioSecret(env, tn.Client.ClientID)}}
+	}
+	sm := secretsmanager.NewFromConfig(cfg)
+	if _, err := emulator.ApplySecrets(ctx, sm, tmpl, emulator.Options{}); err != nil {
+		tb.Fatal(err)
+	}
+	calls := awsx.CountCalls(&cfg)
+	box, err := outbox.New(outbox.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rt, err := platform.New(ctx, platform.Config{Env: env, Tables: tables, InboundQueueURL: aws.ToString(created.QueueUrl), PublicBaseURL: publicBase},
+		awsx.NewStatic(cfg), platform.Options{Messenger: box, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := demo.Seed(ctx, env, rt.Repos, rt.Repos, sm); err != nil {
+		tb.Fatal(err)
+	}
+	hook, err := rt.Webhook()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fixture{rt: rt, hook: hook, calls: calls, customer: fmt.Sprintf("whatsapp:+5511955%06d", time.Now().UnixNano()%1000000)}
+}
+
+func (f *fixture) sid() string { return fmt.Sprintf("SM%032d", f.seq.Add(1)) }
+
+// delivery is a signed Twilio delivery of body from the fixture's customer to the pizzaria.
+func (f *fixture) delivery(body string) webhook.Request {
+	p := map[string]string{"MessageSid": f.sid(), "AccountSid": "AC1", "From": f.customer, "To": demo.PizzariaNumber,
+		"Body": body, "NumMedia": "0", "ProfileName": "Maria"}
+	form := url.Values{}
+	for k, v := range p {
+		form.Set(k, v)
+	}
+	return webhook.Request{Host: "hooks.wabot.test", Path: naming.WebhookPath, ContentType: "application/x-www-form-urlencoded",
+		Signature: twiliotest.Sign(demo.PizzariaToken, publicBase+naming.WebhookPath, p), Body: []byte(form.Encode())}
+}
+
+func (f *fixture) message(body string) domain.InboundMessage {
+	return domain.InboundMessage{Version: 1, ClientID: demo.PizzariaID, MessageSid: f.sid(), From: f.customer,
+		To: demo.PizzariaNumber, Body: body, ProfileName: "Maria", ReceivedAt: time.Now().UTC()}
+}
+
+// known makes the fixture's customer a known customer of the Paulista store.
+func (f *fixture) known(tb testing.TB) {
+	tb.Helper()
+	for _, body := range []string{"oi", "2"} {
+		if err := f.rt.Conversation.Handle(context.Background(), f.message(body)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// The budgets of the issue, asserted: once caches are warm the webhook makes at most 2 AWS
+// calls per message, and a known customer's turn at most 4 DynamoDB calls.
+func TestCallBudgets(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if r := f.hook.Handle(ctx, f.delivery("warm-up")); r.Status != 200 {
+		t.Fatalf("warm-up answered %d", r.Status)
+	}
+	f.calls.Reset()
+	const n = 5
+	for range n {
+		if r := f.hook.Handle(ctx, f.delivery("hello")); r.Status != 200 {
+			t.Fatalf("answered %d", r.Status)
+		}
+	}
+	if got := f.calls.Total(""); got > 2*n {
+		t.Errorf("webhook: %d AWS calls for %d messages (%v), budget 2 per message", got, n, f.calls.Snapshot())
+	}
+
+	f.known(t)
+	f.calls.Reset()
+	for range n {
+		if err := f.rt.Conversation.Handle(ctx, f.message("tudo bem?")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.calls.Total("DynamoDB"); got > 4*n {
+		t.Errorf("known customer's turn: %d DynamoDB calls for %d turns (%v), budget 4 per turn", got, n, f.calls.Snapshot())
+	}
+	if got := f.calls.Total("Secrets Manager"); got != 0 {
+		t.Errorf("a warm turn read Secrets Manager %d times", got)
+	}
+}
+
+func BenchmarkWebhook(b *testing.B) {
+	f := newFixture(b)
+	ctx := context.Background()
+	if r := f.hook.Handle(ctx, f.delivery("warm-up")); r.Status != 200 {
+		b.Fatalf("warm-up answered %d", r.Status)
+	}
+	reqs := make([]webhook.Request, b.N)
+	for i := range reqs {
+		reqs[i] = f.delivery("Quero uma pizza grande de calabresa")
+	}
+	f.calls.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := range b.N {
+		if r := f.hook.Handle(ctx, reqs[i]); r.Status != 200 {
+			b.Fatalf("answered %d", r.Status)
+		}
+	}
+	b.StopTimer()
+	report(b, f.calls, cpuTime()-cpu)
+}
+
+func BenchmarkWorkerTurnKnownCustomer(b *testing.B) {
+	f := newFixture(b)
+	ctx := context.Background()
+	f.known(b)
+	msgs := make([]domain.InboundMessage, b.N)
+	for i := range msgs {
+		msgs[i] = f.message("Vocês entregam no Jardins?")
+	}
+	f.calls.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := range b.N {
+		if err := f.rt.Conversation.Handle(ctx, msgs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	report(b, f.calls, cpuTime()-cpu)
+}
+
+// cpuTime is the CPU time this process has used. ns/op includes the round trips to the
+// emulator (another process on loopback, far slower than DynamoDB or SQS are in AWS);
+// cpu-ns/op is the CPU our code (with the SDK and its HTTP client) spent per operation.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// report adds the CPU time and the AWS calls per operation, in all and by service.
+func report(b *testing.B, c *awsx.CallCounter, cpu time.Duration) {
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(c.Total(""))/float64(b.N), "aws-calls/op")
+	b.ReportMetric(float64(c.Total("DynamoDB"))/float64(b.N), "dynamodb-calls/op")
+	b.ReportMetric(float64(c.Total("SQS"))/float64(b.N), "sqs-calls/op")
+	b.ReportMetric(float64(c.Total("Secrets Manager"))/float64(b.N), "secrets-calls/op")
+}
