@@ -528,3 +528,53 @@ func stats(t *testing.T, base string) runnerStats {
 	}
 	return s
 }
+
+// configTTL is the local runner's default cache of brand and store configuration.
+const configTTL = time.Second
+
+// A customer mapped to a store that operators deactivate is asked to choose an active one;
+// a brand that is deactivated stops answering: its number is refused at the webhook (404).
+func TestInactiveStoreAndInactiveBrand(t *testing.T) {
+	base := stack(t)
+	ctx := context.Background()
+	r := repos(t)
+	from := newCustomer()
+	say(t, base, from, demo.PizzariaNumber, "oi")
+	say(t, base, from, demo.PizzariaNumber, "1") // Centro
+	waitOutbox(t, base, from, 2)
+
+	setStore := func(active bool) {
+		t.Helper()
+		if _, err := r.UpdateStore(ctx, demo.PizzariaID, "centro", func(s *domain.Store) error { s.IsActive = active; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setStore(false)
+	t.Cleanup(func() { setStore(true); time.Sleep(configTTL + 200*time.Millisecond) })
+	time.Sleep(configTTL + 200*time.Millisecond)
+	say(t, base, from, demo.PizzariaNumber, "quero pedir")
+	ask := waitOutbox(t, base, from, 3)[2].Body
+	if !strings.Contains(ask, "Centro") || !strings.Contains(ask, "1. Paulista") || strings.Contains(ask, "2.") {
+		t.Fatalf("the customer of an inactive store must be offered the active ones only: %q", ask)
+	}
+	say(t, base, from, demo.PizzariaNumber, "1")
+	if g := waitOutbox(t, base, from, 4)[3].Body; !strings.Contains(g, "Paulista") {
+		t.Fatalf("greeting after choosing an active store: %q", g)
+	}
+	if m, err := r.GetMapping(ctx, demo.PizzariaID, from); err != nil || m.StoreID != "paulista" {
+		t.Fatalf("mapping %+v %v", m, err)
+	}
+
+	setBrand := func(active bool) {
+		t.Helper()
+		if _, err := r.UpdateClient(ctx, demo.BurgerID, func(c *domain.Client) error { c.IsActive = active; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setBrand(false)
+	t.Cleanup(func() { setBrand(true); time.Sleep(configTTL + 200*time.Millisecond) })
+	time.Sleep(configTTL + 200*time.Millisecond)
+	if code := deliver(t, base, delivery{params: twilioParams(newCustomer(), demo.BurgerNumber, "hi")}); code != 404 {
+		t.Fatalf("a message to an inactive brand answered %d, want 404", code)
+	}
+}

@@ -46,6 +46,9 @@ type config struct {
 	// PublicBaseURL is what webhook signatures are computed over; Twilio (or a test) signs
 	// PUBLIC_BASE_URL + /webhooks/twilio. Default http://127.0.0.1:<port>.
 	PublicBaseURL string
+	// ConfigTTL is how long brand and store configuration is cached; short by default so an
+	// edit made in the emulator shows at once (WABOT_CONFIG_TTL, a Go duration).
+	ConfigTTL time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -66,6 +69,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.Endpoint == "" {
 		return c, errors.New("WABOT_AWS_ENDPOINT is required (the emulator's URL, e.g. http://127.0.0.1:4566); `make dev` sets it")
+	}
+	c.ConfigTTL = time.Second
+	if v := getenv("WABOT_CONFIG_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("WABOT_CONFIG_TTL %q is not a positive duration (e.g. 5s)", v)
+		}
+		c.ConfigTTL = d
 	}
 	c.PublicBaseURL = getenv(naming.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
@@ -119,7 +130,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	rt, err := platform.New(ctx, platform.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
-	}, clients, platform.Options{Messenger: box, Logger: log})
+	}, clients, platform.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/wabot-platform/wabot/shared/awsx"
 	"github.com/wabot-platform/wabot/shared/conversation"
@@ -78,8 +79,12 @@ type Options struct {
 	// Messenger sends replies; nil means Twilio's REST API with each brand's credentials.
 	Messenger domain.Messenger
 	Logger    *slog.Logger
-	// Repos overrides the repository options (the tests' clock).
+	// RepoOptions change the repositories (the tests' clock).
 	RepoOptions []dynamo.Option
+	// ConfigTTL is how long brand and store configuration is cached in memory by the webhook
+	// and the worker; 0 means their defaults (60 s). The local runner shortens it so an edit
+	// shows at once.
+	ConfigTTL time.Duration
 }
 
 // New builds the runtime. clients hands out per-tenant SDK clients.
@@ -104,7 +109,7 @@ func New(ctx context.Context, cfg Config, clients awsx.TenantClients, opts Optio
 	}
 	conv, err := conversation.New(conversation.Deps{
 		Clients: repos, Stores: repos, Mappings: repos, Conversations: repos, Idempotency: repos,
-		Messenger: messenger, Logger: log,
+		Messenger: messenger, Logger: log, ConfigTTL: opts.ConfigTTL,
 	})
 	if err != nil {
 		return nil, err
@@ -119,7 +124,7 @@ func New(ctx context.Context, cfg Config, clients awsx.TenantClients, opts Optio
 		}
 		rt.webhook, err = webhook.New(webhook.Deps{
 			Clients: repos, Credentials: creds, Idempotency: repos, Queue: q,
-			PublicBaseURL: cfg.PublicBaseURL, Logger: log,
+			PublicBaseURL: cfg.PublicBaseURL, Logger: log, ClientTTL: opts.ConfigTTL,
 		})
 		if err != nil {
 			return nil, err
