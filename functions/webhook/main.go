@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
 	"github.com/wabot-platform/wabot/shared/platform"
 )
 
@@ -24,15 +23,7 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	cfg, err := platform.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		return err
-	}
-	awsCfg, err := awsx.Load(ctx, awsx.Options{})
-	if err != nil {
-		return err
-	}
-	rt, err := platform.New(ctx, cfg, awsx.NewStatic(awsCfg), platform.Options{Logger: log})
+	rt, err := platform.FromEnvironment(ctx, log)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -139,4 +140,18 @@ func (r *Runtime) Webhook() (*webhook.Handler, error) {
 		return nil, errors.New("the webhook needs " + naming.EnvVarInboundQueueURL)
 	}
 	return r.webhook, nil
+}
+
+// FromEnvironment is a Lambda's cold start: the configuration from the environment, AWS
+// credentials from the default chain, the runtime wired.
+func FromEnvironment(ctx context.Context, log *slog.Logger) (*Runtime, error) {
+	cfg, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsx.Load(ctx, awsx.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg, awsx.NewStatic(awsCfg), Options{Logger: log})
 }
