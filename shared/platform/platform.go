@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -79,7 +80,10 @@ type Runtime struct {
 type Options struct {
 	// Messenger sends replies; nil means Twilio's REST API with each brand's credentials.
 	Messenger domain.Messenger
-	Logger    *slog.Logger
+	// TwilioHTTPClient, when set, is the HTTP client of the Twilio messenger (a proxy, or a
+	// test server speaking Twilio's API).
+	TwilioHTTPClient *http.Client
+	Logger           *slog.Logger
 	// RepoOptions change the repositories (the tests' clock).
 	RepoOptions []dynamo.Option
 	// ConfigTTL is how long brand and store configuration is cached in memory by the webhook
@@ -104,7 +108,11 @@ func New(ctx context.Context, cfg Config, clients awsx.TenantClients, opts Optio
 	}
 	messenger := opts.Messenger
 	if messenger == nil {
-		if messenger, err = twilio.New(creds); err != nil {
+		var topts []twilio.Option
+		if opts.TwilioHTTPClient != nil {
+			topts = append(topts, twilio.WithHTTPClient(opts.TwilioHTTPClient))
+		}
+		if messenger, err = twilio.New(creds, topts...); err != nil {
 			return nil, err
 		}
 	}

@@ -2,15 +2,18 @@ package platform_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -37,10 +40,20 @@ type fixture struct {
 	hook     *webhook.Handler
 	calls    *awsx.CallCounter
 	customer string
+	token    string // the pizzaria's auth token, which signs deliveries
+	queueURL string
+	sqs      *sqs.Client
 	seq      atomic.Int64
 }
 
 func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	return newFixtureWith(tb, nil)
+}
+
+// newFixtureWith replies through Twilio's REST API served by tw, when tw is not nil, with the
+// pizzaria's credentials in its secret; otherwise through the local outbox.
+func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	cfg := emulatortest.Config(tb)
@@ -70,19 +83,39 @@ func newFixture(tb testing.TB) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	opts := platform.Options{Messenger: box, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if tw != nil {
+		opts.Messenger, opts.TwilioHTTPClient = nil, tw.Client()
+	}
 	rt, err := platform.New(ctx, platform.Config{Env: env, Tables: tables, InboundQueueURL: aws.ToString(created.QueueUrl), PublicBaseURL: publicBase},
-		awsx.NewStatic(cfg), platform.Options{Messenger: box, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		awsx.NewStatic(cfg), opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if err := demo.Seed(ctx, env, rt.Repos, rt.Repos, sm); err != nil {
 		tb.Fatal(err)
 	}
+	if tw != nil {
+		// The brand's real credentials are what Twilio checks; the webhook signs with the
+		// same auth token.
+		c := tw.Credentials()
+		v, _ := json.Marshal(map[string]string{"accountSid": c.AccountSID, "authToken": c.AuthToken})
+		if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+			SecretId: aws.String(naming.TwilioSecret(env, demo.PizzariaID)), SecretString: aws.String(string(v)),
+		}); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	hook, err := rt.Webhook()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &fixture{rt: rt, hook: hook, calls: calls, customer: fmt.Sprintf("whatsapp:+5511955%06d", time.Now().UnixNano()%1000000)}
+	f := &fixture{rt: rt, hook: hook, calls: calls, customer: fmt.Sprintf("whatsapp:+5511955%06d", time.Now().UnixNano()%1000000),
+		token: demo.PizzariaToken, queueURL: aws.ToString(created.QueueUrl), sqs: q}
+	if tw != nil {
+		f.token = tw.Credentials().AuthToken
+	}
+	return f
 }
 
 func (f *fixture) sid() string { return fmt.Sprintf("SM%032d", f.seq.Add(1)) }
@@ -96,7 +129,7 @@ func (f *fixture) delivery(body string) webhook.Request {
 		form.Set(k, v)
 	}
 	return webhook.Request{Host: "hooks.wabot.test", Path: naming.WebhookPath, ContentType: "application/x-www-form-urlencoded",
-		Signature: twiliotest.Sign(demo.PizzariaToken, publicBase+naming.WebhookPath, p), Body: []byte(form.Encode())}
+		Signature: twiliotest.Sign(f.token, publicBase+naming.WebhookPath, p), Body: []byte(form.Encode())}
 }
 
 func (f *fixture) message(body string) domain.InboundMessage {
@@ -210,4 +243,33 @@ func report(b *testing.B, c *awsx.CallCounter, cpu time.Duration) {
 	b.ReportMetric(float64(c.Total("DynamoDB"))/float64(b.N), "dynamodb-calls/op")
 	b.ReportMetric(float64(c.Total("SQS"))/float64(b.N), "sqs-calls/op")
 	b.ReportMetric(float64(c.Total("Secrets Manager"))/float64(b.N), "secrets-calls/op")
+}
+
+// The path of a Lambda deployment end to end, with every AWS part in the emulator and Twilio
+// on loopback: the webhook queues a signed delivery, the worker takes the batch from SQS and
+// replies through twilio-go with the brand's credentials from Secrets Manager.
+func TestWebhookToWorkerToTwilio(t *testing.T) {
+	tw := twiliotest.NewServer(t)
+	f := newFixtureWith(t, tw)
+	ctx := context.Background()
+	if r := f.hook.Handle(ctx, f.delivery("Olá")); r.Status != 200 {
+		t.Fatalf("webhook answered %d %q", r.Status, r.Body)
+	}
+	out, err := f.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(f.queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("inbound queue: %v messages, %v", len(out.Messages), err)
+	}
+	ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: aws.ToString(out.Messages[0].MessageId), Body: aws.ToString(out.Messages[0].Body)}}}
+	resp, err := f.rt.Worker.HandleSQSEvent(ctx, ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("worker: %+v %v", resp, err)
+	}
+	sent := tw.Messages()
+	if len(sent) != 1 {
+		t.Fatalf("Twilio got %d messages, want the store list", len(sent))
+	}
+	m := sent[0]
+	if m.From != demo.PizzariaNumber || m.To != f.customer || !strings.Contains(m.Body, "2. Paulista") {
+		t.Fatalf("Twilio got %+v", m)
+	}
 }
