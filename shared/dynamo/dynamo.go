@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -367,7 +368,7 @@ func update[T any](ctx context.Context, r *Repositories, e *entity[T], keys []st
 			return nil, err
 		}
 		// Changing a key would write a second item and leave the first behind.
-		if got := e.keys(cur); !equalKeys(got, keys) {
+		if got := e.keys(cur); !slices.Equal(got, keys) {
 			return nil, domain.Errorf(domain.EINVALID, "an update cannot change the key of a %s (%v)", e.kind, e.keyNames)
 		}
 		now := r.clock()
@@ -395,18 +396,6 @@ func update[T any](ctx context.Context, r *Repositories, e *entity[T], keys []st
 			return nil, err
 		}
 	}
-}
-
-func equalKeys(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // sleep waits a jittered, exponentially growing pause before retry attempt+1, so writers
