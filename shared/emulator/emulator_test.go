@@ -71,26 +71,22 @@ func jsonRoundTrip(t *testing.T, v any) any {
 	return out
 }
 
-// TestEmulatorMatchesDevTemplate applies the synthesized dev template to the emulator and
-// checks that every table and queue there has exactly the template's shape.
-func TestEmulatorMatchesDevTemplate(t *testing.T) {
-	ctx := context.Background()
-	cfg := emulatortest.Config(t)
-	suffix := "-p" + emulatortest.UniqueSuffix(t)
-	rename := func(n string) string {
+// renamer gives every resource a name of this test's own, keeping ".fifo" last.
+func renamer(t *testing.T, tag string) func(string) string {
+	suffix := "-" + tag + emulatortest.UniqueSuffix(t)
+	return func(n string) string {
 		if strings.HasSuffix(n, ".fifo") {
 			return strings.TrimSuffix(n, ".fifo") + suffix + ".fifo"
 		}
 		return n + suffix
 	}
-	res, err := emulator.Apply(ctx, cfg, emulatortest.Template(t), emulator.Options{Rename: rename})
-	if err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	db := dynamodb.NewFromConfig(cfg)
-	q := sqs.NewFromConfig(cfg)
-	sm := secretsmanager.NewFromConfig(cfg)
+}
+
+// removeAtCleanup deletes what Apply created when the test ends.
+func removeAtCleanup(t *testing.T, cfg aws.Config, res *emulator.Result) {
 	t.Cleanup(func() {
+		ctx := context.Background()
+		db, q, sm := dynamodb.NewFromConfig(cfg), sqs.NewFromConfig(cfg), secretsmanager.NewFromConfig(cfg)
 		for _, n := range res.Tables {
 			_, _ = db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(n)})
 		}
@@ -101,6 +97,22 @@ func TestEmulatorMatchesDevTemplate(t *testing.T) {
 			_, _ = sm.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String(n), ForceDeleteWithoutRecovery: aws.Bool(true)})
 		}
 	})
+}
+
+// TestEmulatorMatchesDevTemplate applies the synthesized dev template to the emulator and
+// checks that every table and queue there has exactly the template's shape.
+func TestEmulatorMatchesDevTemplate(t *testing.T) {
+	ctx := context.Background()
+	cfg := emulatortest.Config(t)
+	rename := renamer(t, "p")
+	res, err := emulator.Apply(ctx, cfg, emulatortest.Template(t), emulator.Options{Rename: rename})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	removeAtCleanup(t, cfg, res)
+	db := dynamodb.NewFromConfig(cfg)
+	q := sqs.NewFromConfig(cfg)
+	sm := secretsmanager.NewFromConfig(cfg)
 	raw := rawTemplate(t)
 
 	tables := ofType(raw, "AWS::DynamoDB::Table")
@@ -245,18 +257,13 @@ func TestEmulatorMatchesDevTemplate(t *testing.T) {
 func TestApplyIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	cfg := emulatortest.Config(t)
-	suffix := "-i" + emulatortest.UniqueSuffix(t)
-	opts := emulator.Options{Rename: func(n string) string {
-		if strings.HasSuffix(n, ".fifo") {
-			return strings.TrimSuffix(n, ".fifo") + suffix + ".fifo"
-		}
-		return n + suffix
-	}}
+	opts := emulator.Options{Rename: renamer(t, "i")}
 	tmpl := emulatortest.Template(t)
 	first, err := emulator.Apply(ctx, cfg, tmpl, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	removeAtCleanup(t, cfg, first)
 	sm := secretsmanager.NewFromConfig(cfg)
 	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
 		SecretId: aws.String(first.Secrets[0]), SecretString: aws.String(`{"kept":"yes"}`),
@@ -276,17 +283,6 @@ func TestApplyIsIdempotent(t *testing.T) {
 	}
 	if aws.ToString(v.SecretString) != `{"kept":"yes"}` {
 		t.Errorf("second apply replaced a secret value: %s", aws.ToString(v.SecretString))
-	}
-	db := dynamodb.NewFromConfig(cfg)
-	q := sqs.NewFromConfig(cfg)
-	for _, n := range first.Tables {
-		_, _ = db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(n)})
-	}
-	for _, u := range first.Queues {
-		_, _ = q.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: aws.String(u)})
-	}
-	for _, n := range first.Secrets {
-		_, _ = sm.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String(n), ForceDeleteWithoutRecovery: aws.Bool(true)})
 	}
 }
 
