@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make dev`: start the local AWS emulator, then the local runner (webhook, admin API, worker,
-# /healthz) on 127.0.0.1:${PORT:-8080} until Ctrl-C; the emulator stops with it.
+# `make dev`: start the local AWS emulator, then the local runner (.build/local: webhook,
+# worker, outbox, /healthz) on 127.0.0.1:${PORT:-8080} until Ctrl-C; the emulator stops with it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -20,6 +20,5 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o .build/local ./functions/local
 echo "dev: local server on http://127.0.0.1:${PORT:-8080} (Ctrl-C stops everything)"
-WABOT_AWS_ENDPOINT="$endpoint" WABOT_TEMPLATE="cdk.out/dev/Wabot-dev.template.json" .build/local
+WABOT_AWS_ENDPOINT="$endpoint" WABOT_TEMPLATE="${WABOT_TEMPLATE:-cdk.out/dev/Wabot-dev.template.json}" .build/local
