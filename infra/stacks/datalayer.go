@@ -108,35 +108,35 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 		return awsdynamodb.NewTable(this, jsii.String(id), props)
 	}
 
-	clientConfig := newTable("ClientConfig", tableSpec{name: names.ClientConfig, partitionKey: "clientId"})
+	clientConfig := newTable("ClientConfig", tableSpec{name: names.ClientConfig, partitionKey: naming.AttrClientID})
 	// The webhook knows only the number that was called (Twilio's To): this index turns it
 	// into the brand. ALL, so that one query returns the whole client config.
 	clientConfig.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(naming.ClientByPhoneIndex),
-		PartitionKey:   stringAttr("twilioPhoneNumber"),
+		PartitionKey:   stringAttr(naming.AttrTwilioPhoneNumber),
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 
-	storeConfig := newTable("StoreConfig", tableSpec{name: names.StoreConfig, partitionKey: "clientId", sortKey: "storeId"})
+	storeConfig := newTable("StoreConfig", tableSpec{name: names.StoreConfig, partitionKey: naming.AttrClientID, sortKey: naming.AttrStoreID})
 
 	// Keyed by (clientId, phoneNumber), not the seed's phoneNumber alone: a customer who writes
 	// to two brands has one mapping per brand instead of one overwriting the other.
-	phoneMapping := newTable("PhoneMapping", tableSpec{name: names.PhoneMapping, partitionKey: "clientId", sortKey: "phoneNumber"})
+	phoneMapping := newTable("PhoneMapping", tableSpec{name: names.PhoneMapping, partitionKey: naming.AttrClientID, sortKey: naming.AttrPhoneNumber})
 
 	conversationState := newTable("ConversationState", tableSpec{
-		name: names.ConversationState, partitionKey: "clientId", sortKey: "phoneNumber", ttl: true,
+		name: names.ConversationState, partitionKey: naming.AttrClientID, sortKey: naming.AttrPhoneNumber, ttl: true,
 	})
 	// For operators holding a sessionId (admin API, support). KEYS_ONLY: the caller follows up
 	// with a consistent GetItem on the table key, never trusting a lagging projection.
 	conversationState.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(naming.ConversationBySessionIndex),
-		PartitionKey:   stringAttr("clientId"),
-		SortKey:        stringAttr("sessionId"),
+		PartitionKey:   stringAttr(naming.AttrClientID),
+		SortKey:        stringAttr(naming.AttrSessionID),
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 	})
 
 	idempotency := newTable("Idempotency", tableSpec{
-		name: names.Idempotency, partitionKey: "clientId", sortKey: "idempotencyKey", ttl: true,
+		name: names.Idempotency, partitionKey: naming.AttrClientID, sortKey: naming.AttrIdempotencyKey, ttl: true,
 	})
 
 	this.key = key

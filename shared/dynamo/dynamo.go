@@ -64,11 +64,11 @@ func SingleClient(api API) ClientSource {
 // Attribute names that are part of the tables' key contract (see the CDK app). They match the
 // dynamodbav tags of the domain types.
 const (
-	attrClientID       = "clientId"
-	attrStoreID        = "storeId"
-	attrPhoneNumber    = "phoneNumber"
-	attrTwilioNumber   = "twilioPhoneNumber"
-	attrIdempotencyKey = "idempotencyKey"
+	attrClientID       = naming.AttrClientID
+	attrStoreID        = naming.AttrStoreID
+	attrPhoneNumber    = naming.AttrPhoneNumber
+	attrTwilioNumber   = naming.AttrTwilioPhoneNumber
+	attrIdempotencyKey = naming.AttrIdempotencyKey
 	attrVersion        = "version"
 	attrTTL            = naming.TTLAttribute
 )

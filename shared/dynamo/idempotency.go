@@ -43,7 +43,7 @@ func (r *Repositories) Release(ctx context.Context, clientID, key string) error 
 	if err != nil {
 		return err
 	}
-	k, err := attributevalue.MarshalMap(map[string]string{"clientId": clientID, "idempotencyKey": key})
+	k, err := attributevalue.MarshalMap(map[string]string{attrClientID: clientID, attrIdempotencyKey: key})
 	if err != nil {
 		return err
 	}

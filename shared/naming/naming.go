@@ -82,6 +82,17 @@ const (
 	TTLAttribute = "ttl"
 )
 
+// Key attributes of the tables. The CDK app declares the key schemas with them and the
+// DynamoDB adapter builds keys and conditions with them.
+const (
+	AttrClientID          = "clientId"
+	AttrStoreID           = "storeId"
+	AttrPhoneNumber       = "phoneNumber"
+	AttrSessionID         = "sessionId"
+	AttrIdempotencyKey    = "idempotencyKey"
+	AttrTwilioPhoneNumber = "twilioPhoneNumber"
+)
+
 // TablesFor returns the table names of env: "<base>-<env>".
 func TablesFor(env string) Tables {
 	return Tables{
