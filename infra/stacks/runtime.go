@@ -328,6 +328,16 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 			webhook.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
 		newAlarm("WorkerThrottlesAlarm", "the worker function was throttled (account concurrency)",
 			worker.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
+		// The worker logs {"event":"template_missing"} when WhatsApp's 24-hour window forbids
+		// free text and no approved template exists: a customer went unanswered.
+		newAlarm("TemplateMissingAlarm", "free text refused outside WhatsApp's 24-hour window: an approved template (ContentSid) is missing",
+			awslogs.NewMetricFilter(this, jsii.String("TemplateMissingFilter"), &awslogs.MetricFilterProps{
+				LogGroup:        worker.logs,
+				FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(naming.EventTemplateMissing)),
+				MetricNamespace: jsii.String(naming.MetricNamespace),
+				MetricName:      jsii.String("TemplateMissing"),
+				MetricValue:     jsii.String("1"),
+			}).Metric(fiveMinutes(awscloudwatch.Stats_SUM()))),
 	}
 
 	this.api, this.webhookURL = api, webhookURL
@@ -349,6 +359,7 @@ type goFunctionSpec struct {
 type goFunction struct {
 	fn   awslambda.Function
 	role awsiam.Role
+	logs awslogs.LogGroup
 }
 
 // newGoFunction creates a provided.al2023 arm64 function with its own role and log group.
@@ -381,7 +392,7 @@ func newGoFunction(scope constructs.Construct, id string, spec goFunctionSpec) g
 		LogGroup:     logs,
 		Environment:  &spec.environment,
 	})
-	return goFunction{fn: fn, role: role}
+	return goFunction{fn: fn, role: role, logs: logs}
 }
 
 // kmsTableWriteActions are what a DynamoDB write on a table encrypted with a customer-managed

@@ -457,8 +457,8 @@ func TestRolesHaveNoManagedPolicies(t *testing.T) {
 func TestRuntimeAlarms(t *testing.T) {
 	fx := envFixture(t, naming.EnvDev)
 	ids := fx.runtimeIDs(t)
-	if n := len(fx.stack.Runtime().Alarms()); n != 5 {
-		t.Errorf("Alarms() has %d alarms, want 5 (DLQ, errors and throttles of both functions)", n)
+	if n := len(fx.stack.Runtime().Alarms()); n != 6 {
+		t.Errorf("Alarms() has %d alarms, want 6 (DLQ, errors and throttles of both functions, template missing)", n)
 	}
 	common := map[string]any{
 		"ComparisonOperator": "GreaterThanOrEqualToThreshold",
@@ -489,6 +489,11 @@ func TestRuntimeAlarms(t *testing.T) {
 			"Statistic":  "Sum",
 			"Dimensions": assertions.Match_Exact([]any{map[string]any{"Name": "FunctionName", "Value": ref(ids.worker)}}),
 		}},
+		{"template missing", map[string]any{
+			"Namespace":  naming.MetricNamespace,
+			"MetricName": "TemplateMissing",
+			"Statistic":  "Sum",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -502,6 +507,28 @@ func TestRuntimeAlarms(t *testing.T) {
 			check(t, func() { fx.template.HasResourceProperties(jsii.String(alarmType), props) })
 		})
 	}
+}
+
+// The worker's log lines with {"event":"template_missing"} become the TemplateMissing metric.
+func TestTemplateMissingMetricFilter(t *testing.T) {
+	fx := envFixture(t, naming.EnvDev)
+	fn := *fx.template.FindResources(jsii.String("AWS::Lambda::Function"), nil)
+	props, _ := (*fn[fx.runtimeIDs(t).worker])["Properties"].(map[string]any)
+	lc, _ := props["LoggingConfig"].(map[string]any)
+	group, _ := lc["LogGroup"].(map[string]any)
+	workerLogs, _ := group["Ref"].(string)
+	if workerLogs == "" {
+		t.Fatalf("worker LoggingConfig %v names no log group of the template", props["LoggingConfig"])
+	}
+	check(t, func() {
+		fx.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+			"LogGroupName":  ref(workerLogs),
+			"FilterPattern": `{ $.event = "template_missing" }`,
+			"MetricTransformations": []any{map[string]any{
+				"MetricNamespace": naming.MetricNamespace, "MetricName": "TemplateMissing", "MetricValue": "1",
+			}},
+		})
+	})
 }
 
 // The webhook only finds the brand, claims the MessageSid and enqueues: it must not be able to

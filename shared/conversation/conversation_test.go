@@ -1,10 +1,10 @@
 package conversation_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -164,11 +164,31 @@ type env struct {
 	calls    *counting
 	sid      atomic.Int64
 	sessions atomic.Int64
+	logs     *lockedBuffer
+}
+
+// lockedBuffer collects the service's JSON log lines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// events counts the log lines whose "event" attribute is name.
+func (b *lockedBuffer) events(name string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.buf.String(), `"event":"`+name+`"`)
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, out: &recorder{}, clock: domaintest.NewClock()}
+	e := &env{t: t, out: &recorder{}, clock: domaintest.NewClock(), logs: &lockedBuffer{}}
 	tables := emulatortest.Tables(t)
 	base := dynamo.FromTenantClients(awsx.NewStatic(emulatortest.Config(t)))
 	var once sync.Once
@@ -203,7 +223,7 @@ func newEnv(t *testing.T) *env {
 		Messenger:    e.out,
 		Now:          e.clock.Now,
 		NewSessionID: func() string { return fmt.Sprintf("session-%d", e.sessions.Add(1)) },
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -856,6 +876,9 @@ func TestNotifyWindow(t *testing.T) {
 	if st := e.svc.Stats(); st.TemplateMissing != 2 || st.NotificationsSent != 2 {
 		t.Errorf("TemplateMissing %d NotificationsSent %d, want 2 and 2", st.TemplateMissing, st.NotificationsSent)
 	}
+	if got := e.logs.events(conversation.EventTemplateMissing); got != 2 {
+		t.Errorf("%d log lines with event %s, want 2", got, conversation.EventTemplateMissing)
+	}
 }
 
 // A redelivered message is not processed again; the replies recorded for it are sent again
@@ -1172,6 +1195,9 @@ func TestLateMessageReplyRefused(t *testing.T) {
 	none(t, e.handle(late))
 	if got := e.svc.Stats().TemplateMissing; got != 1 {
 		t.Errorf("TemplateMissing = %d, want 1", got)
+	}
+	if got := e.logs.events(conversation.EventTemplateMissing); got != 1 {
+		t.Errorf("%d log lines with event %s, want 1 (the metric filter counts them)", got, conversation.EventTemplateMissing)
 	}
 	c := e.conv(demo.BurgerID, phone)
 	if got := entries(c); len(got) == 0 || !strings.Contains(got[len(got)-2]+got[len(got)-1], "still there?") {

@@ -49,6 +49,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/cache"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/naming"
 )
 
 // Configuration bounds.
@@ -107,6 +108,11 @@ type Deps struct {
 }
 
 // Stats are the service's counters since it started.
+// EventTemplateMissing is the "event" attribute of the log line written when free text is
+// refused outside WhatsApp's 24-hour window. In AWS a metric filter on the worker's log group
+// turns these lines into the Wabot/TemplateMissing metric, which has an alarm.
+const EventTemplateMissing = naming.EventTemplateMissing
+
 type Stats struct {
 	Turns              int64 // inbound messages processed (a step ran)
 	Duplicates         int64 // redeliveries of a message already recorded (no step ran)
@@ -449,7 +455,8 @@ func receivedAt(m domain.InboundMessage, now time.Time) time.Time {
 func (s *Service) send(ctx context.Context, log *slog.Logger, client *domain.Client, phone, body string, lastInbound time.Time) (bool, error) {
 	if !domain.InServiceWindow(lastInbound, s.now()) {
 		s.n.templateMissing.Add(1)
-		log.WarnContext(ctx, "reply not sent: the customer's message is older than WhatsApp's 24-hour window and replies have no template (ContentSid)")
+		log.WarnContext(ctx, "reply not sent: the customer's message is older than WhatsApp's 24-hour window and replies have no template (ContentSid)",
+			"event", EventTemplateMissing)
 		return false, nil
 	}
 	_, err := s.d.Messenger.Send(ctx, domain.OutboundMessage{
@@ -511,7 +518,8 @@ func (s *Service) Notify(ctx context.Context, clientID, phone string, out domain
 		}
 		if !domain.InServiceWindow(last, s.now()) {
 			s.n.templateMissing.Add(1)
-			log.WarnContext(ctx, "notification refused: free text outside the 24-hour window needs a template (ContentSid)")
+			log.WarnContext(ctx, "notification refused: free text outside the 24-hour window needs a template (ContentSid)",
+				"event", EventTemplateMissing)
 			return fmt.Errorf("conversation: notify %s: %w", domain.Mask(phone), ErrTemplateRequired)
 		}
 	}

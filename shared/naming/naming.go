@@ -166,3 +166,12 @@ const (
 	// proxy in front of API Gateway); without it the API's own domain is used.
 	EnvVarPublicBaseURL = "PUBLIC_BASE_URL"
 )
+
+// Metrics the platform derives from its logs: the runtime logs an "event" attribute, and the
+// CDK app turns matching lines into a metric in MetricNamespace with an alarm.
+const (
+	MetricNamespace = "Wabot"
+	// EventTemplateMissing: free text refused outside WhatsApp's 24-hour window because no
+	// approved template (ContentSid) exists; a customer went unanswered.
+	EventTemplateMissing = "template_missing"
+)
