@@ -37,10 +37,25 @@ func New[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 // WithClock replaces the clock (tests).
 func (c *Cache[K, V]) WithClock(now func() time.Time) *Cache[K, V] { c.now = now; return c }
 
+// ErrTTL says how long a load's error is remembered; zero or less means not at all. A "not
+// found" is worth remembering for a while (it bounds the lookups a flood of unknown keys
+// causes); a network failure is not.
+type ErrTTL func(error) time.Duration
+
+// Remember returns an ErrTTL that keeps the errors for which match is true for ttl.
+func Remember(match func(error) bool, ttl time.Duration) ErrTTL {
+	return func(err error) time.Duration {
+		if match(err) {
+			return ttl
+		}
+		return 0
+	}
+}
+
 // Get returns the cached value of key or loads it. Concurrent misses of one key share one
-// load. A load's error is cached too when keepErr says so (a "not found" is worth
-// remembering for a while; a network failure is not).
-func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context) (V, error), keepErr func(error) bool) (V, error) {
+// load. A value is kept for the cache's TTL; an error only as long as errTTL says (nil:
+// errors are not kept).
+func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context) (V, error), errTTL ErrTTL) (V, error) {
 	c.mu.Lock()
 	if e, ok := c.entries[key]; ok && c.now().Before(e.expires) {
 		c.mu.Unlock()
@@ -50,8 +65,15 @@ func (c *Cache[K, V]) Get(ctx context.Context, key K, load func(context.Context)
 
 	v, err, _ := c.group.Do(keyString(key), func() (any, error) {
 		v, err := load(ctx)
-		if err == nil || (keepErr != nil && keepErr(err)) {
-			c.put(key, entry[V]{value: v, err: err, expires: c.now().Add(c.ttl)})
+		ttl := c.ttl
+		if err != nil {
+			ttl = 0
+			if errTTL != nil {
+				ttl = errTTL(err)
+			}
+		}
+		if ttl > 0 {
+			c.put(key, entry[V]{value: v, err: err, expires: c.now().Add(ttl)})
 		}
 		return v, err
 	})

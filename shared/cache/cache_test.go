@@ -28,7 +28,7 @@ func TestExpiryAndErrors(t *testing.T) {
 	load := func(v int, err error) func(context.Context) (int, error) {
 		return func(context.Context) (int, error) { loads++; return v, err }
 	}
-	keepNotFound := func(err error) bool { return errors.Is(err, errNotFound) }
+	keepNotFound := cache.Remember(func(err error) bool { return errors.Is(err, errNotFound) }, 10*time.Second)
 	ctx := context.Background()
 
 	if v, _ := c.Get(ctx, "a", load(1, nil), nil); v != 1 {
@@ -52,6 +52,11 @@ func TestExpiryAndErrors(t *testing.T) {
 	_, _ = c.Get(ctx, "flaky", load(0, boom), keepNotFound)
 	if v, err := c.Get(ctx, "flaky", load(7, nil), keepNotFound); err != nil || v != 7 {
 		t.Fatalf("transient error was cached: %d %v", v, err)
+	}
+	// A kept error lives for its own TTL, shorter than a value's.
+	clk.add(10 * time.Second)
+	if v, err := c.Get(ctx, "missing", load(5, nil), keepNotFound); err != nil || v != 5 {
+		t.Fatalf("not-found kept past its TTL: %d %v", v, err)
 	}
 	c.Invalidate("a")
 	if v, _ := c.Get(ctx, "a", load(9, nil), nil); v != 9 {

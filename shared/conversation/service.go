@@ -213,7 +213,7 @@ func tenantContext(ctx context.Context, clientID string) (context.Context, error
 func (s *Service) client(ctx context.Context, clientID string) (*domain.Client, error) {
 	return s.clients.Get(ctx, clientID, func(ctx context.Context) (*domain.Client, error) {
 		return s.d.Clients.GetClient(ctx, clientID)
-	}, domain.IsNotFound)
+	}, cache.Remember(domain.IsNotFound, s.d.ConfigTTL))
 }
 
 // storeList returns every store of the brand (inactive ones too, so a customer mapped to one

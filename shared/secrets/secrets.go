@@ -88,19 +88,10 @@ type Source struct {
 	ttl        time.Duration
 	missingTTL time.Duration
 	max        int
-	cache      *cache.Cache[string, lookup]
+	cache      *cache.Cache[string, domain.TwilioCredentials]
 }
 
 var _ domain.CredentialSource = (*Source)(nil)
-
-// lookup is what the cache holds for a brand: credentials, or an error worth remembering
-// until expires. The cache keeps every entry for one TTL; a missing secret must be asked
-// again sooner, so its own deadline travels with it.
-type lookup struct {
-	creds   domain.TwilioCredentials
-	err     error
-	expires time.Time
-}
 
 // Option configures a Source.
 type Option func(*Source)
@@ -145,7 +136,7 @@ func New(env string, src ClientSource, opts ...Option) (*Source, error) {
 		return nil, fmt.Errorf("secrets: the cache bound must be positive, got %d", s.max)
 	}
 	s.missingTTL = min(s.missingTTL, s.ttl)
-	s.cache = cache.New[string, lookup](s.ttl, s.max).WithClock(s.now)
+	s.cache = cache.New[string, domain.TwilioCredentials](s.ttl, s.max).WithClock(s.now)
 	return s, nil
 }
 
@@ -158,50 +149,41 @@ func (s *Source) TwilioCredentials(ctx context.Context, clientID string) (domain
 		// The id becomes part of the secret name: refuse before it can name another secret.
 		return domain.TwilioCredentials{}, domain.Errorf(domain.EINVALID, "%s", err.Error())
 	}
-	load := func(ctx context.Context) (lookup, error) { return s.load(ctx, clientID) }
-	l, err := s.cache.Get(ctx, clientID, load, nil)
-	if err == nil && l.err != nil && !s.now().Before(l.expires) {
-		// A remembered failure whose short life is over: ask Secrets Manager again.
-		s.cache.Invalidate(clientID)
-		l, err = s.cache.Get(ctx, clientID, load, nil)
-	}
-	if err != nil {
-		return domain.TwilioCredentials{}, err
-	}
-	return l.creds, l.err
+	load := func(ctx context.Context) (domain.TwilioCredentials, error) { return s.load(ctx, clientID) }
+	return s.cache.Get(ctx, clientID, load, cache.Remember(describesSecret, s.missingTTL))
+}
+
+// describesSecret reports whether err is about the secret itself (missing, unusable), which
+// is remembered for missingTTL, rather than about reaching Secrets Manager, which is not.
+func describesSecret(err error) bool {
+	return domain.IsNotFound(err) || errors.Is(err, ErrInvalidSecret)
 }
 
 // Invalidate drops the cached credentials of clientID, so the next call reads the secret
 // again: for a caller that has just seen them refused (Twilio's 401 after a rotation).
 func (s *Source) Invalidate(clientID string) { s.cache.Invalidate(clientID) }
 
-// load reads the secret. Failures that describe the secret itself (missing, unusable) come
-// back as a remembered lookup with a nil error, so the cache keeps them for missingTTL;
-// anything else is returned as an error, which the cache does not keep.
-func (s *Source) load(ctx context.Context, clientID string) (lookup, error) {
+// load reads the secret.
+func (s *Source) load(ctx context.Context, clientID string) (domain.TwilioCredentials, error) {
 	name := naming.TwilioSecret(s.env, clientID)
 	api, err := s.src(ctx, clientID)
 	if err != nil {
-		return lookup{}, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)
+		return domain.TwilioCredentials{}, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)
 	}
 	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
 	var notFound *smtypes.ResourceNotFoundException
 	switch {
 	case errors.As(err, &notFound):
-		return s.remember(domain.Errorf(domain.ENOTFOUND, "client %q has no Twilio credentials (secret %s does not exist)", clientID, name)), nil
+		return domain.TwilioCredentials{}, domain.Errorf(domain.ENOTFOUND, "client %q has no Twilio credentials (secret %s does not exist)", clientID, name)
 	case err != nil:
 		// The SDK's error names the operation and the secret id, never a value.
-		return lookup{}, fmt.Errorf("secrets: get %s: %w", name, err)
+		return domain.TwilioCredentials{}, fmt.Errorf("secrets: get %s: %w", name, err)
 	}
 	creds, err := parse(out)
 	if err != nil {
-		return s.remember(fmt.Errorf("%w %s: %s", ErrInvalidSecret, name, err.Error())), nil
+		return domain.TwilioCredentials{}, fmt.Errorf("%w %s: %s", ErrInvalidSecret, name, err.Error())
 	}
-	return lookup{creds: creds}, nil
-}
-
-func (s *Source) remember(err error) lookup {
-	return lookup{err: err, expires: s.now().Add(s.missingTTL)}
+	return creds, nil
 }
 
 // accountSID is Twilio's documented account SID format: "AC" and 32 hexadecimal digits.

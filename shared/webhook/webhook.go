@@ -147,7 +147,7 @@ func (h *Handler) Handle(ctx context.Context, r Request) Response {
 
 	client, err := h.clients.Get(ctx, to, func(ctx context.Context) (*domain.Client, error) {
 		return h.d.Clients.FindClientByPhoneNumber(ctx, to)
-	}, domain.IsNotFound)
+	}, cache.Remember(domain.IsNotFound, h.d.ClientTTL))
 	switch {
 	case domain.IsNotFound(err):
 		log.InfoContext(ctx, "webhook for an unknown number", "to", domain.Mask(to))
