@@ -9,4 +9,4 @@ cpu-ns/op    CPU time of our process per message (our code, the SDK, its HTTP cl
 B/op allocs/op   memory allocated per message in our process
 *-calls/op   AWS API calls per message (targets: webhook <= 2 in all; known customer's turn <= 4 DynamoDB)
 TXT
-go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-300x}" -count "${BENCHCOUNT:-3}" ./shared/platform/
+go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-300x}" -count "${BENCHCOUNT:-3}" ./shared/wire/

@@ -12,7 +12,7 @@ go test -race -count=1 ./shared/... ./functions/... || status=1
 echo "== infra (CDK assertions)"
 go test -count=1 ./infra/... || status=1
 echo "== fuzz: webhook form parsing and signature path ($fuzztime)"
-go test -run '^$' -fuzz '^FuzzWebhook$' -fuzztime "$fuzztime" ./shared/webhook/ || status=1
+go test -run '^$' -fuzz '^FuzzWebhook$' -fuzztime "$fuzztime" ./shared/edge/twiliohook/ || status=1
 echo "== fuzz: WhatsApp address parsing ($fuzztime)"
 go test -run '^$' -fuzz '^FuzzParseWhatsAppAddress$' -fuzztime "$fuzztime" ./shared/domain/ || status=1
 exit $status

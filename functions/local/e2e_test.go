@@ -19,20 +19,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
-	"github.com/wabot-platform/wabot/shared/demo"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/dynamo"
-	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
-	"github.com/wabot-platform/wabot/shared/naming"
-	"github.com/wabot-platform/wabot/shared/queue"
+	"github.com/wabot-platform/wabot/shared/inboundqueue"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
 )
 
 // These tests drive the local stack over HTTP as Twilio would: form-encoded deliveries signed
 // with the brand's auth token over PUBLIC_BASE_URL + /webhooks/twilio, replies read back from
 // the local outbox. One runner serves them all (each test uses customers of its own); they
-// run one after another because the runner's worker drains one shared inbound queue.
+// run one after another because the runner's worker drains one shared inbound inboundqueue.
 
 var (
 	runnerOnce sync.Once
@@ -128,13 +128,13 @@ func deliver(t *testing.T, base string, d delivery) int {
 	}
 	signed := d.signedURL
 	if signed == "" {
-		signed = base + naming.WebhookPath
+		signed = base + resourcenames.WebhookPath
 	}
 	token := d.token
 	if token == "" {
 		token = tokenOf(d.params["To"])
 	}
-	req, err := http.NewRequest(http.MethodPost, base+naming.WebhookPath, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, base+resourcenames.WebhookPath, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func waitOutbox(t *testing.T, base, to string, n int) []outboxEntry {
 
 func repos(t *testing.T) *dynamo.Repositories {
 	t.Helper()
-	r, err := dynamo.New(naming.TablesFor(naming.EnvDev), dynamo.FromTenantClients(awsx.NewStatic(emulatortest.Config(t))))
+	r, err := dynamo.New(resourcenames.TablesFor(resourcenames.EnvDev), dynamo.FromTenantClients(awsclients.NewStatic(emulatortest.Config(t))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestSignatures(t *testing.T) {
 		{"valid", func() delivery { return delivery{params: twilioParams(newCustomer(), demo.BurgerNumber, "hi")} }, 200},
 		{"tampered body", func() delivery {
 			p := twilioParams(newCustomer(), demo.BurgerNumber, "hi")
-			sig := twiliotest.Sign(demo.BurgerToken, base+naming.WebhookPath, p)
+			sig := twiliotest.Sign(demo.BurgerToken, base+resourcenames.WebhookPath, p)
 			p["Body"] = "hi, and refund me"
 			return delivery{params: p, signature: &sig}
 		}, 403},
@@ -234,7 +234,7 @@ func TestSignatures(t *testing.T) {
 			return delivery{params: twilioParams(newCustomer(), demo.BurgerNumber, "hi"), signature: &empty}
 		}, 403},
 		{"wrong URL", func() delivery {
-			return delivery{params: twilioParams(newCustomer(), demo.BurgerNumber, "hi"), signedURL: "https://wabot.example.com" + naming.WebhookPath}
+			return delivery{params: twilioParams(newCustomer(), demo.BurgerNumber, "hi"), signedURL: "https://wabot.example.com" + resourcenames.WebhookPath}
 		}, 403},
 		{"another brand's token", func() delivery {
 			return delivery{params: twilioParams(newCustomer(), demo.BurgerNumber, "hi"), token: demo.PizzariaToken}
@@ -263,7 +263,7 @@ func TestSignatures(t *testing.T) {
 
 func TestMalformedDelivery(t *testing.T) {
 	base := stack(t)
-	resp, err := http.Post(base+naming.WebhookPath, "application/x-www-form-urlencoded", strings.NewReader("From=%zz"))
+	resp, err := http.Post(base+resourcenames.WebhookPath, "application/x-www-form-urlencoded", strings.NewReader("From=%zz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,11 +489,11 @@ func TestOutOfWindowReplyRefused(t *testing.T) {
 
 	cfg := emulatortest.Config(t)
 	client := sqs.NewFromConfig(cfg)
-	urlOut, err := client.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(naming.InboundQueue(naming.EnvDev))})
+	urlOut, err := client.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(resourcenames.InboundQueue(resourcenames.EnvDev))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := queue.NewInbound(aws.ToString(urlOut.QueueUrl), func(context.Context, string) (queue.SendAPI, error) { return client, nil })
+	in, err := inboundqueue.NewInbound(aws.ToString(urlOut.QueueUrl), func(context.Context, string) (inboundqueue.SendAPI, error) { return client, nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,14 +25,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
-	"github.com/wabot-platform/wabot/shared/demo"
-	"github.com/wabot-platform/wabot/shared/emulator"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/dev/emulator"
+	"github.com/wabot-platform/wabot/shared/dev/localoutbox"
 	"github.com/wabot-platform/wabot/shared/health"
-	"github.com/wabot-platform/wabot/shared/naming"
-	"github.com/wabot-platform/wabot/shared/outbox"
-	"github.com/wabot-platform/wabot/shared/platform"
-	"github.com/wabot-platform/wabot/shared/queue"
+	"github.com/wabot-platform/wabot/shared/inboundqueue"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
+	"github.com/wabot-platform/wabot/shared/wire"
 )
 
 // config is the runner's configuration, read once from the environment.
@@ -57,7 +57,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Port:     8080,
 		Endpoint: getenv("WABOT_AWS_ENDPOINT"),
 		Template: getenv("WABOT_TEMPLATE"),
-		Env:      naming.EnvDev,
+		Env:      resourcenames.EnvDev,
 		Region:   "us-east-1",
 	}
 	if p := getenv("PORT"); p != "" {
@@ -78,12 +78,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.ConfigTTL = d
 	}
-	c.PublicBaseURL = getenv(naming.EnvVarPublicBaseURL)
+	c.PublicBaseURL = getenv(resourcenames.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
 		c.PublicBaseURL = "http://127.0.0.1:" + strconv.Itoa(c.Port)
 	}
 	if c.Template == "" {
-		c.Template = "cdk.out/dev/" + naming.StackName(naming.EnvDev) + ".template.json"
+		c.Template = "cdk.out/dev/" + resourcenames.StackName(resourcenames.EnvDev) + ".template.json"
 	}
 	return c, nil
 }
@@ -104,7 +104,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
-	awsCfg, err := awsx.Load(ctx, awsx.Options{Endpoint: cfg.Endpoint, Region: cfg.Region})
+	awsCfg, err := awsclients.Load(ctx, awsclients.Options{Endpoint: cfg.Endpoint, Region: cfg.Region})
 	if err != nil {
 		return err
 	}
@@ -118,19 +118,19 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	log.Info("local resources ready", "tables", len(res.Tables), "queues", len(res.Queues), "secrets", len(res.Secrets))
 
-	clients := awsx.NewStatic(awsCfg)
-	tables := naming.TablesFor(cfg.Env)
-	inboundURL, ok := res.Queues[naming.InboundQueue(cfg.Env)]
+	clients := awsclients.NewStatic(awsCfg)
+	tables := resourcenames.TablesFor(cfg.Env)
+	inboundURL, ok := res.Queues[resourcenames.InboundQueue(cfg.Env)]
 	if !ok {
-		return fmt.Errorf("the template has no queue %s", naming.InboundQueue(cfg.Env))
+		return fmt.Errorf("the template has no queue %s", resourcenames.InboundQueue(cfg.Env))
 	}
-	box, err := outbox.New(outbox.WithLogger(log))
+	box, err := localoutbox.New(localoutbox.WithLogger(log))
 	if err != nil {
 		return err
 	}
-	rt, err := platform.New(ctx, platform.Config{
+	rt, err := wire.New(ctx, wire.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
-	}, clients, platform.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL})
+	}, clients, wire.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL})
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &health.Checker{DB: dynamodb.NewFromConfig(awsCfg), Tables: tables.All()})
-	mux.Handle("POST "+naming.WebhookPath, hook)
+	mux.Handle("POST "+resourcenames.WebhookPath, hook)
 	mux.Handle("GET /dev/outbox", box.Handler())
 	mux.HandleFunc("GET /dev/stats", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -157,7 +157,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
-	poller := &queue.Poller{API: sqsClient, URL: inboundURL, Process: rt.Worker.Process, Logger: log}
+	poller := &inboundqueue.Poller{API: sqsClient, URL: inboundURL, Process: rt.Worker.Process, Logger: log}
 	workerDone := make(chan struct{})
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	defer func() { stopWorker(); <-workerDone }()
@@ -173,7 +173,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return fmt.Errorf("listen on %s: %w (set PORT to use another port)", srv.Addr, err)
 	}
 	log.Info("local server listening", "url", "http://"+ln.Addr().String(), "emulator", cfg.Endpoint,
-		"webhook", cfg.PublicBaseURL+naming.WebhookPath)
+		"webhook", cfg.PublicBaseURL+resourcenames.WebhookPath)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

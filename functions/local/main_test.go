@@ -15,12 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
-	"github.com/wabot-platform/wabot/shared/demo"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/dynamo"
-	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func freePort(t *testing.T) int {
@@ -110,7 +110,7 @@ func checkDemoData(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	cfg := emulatortest.Config(t)
-	repos, err := dynamo.New(naming.TablesFor(naming.EnvDev), dynamo.FromTenantClients(awsx.NewStatic(cfg)))
+	repos, err := dynamo.New(resourcenames.TablesFor(resourcenames.EnvDev), dynamo.FromTenantClients(awsclients.NewStatic(cfg)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func checkDemoData(t *testing.T) {
 				t.Errorf("store %s/%s incomplete: %+v", s.ClientID, s.StoreID, s)
 			}
 		}
-		v, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(naming.TwilioSecret(naming.EnvDev, c.ClientID))})
+		v, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(resourcenames.TwilioSecret(resourcenames.EnvDev, c.ClientID))})
 		if err != nil {
 			t.Fatal(err)
 		}

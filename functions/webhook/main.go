@@ -1,6 +1,6 @@
 // Command webhook is the Lambda behind POST /webhooks/twilio (API Gateway HTTP API, payload
 // format 2.0): it checks Twilio's signature and queues the message for the worker. It only
-// wires; the behaviour is in shared/webhook.
+// wires; the behaviour is in shared/edge/twiliohook.
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/wabot-platform/wabot/shared/platform"
+	"github.com/wabot-platform/wabot/shared/wire"
 )
 
 func main() {
@@ -23,7 +23,7 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	rt, err := platform.FromEnvironment(ctx, log)
+	rt, err := wire.FromEnvironment(ctx, log)
 	if err != nil {
 		return err
 	}

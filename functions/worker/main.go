@@ -1,6 +1,6 @@
 // Command worker is the Lambda on the inbound FIFO queue: it identifies the brand's store,
 // runs one conversation step per message and sends the replies, reporting partial batch
-// failures. It only wires; the behaviour is in shared/worker and shared/conversation.
+// failures. It only wires; the behaviour is in shared/edge/sqsworker and shared/conversation.
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/wabot-platform/wabot/shared/platform"
+	"github.com/wabot-platform/wabot/shared/wire"
 )
 
 func main() {
@@ -23,7 +23,7 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	rt, err := platform.FromEnvironment(ctx, log)
+	rt, err := wire.FromEnvironment(ctx, log)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/infra/tenant"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Deps are what every tenant construct of an environment shares.
@@ -29,11 +29,11 @@ type Func func(scope constructs.Construct, deps Deps) []tenant.TenantClient
 // For returns the catalog of env.
 func For(env string) (Func, error) {
 	switch env {
-	case naming.EnvDev:
+	case resourcenames.EnvDev:
 		return Dev, nil
-	case naming.EnvStaging:
+	case resourcenames.EnvStaging:
 		return Staging, nil
-	case naming.EnvProd:
+	case resourcenames.EnvProd:
 		return Prod, nil
 	default:
 		return nil, fmt.Errorf("no tenant catalog for environment %q", env)

@@ -3,12 +3,12 @@ package catalog
 import (
 	"testing"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func TestForEveryEnvironment(t *testing.T) {
 	t.Parallel()
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		if f, err := For(env); err != nil || f == nil {
 			t.Errorf("For(%q) = %v, %v; want a catalog", env, f, err)
 		}

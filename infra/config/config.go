@@ -10,12 +10,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Settings are the per-environment choices of the CDK app.
 type Settings struct {
-	// Env is the environment name (naming.EnvDev ...), part of every physical name.
+	// Env is the environment name (resourcenames.EnvDev ...), part of every physical name.
 	Env string
 	// LogRetention is how long Lambda and API log groups keep their events. Functions are
 	// added later; they read it from here so that log cost and evidence follow the environment.
@@ -34,7 +34,7 @@ type Settings struct {
 // For returns the settings of env, or an error naming the known environments.
 func For(env string) (Settings, error) {
 	switch env {
-	case naming.EnvDev:
+	case resourcenames.EnvDev:
 		return Settings{
 			Env:                 env,
 			LogRetention:        awslogs.RetentionDays_ONE_WEEK,
@@ -42,7 +42,7 @@ func For(env string) (Settings, error) {
 			DeletionProtection:  false,
 			PointInTimeRecovery: true,
 		}, nil
-	case naming.EnvStaging:
+	case resourcenames.EnvStaging:
 		return Settings{
 			Env:                 env,
 			LogRetention:        awslogs.RetentionDays_ONE_MONTH,
@@ -50,7 +50,7 @@ func For(env string) (Settings, error) {
 			DeletionProtection:  false,
 			PointInTimeRecovery: true,
 		}, nil
-	case naming.EnvProd:
+	case resourcenames.EnvProd:
 		return Settings{
 			Env:                 env,
 			LogRetention:        awslogs.RetentionDays_SIX_MONTHS,
@@ -60,6 +60,6 @@ func For(env string) (Settings, error) {
 		}, nil
 	default:
 		return Settings{}, fmt.Errorf("unknown environment %q: choose one of %s (cdk synth -c env=dev)",
-			env, strings.Join(naming.Environments, ", "))
+			env, strings.Join(resourcenames.Environments, ", "))
 	}
 }

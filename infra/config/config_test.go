@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func TestForKnownEnvironments(t *testing.T) {
@@ -15,9 +15,9 @@ func TestForKnownEnvironments(t *testing.T) {
 		env  string
 		want Settings
 	}{
-		{naming.EnvDev, Settings{Env: "dev", LogRetention: awslogs.RetentionDays_ONE_WEEK, RemovalPolicy: awscdk.RemovalPolicy_DESTROY, DeletionProtection: false, PointInTimeRecovery: true}},
-		{naming.EnvStaging, Settings{Env: "staging", LogRetention: awslogs.RetentionDays_ONE_MONTH, RemovalPolicy: awscdk.RemovalPolicy_RETAIN, DeletionProtection: false, PointInTimeRecovery: true}},
-		{naming.EnvProd, Settings{Env: "prod", LogRetention: awslogs.RetentionDays_SIX_MONTHS, RemovalPolicy: awscdk.RemovalPolicy_RETAIN, DeletionProtection: true, PointInTimeRecovery: true}},
+		{resourcenames.EnvDev, Settings{Env: "dev", LogRetention: awslogs.RetentionDays_ONE_WEEK, RemovalPolicy: awscdk.RemovalPolicy_DESTROY, DeletionProtection: false, PointInTimeRecovery: true}},
+		{resourcenames.EnvStaging, Settings{Env: "staging", LogRetention: awslogs.RetentionDays_ONE_MONTH, RemovalPolicy: awscdk.RemovalPolicy_RETAIN, DeletionProtection: false, PointInTimeRecovery: true}},
+		{resourcenames.EnvProd, Settings{Env: "prod", LogRetention: awslogs.RetentionDays_SIX_MONTHS, RemovalPolicy: awscdk.RemovalPolicy_RETAIN, DeletionProtection: true, PointInTimeRecovery: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
@@ -36,7 +36,7 @@ func TestForKnownEnvironments(t *testing.T) {
 func TestForEveryNamingEnvironment(t *testing.T) {
 	t.Parallel()
 	// A new environment added to naming must get settings here, or synth of it fails.
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		if _, err := For(env); err != nil {
 			t.Errorf("For(%q): %v", env, err)
 		}

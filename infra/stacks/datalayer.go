@@ -9,7 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/wabot-platform/wabot/infra/config"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // DataKeyAlias is the alias of the environment's data key. Operators and the runbook find the
@@ -41,7 +41,7 @@ type DataLayer interface {
 	ConversationState() awsdynamodb.ITable
 	// Idempotency is WhatsAppBotIdempotency: delivered MessageSids and order events, by client.
 	Idempotency() awsdynamodb.ITable
-	// Tables lists every table in the order of naming.Tables.All.
+	// Tables lists every table in the order of resourcenames.Tables.All.
 	Tables() []awsdynamodb.ITable
 }
 
@@ -72,7 +72,7 @@ type tableSpec struct {
 }
 
 // NewDataLayer creates the environment's data key and tables. Table names come from
-// naming.TablesFor: they are a contract with the runtime and must never change.
+// resourcenames.TablesFor: they are a contract with the runtime and must never change.
 func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) DataLayer {
 	s := props.Settings
 	this := &dataLayer{}
@@ -85,7 +85,7 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 		RemovalPolicy:     s.RemovalPolicy,
 	})
 
-	names := naming.TablesFor(s.Env)
+	names := resourcenames.TablesFor(s.Env)
 	newTable := func(id string, spec tableSpec) awsdynamodb.Table {
 		props := &awsdynamodb.TableProps{
 			TableName:    jsii.String(spec.name),
@@ -103,40 +103,40 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 			props.SortKey = stringAttr(spec.sortKey)
 		}
 		if spec.ttl {
-			props.TimeToLiveAttribute = jsii.String(naming.TTLAttribute)
+			props.TimeToLiveAttribute = jsii.String(resourcenames.TTLAttribute)
 		}
 		return awsdynamodb.NewTable(this, jsii.String(id), props)
 	}
 
-	clientConfig := newTable("ClientConfig", tableSpec{name: names.ClientConfig, partitionKey: naming.AttrClientID})
+	clientConfig := newTable("ClientConfig", tableSpec{name: names.ClientConfig, partitionKey: resourcenames.AttrClientID})
 	// The webhook knows only the number that was called (Twilio's To): this index turns it
 	// into the brand. ALL, so that one query returns the whole client config.
 	clientConfig.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(naming.ClientByPhoneIndex),
-		PartitionKey:   stringAttr(naming.AttrTwilioPhoneNumber),
+		IndexName:      jsii.String(resourcenames.ClientByPhoneIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrTwilioPhoneNumber),
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
 
-	storeConfig := newTable("StoreConfig", tableSpec{name: names.StoreConfig, partitionKey: naming.AttrClientID, sortKey: naming.AttrStoreID})
+	storeConfig := newTable("StoreConfig", tableSpec{name: names.StoreConfig, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrStoreID})
 
 	// Keyed by (clientId, phoneNumber), not the seed's phoneNumber alone: a customer who writes
 	// to two brands has one mapping per brand instead of one overwriting the other.
-	phoneMapping := newTable("PhoneMapping", tableSpec{name: names.PhoneMapping, partitionKey: naming.AttrClientID, sortKey: naming.AttrPhoneNumber})
+	phoneMapping := newTable("PhoneMapping", tableSpec{name: names.PhoneMapping, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrPhoneNumber})
 
 	conversationState := newTable("ConversationState", tableSpec{
-		name: names.ConversationState, partitionKey: naming.AttrClientID, sortKey: naming.AttrPhoneNumber, ttl: true,
+		name: names.ConversationState, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrPhoneNumber, ttl: true,
 	})
 	// For operators holding a sessionId (admin API, support). KEYS_ONLY: the caller follows up
 	// with a consistent GetItem on the table key, never trusting a lagging projection.
 	conversationState.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(naming.ConversationBySessionIndex),
-		PartitionKey:   stringAttr(naming.AttrClientID),
-		SortKey:        stringAttr(naming.AttrSessionID),
+		IndexName:      jsii.String(resourcenames.ConversationBySessionIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrClientID),
+		SortKey:        stringAttr(resourcenames.AttrSessionID),
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 	})
 
 	idempotency := newTable("Idempotency", tableSpec{
-		name: names.Idempotency, partitionKey: naming.AttrClientID, sortKey: naming.AttrIdempotencyKey, ttl: true,
+		name: names.Idempotency, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrIdempotencyKey, ttl: true,
 	})
 
 	this.key = key

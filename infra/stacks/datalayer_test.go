@@ -7,7 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/wabot-platform/wabot/infra/stacks"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 const tableType = "AWS::DynamoDB::Table"
@@ -29,8 +29,8 @@ func stringAttrs(names ...string) []any {
 }
 
 func TestTablesHaveContractKeySchemas(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
-	names := naming.TablesFor(naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
+	names := resourcenames.TablesFor(resourcenames.EnvDev)
 	tests := []struct {
 		table, pk, sk string
 		attrs         []any // every attribute used by the table and its indexes
@@ -57,12 +57,12 @@ func TestTablesHaveContractKeySchemas(t *testing.T) {
 }
 
 func TestClientConfigHasClientByPhoneIndex(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	check(t, func() {
 		fx.template.HasResourceProperties(jsii.String(tableType), map[string]any{
-			"TableName": naming.TablesFor(naming.EnvDev).ClientConfig,
+			"TableName": resourcenames.TablesFor(resourcenames.EnvDev).ClientConfig,
 			"GlobalSecondaryIndexes": assertions.Match_Exact([]any{map[string]any{
-				"IndexName":  naming.ClientByPhoneIndex,
+				"IndexName":  resourcenames.ClientByPhoneIndex,
 				"KeySchema":  keySchema("twilioPhoneNumber", ""),
 				"Projection": map[string]any{"ProjectionType": "ALL"},
 			}}),
@@ -71,12 +71,12 @@ func TestClientConfigHasClientByPhoneIndex(t *testing.T) {
 }
 
 func TestConversationStateHasSessionIndex(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	check(t, func() {
 		fx.template.HasResourceProperties(jsii.String(tableType), map[string]any{
-			"TableName": naming.TablesFor(naming.EnvDev).ConversationState,
+			"TableName": resourcenames.TablesFor(resourcenames.EnvDev).ConversationState,
 			"GlobalSecondaryIndexes": assertions.Match_Exact([]any{map[string]any{
-				"IndexName":  naming.ConversationBySessionIndex,
+				"IndexName":  resourcenames.ConversationBySessionIndex,
 				"KeySchema":  keySchema("clientId", "sessionId"),
 				"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
 			}}),
@@ -85,9 +85,9 @@ func TestConversationStateHasSessionIndex(t *testing.T) {
 }
 
 func TestTimeToLive(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
-	names := naming.TablesFor(naming.EnvDev)
-	ttl := map[string]any{"AttributeName": naming.TTLAttribute, "Enabled": true}
+	fx := envFixture(t, resourcenames.EnvDev)
+	names := resourcenames.TablesFor(resourcenames.EnvDev)
+	ttl := map[string]any{"AttributeName": resourcenames.TTLAttribute, "Enabled": true}
 	tests := []struct {
 		table string
 		want  any
@@ -114,7 +114,7 @@ func TestTimeToLive(t *testing.T) {
 // PITR and the customer-managed key on every table of every environment: AllResourcesProperties
 // fails if a single table lacks them.
 func TestEveryTableHasPITRAndCustomerManagedKey(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			check(t, func() { fx.template.ResourceCountIs(jsii.String(tableType), jsii.Number(5)) })
@@ -133,10 +133,10 @@ func TestEveryTableHasPITRAndCustomerManagedKey(t *testing.T) {
 }
 
 func TestTableNamesFollowNaming(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
-			for _, name := range naming.TablesFor(env).All() {
+			for _, name := range resourcenames.TablesFor(env).All() {
 				check(t, func() {
 					fx.template.ResourcePropertiesCountIs(jsii.String(tableType), map[string]any{"TableName": name}, jsii.Number(1))
 				})
@@ -146,7 +146,7 @@ func TestTableNamesFollowNaming(t *testing.T) {
 }
 
 func TestDataKey(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			check(t, func() {
@@ -168,9 +168,9 @@ func TestRemovalPolicies(t *testing.T) {
 		policy             string
 		deletionProtection bool
 	}{
-		{naming.EnvDev, "Delete", false},
-		{naming.EnvStaging, "Retain", false},
-		{naming.EnvProd, "Retain", true},
+		{resourcenames.EnvDev, "Delete", false},
+		{resourcenames.EnvStaging, "Retain", false},
+		{resourcenames.EnvProd, "Retain", true},
 	}
 	for _, tt := range tests {
 		fx := envFixture(t, tt.env)
@@ -195,12 +195,12 @@ func TestRemovalPolicies(t *testing.T) {
 }
 
 func TestDataLayerAccessors(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	data := fx.stack.Data()
 	if data.Key() == nil {
 		t.Error("Key() is nil")
 	}
-	want := naming.TablesFor(naming.EnvDev).All()
+	want := resourcenames.TablesFor(resourcenames.EnvDev).All()
 	got := data.Tables()
 	if len(got) != len(want) {
 		t.Fatalf("Tables() has %d tables, want %d", len(got), len(want))

@@ -3,14 +3,14 @@ package stacks_test
 import (
 	"testing"
 
-	"github.com/wabot-platform/wabot/shared/demo"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // The dev catalog (what `cdk deploy -c env=dev` onboards) and the local demo seed (what
 // `make dev` writes into the emulator) must name the same brands, numbers and stores.
 func TestDevCatalogMatchesLocalDemoData(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	declared := map[string][]string{}
 	numbers := map[string]string{}
 	for _, c := range fx.stack.Tenants() {

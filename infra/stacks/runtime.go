@@ -22,7 +22,7 @@ import (
 
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/infra/tenant"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Runtime settings. The timeouts and the queue settings depend on each other and on Twilio,
@@ -89,7 +89,7 @@ func (p *RuntimeProps) Validate() error {
 	if p.Data == nil {
 		return errors.New("runtime: the data layer is required")
 	}
-	if !naming.ValidEnv(p.Settings.Env) {
+	if !resourcenames.ValidEnv(p.Settings.Env) {
 		return fmt.Errorf("runtime: unknown environment %q", p.Settings.Env)
 	}
 	if err := CheckLambdaAssets(p.AssetsDir); err != nil {
@@ -108,16 +108,16 @@ func (p *RuntimeProps) Validate() error {
 // worker function that runs the conversation.
 type Runtime interface {
 	constructs.Construct
-	// API is the HTTP API with the one route POST naming.WebhookPath.
+	// API is the HTTP API with the one route POST resourcenames.WebhookPath.
 	API() awsapigatewayv2.HttpApi
 	// WebhookURL is the URL to configure in the Twilio console: PublicBaseURL or the API's
-	// endpoint, plus naming.WebhookPath.
+	// endpoint, plus resourcenames.WebhookPath.
 	WebhookURL() *string
 	// WebhookFunction verifies and enqueues Twilio's requests.
 	WebhookFunction() awslambda.IFunction
 	// WorkerFunction consumes the inbound queue.
 	WorkerFunction() awslambda.IFunction
-	// InboundQueue is the FIFO queue from webhook to worker, named naming.InboundQueue.
+	// InboundQueue is the FIFO queue from webhook to worker, named resourcenames.InboundQueue.
 	InboundQueue() awssqs.IQueue
 	// InboundDeadLetterQueue holds messages the worker failed InboundMaxReceiveCount times.
 	InboundDeadLetterQueue() awssqs.IQueue
@@ -168,7 +168,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	// MessageSid (two messages with the same text are still two messages) and MessageGroupId
 	// = clientId + sender, so one customer's messages are processed in order, one at a time.
 	dlq := awssqs.NewQueue(this, jsii.String("InboundDeadLetterQueue"), &awssqs.QueueProps{
-		QueueName:                 jsii.String(naming.InboundDLQ(env)),
+		QueueName:                 jsii.String(resourcenames.InboundDLQ(env)),
 		Fifo:                      jsii.Bool(true),
 		ContentBasedDeduplication: jsii.Bool(false),
 		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(InboundDLQRetentionDays)),
@@ -178,7 +178,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		RemovalPolicy:             s.RemovalPolicy,
 	})
 	queue := awssqs.NewQueue(this, jsii.String("InboundQueue"), &awssqs.QueueProps{
-		QueueName:                 jsii.String(naming.InboundQueue(env)),
+		QueueName:                 jsii.String(resourcenames.InboundQueue(env)),
 		Fifo:                      jsii.Bool(true),
 		ContentBasedDeduplication: jsii.Bool(false),
 		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(InboundRetentionDays)),
@@ -196,16 +196,16 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	// ---- functions --------------------------------------------------------------------
 	// Names from the tables themselves (a Ref), so that the function depends on its tables.
 	common := map[string]*string{
-		naming.EnvVarEnvironment:      jsii.String(env),
-		naming.EnvVarClientTable:      data.ClientConfig().TableName(),
-		naming.EnvVarStoreTable:       data.StoreConfig().TableName(),
-		naming.EnvVarMappingTable:     data.PhoneMapping().TableName(),
-		naming.EnvVarConversationTbl:  data.ConversationState().TableName(),
-		naming.EnvVarIdempotencyTable: data.Idempotency().TableName(),
+		resourcenames.EnvVarEnvironment:      jsii.String(env),
+		resourcenames.EnvVarClientTable:      data.ClientConfig().TableName(),
+		resourcenames.EnvVarStoreTable:       data.StoreConfig().TableName(),
+		resourcenames.EnvVarMappingTable:     data.PhoneMapping().TableName(),
+		resourcenames.EnvVarConversationTbl:  data.ConversationState().TableName(),
+		resourcenames.EnvVarIdempotencyTable: data.Idempotency().TableName(),
 	}
-	webhookEnv := map[string]*string{naming.EnvVarInboundQueueURL: queue.QueueUrl()}
+	webhookEnv := map[string]*string{resourcenames.EnvVarInboundQueueURL: queue.QueueUrl()}
 	if p.PublicBaseURL != "" {
-		webhookEnv[naming.EnvVarPublicBaseURL] = jsii.String(p.PublicBaseURL)
+		webhookEnv[resourcenames.EnvVarPublicBaseURL] = jsii.String(p.PublicBaseURL)
 	}
 	for k, v := range common {
 		webhookEnv[k] = v
@@ -276,7 +276,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		},
 	})
 	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:        jsii.String(naming.WebhookPath),
+		Path:        jsii.String(resourcenames.WebhookPath),
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
 		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("WebhookIntegration"), webhook.fn, nil),
 	})
@@ -294,7 +294,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	if p.PublicBaseURL != "" {
 		base = jsii.String(p.PublicBaseURL)
 	}
-	webhookURL := jsii.String(*base + naming.WebhookPath)
+	webhookURL := jsii.String(*base + resourcenames.WebhookPath)
 	awscdk.NewCfnOutput(this, jsii.String("WebhookUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Paste into the Twilio console as the WhatsApp sender's incoming message webhook (HTTP POST)"),
 		Value:       webhookURL,
@@ -318,7 +318,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	}
 	this.alarms = []awscloudwatch.IAlarm{
 		// One parked message is already a customer who got no answer.
-		newAlarm("InboundDeadLetterAlarm", fmt.Sprintf("inbound messages are parked in %s", naming.InboundDLQ(env)),
+		newAlarm("InboundDeadLetterAlarm", fmt.Sprintf("inbound messages are parked in %s", resourcenames.InboundDLQ(env)),
 			dlq.MetricApproximateNumberOfMessagesVisible(fiveMinutes(awscloudwatch.Stats_MAXIMUM()))),
 		newAlarm("WebhookErrorsAlarm", "the webhook function failed (Twilio retries or drops the message)",
 			webhook.fn.MetricErrors(fiveMinutes(awscloudwatch.Stats_SUM()))),
@@ -333,8 +333,8 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		newAlarm("TemplateMissingAlarm", "free text refused outside WhatsApp's 24-hour window: an approved template (ContentSid) is missing",
 			awslogs.NewMetricFilter(this, jsii.String("TemplateMissingFilter"), &awslogs.MetricFilterProps{
 				LogGroup:        worker.logs,
-				FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(naming.EventTemplateMissing)),
-				MetricNamespace: jsii.String(naming.MetricNamespace),
+				FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(resourcenames.EventTemplateMissing)),
+				MetricNamespace: jsii.String(resourcenames.MetricNamespace),
 				MetricName:      jsii.String("TemplateMissing"),
 				MetricValue:     jsii.String("1"),
 			}).Metric(fiveMinutes(awscloudwatch.Stats_SUM()))),

@@ -17,7 +17,7 @@ import (
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/stacks"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 const (
@@ -103,14 +103,14 @@ func mentions(t *testing.T, v any, id string) bool {
 }
 
 func TestWebhookRouteIsTheOnlyRoute(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(1)) })
 	routes := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
-		"Properties": map[string]any{"ApiId": ref(ids.api), "RouteKey": "POST " + naming.WebhookPath},
+		"Properties": map[string]any{"ApiId": ref(ids.api), "RouteKey": "POST " + resourcenames.WebhookPath},
 	})
 	if len(routes) != 1 {
-		t.Fatalf("%d routes POST %s on the API, want 1", len(routes), naming.WebhookPath)
+		t.Fatalf("%d routes POST %s on the API, want 1", len(routes), resourcenames.WebhookPath)
 	}
 	var integration string
 	for _, r := range routes {
@@ -144,7 +144,7 @@ func TestWebhookRouteIsTheOnlyRoute(t *testing.T) {
 }
 
 func TestOnlyAPIGatewayMayInvokeTheWebhook(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(1)) })
 	check(t, func() {
@@ -153,14 +153,14 @@ func TestOnlyAPIGatewayMayInvokeTheWebhook(t *testing.T) {
 			"FunctionName": getAtt(ids.webhook, "Arn"),
 			"Principal":    "apigateway.amazonaws.com",
 			"SourceArn": map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
-				ref(ids.api), "/*/*" + naming.WebhookPath,
+				ref(ids.api), "/*/*" + resourcenames.WebhookPath,
 			})}},
 		})
 	})
 }
 
 func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			ids := fx.runtimeIDs(t)
@@ -205,7 +205,7 @@ func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
 }
 
 func TestFunctionsAreGoOnGraviton(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	check(t, func() { fx.template.ResourceCountIs(jsii.String(functionType), jsii.Number(2)) })
 	tests := []struct {
@@ -234,18 +234,18 @@ func TestFunctionsAreGoOnGraviton(t *testing.T) {
 }
 
 func TestFunctionEnvironments(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	data := fx.stack.Data()
 	tables := map[string]any{
-		naming.EnvVarEnvironment:      naming.EnvDev,
-		naming.EnvVarClientTable:      ref(fx.logicalID(t, data.ClientConfig())),
-		naming.EnvVarStoreTable:       ref(fx.logicalID(t, data.StoreConfig())),
-		naming.EnvVarMappingTable:     ref(fx.logicalID(t, data.PhoneMapping())),
-		naming.EnvVarConversationTbl:  ref(fx.logicalID(t, data.ConversationState())),
-		naming.EnvVarIdempotencyTable: ref(fx.logicalID(t, data.Idempotency())),
+		resourcenames.EnvVarEnvironment:      resourcenames.EnvDev,
+		resourcenames.EnvVarClientTable:      ref(fx.logicalID(t, data.ClientConfig())),
+		resourcenames.EnvVarStoreTable:       ref(fx.logicalID(t, data.StoreConfig())),
+		resourcenames.EnvVarMappingTable:     ref(fx.logicalID(t, data.PhoneMapping())),
+		resourcenames.EnvVarConversationTbl:  ref(fx.logicalID(t, data.ConversationState())),
+		resourcenames.EnvVarIdempotencyTable: ref(fx.logicalID(t, data.Idempotency())),
 	}
-	webhook := map[string]any{naming.EnvVarInboundQueueURL: ref(ids.queue)}
+	webhook := map[string]any{resourcenames.EnvVarInboundQueueURL: ref(ids.queue)}
 	for k, v := range tables {
 		webhook[k] = v
 	}
@@ -268,7 +268,7 @@ func TestFunctionEnvironments(t *testing.T) {
 
 func TestPublicBaseURLContextSetsWebhookVariable(t *testing.T) {
 	const base = "https://wa.example.com"
-	stack, err := stacks.Build(newApp(map[string]any{stacks.PublicBaseURLContextKey: base}), naming.EnvDev)
+	stack, err := stacks.Build(newApp(map[string]any{stacks.PublicBaseURLContextKey: base}), resourcenames.EnvDev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,20 +279,20 @@ func TestPublicBaseURLContextSetsWebhookVariable(t *testing.T) {
 	webhook, _ := stack.Resolve(stack.GetLogicalId(stack.Runtime().WebhookFunction().Node().DefaultChild().(awscdk.CfnElement))).(string)
 	found := *tmpl.FindResources(jsii.String(functionType), map[string]any{
 		"Properties": map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
-			naming.EnvVarPublicBaseURL: base,
+			resourcenames.EnvVarPublicBaseURL: base,
 		})}},
 	})
 	if len(found) != 1 || found[webhook] == nil {
-		t.Errorf("functions with %s=%s: %d, want the webhook alone", naming.EnvVarPublicBaseURL, base, len(found))
+		t.Errorf("functions with %s=%s: %d, want the webhook alone", resourcenames.EnvVarPublicBaseURL, base, len(found))
 	}
 	check(t, func() {
-		tmpl.HasOutput(jsii.String("*"), map[string]any{"Value": base + naming.WebhookPath})
+		tmpl.HasOutput(jsii.String("*"), map[string]any{"Value": base + resourcenames.WebhookPath})
 	})
 }
 
 func TestInvalidPublicBaseURLFailsBuild(t *testing.T) {
 	for _, v := range []any{"http://wa.example.com", "https://wa.example.com/", "wa.example.com", "https://wa.example.com?x=1", 42} {
-		_, err := stacks.Build(newApp(map[string]any{stacks.PublicBaseURLContextKey: v}), naming.EnvDev)
+		_, err := stacks.Build(newApp(map[string]any{stacks.PublicBaseURLContextKey: v}), resourcenames.EnvDev)
 		if err == nil || !strings.Contains(err.Error(), stacks.PublicBaseURLContextKey) {
 			t.Errorf("publicBaseUrl=%v: Build error %v, want one naming the context key", v, err)
 		}
@@ -323,17 +323,17 @@ func TestValidatePublicBaseURL(t *testing.T) {
 }
 
 func TestWebhookURLOutput(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	check(t, func() {
 		fx.template.HasOutput(jsii.String("*"), map[string]any{
-			"Value": map[string]any{"Fn::Join": []any{"", []any{getAtt(ids.api, "ApiEndpoint"), naming.WebhookPath}}},
+			"Value": map[string]any{"Fn::Join": []any{"", []any{getAtt(ids.api, "ApiEndpoint"), resourcenames.WebhookPath}}},
 		})
 	})
 }
 
 func TestWorkerConsumesInboundQueueWithPartialBatchResponses(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1)) })
 	check(t, func() {
@@ -349,14 +349,14 @@ func TestWorkerConsumesInboundQueueWithPartialBatchResponses(t *testing.T) {
 }
 
 func TestInboundQueue(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			ids := fx.runtimeIDs(t)
 			check(t, func() {
 				fx.template.HasResource(jsii.String(queueType), map[string]any{
 					"Properties": map[string]any{
-						"QueueName":                 naming.InboundQueue(env),
+						"QueueName":                 resourcenames.InboundQueue(env),
 						"FifoQueue":                 true,
 						"ContentBasedDeduplication": false,
 						"VisibilityTimeout":         6 * stacks.WorkerTimeoutSeconds,
@@ -373,12 +373,12 @@ func TestInboundQueue(t *testing.T) {
 }
 
 func TestInboundDLQ(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			check(t, func() {
 				fx.template.HasResourceProperties(jsii.String(queueType), map[string]any{
-					"QueueName":                 naming.InboundDLQ(env),
+					"QueueName":                 resourcenames.InboundDLQ(env),
 					"FifoQueue":                 true,
 					"ContentBasedDeduplication": false,
 					"MessageRetentionPeriod":    14 * 24 * 3600,
@@ -396,9 +396,9 @@ func TestLogGroupsKeepEventsPerEnvironment(t *testing.T) {
 		days   int
 		policy string
 	}{
-		{naming.EnvDev, 7, "Delete"},
-		{naming.EnvStaging, 30, "Retain"},
-		{naming.EnvProd, 180, "Retain"},
+		{resourcenames.EnvDev, 7, "Delete"},
+		{resourcenames.EnvStaging, 30, "Retain"},
+		{resourcenames.EnvProd, 180, "Retain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
@@ -418,7 +418,7 @@ func TestLogGroupsKeepEventsPerEnvironment(t *testing.T) {
 
 // Each function logs to its own log group, and its role may write there and nowhere else.
 func TestFunctionsLogToTheirOwnLogGroup(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	functions := (*fx.template.ToJSON())["Resources"].(map[string]any)
 	for _, f := range []struct{ fn, role string }{{ids.webhook, ids.webhookRole}, {ids.worker, ids.workerRole}} {
@@ -444,7 +444,7 @@ func jsonEqual(a, b any) bool {
 
 // No managed policy (AWSLambdaBasicExecutionRole allows writing to every log group).
 func TestRolesHaveNoManagedPolicies(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		fx := envFixture(t, env)
 		check(t, func() {
 			fx.template.AllResourcesProperties(jsii.String("AWS::IAM::Role"), map[string]any{
@@ -455,7 +455,7 @@ func TestRolesHaveNoManagedPolicies(t *testing.T) {
 }
 
 func TestRuntimeAlarms(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	if n := len(fx.stack.Runtime().Alarms()); n != 6 {
 		t.Errorf("Alarms() has %d alarms, want 6 (DLQ, errors and throttles of both functions, template missing)", n)
@@ -490,7 +490,7 @@ func TestRuntimeAlarms(t *testing.T) {
 			"Dimensions": assertions.Match_Exact([]any{map[string]any{"Name": "FunctionName", "Value": ref(ids.worker)}}),
 		}},
 		{"template missing", map[string]any{
-			"Namespace":  naming.MetricNamespace,
+			"Namespace":  resourcenames.MetricNamespace,
 			"MetricName": "TemplateMissing",
 			"Statistic":  "Sum",
 		}},
@@ -511,7 +511,7 @@ func TestRuntimeAlarms(t *testing.T) {
 
 // The worker's log lines with {"event":"template_missing"} become the TemplateMissing metric.
 func TestTemplateMissingMetricFilter(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	fn := *fx.template.FindResources(jsii.String("AWS::Lambda::Function"), nil)
 	props, _ := (*fn[fx.runtimeIDs(t).worker])["Properties"].(map[string]any)
 	lc, _ := props["LoggingConfig"].(map[string]any)
@@ -525,7 +525,7 @@ func TestTemplateMissingMetricFilter(t *testing.T) {
 			"LogGroupName":  ref(workerLogs),
 			"FilterPattern": `{ $.event = "template_missing" }`,
 			"MetricTransformations": []any{map[string]any{
-				"MetricNamespace": naming.MetricNamespace, "MetricName": "TemplateMissing", "MetricValue": "1",
+				"MetricNamespace": resourcenames.MetricNamespace, "MetricName": "TemplateMissing", "MetricValue": "1",
 			}},
 		})
 	})
@@ -534,7 +534,7 @@ func TestTemplateMissingMetricFilter(t *testing.T) {
 // The webhook only finds the brand, claims the MessageSid and enqueues: it must not be able to
 // touch conversations, mappings or store configuration, even through a bug.
 func TestWebhookPolicyStaysOffConversationData(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	doc := fx.rolePolicy(t, ids.webhookRole)
 	data := fx.stack.Data()
@@ -565,7 +565,7 @@ func TestWebhookPolicyStaysOffConversationData(t *testing.T) {
 
 // Both functions read every brand's Twilio credentials and nothing else in Secrets Manager.
 func TestFunctionsReadOnlyTwilioSecrets(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	var twilio, asaas []any
 	for _, c := range fx.stack.Tenants() {
@@ -599,7 +599,7 @@ func TestFunctionsReadOnlyTwilioSecrets(t *testing.T) {
 
 // Orders reach the stores' queues in a later change; until then neither function can.
 func TestFunctionsCannotReachStoreOrderQueues(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	for _, role := range []string{ids.webhookRole, ids.workerRole} {
 		doc := fx.rolePolicy(t, role)
@@ -616,7 +616,7 @@ func TestFunctionsCannotReachStoreOrderQueues(t *testing.T) {
 }
 
 func TestWorkerReadsConfigAndWritesConversationData(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	doc := fx.rolePolicy(t, ids.workerRole)
 	data := fx.stack.Data()
@@ -651,10 +651,10 @@ func TestWorkerReadsConfigAndWritesConversationData(t *testing.T) {
 }
 
 func TestAPIIsTagged(t *testing.T) {
-	fx := envFixture(t, naming.EnvProd)
+	fx := envFixture(t, resourcenames.EnvProd)
 	check(t, func() {
 		fx.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
-			"Tags": assertions.Match_ObjectLike(&map[string]any{naming.TagApp: naming.AppName, naming.TagEnv: naming.EnvProd}),
+			"Tags": assertions.Match_ObjectLike(&map[string]any{resourcenames.TagApp: resourcenames.AppName, resourcenames.TagEnv: resourcenames.EnvProd}),
 		})
 	})
 }
@@ -694,7 +694,7 @@ func TestMissingLambdaAssetsFailBuild(t *testing.T) {
 			if tt.context != nil {
 				app = newApp(tt.context)
 			}
-			_, err := stacks.Build(app, naming.EnvDev)
+			_, err := stacks.Build(app, resourcenames.EnvDev)
 			if err == nil {
 				t.Fatal("Build succeeded, want an error")
 			}
@@ -709,7 +709,7 @@ func TestMissingLambdaAssetsFailBuild(t *testing.T) {
 
 func TestRuntimePropsValidate(t *testing.T) {
 	t.Parallel()
-	s, err := config.For(naming.EnvDev)
+	s, err := config.For(resourcenames.EnvDev)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,18 +14,18 @@ import (
 	"github.com/wabot-platform/wabot/infra/catalog"
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/infra/tenant"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // EnvContextKey is the context key that selects the environment: cdk synth -c env=prod.
 const EnvContextKey = "env"
 
-// EnvFromContext returns the environment selected by the app's context, naming.EnvDev when
+// EnvFromContext returns the environment selected by the app's context, resourcenames.EnvDev when
 // none is given, and an error for an unknown one.
 func EnvFromContext(scope constructs.Construct) (string, error) {
 	v := scope.Node().TryGetContext(jsii.String(EnvContextKey))
 	if v == nil {
-		return naming.EnvDev, nil
+		return resourcenames.EnvDev, nil
 	}
 	env, ok := v.(string)
 	if !ok {
@@ -73,7 +73,7 @@ func (s *wabotStack) Data() DataLayer                { return s.data }
 func (s *wabotStack) Tenants() []tenant.TenantClient { return s.tenants }
 func (s *wabotStack) Runtime() Runtime               { return s.runtime }
 
-// NewWabotStack creates the stack of props.Settings.Env, named naming.StackName(env). It is
+// NewWabotStack creates the stack of props.Settings.Env, named resourcenames.StackName(env). It is
 // environment-agnostic (no account or region): it synthesizes offline, without credentials,
 // and deploys to whatever account the deploying credentials belong to.
 //
@@ -86,13 +86,13 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 		panic("stacks: " + err.Error())
 	}
 	tags := map[string]*string{
-		naming.TagApp: jsii.String(naming.AppName),
-		naming.TagEnv: jsii.String(s.Env),
+		resourcenames.TagApp: jsii.String(resourcenames.AppName),
+		resourcenames.TagEnv: jsii.String(s.Env),
 	}
 	// _Override makes the Go value the stack itself, so it can be passed wherever jsii expects
 	// a Stack (assertions.Template_FromStack, NagSuppressions ...).
 	stack := &wabotStack{settings: s}
-	awscdk.NewStack_Override(stack, scope, jsii.String(naming.StackName(s.Env)), &awscdk.StackProps{
+	awscdk.NewStack_Override(stack, scope, jsii.String(resourcenames.StackName(s.Env)), &awscdk.StackProps{
 		Description: jsii.String(fmt.Sprintf("wabot %s: multi-tenant WhatsApp ordering (data layer, tenants, webhook and worker)", s.Env)),
 		// Stack tags reach what CloudFormation creates on the stack's behalf; the Tags aspect
 		// below reaches every taggable resource in the template. With

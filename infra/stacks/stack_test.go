@@ -11,7 +11,7 @@ import (
 
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/stacks"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func TestEnvFromContext(t *testing.T) {
@@ -21,10 +21,10 @@ func TestEnvFromContext(t *testing.T) {
 		want    string
 		wantErr bool
 	}{
-		{"default is dev", nil, naming.EnvDev, false},
-		{"dev", map[string]any{"env": "dev"}, naming.EnvDev, false},
-		{"staging", map[string]any{"env": "staging"}, naming.EnvStaging, false},
-		{"prod", map[string]any{"env": "prod"}, naming.EnvProd, false},
+		{"default is dev", nil, resourcenames.EnvDev, false},
+		{"dev", map[string]any{"env": "dev"}, resourcenames.EnvDev, false},
+		{"staging", map[string]any{"env": "staging"}, resourcenames.EnvStaging, false},
+		{"prod", map[string]any{"env": "prod"}, resourcenames.EnvProd, false},
 		{"unknown", map[string]any{"env": "qa"}, "", true},
 		{"wrong case", map[string]any{"env": "Prod"}, "", true},
 	}
@@ -51,10 +51,10 @@ func TestBuildRejectsUnknownEnvironment(t *testing.T) {
 }
 
 func TestStackIsNamedPerEnvironmentAndEnvironmentAgnostic(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			stack := envFixture(t, env).stack
-			if got, want := *stack.StackName(), naming.StackName(env); got != want {
+			if got, want := *stack.StackName(), resourcenames.StackName(env); got != want {
 				t.Errorf("stack name = %q, want %q", got, want)
 			}
 			// Unresolved account and region: synth needs no credentials and no lookups.
@@ -66,10 +66,10 @@ func TestStackIsNamedPerEnvironmentAndEnvironmentAgnostic(t *testing.T) {
 }
 
 func TestStackTags(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			tags := envFixture(t, env).stack.Tags().TagValues()
-			want := map[string]string{naming.TagApp: naming.AppName, naming.TagEnv: env}
+			want := map[string]string{resourcenames.TagApp: resourcenames.AppName, resourcenames.TagEnv: env}
 			for k, v := range want {
 				if got := (*tags)[k]; got == nil || *got != v {
 					t.Errorf("stack tag %s = %v, want %q", k, got, v)
@@ -87,7 +87,7 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 		"AWS::SecretsManager::Secret", "AWS::CloudWatch::Alarm",
 		"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Logs::LogGroup", "AWS::Lambda::EventSourceMapping",
 	}
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		fx := envFixture(t, env)
 		for _, typ := range taggable {
 			if len(*fx.template.FindResources(jsii.String(typ), nil)) == 0 {
@@ -96,7 +96,7 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 			t.Run(env+"/"+typ, func(t *testing.T) {
 				check(t, func() {
 					fx.template.AllResourcesProperties(jsii.String(typ), map[string]any{
-						"Tags": assertions.Match_ArrayWith(&[]any{tag(naming.TagApp, naming.AppName), tag(naming.TagEnv, env)}),
+						"Tags": assertions.Match_ArrayWith(&[]any{tag(resourcenames.TagApp, resourcenames.AppName), tag(resourcenames.TagEnv, env)}),
 					})
 				})
 			})
@@ -105,7 +105,7 @@ func TestEveryTaggableResourceIsTagged(t *testing.T) {
 }
 
 func TestNoAwsSolutionsErrors(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			check(t, func() {
@@ -116,7 +116,7 @@ func TestNoAwsSolutionsErrors(t *testing.T) {
 }
 
 func TestNoAwsSolutionsWarnings(t *testing.T) {
-	for _, env := range naming.Environments {
+	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			check(t, func() {
@@ -130,7 +130,7 @@ func TestNoAwsSolutionsWarnings(t *testing.T) {
 // annotations. Under cdk.json's @aws-cdk/core:annotationsInValidationReport the app's own
 // synthesis then fails with a validation report naming the rule, and so does cdk synth.
 func TestAwsSolutionsFindingFailsSynthesis(t *testing.T) {
-	stack, err := stacks.Build(newApp(nil), naming.EnvStaging)
+	stack, err := stacks.Build(newApp(nil), resourcenames.EnvStaging)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/wabot-platform/wabot/infra/tenant"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 type demoStore struct{ clientID, storeID string }
@@ -29,26 +29,26 @@ const queueType = "AWS::SQS::Queue"
 // storeTagged matches resources tagged with a storeId: a store's, not the runtime's.
 func storeTagged() map[string]any {
 	return map[string]any{"Tags": assertions.Match_ArrayWith(&[]any{
-		assertions.Match_ObjectLike(&map[string]any{"Key": naming.TagStoreID}),
+		assertions.Match_ObjectLike(&map[string]any{"Key": resourcenames.TagStoreID}),
 	})}
 }
 
 // clientTagged matches resources tagged with a clientId: a tenant's.
 func clientTagged() map[string]any {
 	return map[string]any{"Tags": assertions.Match_ArrayWith(&[]any{
-		assertions.Match_ObjectLike(&map[string]any{"Key": naming.TagClientID}),
+		assertions.Match_ObjectLike(&map[string]any{"Key": resourcenames.TagClientID}),
 	})}
 }
 
 func TestDevHasOneQueueAndDLQPerDemoStore(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	check(t, func() {
 		fx.template.ResourcePropertiesCountIs(jsii.String(queueType), storeTagged(), jsii.Number(2*len(demoStores)))
 	})
 	for _, s := range demoStores {
 		for _, name := range []string{
-			naming.StoreOrderQueue(naming.EnvDev, s.clientID, s.storeID),
-			naming.StoreOrderDLQ(naming.EnvDev, s.clientID, s.storeID),
+			resourcenames.StoreOrderQueue(resourcenames.EnvDev, s.clientID, s.storeID),
+			resourcenames.StoreOrderDLQ(resourcenames.EnvDev, s.clientID, s.storeID),
 		} {
 			t.Run(name, func(t *testing.T) {
 				check(t, func() {
@@ -63,7 +63,7 @@ func TestDevHasOneQueueAndDLQPerDemoStore(t *testing.T) {
 func dlqID(t *testing.T, fx *fixture, s demoStore) string {
 	t.Helper()
 	found := *fx.template.FindResources(jsii.String(queueType), map[string]any{
-		"Properties": map[string]any{"QueueName": naming.StoreOrderDLQ(naming.EnvDev, s.clientID, s.storeID)},
+		"Properties": map[string]any{"QueueName": resourcenames.StoreOrderDLQ(resourcenames.EnvDev, s.clientID, s.storeID)},
 	})
 	if len(found) != 1 {
 		t.Fatalf("%d dead-letter queues for %s/%s, want 1", len(found), s.clientID, s.storeID)
@@ -75,13 +75,13 @@ func dlqID(t *testing.T, fx *fixture, s demoStore) string {
 }
 
 func TestStoreQueueRedrivesToItsOwnDLQ(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	for _, s := range demoStores {
 		t.Run(s.clientID+"/"+s.storeID, func(t *testing.T) {
 			dlq := dlqID(t, fx, s)
 			check(t, func() {
 				fx.template.HasResourceProperties(jsii.String(queueType), map[string]any{
-					"QueueName":                 naming.StoreOrderQueue(naming.EnvDev, s.clientID, s.storeID),
+					"QueueName":                 resourcenames.StoreOrderQueue(resourcenames.EnvDev, s.clientID, s.storeID),
 					"FifoQueue":                 true,
 					"ContentBasedDeduplication": false,
 					"VisibilityTimeout":         60,
@@ -98,12 +98,12 @@ func TestStoreQueueRedrivesToItsOwnDLQ(t *testing.T) {
 }
 
 func TestStoreDLQ(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	for _, s := range demoStores {
 		t.Run(s.clientID+"/"+s.storeID, func(t *testing.T) {
 			check(t, func() {
 				fx.template.HasResourceProperties(jsii.String(queueType), map[string]any{
-					"QueueName":                 naming.StoreOrderDLQ(naming.EnvDev, s.clientID, s.storeID),
+					"QueueName":                 resourcenames.StoreOrderDLQ(resourcenames.EnvDev, s.clientID, s.storeID),
 					"FifoQueue":                 true,
 					"ContentBasedDeduplication": false,
 					"MessageRetentionPeriod":    14 * 24 * 3600,
@@ -116,19 +116,19 @@ func TestStoreDLQ(t *testing.T) {
 }
 
 func TestStoreQueuesAreTaggedWithTenant(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	for _, s := range demoStores {
 		for _, name := range []string{
-			naming.StoreOrderQueue(naming.EnvDev, s.clientID, s.storeID),
-			naming.StoreOrderDLQ(naming.EnvDev, s.clientID, s.storeID),
+			resourcenames.StoreOrderQueue(resourcenames.EnvDev, s.clientID, s.storeID),
+			resourcenames.StoreOrderDLQ(resourcenames.EnvDev, s.clientID, s.storeID),
 		} {
 			t.Run(name, func(t *testing.T) {
 				check(t, func() {
 					fx.template.HasResourceProperties(jsii.String(queueType), map[string]any{
 						"QueueName": name,
 						"Tags": assertions.Match_ArrayWith(&[]any{
-							tag(naming.TagClientID, s.clientID),
-							tag(naming.TagStoreID, s.storeID),
+							tag(resourcenames.TagClientID, s.clientID),
+							tag(resourcenames.TagStoreID, s.storeID),
 						}),
 					})
 				})
@@ -138,7 +138,7 @@ func TestStoreQueuesAreTaggedWithTenant(t *testing.T) {
 }
 
 func TestEveryQueueDeniesPlainHTTP(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	// One per queue: the stores' and the runtime's inbound queue and dead-letter queue.
 	check(t, func() {
 		fx.template.ResourceCountIs(jsii.String("AWS::SQS::QueuePolicy"), jsii.Number(2*len(demoStores)+2))
@@ -157,7 +157,7 @@ func TestEveryQueueDeniesPlainHTTP(t *testing.T) {
 }
 
 func TestStoreDLQAlarm(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	check(t, func() {
 		fx.template.ResourcePropertiesCountIs(jsii.String("AWS::CloudWatch::Alarm"), storeTagged(), jsii.Number(len(demoStores)))
 	})
@@ -185,7 +185,7 @@ func TestStoreDLQAlarm(t *testing.T) {
 }
 
 func TestBrandSecrets(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	check(t, func() {
 		fx.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2*len(demoBrands)))
 	})
@@ -193,8 +193,8 @@ func TestBrandSecrets(t *testing.T) {
 		tests := []struct {
 			name, template, generated string
 		}{
-			{naming.TwilioSecret(naming.EnvDev, clientID), `{"accountSid":""}`, "authToken"},
-			{naming.AsaasSecret(naming.EnvDev, clientID), `{"webhookToken":""}`, "apiKey"},
+			{resourcenames.TwilioSecret(resourcenames.EnvDev, clientID), `{"accountSid":""}`, "authToken"},
+			{resourcenames.AsaasSecret(resourcenames.EnvDev, clientID), `{"webhookToken":""}`, "apiKey"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -208,7 +208,7 @@ func TestBrandSecrets(t *testing.T) {
 							"GenerateStringKey":    tt.generated,
 						}),
 						"SecretString": assertions.Match_Absent(),
-						"Tags":         assertions.Match_ArrayWith(&[]any{tag(naming.TagClientID, clientID)}),
+						"Tags":         assertions.Match_ArrayWith(&[]any{tag(resourcenames.TagClientID, clientID)}),
 					})
 				})
 			})
@@ -217,7 +217,7 @@ func TestBrandSecrets(t *testing.T) {
 }
 
 func TestDevTenantResourcesAreDisposable(t *testing.T) {
-	fx := envFixture(t, naming.EnvDev)
+	fx := envFixture(t, resourcenames.EnvDev)
 	for _, typ := range []string{queueType, "AWS::SecretsManager::Secret"} {
 		check(t, func() {
 			fx.template.AllResources(jsii.String(typ), map[string]any{"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"})
@@ -227,7 +227,7 @@ func TestDevTenantResourcesAreDisposable(t *testing.T) {
 }
 
 func TestDevCatalogDeclaresDemoTenants(t *testing.T) {
-	got := envFixture(t, naming.EnvDev).stack.Tenants()
+	got := envFixture(t, resourcenames.EnvDev).stack.Tenants()
 	if len(got) != len(demoBrands) {
 		t.Fatalf("%d brands, want %d", len(got), len(demoBrands))
 	}
@@ -254,7 +254,7 @@ func TestDevCatalogDeclaresDemoTenants(t *testing.T) {
 }
 
 func TestStagingAndProdHaveNoTenantsYet(t *testing.T) {
-	for _, env := range []string{naming.EnvStaging, naming.EnvProd} {
+	for _, env := range []string{resourcenames.EnvStaging, resourcenames.EnvProd} {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(0)) })

@@ -2,7 +2,7 @@
 // TenantStore for one of its stores. The environment's catalog (package catalog) declares one
 // construct per brand and per store; onboarding is adding a line there and running cdk deploy.
 //
-// Every physical name comes from shared/naming, which the runtime uses too, and every resource
+// Every physical name comes from shared/resourcenames, which the runtime uses too, and every resource
 // is tagged with the tenant's ids so that IAM policies conditioned on aws:ResourceTag/clientId
 // can confine a tenant's credentials to its own queues and secrets.
 //
@@ -23,7 +23,7 @@ import (
 
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // ValidateWhatsAppNumber reports whether n is a WhatsApp sender in the one spelling the
@@ -39,7 +39,7 @@ func ValidateWhatsAppNumber(n string) error {
 
 // TenantClientProps configure NewTenantClient.
 type TenantClientProps struct {
-	// ClientID is the brand's id (naming.ValidateID): the leading key of its items, part of
+	// ClientID is the brand's id (resourcenames.ValidateID): the leading key of its items, part of
 	// its secret and queue names and the value of its clientId tags. Never changes.
 	ClientID string
 	// TwilioPhoneNumber is the brand's WhatsApp sender, "whatsapp:+5511990000001".
@@ -55,7 +55,7 @@ func (p *TenantClientProps) Validate() error {
 	if p == nil {
 		return errors.New("tenant client props are required")
 	}
-	if err := naming.ValidateID("clientId", p.ClientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", p.ClientID); err != nil {
 		return err
 	}
 	if err := ValidateWhatsAppNumber(p.TwilioPhoneNumber); err != nil {
@@ -64,7 +64,7 @@ func (p *TenantClientProps) Validate() error {
 	if p.Key == nil {
 		return fmt.Errorf("client %q: the KMS key is required", p.ClientID)
 	}
-	if !naming.ValidEnv(p.Settings.Env) {
+	if !resourcenames.ValidEnv(p.Settings.Env) {
 		return fmt.Errorf("client %q: unknown environment %q", p.ClientID, p.Settings.Env)
 	}
 	return nil
@@ -77,9 +77,9 @@ type TenantClient interface {
 	ClientID() string
 	// TwilioPhoneNumber is the brand's WhatsApp sender, as Twilio sends it in To.
 	TwilioPhoneNumber() string
-	// TwilioSecret holds {"accountSid", "authToken"}, named naming.TwilioSecret.
+	// TwilioSecret holds {"accountSid", "authToken"}, named resourcenames.TwilioSecret.
 	TwilioSecret() awssecretsmanager.ISecret
-	// AsaasSecret holds {"apiKey", "webhookToken"}, named naming.AsaasSecret.
+	// AsaasSecret holds {"apiKey", "webhookToken"}, named resourcenames.AsaasSecret.
 	AsaasSecret() awssecretsmanager.ISecret
 	// Key encrypts the brand's resources; its stores use it too.
 	Key() awskms.IKey
@@ -136,7 +136,7 @@ func NewTenantClient(scope constructs.Construct, id string, props *TenantClientP
 	// their client as scope, and jsii can only hand a Go value to JavaScript if it is.
 	this := &tenantClient{props: p}
 	constructs.NewConstruct_Override(this, scope, jsii.String(id))
-	awscdk.Tags_Of(this).Add(jsii.String(naming.TagClientID), jsii.String(p.ClientID), nil)
+	awscdk.Tags_Of(this).Add(jsii.String(resourcenames.TagClientID), jsii.String(p.ClientID), nil)
 
 	newSecret := func(id, name, what, template, generatedKey string) awssecretsmanager.Secret {
 		secret := awssecretsmanager.NewSecret(this, jsii.String(id), &awssecretsmanager.SecretProps{
@@ -156,8 +156,8 @@ func NewTenantClient(scope constructs.Construct, id string, props *TenantClientP
 		return secret
 	}
 
-	this.twilioSecret = newSecret("TwilioSecret", naming.TwilioSecret(env, p.ClientID), "Twilio", `{"accountSid":""}`, "authToken")
-	this.asaasSecret = newSecret("AsaasSecret", naming.AsaasSecret(env, p.ClientID), "Asaas", `{"webhookToken":""}`, "apiKey")
+	this.twilioSecret = newSecret("TwilioSecret", resourcenames.TwilioSecret(env, p.ClientID), "Twilio", `{"accountSid":""}`, "authToken")
+	this.asaasSecret = newSecret("AsaasSecret", resourcenames.AsaasSecret(env, p.ClientID), "Asaas", `{"webhookToken":""}`, "apiKey")
 	return this
 }
 

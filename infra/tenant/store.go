@@ -10,7 +10,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Queue settings of every store. They are part of the integration contract with points of
@@ -34,7 +34,7 @@ type TenantStoreProps struct {
 	// Client is the store's brand. The store takes its key and settings from it, so a store
 	// can never be encrypted or named for another environment than its brand.
 	Client TenantClient
-	// StoreID is the store's id within the brand (naming.ValidateID). Never changes.
+	// StoreID is the store's id within the brand (resourcenames.ValidateID). Never changes.
 	StoreID string
 }
 
@@ -46,7 +46,7 @@ func (p *TenantStoreProps) Validate() error {
 	if p.Client == nil {
 		return fmt.Errorf("store %q: the client is required", p.StoreID)
 	}
-	if err := naming.ValidateID("storeId", p.StoreID); err != nil {
+	if err := resourcenames.ValidateID("storeId", p.StoreID); err != nil {
 		return fmt.Errorf("client %q: %w", p.Client.ClientID(), err)
 	}
 	for _, s := range p.Client.Stores() {
@@ -65,9 +65,9 @@ type TenantStore interface {
 	ClientID() string
 	// StoreID is the store's id.
 	StoreID() string
-	// Queue is the store's order queue, named naming.StoreOrderQueue.
+	// Queue is the store's order queue, named resourcenames.StoreOrderQueue.
 	Queue() awssqs.IQueue
-	// DeadLetterQueue receives order events the POS failed to process, named naming.StoreOrderDLQ.
+	// DeadLetterQueue receives order events the POS failed to process, named resourcenames.StoreOrderDLQ.
 	DeadLetterQueue() awssqs.IQueue
 	// DeadLetterAlarm fires when any event is parked. It has no action yet: an operators'
 	// notification topic is wired to it when one exists.
@@ -105,11 +105,11 @@ func NewTenantStore(scope constructs.Construct, id string, props *TenantStorePro
 	constructs.NewConstruct_Override(this, scope, jsii.String(id))
 	// clientId too, not only inherited from the client: the store may be scoped elsewhere and
 	// ABAC on queues depends on the tag being there.
-	awscdk.Tags_Of(this).Add(jsii.String(naming.TagClientID), jsii.String(clientID), nil)
-	awscdk.Tags_Of(this).Add(jsii.String(naming.TagStoreID), jsii.String(storeID), nil)
+	awscdk.Tags_Of(this).Add(jsii.String(resourcenames.TagClientID), jsii.String(clientID), nil)
+	awscdk.Tags_Of(this).Add(jsii.String(resourcenames.TagStoreID), jsii.String(storeID), nil)
 
 	dlq := awssqs.NewQueue(this, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
-		QueueName:                 jsii.String(naming.StoreOrderDLQ(env, clientID, storeID)),
+		QueueName:                 jsii.String(resourcenames.StoreOrderDLQ(env, clientID, storeID)),
 		Fifo:                      jsii.Bool(true),
 		ContentBasedDeduplication: jsii.Bool(false),
 		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(OrderDLQRetentionDays)),
@@ -120,7 +120,7 @@ func NewTenantStore(scope constructs.Construct, id string, props *TenantStorePro
 	})
 
 	queue := awssqs.NewQueue(this, jsii.String("Queue"), &awssqs.QueueProps{
-		QueueName:                 jsii.String(naming.StoreOrderQueue(env, clientID, storeID)),
+		QueueName:                 jsii.String(resourcenames.StoreOrderQueue(env, clientID, storeID)),
 		Fifo:                      jsii.Bool(true),
 		ContentBasedDeduplication: jsii.Bool(false),
 		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(OrderRetentionDays)),
@@ -139,7 +139,7 @@ func NewTenantStore(scope constructs.Construct, id string, props *TenantStorePro
 	// order a kitchen did not get. Missing data means an idle queue, not a problem.
 	alarm := awscloudwatch.NewAlarm(this, jsii.String("DeadLetterAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String(fmt.Sprintf("wabot %s: order events of store %s/%s are parked in %s",
-			env, clientID, storeID, naming.StoreOrderDLQ(env, clientID, storeID))),
+			env, clientID, storeID, resourcenames.StoreOrderDLQ(env, clientID, storeID))),
 		Metric: dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
 			Statistic: awscloudwatch.Stats_MAXIMUM(),

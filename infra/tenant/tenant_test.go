@@ -14,7 +14,7 @@ import (
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/tenant"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
@@ -37,7 +37,7 @@ func TestTenantClientPropsValidate(t *testing.T) {
 			ClientID:          "demo-pizzaria",
 			TwilioPhoneNumber: "whatsapp:+5511990000001",
 			Key:               fakeKey{},
-			Settings:          settings(t, naming.EnvDev),
+			Settings:          settings(t, resourcenames.EnvDev),
 		}
 	}
 	tests := []struct {
@@ -50,7 +50,7 @@ func TestTenantClientPropsValidate(t *testing.T) {
 		{"upper case id", func(p *tenant.TenantClientProps) { p.ClientID = "Demo" }, "lower-case"},
 		{"leading hyphen", func(p *tenant.TenantClientProps) { p.ClientID = "-demo" }, "lower-case"},
 		{"underscore", func(p *tenant.TenantClientProps) { p.ClientID = "demo_pizza" }, "lower-case"},
-		{"too long id", func(p *tenant.TenantClientProps) { p.ClientID = strings.Repeat("a", naming.MaxIDLength+1) }, "longer than"},
+		{"too long id", func(p *tenant.TenantClientProps) { p.ClientID = strings.Repeat("a", resourcenames.MaxIDLength+1) }, "longer than"},
 		{"number without prefix", func(p *tenant.TenantClientProps) { p.TwilioPhoneNumber = "+5511990000001" }, "whatsapp:+"},
 		{"number without plus", func(p *tenant.TenantClientProps) { p.TwilioPhoneNumber = "whatsapp:5511990000001" }, "whatsapp:+"},
 		{"number with spaces", func(p *tenant.TenantClientProps) { p.TwilioPhoneNumber = "whatsapp:+55 11 99000 0001" }, "whatsapp:+"},
@@ -88,7 +88,7 @@ func TestNewTenantClientRejectsInvalidIDs(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			r := cdktest.Panics(func() {
 				tenant.NewTenantClient(stack, "c"+fmt.Sprint(len(id)), &tenant.TenantClientProps{
-					ClientID: id, TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, naming.EnvDev),
+					ClientID: id, TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, resourcenames.EnvDev),
 				})
 			})
 			if r == nil || !strings.Contains(fmt.Sprint(r), "clientId") {
@@ -101,7 +101,7 @@ func TestNewTenantClientRejectsInvalidIDs(t *testing.T) {
 func TestNewTenantStoreRejectsInvalidIDs(t *testing.T) {
 	stack, key := newScope(t)
 	client := tenant.NewTenantClient(stack, "demo", &tenant.TenantClientProps{
-		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, naming.EnvDev),
+		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, resourcenames.EnvDev),
 	})
 	for _, id := range []string{"", "Centro", "centro/1", "-centro", strings.Repeat("x", 25)} {
 		t.Run(id, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestNewTenantStoreRequiresClient(t *testing.T) {
 func TestNewTenantStoreRejectsDuplicateStoreID(t *testing.T) {
 	stack, key := newScope(t)
 	client := tenant.NewTenantClient(stack, "demo", &tenant.TenantClientProps{
-		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, naming.EnvDev),
+		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, resourcenames.EnvDev),
 	})
 	tenant.NewTenantStore(client, "centro", &tenant.TenantStoreProps{Client: client, StoreID: "centro"})
 	// A different construct id, so CDK's own duplicate-id check cannot be what catches it.
@@ -145,7 +145,7 @@ func TestCheckUnique(t *testing.T) {
 	stack, key := newScope(t)
 	newClient := func(constructID, clientID, number string) tenant.TenantClient {
 		return tenant.NewTenantClient(stack, constructID, &tenant.TenantClientProps{
-			ClientID: clientID, TwilioPhoneNumber: number, Key: key, Settings: settings(t, naming.EnvDev),
+			ClientID: clientID, TwilioPhoneNumber: number, Key: key, Settings: settings(t, resourcenames.EnvDev),
 		})
 	}
 	a := newClient("a", "brand-a", "whatsapp:+5511990000001")
@@ -182,7 +182,7 @@ var retained = sync.OnceValues(func() (assertions.Template, error) {
 	r := cdktest.Panics(func() {
 		stack := awscdk.NewStack(cdktest.NewApp(nil), jsii.String("Retained"), nil)
 		key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
-		s, _ := config.For(naming.EnvStaging)
+		s, _ := config.For(resourcenames.EnvStaging)
 		client := tenant.NewTenantClient(stack, "acme", &tenant.TenantClientProps{
 			ClientID: "acme", TwilioPhoneNumber: "whatsapp:+5511912345678", Key: key, Settings: s,
 		})
@@ -218,8 +218,8 @@ func TestStoreOutsideClientScopeIsTaggedWithClientID(t *testing.T) {
 	cdktest.Check(t, func() {
 		tmpl.AllResourcesProperties(jsii.String("AWS::SQS::Queue"), map[string]any{
 			"Tags": assertions.Match_ArrayWith(&[]any{
-				map[string]any{"Key": naming.TagClientID, "Value": "acme"},
-				map[string]any{"Key": naming.TagStoreID, "Value": "moema"},
+				map[string]any{"Key": resourcenames.TagClientID, "Value": "acme"},
+				map[string]any{"Key": resourcenames.TagStoreID, "Value": "moema"},
 			}),
 		})
 	})

@@ -15,13 +15,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/conversation"
-	"github.com/wabot-platform/wabot/shared/demo"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/dynamo"
-	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
 )
 
 // The lines of the pizzaria's numbered store list, exactly as customers see them.
@@ -190,7 +190,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, out: &recorder{}, clock: domaintest.NewClock(), logs: &lockedBuffer{}}
 	tables := emulatortest.Tables(t)
-	base := dynamo.FromTenantClients(awsx.NewStatic(emulatortest.Config(t)))
+	base := dynamo.FromTenantClients(awsclients.NewStatic(emulatortest.Config(t)))
 	var once sync.Once
 	src := func(ctx context.Context, tenant string) (dynamo.API, error) {
 		api, err := base(ctx, tenant)

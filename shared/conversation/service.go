@@ -49,7 +49,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/cache"
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Configuration bounds.
@@ -111,7 +111,7 @@ type Deps struct {
 // EventTemplateMissing is the "event" attribute of the log line written when free text is
 // refused outside WhatsApp's 24-hour window. In AWS a metric filter on the worker's log group
 // turns these lines into the Wabot/TemplateMissing metric, which has an alarm.
-const EventTemplateMissing = naming.EventTemplateMissing
+const EventTemplateMissing = resourcenames.EventTemplateMissing
 
 type Stats struct {
 	Turns              int64 // inbound messages processed (a step ran)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wabot-platform/wabot/shared/demo"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/domain"
 )
 

@@ -5,12 +5,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Client is a restaurant brand: one WhatsApp business number on Twilio, one or more stores.
 // Stored in WhatsAppBotClientConfig, keyed by clientId. The brand's Twilio and Asaas
-// credentials are not here: they live in Secrets Manager (see naming.TwilioSecret).
+// credentials are not here: they live in Secrets Manager (see resourcenames.TwilioSecret).
 type Client struct {
 	ClientID          string    `dynamodbav:"clientId" json:"clientId"`
 	ClientName        string    `dynamodbav:"clientName" json:"clientName"`
@@ -35,7 +35,7 @@ const (
 
 // Validate checks the client's invariants and normalises its number and language in place.
 func (c *Client) Validate() error {
-	if err := naming.ValidateID("clientId", c.ClientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", c.ClientID); err != nil {
 		return Errorf(EINVALID, "%s", err.Error())
 	}
 	c.ClientName = strings.TrimSpace(c.ClientName)

@@ -3,7 +3,7 @@ package domain
 import (
 	"time"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // PhoneMapping records which store a customer of a brand buys from, and whether the customer
@@ -25,7 +25,7 @@ type PhoneMapping struct {
 
 // Validate checks the mapping's keys and store.
 func (m *PhoneMapping) Validate() error {
-	if err := naming.ValidateID("clientId", m.ClientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", m.ClientID); err != nil {
 		return Errorf(EINVALID, "%s", err.Error())
 	}
 	num, err := ParseWhatsAppAddress(m.PhoneNumber)
@@ -34,7 +34,7 @@ func (m *PhoneMapping) Validate() error {
 	}
 	m.PhoneNumber = num
 	if m.StoreID != "" {
-		if err := naming.ValidateID("storeId", m.StoreID); err != nil {
+		if err := resourcenames.ValidateID("storeId", m.StoreID); err != nil {
 			return Errorf(EINVALID, "%s", err.Error())
 		}
 	}
@@ -123,7 +123,7 @@ type Conversation struct {
 
 // Validate checks the conversation's keys and state.
 func (c *Conversation) Validate() error {
-	if err := naming.ValidateID("clientId", c.ClientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", c.ClientID); err != nil {
 		return Errorf(EINVALID, "%s", err.Error())
 	}
 	num, err := ParseWhatsAppAddress(c.PhoneNumber)
@@ -135,7 +135,7 @@ func (c *Conversation) Validate() error {
 		return Errorf(EINVALID, "sessionId is required")
 	}
 	if c.StoreID != "" {
-		if err := naming.ValidateID("storeId", c.StoreID); err != nil {
+		if err := resourcenames.ValidateID("storeId", c.StoreID); err != nil {
 			return Errorf(EINVALID, "%s", err.Error())
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Store is one branch of a brand. Stored in WhatsAppBotStoreConfig, keyed by
@@ -60,10 +60,10 @@ type DeliveryConfig struct {
 
 // Validate checks the store's invariants and normalises payment methods in place.
 func (s *Store) Validate() error {
-	if err := naming.ValidateID("clientId", s.ClientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", s.ClientID); err != nil {
 		return Errorf(EINVALID, "%s", err.Error())
 	}
-	if err := naming.ValidateID("storeId", s.StoreID); err != nil {
+	if err := resourcenames.ValidateID("storeId", s.StoreID); err != nil {
 		return Errorf(EINVALID, "%s", err.Error())
 	}
 	s.StoreName = strings.TrimSpace(s.StoreName)

@@ -3,7 +3,7 @@ package domain
 import (
 	"context"
 
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 type tenantKey struct{}
@@ -26,7 +26,7 @@ func TenantFromContext(ctx context.Context) string {
 // when clientID is not a valid id. Repositories call it on every operation, so a bug that
 // passes another brand's id cannot reach that brand's items.
 func CheckTenant(ctx context.Context, clientID string) error {
-	if err := naming.ValidateID("clientId", clientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", clientID); err != nil {
 		return Errorf(EINVALID, "%s", err.Error())
 	}
 	if t := TenantFromContext(ctx); t != "" && t != clientID {

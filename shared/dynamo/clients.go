@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func clientEntity(table string) *entity[domain.Client] {
@@ -62,7 +62,7 @@ func (r *Repositories) FindClientByPhoneNumber(ctx context.Context, number strin
 	}
 	out, err := api.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &r.tables.ClientConfig,
-		IndexName:                 aws.String(naming.ClientByPhoneIndex),
+		IndexName:                 aws.String(resourcenames.ClientByPhoneIndex),
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
@@ -70,7 +70,7 @@ func (r *Repositories) FindClientByPhoneNumber(ctx context.Context, number strin
 		Limit: aws.Int32(2),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: query %s on %s: %w", naming.ClientByPhoneIndex, r.tables.ClientConfig, err)
+		return nil, fmt.Errorf("dynamo: query %s on %s: %w", resourcenames.ClientByPhoneIndex, r.tables.ClientConfig, err)
 	}
 	// Two brands claiming one number is a misconfiguration; answering with either would
 	// route one brand's customers to the other, so neither is answered.

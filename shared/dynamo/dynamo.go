@@ -23,9 +23,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // API is the slice of the DynamoDB client this package calls, so a test can stand in a fake
@@ -41,8 +41,8 @@ type API interface {
 // only FindClientByPhoneNumber asks for it, before any tenant is known.
 type ClientSource func(ctx context.Context, tenant string) (API, error)
 
-// FromTenantClients adapts awsx.TenantClients, the provider the functions build at cold start.
-func FromTenantClients(p awsx.TenantClients) ClientSource {
+// FromTenantClients adapts awsclients.TenantClients, the provider the functions build at cold start.
+func FromTenantClients(p awsclients.TenantClients) ClientSource {
 	return func(ctx context.Context, tenant string) (API, error) {
 		c, err := p.DynamoDB(ctx, tenant)
 		if err != nil {
@@ -64,13 +64,13 @@ func SingleClient(api API) ClientSource {
 // Attribute names that are part of the tables' key contract (see the CDK app). They match the
 // dynamodbav tags of the domain types.
 const (
-	attrClientID       = naming.AttrClientID
-	attrStoreID        = naming.AttrStoreID
-	attrPhoneNumber    = naming.AttrPhoneNumber
-	attrTwilioNumber   = naming.AttrTwilioPhoneNumber
-	attrIdempotencyKey = naming.AttrIdempotencyKey
+	attrClientID       = resourcenames.AttrClientID
+	attrStoreID        = resourcenames.AttrStoreID
+	attrPhoneNumber    = resourcenames.AttrPhoneNumber
+	attrTwilioNumber   = resourcenames.AttrTwilioPhoneNumber
+	attrIdempotencyKey = resourcenames.AttrIdempotencyKey
 	attrVersion        = "version"
-	attrTTL            = naming.TTLAttribute
+	attrTTL            = resourcenames.TTLAttribute
 )
 
 // DefaultMaxRetries bounds the retries of an update that keeps losing to concurrent writers.
@@ -88,7 +88,7 @@ const (
 // Repositories implements the domain's repositories over the five tables of one environment.
 // It is safe for concurrent use.
 type Repositories struct {
-	tables     naming.Tables
+	tables     resourcenames.Tables
 	src        ClientSource
 	now        func() time.Time
 	maxRetries int
@@ -121,7 +121,7 @@ func WithClock(now func() time.Time) Option { return func(r *Repositories) { r.n
 func WithMaxRetries(n int) Option { return func(r *Repositories) { r.maxRetries = n } }
 
 // New returns repositories over tables, getting clients from src.
-func New(tables naming.Tables, src ClientSource, opts ...Option) (*Repositories, error) {
+func New(tables resourcenames.Tables, src ClientSource, opts ...Option) (*Repositories, error) {
 	for _, name := range tables.All() {
 		if name == "" {
 			return nil, fmt.Errorf("dynamo: every table name is required, got %+v", tables)

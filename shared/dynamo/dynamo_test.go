@@ -13,20 +13,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/dynamo"
-	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // open returns repositories over fresh emulator tables of their own, and the raw client for
 // tests that look under the repositories.
-func open(t *testing.T, opts ...dynamo.Option) (*dynamo.Repositories, *dynamodb.Client, naming.Tables) {
+func open(t *testing.T, opts ...dynamo.Option) (*dynamo.Repositories, *dynamodb.Client, resourcenames.Tables) {
 	t.Helper()
 	tables := emulatortest.Tables(t)
-	clients := awsx.NewStatic(emulatortest.Config(t))
+	clients := awsclients.NewStatic(emulatortest.Config(t))
 	r, err := dynamo.New(tables, dynamo.FromTenantClients(clients), opts...)
 	if err != nil {
 		t.Fatalf("dynamo.New: %v", err)
@@ -126,7 +126,7 @@ func TestUpdateOfItemWithoutVersion(t *testing.T) {
 func TestClientSourceGetsTheTenant(t *testing.T) {
 	t.Parallel()
 	tables := emulatortest.Tables(t)
-	clients := awsx.NewStatic(emulatortest.Config(t))
+	clients := awsclients.NewStatic(emulatortest.Config(t))
 	var asked []string
 	src := func(ctx context.Context, tenant string) (dynamo.API, error) {
 		asked = append(asked, tenant)
@@ -182,7 +182,7 @@ func TestSDKErrorsAreInternal(t *testing.T) {
 		"sdk":    dynamo.SingleClient(failing{cause}),
 		"source": func(context.Context, string) (dynamo.API, error) { return nil, srcErr },
 	} {
-		r, err := dynamo.New(naming.TablesFor(naming.EnvDev), src)
+		r, err := dynamo.New(resourcenames.TablesFor(resourcenames.EnvDev), src)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,12 +217,12 @@ func TestSDKErrorsAreInternal(t *testing.T) {
 
 func TestNewRefusesBadConfig(t *testing.T) {
 	t.Parallel()
-	good := naming.TablesFor(naming.EnvDev)
+	good := resourcenames.TablesFor(resourcenames.EnvDev)
 	src := dynamo.SingleClient(failing{})
 	missing := good
 	missing.Idempotency = ""
 	for name, tc := range map[string]struct {
-		tables naming.Tables
+		tables resourcenames.Tables
 		src    dynamo.ClientSource
 		opts   []dynamo.Option
 	}{

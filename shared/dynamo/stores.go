@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func storeEntity(table string) *entity[domain.Store] {
@@ -32,7 +32,7 @@ func storeKeys(ctx context.Context, clientID, storeID string) ([]string, error) 
 	if err := domain.CheckTenant(ctx, clientID); err != nil {
 		return nil, err
 	}
-	if err := naming.ValidateID("storeId", storeID); err != nil {
+	if err := resourcenames.ValidateID("storeId", storeID); err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%s", err.Error())
 	}
 	return []string{clientID, storeID}, nil

@@ -9,8 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
-	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/health"
 )
 
@@ -57,7 +57,7 @@ func TestEmulatorUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	cfg, err := awsx.Load(context.Background(), awsx.Options{Endpoint: url, Region: "us-east-1"})
+	cfg, err := awsclients.Load(context.Background(), awsclients.Options{Endpoint: url, Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/cache"
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // API is the slice of the Secrets Manager client this package calls, so a test can stand in
@@ -39,8 +39,8 @@ type API interface {
 // can plug in without changing this package.
 type ClientSource func(ctx context.Context, tenant string) (API, error)
 
-// FromTenantClients adapts awsx.TenantClients, the provider the functions build at cold start.
-func FromTenantClients(p awsx.TenantClients) ClientSource {
+// FromTenantClients adapts awsclients.TenantClients, the provider the functions build at cold start.
+func FromTenantClients(p awsclients.TenantClients) ClientSource {
 	return func(ctx context.Context, tenant string) (API, error) {
 		c, err := p.SecretsManager(ctx, tenant)
 		if err != nil {
@@ -109,7 +109,7 @@ func WithMaxEntries(n int) Option { return func(s *Source) { s.max = n } }
 // WithClock sets the clock of the cache (default time.Now), so tests can move past a TTL.
 func WithClock(now func() time.Time) Option { return func(s *Source) { s.now = now } }
 
-// New returns a Source reading the secrets of environment env (naming.TwilioSecret) with
+// New returns a Source reading the secrets of environment env (resourcenames.TwilioSecret) with
 // clients from src.
 func New(env string, src ClientSource, opts ...Option) (*Source, error) {
 	if env == "" {
@@ -145,7 +145,7 @@ func New(env string, src ClientSource, opts ...Option) (*Source, error) {
 // ErrInvalidSecret when it exists but is unusable, and the SDK's error (not cached) when
 // Secrets Manager cannot be reached.
 func (s *Source) TwilioCredentials(ctx context.Context, clientID string) (domain.TwilioCredentials, error) {
-	if err := naming.ValidateID("clientId", clientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", clientID); err != nil {
 		// The id becomes part of the secret name: refuse before it can name another secret.
 		return domain.TwilioCredentials{}, domain.Errorf(domain.EINVALID, "%s", err.Error())
 	}
@@ -165,7 +165,7 @@ func (s *Source) Invalidate(clientID string) { s.cache.Invalidate(clientID) }
 
 // load reads the secret.
 func (s *Source) load(ctx context.Context, clientID string) (domain.TwilioCredentials, error) {
-	name := naming.TwilioSecret(s.env, clientID)
+	name := resourcenames.TwilioSecret(s.env, clientID)
 	api, err := s.src(ctx, clientID)
 	if err != nil {
 		return domain.TwilioCredentials{}, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)

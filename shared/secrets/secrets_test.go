@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/wabot-platform/wabot/shared/awsx"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/domain/domaintest"
-	"github.com/wabot-platform/wabot/shared/emulator/emulatortest"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/secrets"
 )
 
@@ -45,7 +45,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) put(clientID, value string) {
 	e.t.Helper()
 	e.create(&secretsmanager.CreateSecretInput{
-		Name: aws.String(naming.TwilioSecret(e.name, clientID)), SecretString: aws.String(value),
+		Name: aws.String(resourcenames.TwilioSecret(e.name, clientID)), SecretString: aws.String(value),
 	})
 }
 
@@ -85,7 +85,7 @@ func (c *counting) GetSecretValue(ctx context.Context, in *secretsmanager.GetSec
 func (e *env) source(opts ...secrets.Option) (*secrets.Source, *counting, *domaintest.Clock) {
 	e.t.Helper()
 	clock := domaintest.NewClock()
-	api, err := secrets.FromTenantClients(awsx.NewStatic(e.cfg))(context.Background(), "any")
+	api, err := secrets.FromTenantClients(awsclients.NewStatic(e.cfg))(context.Background(), "any")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -128,12 +128,12 @@ func TestFound(t *testing.T) {
 	}
 }
 
-// The SDK client obtained through awsx.TenantClients reads the same secret.
+// The SDK client obtained through awsclients.TenantClients reads the same secret.
 func TestFromTenantClients(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.put("brand", `{"accountSid":"`+testSID+`","authToken":"`+testToken+`"}`)
-	s, err := secrets.New(e.name, secrets.FromTenantClients(awsx.NewStatic(e.cfg)))
+	s, err := secrets.New(e.name, secrets.FromTenantClients(awsclients.NewStatic(e.cfg)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestFromTenantClients(t *testing.T) {
 	}
 }
 
-type nilClients struct{ awsx.TenantClients }
+type nilClients struct{ awsclients.TenantClients }
 
 func (nilClients) SecretsManager(context.Context, string) (*secretsmanager.Client, error) {
 	return nil, nil
@@ -220,7 +220,7 @@ func TestInvalidSecrets(t *testing.T) {
 			if code := domain.ErrorCode(err); code != domain.EINTERNAL {
 				t.Errorf("code = %q, want %q", code, domain.EINTERNAL)
 			}
-			if !strings.Contains(err.Error(), naming.TwilioSecret(e.name, clientID)) {
+			if !strings.Contains(err.Error(), resourcenames.TwilioSecret(e.name, clientID)) {
 				t.Errorf("error %q does not name the secret", err)
 			}
 			noLeak(t, err)
@@ -232,7 +232,7 @@ func TestBinarySecretIsInvalid(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.create(&secretsmanager.CreateSecretInput{
-		Name:         aws.String(naming.TwilioSecret(e.name, "brand")),
+		Name:         aws.String(resourcenames.TwilioSecret(e.name, "brand")),
 		SecretBinary: []byte(`{"accountSid":"` + testSID + `","authToken":"` + testToken + `"}`),
 	})
 	s, _, _ := e.source()
@@ -257,7 +257,7 @@ func TestInvalidSecretIsRememberedForAShortWhile(t *testing.T) {
 	}
 	wantCalls(t, calls, 1)
 	if _, err := e.sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId:     aws.String(naming.TwilioSecret(e.name, "brand")),
+		SecretId:     aws.String(resourcenames.TwilioSecret(e.name, "brand")),
 		SecretString: aws.String(`{"accountSid":"` + testSID + `","authToken":"` + testToken + `"}`),
 	}); err != nil {
 		t.Fatal(err)
@@ -284,7 +284,7 @@ func TestCacheHitAndExpiry(t *testing.T) {
 	wantCalls(t, calls, 1)
 
 	if _, err := e.sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
-		SecretId:     aws.String(naming.TwilioSecret(e.name, "brand")),
+		SecretId:     aws.String(resourcenames.TwilioSecret(e.name, "brand")),
 		SecretString: aws.String(`{"accountSid":"` + testSID + `","authToken":"new0token"}`),
 	}); err != nil {
 		t.Fatal(err)
@@ -375,7 +375,7 @@ func TestInvalidClientID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	s, calls, _ := e.source()
-	for _, id := range []string{"", "Brand", "../other/twilio", "a/b", strings.Repeat("x", naming.MaxIDLength+1)} {
+	for _, id := range []string{"", "Brand", "../other/twilio", "a/b", strings.Repeat("x", resourcenames.MaxIDLength+1)} {
 		if _, err := s.TwilioCredentials(context.Background(), id); domain.ErrorCode(err) != domain.EINVALID {
 			t.Errorf("clientId %q: %v, want EINVALID", id, err)
 		}

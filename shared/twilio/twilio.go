@@ -21,7 +21,7 @@ import (
 	twapi "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // DefaultTimeout bounds one call to Twilio. twilio-go (v1.31.0) builds its requests without
@@ -160,7 +160,7 @@ func (m *Messenger) Send(ctx context.Context, msg domain.OutboundMessage) (strin
 // canonical form. A message has a brand, WhatsApp addresses, and exactly one content: free
 // text or a template. Both at once is refused rather than one silently dropped.
 func validate(msg domain.OutboundMessage) (to, from string, err error) {
-	if err := naming.ValidateID("clientId", msg.ClientID); err != nil {
+	if err := resourcenames.ValidateID("clientId", msg.ClientID); err != nil {
 		return "", "", domain.Errorf(domain.EINVALID, "%s", err.Error())
 	}
 	if to, err = domain.ParseWhatsAppAddress(msg.To); err != nil {

@@ -17,8 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wabot-platform/wabot/shared/demo"
-	"github.com/wabot-platform/wabot/shared/naming"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
 )
 
@@ -61,12 +61,12 @@ func run(base, from, to, body, token string, wait time.Duration) error {
 	for k, v := range params {
 		form.Set(k, v)
 	}
-	req, err := http.NewRequest(http.MethodPost, base+naming.WebhookPath, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, base+resourcenames.WebhookPath, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(token, base+naming.WebhookPath, params))
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(token, base+resourcenames.WebhookPath, params))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

@@ -1,0 +1,221 @@
+// Package twiliohook receives Twilio's incoming-message webhook (POST /webhooks/twilio): it finds
+// the brand from the number that was called, checks X-Twilio-Signature with that brand's auth
+// token, drops retried deliveries, and puts the message on the inbound FIFO queue. It never
+// calls a language model and never waits for the conversation: Twilio gives up after 15 s.
+//
+// Answers: 200 with an empty TwiML <Response/> when the message is accepted (or was already);
+// 400 malformed form or missing From/To/MessageSid; 403 missing or bad signature; 404 unknown
+// or inactive To (no detail); 413 body too large; 500 when the message could not be queued
+// (Twilio retries, and the idempotency claim was released so the retry is processed).
+package twiliohook
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wabot-platform/wabot/shared/cache"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/twilio"
+)
+
+// MaxBodyBytes bounds the form: a WhatsApp message is at most 4096 characters, and Twilio's
+// other parameters (media URLs, profile, location) add a few kilobytes at most.
+const MaxBodyBytes = 64 << 10
+
+// EmptyTwiML tells Twilio there is nothing to reply synchronously: replies go out later
+// through the REST API.
+const EmptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
+
+// DefaultIdempotencyTTL is how long a MessageSid is remembered. Twilio retries within
+// minutes; a day also covers a replay by hand.
+const DefaultIdempotencyTTL = 48 * time.Hour
+
+var messageSid = regexp.MustCompile(`^[A-Z]{2}[0-9a-zA-Z]{10,62}$`)
+
+// ClientFinder finds the brand that owns a WhatsApp number.
+type ClientFinder interface {
+	FindClientByPhoneNumber(ctx context.Context, number string) (*domain.Client, error)
+}
+
+// Deps are what the handler needs. PublicBaseURL is the scheme and host Twilio was configured
+// with ("https://api.example.com"); empty means the request's own host over https (API
+// Gateway's domain).
+type Deps struct {
+	Clients        ClientFinder
+	Credentials    domain.CredentialSource
+	Idempotency    domain.IdempotencyRepository
+	Queue          domain.InboundQueue
+	PublicBaseURL  string
+	Logger         *slog.Logger
+	Now            func() time.Time
+	ClientTTL      time.Duration // cache of number -> brand; default 60s
+	IdempotencyTTL time.Duration // default DefaultIdempotencyTTL
+}
+
+// Handler is the webhook. It is safe for concurrent use.
+type Handler struct {
+	d       Deps
+	clients *cache.Cache[string, *domain.Client]
+}
+
+// New validates deps and returns the handler.
+func New(d Deps) (*Handler, error) {
+	if d.Clients == nil || d.Credentials == nil || d.Idempotency == nil || d.Queue == nil {
+		return nil, errors.New("webhook: clients, credentials, idempotency and queue are required")
+	}
+	if d.PublicBaseURL != "" {
+		u, err := url.Parse(d.PublicBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, errors.New("webhook: PUBLIC_BASE_URL must be an absolute http(s) URL")
+		}
+		d.PublicBaseURL = strings.TrimRight(d.PublicBaseURL, "/")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.ClientTTL == 0 {
+		d.ClientTTL = time.Minute
+	}
+	if d.IdempotencyTTL == 0 {
+		d.IdempotencyTTL = DefaultIdempotencyTTL
+	}
+	return &Handler{d: d, clients: cache.New[string, *domain.Client](d.ClientTTL, 10000)}, nil
+}
+
+// Request is a webhook delivery as any front end (net/http, API Gateway) sees it.
+type Request struct {
+	Host        string // the Host the request was sent to (API Gateway: the domain name)
+	Path        string // raw path, "/webhooks/twilio"
+	RawQuery    string // query string without "?"
+	Signature   string // X-Twilio-Signature
+	ContentType string
+	Body        []byte
+}
+
+// Response is the answer to Twilio.
+type Response struct {
+	Status      int
+	ContentType string
+	Body        string
+}
+
+func plain(status int, body string) Response {
+	return Response{Status: status, ContentType: "text/plain; charset=utf-8", Body: body}
+}
+
+func accepted() Response {
+	return Response{Status: 200, ContentType: "text/xml; charset=utf-8", Body: EmptyTwiML}
+}
+
+// Handle processes one delivery.
+func (h *Handler) Handle(ctx context.Context, r Request) Response {
+	log := h.d.Logger
+	if len(r.Body) > MaxBodyBytes {
+		return plain(413, "request body too large\n")
+	}
+	if r.Signature == "" {
+		log.WarnContext(ctx, "webhook refused: no X-Twilio-Signature")
+		return plain(403, "missing signature\n")
+	}
+	if mt, _, err := mime.ParseMediaType(r.ContentType); err != nil || mt != "application/x-www-form-urlencoded" {
+		return plain(400, "expected an application/x-www-form-urlencoded body\n")
+	}
+	form, err := url.ParseQuery(string(r.Body))
+	if err != nil {
+		return plain(400, "malformed form body\n")
+	}
+	params := make(map[string]string, len(form))
+	for k, v := range form {
+		params[k] = v[0]
+	}
+	from, errFrom := domain.ParseWhatsAppAddress(params["From"])
+	to, errTo := domain.ParseWhatsAppAddress(params["To"])
+	sid := params["MessageSid"]
+	if errFrom != nil || errTo != nil || !messageSid.MatchString(sid) {
+		return plain(400, "From and To must be WhatsApp addresses and MessageSid is required\n")
+	}
+
+	client, err := h.clients.Get(ctx, to, func(ctx context.Context) (*domain.Client, error) {
+		return h.d.Clients.FindClientByPhoneNumber(ctx, to)
+	}, cache.Remember(domain.IsNotFound, h.d.ClientTTL))
+	switch {
+	case domain.IsNotFound(err):
+		log.InfoContext(ctx, "webhook for an unknown number", "to", domain.Mask(to))
+		return plain(404, "")
+	case err != nil:
+		log.ErrorContext(ctx, "webhook cannot look up the number", "to", domain.Mask(to), "error", err)
+		return plain(500, "temporarily unavailable\n")
+	case !client.IsActive:
+		log.InfoContext(ctx, "webhook for an inactive client", "clientId", client.ClientID)
+		return plain(404, "")
+	}
+	ctx = domain.NewContextWithTenant(ctx, client.ClientID)
+	log = log.With("clientId", client.ClientID, "messageSid", sid)
+
+	creds, err := h.d.Credentials.TwilioCredentials(ctx, client.ClientID)
+	if err != nil {
+		log.ErrorContext(ctx, "webhook cannot read the client's Twilio credentials", "error", err)
+		return plain(500, "temporarily unavailable\n")
+	}
+	if !twilio.ValidSignature(creds.AuthToken, h.signedURL(r), params, r.Signature) {
+		log.WarnContext(ctx, "webhook refused: bad X-Twilio-Signature", "from", domain.Mask(from))
+		return plain(403, "invalid signature\n")
+	}
+
+	key := "twilio#" + sid
+	first, err := h.d.Idempotency.Claim(ctx, client.ClientID, key, h.d.IdempotencyTTL)
+	if err != nil {
+		log.ErrorContext(ctx, "webhook cannot record the MessageSid", "error", err)
+		return plain(500, "temporarily unavailable\n")
+	}
+	if !first {
+		log.InfoContext(ctx, "webhook: repeated delivery acknowledged, not processed again")
+		return accepted()
+	}
+	msg := domain.InboundMessage{
+		Version:     domain.InboundMessageVersion,
+		ClientID:    client.ClientID,
+		MessageSid:  sid,
+		From:        from,
+		To:          to,
+		Body:        params["Body"],
+		ProfileName: params["ProfileName"],
+		ReceivedAt:  h.d.Now().UTC(),
+	}
+	if n, err := strconv.Atoi(params["NumMedia"]); err == nil && n > 0 && n <= 10 {
+		msg.NumMedia = n // media are not processed yet; the engine can say so
+	}
+	if err := h.d.Queue.Enqueue(ctx, msg); err != nil {
+		log.ErrorContext(ctx, "webhook cannot queue the message; Twilio will retry", "error", err)
+		if rerr := h.d.Idempotency.Release(context.WithoutCancel(ctx), client.ClientID, key); rerr != nil {
+			log.ErrorContext(ctx, "webhook cannot release the MessageSid claim: the retry will be dropped", "error", rerr)
+		}
+		return plain(500, "temporarily unavailable\n")
+	}
+	log.InfoContext(ctx, "webhook accepted a message", "from", domain.Mask(from))
+	return accepted()
+}
+
+// signedURL is the URL Twilio signed: the URL configured in the console, which is the public
+// base URL plus the path (and query string, if the console URL had one).
+func (h *Handler) signedURL(r Request) string {
+	base := h.d.PublicBaseURL
+	if base == "" {
+		base = "https://" + r.Host
+	}
+	u := base + r.Path
+	if r.RawQuery != "" {
+		u += "?" + r.RawQuery
+	}
+	return u
+}

@@ -1,0 +1,294 @@
+package twiliohook_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/edge/twiliohook"
+	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
+)
+
+const (
+	brandNumber = "whatsapp:+5511990000001"
+	token       = "localdevtoken0000000000000000001"
+	base        = "http://127.0.0.1:8080"
+	customer    = "whatsapp:+5511987654321"
+)
+
+// fakes: the webhook's collaborators in memory. The real adapters are exercised end to end
+// against the emulator by the local runner's tests; these cover the webhook's own rules.
+type fakeClients struct {
+	mu      sync.Mutex
+	clients map[string]*domain.Client
+	calls   int
+}
+
+func (f *fakeClients) FindClientByPhoneNumber(_ context.Context, n string) (*domain.Client, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if c, ok := f.clients[n]; ok {
+		cp := *c
+		return &cp, nil
+	}
+	return nil, domain.Errorf(domain.ENOTFOUND, "no client")
+}
+
+type fakeCreds struct{}
+
+func (fakeCreds) TwilioCredentials(_ context.Context, clientID string) (domain.TwilioCredentials, error) {
+	if clientID == "demo-pizzaria" {
+		return domain.TwilioCredentials{AccountSID: "AC1", AuthToken: token}, nil
+	}
+	return domain.TwilioCredentials{}, domain.Errorf(domain.ENOTFOUND, "no secret")
+}
+
+type fakeIdem struct {
+	mu   sync.Mutex
+	keys map[string]bool
+}
+
+func (f *fakeIdem) Claim(_ context.Context, c, k string, _ time.Duration) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.keys[c+"/"+k] {
+		return false, nil
+	}
+	f.keys[c+"/"+k] = true
+	return true, nil
+}
+
+func (f *fakeIdem) Release(_ context.Context, c, k string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.keys, c+"/"+k)
+	return nil
+}
+
+type fakeQueue struct {
+	mu   sync.Mutex
+	msgs []domain.InboundMessage
+	fail error
+}
+
+func (f *fakeQueue) Enqueue(ctx context.Context, m domain.InboundMessage) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if domain.TenantFromContext(ctx) != m.ClientID {
+		return errors.New("tenant not in context")
+	}
+	if f.fail != nil {
+		return f.fail
+	}
+	f.msgs = append(f.msgs, m)
+	return nil
+}
+
+type env struct {
+	h       *twiliohook.Handler
+	clients *fakeClients
+	idem    *fakeIdem
+	queue   *fakeQueue
+}
+
+func newEnv(t testing.TB, publicBase string) *env {
+	t.Helper()
+	e := &env{
+		clients: &fakeClients{clients: map[string]*domain.Client{
+			brandNumber:               {ClientID: "demo-pizzaria", TwilioPhoneNumber: brandNumber, IsActive: true},
+			"whatsapp:+5511990000009": {ClientID: "closed-brand", TwilioPhoneNumber: "whatsapp:+5511990000009", IsActive: false},
+		}},
+		idem:  &fakeIdem{keys: map[string]bool{}},
+		queue: &fakeQueue{},
+	}
+	h, err := twiliohook.New(twiliohook.Deps{Clients: e.clients, Credentials: fakeCreds{}, Idempotency: e.idem,
+		Queue: e.queue, PublicBaseURL: publicBase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h = h
+	return e
+}
+
+func params(sid, body string) map[string]string {
+	return map[string]string{
+		"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC1", "From": customer, "To": brandNumber,
+		"Body": body, "NumMedia": "0", "ProfileName": "Maria", "WaId": "5511987654321",
+	}
+}
+
+func form(p map[string]string) string {
+	v := url.Values{}
+	for k, x := range p {
+		v.Set(k, x)
+	}
+	return v.Encode()
+}
+
+func sid(n string) string { return "SM" + strings.Repeat("0", 32-len(n)) + n }
+
+func post(e *env, body, signature string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, base+"/webhooks/twilio", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if signature != "" {
+		req.Header.Set("X-Twilio-Signature", signature)
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestAnswers(t *testing.T) {
+	good := params(sid("1"), "Olá")
+	tampered := params(sid("1"), "Olá")
+	tampered["Body"] = "Olá, mudei"
+	unknown := params(sid("2"), "oi")
+	unknown["To"] = "whatsapp:+5511990000077"
+	inactive := params(sid("3"), "oi")
+	inactive["To"] = "whatsapp:+5511990000009"
+	noSid := params("", "oi")
+	delete(noSid, "MessageSid")
+	badFrom := params(sid("4"), "oi")
+	badFrom["From"] = "+5511987654321"
+	cases := []struct {
+		name      string
+		body      string
+		signature string
+		status    int
+		queued    int
+	}{
+		{"valid signature", form(good), twiliotest.Sign(token, base+"/webhooks/twilio", good), 200, 1},
+		{"tampered parameter", form(tampered), twiliotest.Sign(token, base+"/webhooks/twilio", good), 403, 0},
+		{"missing signature", form(good), "", 403, 0},
+		{"signed for another URL", form(good), twiliotest.Sign(token, "https://evil.example/webhooks/twilio", good), 403, 0},
+		{"signed with another token", form(good), twiliotest.Sign("localdevtoken0000000000000000002", base+"/webhooks/twilio", good), 403, 0},
+		{"unknown To", form(unknown), twiliotest.Sign(token, base+"/webhooks/twilio", unknown), 404, 0},
+		{"inactive To", form(inactive), twiliotest.Sign(token, base+"/webhooks/twilio", inactive), 404, 0},
+		{"malformed form", "From=%zz&To=1", "sig", 400, 0},
+		{"missing MessageSid", form(noSid), twiliotest.Sign(token, base+"/webhooks/twilio", noSid), 400, 0},
+		{"From without whatsapp:", form(badFrom), twiliotest.Sign(token, base+"/webhooks/twilio", badFrom), 400, 0},
+		{"too large", "Body=" + strings.Repeat("a", twiliohook.MaxBodyBytes), "sig", 413, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, base)
+			rec := post(e, tc.body, tc.signature)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d (%q)", rec.Code, tc.status, rec.Body.String())
+			}
+			if len(e.queue.msgs) != tc.queued {
+				t.Fatalf("queued %d, want %d", len(e.queue.msgs), tc.queued)
+			}
+			if tc.status == 404 && rec.Body.Len() != 0 {
+				t.Errorf("404 carries detail %q", rec.Body.String())
+			}
+			if tc.status == 200 {
+				if rec.Body.String() != twiliohook.EmptyTwiML || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/xml") {
+					t.Errorf("200 answer %q (%s), want empty TwiML", rec.Body.String(), rec.Header().Get("Content-Type"))
+				}
+				m := e.queue.msgs[0]
+				if m.ClientID != "demo-pizzaria" || m.From != customer || m.To != brandNumber || m.Body != "Olá" ||
+					m.ProfileName != "Maria" || m.MessageSid != sid("1") || m.Version != 1 || m.ReceivedAt.IsZero() {
+					t.Errorf("queued %+v", m)
+				}
+			}
+		})
+	}
+}
+
+func TestReplayIsAcknowledgedOnce(t *testing.T) {
+	e := newEnv(t, base)
+	p := params(sid("7"), "oi")
+	sig := twiliotest.Sign(token, base+"/webhooks/twilio", p)
+	for i := range 3 {
+		if rec := post(e, form(p), sig); rec.Code != 200 || rec.Body.String() != twiliohook.EmptyTwiML {
+			t.Fatalf("delivery %d: %d %q", i+1, rec.Code, rec.Body.String())
+		}
+	}
+	if len(e.queue.msgs) != 1 {
+		t.Fatalf("queued %d times, want once", len(e.queue.msgs))
+	}
+	if e.clients.calls != 1 {
+		t.Errorf("number looked up %d times, want 1 (cached)", e.clients.calls)
+	}
+}
+
+func TestQueueFailureReleasesTheClaim(t *testing.T) {
+	e := newEnv(t, base)
+	e.queue.fail = errors.New("sqs down")
+	p := params(sid("8"), "oi")
+	sig := twiliotest.Sign(token, base+"/webhooks/twilio", p)
+	if rec := post(e, form(p), sig); rec.Code != 500 || strings.Contains(rec.Body.String(), "sqs") {
+		t.Fatalf("status %d %q, want 500 without internals", rec.Code, rec.Body.String())
+	}
+	e.queue.fail = nil
+	if rec := post(e, form(p), sig); rec.Code != 200 || len(e.queue.msgs) != 1 {
+		t.Fatalf("Twilio's retry after a queue failure: %d, queued %d; want 200 and queued once", rec.Code, len(e.queue.msgs))
+	}
+}
+
+func TestPublicBaseURLWithQueryString(t *testing.T) {
+	e := newEnv(t, "https://hooks.example.com/")
+	p := params(sid("9"), "oi")
+	req := httptest.NewRequest(http.MethodPost, "http://10.0.0.1/webhooks/twilio?brand=x", strings.NewReader(form(p)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliotest.Sign(token, "https://hooks.example.com/webhooks/twilio?brand=x", p))
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("status %d: the signature must be checked over PUBLIC_BASE_URL + path + query", rec.Code)
+	}
+}
+
+func TestAPIGateway(t *testing.T) {
+	e := newEnv(t, "")
+	p := params(sid("10"), "Quero uma pizza 🍕")
+	sig := twiliotest.Sign(token, "https://abc123.execute-api.sa-east-1.amazonaws.com/webhooks/twilio", p)
+	ev := events.APIGatewayV2HTTPRequest{
+		RawPath: "/webhooks/twilio",
+		Headers: map[string]string{
+			"content-type":       "application/x-www-form-urlencoded",
+			"x-twilio-signature": sig,
+		},
+		Body:            base64.StdEncoding.EncodeToString([]byte(form(p))),
+		IsBase64Encoded: true,
+		RequestContext:  events.APIGatewayV2HTTPRequestContext{DomainName: "abc123.execute-api.sa-east-1.amazonaws.com"},
+	}
+	resp, err := e.h.HandleAPIGateway(context.Background(), ev)
+	if err != nil || resp.StatusCode != 200 || resp.Body != twiliohook.EmptyTwiML {
+		t.Fatalf("base64 body with lower-case headers: %d %q %v", resp.StatusCode, resp.Body, err)
+	}
+	if len(e.queue.msgs) != 1 || e.queue.msgs[0].Body != "Quero uma pizza 🍕" {
+		t.Fatalf("queued %+v", e.queue.msgs)
+	}
+	ev.Body = "!!!not base64"
+	if resp, _ := e.h.HandleAPIGateway(context.Background(), ev); resp.StatusCode != 400 {
+		t.Errorf("bad base64: %d, want 400", resp.StatusCode)
+	}
+	ev.Body = base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", twiliohook.MaxBodyBytes+10)))
+	if resp, _ := e.h.HandleAPIGateway(context.Background(), ev); resp.StatusCode != 413 {
+		t.Errorf("large body: %d, want 413", resp.StatusCode)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	if _, err := twiliohook.New(twiliohook.Deps{}); err == nil {
+		t.Error("missing deps accepted")
+	}
+	e := newEnv(t, base)
+	_ = e
+	if _, err := twiliohook.New(twiliohook.Deps{Clients: &fakeClients{}, Credentials: fakeCreds{}, Idempotency: &fakeIdem{}, Queue: &fakeQueue{}, PublicBaseURL: "ftp:/x"}); err == nil {
+		t.Error("bad PUBLIC_BASE_URL accepted")
+	}
+}

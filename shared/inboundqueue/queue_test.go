@@ -1,0 +1,177 @@
+package inboundqueue_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/inboundqueue"
+)
+
+// fifo creates a FIFO queue with a dead-letter queue, like the template's inbound inboundqueue.
+func fifo(t *testing.T, client *sqs.Client) (url, dlqURL string) {
+	t.Helper()
+	ctx := context.Background()
+	name := "wabot-test-" + emulatortest.UniqueSuffix(t)
+	dlq, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-dlq.fifo"),
+		Attributes: map[string]string{"FifoQueue": "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl, AttributeNames: []types.QueueAttributeName{"QueueArn"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + ".fifo"), Attributes: map[string]string{
+		"FifoQueue": "true", "VisibilityTimeout": "30",
+		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"2"}`, attrs.Attributes["QueueArn"]),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl})
+		_, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: dlq.QueueUrl})
+	})
+	return aws.ToString(q.QueueUrl), aws.ToString(dlq.QueueUrl)
+}
+
+func msg(from string, n int) domain.InboundMessage {
+	return domain.InboundMessage{ClientID: "demo-burger", MessageSid: fmt.Sprintf("SM%032d", n), From: from,
+		To: "whatsapp:+5511990000002", Body: fmt.Sprintf("message %d", n), ReceivedAt: time.Now().UTC()}
+}
+
+func TestEnqueueThenPollInOrderWithRetry(t *testing.T) {
+	client := sqs.NewFromConfig(emulatortest.Config(t))
+	url, dlqURL := fifo(t, client)
+	in, err := inboundqueue.NewInbound(url, func(context.Context, string) (inboundqueue.SendAPI, error) { return client, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	alice, bob := "whatsapp:+5511911110001", "whatsapp:+5511911110002"
+	for i := 1; i <= 5; i++ {
+		if err := in.Enqueue(ctx, msg(alice, i)); err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Enqueue(ctx, msg(bob, 100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same MessageSid again: SQS deduplicates it.
+	if err := in.Enqueue(ctx, msg(alice, 1)); err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	got := map[string][]string{}
+	failedOnce := false
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	p := &inboundqueue.Poller{API: client, URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RetryDelay: time.Second,
+		Process: func(_ context.Context, records []inboundqueue.Record) []string {
+			mu.Lock()
+			defer mu.Unlock()
+			for i, r := range records {
+				m, err := inboundqueue.Decode(r.Body)
+				if err != nil {
+					t.Errorf("decode: %v", err)
+					return nil
+				}
+				if m.Body == "message 3" && !failedOnce {
+					failedOnce = true
+					var rest []string
+					for _, x := range records[i:] {
+						rest = append(rest, x.ID)
+					}
+					return rest
+				}
+				got[m.From] = append(got[m.From], m.Body)
+			}
+			if len(got[alice]) == 5 && len(got[bob]) == 5 {
+				cancel()
+			}
+			return nil
+		}}
+	p.Run(pctx)
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"message 1", "message 2", "message 3", "message 4", "message 5"}
+	if fmt.Sprint(got[alice]) != fmt.Sprint(want) {
+		t.Errorf("alice's messages %v, want %v in order, each once", got[alice], want)
+	}
+	if len(got[bob]) != 5 {
+		t.Errorf("bob's messages %v", got[bob])
+	}
+	if !failedOnce {
+		t.Error("the failure path was not exercised")
+	}
+	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(dlqURL), AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := attrs.Attributes["ApproximateNumberOfMessages"]; n != "0" {
+		t.Errorf("%s messages in the DLQ after a single retry", n)
+	}
+}
+
+func TestDecodeRefusesBadMessages(t *testing.T) {
+	for name, body := range map[string]string{
+		"not json":        "{",
+		"unknown version": `{"v":2,"clientId":"a","messageSid":"SM1","from":"x","to":"y"}`,
+		"missing fields":  `{"v":1,"clientId":"a"}`,
+	} {
+		if _, err := inboundqueue.Decode(body); domain.ErrorCode(err) != domain.EINVALID {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// A message that always fails is parked in the dead-letter queue after maxReceiveCount
+// deliveries, and does not hold up the queue for good.
+func TestPoisonMessageEndsInDeadLetterQueue(t *testing.T) {
+	client := sqs.NewFromConfig(emulatortest.Config(t))
+	url, dlqURL := fifo(t, client)
+	in, err := inboundqueue.NewInbound(url, func(context.Context, string) (inboundqueue.SendAPI, error) { return client, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	poison := msg("whatsapp:+5511911110003", 1)
+	poison.Body = "poison"
+	if err := in.Enqueue(ctx, poison); err != nil {
+		t.Fatal(err)
+	}
+	p := &inboundqueue.Poller{API: client, URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RetryDelay: time.Second, Attempts: 1,
+		Process: func(_ context.Context, records []inboundqueue.Record) []string {
+			ids := make([]string, len(records))
+			for i, r := range records {
+				ids[i] = r.ID
+			}
+			return ids
+		}}
+	go p.Run(ctx)
+	for ctx.Err() == nil {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL), WaitTimeSeconds: 1})
+		if err == nil && len(out.Messages) == 1 {
+			m, err := inboundqueue.Decode(aws.ToString(out.Messages[0].Body))
+			if err != nil || m.Body != "poison" {
+				t.Fatalf("dead-letter message %+v %v", m, err)
+			}
+			cancel()
+			return
+		}
+	}
+	t.Fatal("the failing message never reached the dead-letter queue")
+}

@@ -1,0 +1,177 @@
+// Package resourcenames holds the physical names that are part of a contract between the CDK app
+// (infra), the runtime (functions) and the people who integrate with the platform: a store's
+// point of sale reads its order queue by name, operators find a brand's secrets by name.
+//
+// Both the CDK app and the runtime derive every name from here, so the two cannot drift.
+// It imports nothing but the standard library: Lambda binaries and the CDK app both link it.
+package resourcenames
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Environments the CDK app knows. The name is part of every physical name.
+const (
+	EnvDev     = "dev"
+	EnvStaging = "staging"
+	EnvProd    = "prod"
+)
+
+// Environments lists every environment in promotion order.
+var Environments = []string{EnvDev, EnvStaging, EnvProd}
+
+// ValidEnv reports whether env is one of Environments.
+func ValidEnv(env string) bool {
+	for _, e := range Environments {
+		if e == env {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxIDLength bounds clientId and storeId so that every derived name fits its service's limit
+// (an SQS queue name is at most 80 characters, ".fifo" included).
+const MaxIDLength = 24
+
+var idPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
+
+// ValidateID checks a clientId or storeId: 1 to MaxIDLength characters of lower-case letters,
+// digits and inner hyphens ("demo-pizzaria", "centro"). IDs appear in keys, queue names, secret
+// names and IAM session tags, so they are restricted to what all of those accept unchanged.
+func ValidateID(kind, id string) error {
+	if id == "" {
+		return fmt.Errorf("%s is required", kind)
+	}
+	if len(id) > MaxIDLength {
+		return fmt.Errorf("%s %q is longer than %d characters", kind, id, MaxIDLength)
+	}
+	if !idPattern.MatchString(id) {
+		return fmt.Errorf("%s %q must be lower-case letters, digits and inner hyphens", kind, id)
+	}
+	return nil
+}
+
+// Tables are the DynamoDB table names of one environment.
+type Tables struct {
+	ClientConfig      string `json:"clientConfig"`
+	StoreConfig       string `json:"storeConfig"`
+	PhoneMapping      string `json:"phoneMapping"`
+	ConversationState string `json:"conversationState"`
+	Idempotency       string `json:"idempotency"`
+}
+
+// Base names of the tables: the seed's four, plus the idempotency table the webhook needs.
+const (
+	ClientConfigTable      = "WhatsAppBotClientConfig"
+	StoreConfigTable       = "WhatsAppBotStoreConfig"
+	PhoneMappingTable      = "WhatsAppBotPhoneMapping"
+	ConversationStateTable = "WhatsAppBotConversationState"
+	IdempotencyTable       = "WhatsAppBotIdempotency"
+)
+
+// Index and attribute names that are part of the table contract.
+const (
+	// ClientByPhoneIndex is the GSI on WhatsAppBotClientConfig keyed by twilioPhoneNumber.
+	ClientByPhoneIndex = "twilioPhoneNumber-index"
+	// ConversationBySessionIndex is the GSI on WhatsAppBotConversationState keyed by
+	// (clientId, sessionId), for operators who hold a sessionId.
+	ConversationBySessionIndex = "sessionId-index"
+	// TTLAttribute is the epoch-seconds expiry attribute of tables with TTL.
+	TTLAttribute = "ttl"
+)
+
+// Key attributes of the tables. The CDK app declares the key schemas with them and the
+// DynamoDB adapter builds keys and conditions with them.
+const (
+	AttrClientID          = "clientId"
+	AttrStoreID           = "storeId"
+	AttrPhoneNumber       = "phoneNumber"
+	AttrSessionID         = "sessionId"
+	AttrIdempotencyKey    = "idempotencyKey"
+	AttrTwilioPhoneNumber = "twilioPhoneNumber"
+)
+
+// TablesFor returns the table names of env: "<base>-<env>".
+func TablesFor(env string) Tables {
+	return Tables{
+		ClientConfig:      ClientConfigTable + "-" + env,
+		StoreConfig:       StoreConfigTable + "-" + env,
+		PhoneMapping:      PhoneMappingTable + "-" + env,
+		ConversationState: ConversationStateTable + "-" + env,
+		Idempotency:       IdempotencyTable + "-" + env,
+	}
+}
+
+// All returns the table names in a fixed order.
+func (t Tables) All() []string {
+	return []string{t.ClientConfig, t.StoreConfig, t.PhoneMapping, t.ConversationState, t.Idempotency}
+}
+
+// StoreOrderQueue is the name of a store's FIFO queue to its point of sale.
+func StoreOrderQueue(env, clientID, storeID string) string {
+	return fmt.Sprintf("wabot-%s-%s-%s-orders.fifo", env, clientID, storeID)
+}
+
+// StoreOrderDLQ is the name of the dead-letter queue of StoreOrderQueue.
+func StoreOrderDLQ(env, clientID, storeID string) string {
+	return fmt.Sprintf("wabot-%s-%s-%s-orders-dlq.fifo", env, clientID, storeID)
+}
+
+// TwilioSecret is the name of a brand's Twilio credentials secret. Its value is JSON:
+// {"accountSid": "AC...", "authToken": "..."}.
+func TwilioSecret(env, clientID string) string {
+	return fmt.Sprintf("wabot/%s/%s/twilio", env, clientID)
+}
+
+// AsaasSecret is the name of a brand's Asaas credentials secret. Its value is JSON:
+// {"apiKey": "...", "webhookToken": "..."}.
+func AsaasSecret(env, clientID string) string {
+	return fmt.Sprintf("wabot/%s/%s/asaas", env, clientID)
+}
+
+// StackName is the CloudFormation stack of one environment.
+func StackName(env string) string { return "Wabot-" + env }
+
+// Tag keys used for attribute-based access control and cost allocation.
+const (
+	TagClientID = "clientId"
+	TagStoreID  = "storeId"
+	TagEnv      = "environment"
+	TagApp      = "application"
+	AppName     = "wabot"
+)
+
+// InboundQueue is the platform's FIFO queue from the webhook to the conversation worker.
+func InboundQueue(env string) string { return fmt.Sprintf("wabot-%s-inbound.fifo", env) }
+
+// InboundDLQ is the dead-letter queue of InboundQueue: messages the worker could not process.
+func InboundDLQ(env string) string { return fmt.Sprintf("wabot-%s-inbound-dlq.fifo", env) }
+
+// WebhookPath is the route Twilio posts incoming WhatsApp messages to. The URL configured in
+// the Twilio console is the public base URL plus this path; signatures are computed over it.
+const WebhookPath = "/webhooks/twilio"
+
+// Environment variables through which the CDK app configures the Lambda functions.
+const (
+	EnvVarEnvironment      = "WABOT_ENV"
+	EnvVarClientTable      = "CLIENT_TABLE"
+	EnvVarStoreTable       = "STORE_TABLE"
+	EnvVarMappingTable     = "MAPPING_TABLE"
+	EnvVarConversationTbl  = "CONVERSATION_TABLE"
+	EnvVarIdempotencyTable = "IDEMPOTENCY_TABLE"
+	EnvVarInboundQueueURL  = "INBOUND_QUEUE_URL"
+	// EnvVarPublicBaseURL overrides the base URL of webhook signatures (a custom domain or a
+	// proxy in front of API Gateway); without it the API's own domain is used.
+	EnvVarPublicBaseURL = "PUBLIC_BASE_URL"
+)
+
+// Metrics the platform derives from its logs: the runtime logs an "event" attribute, and the
+// CDK app turns matching lines into a metric in MetricNamespace with an alarm.
+const (
+	MetricNamespace = "Wabot"
+	// EventTemplateMissing: free text refused outside WhatsApp's 24-hour window because no
+	// approved template (ContentSid) exists; a customer went unanswered.
+	EventTemplateMissing = "template_missing"
+)
