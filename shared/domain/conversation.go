@@ -88,14 +88,9 @@ type HistoryEntry struct {
 	MessageSid string    `dynamodbav:"messageSid,omitempty" json:"messageSid,omitempty"`
 }
 
-// CartItem is one line of the cart. Prices are copied from the menu by code, in centavos.
-type CartItem struct {
-	ItemID         string `dynamodbav:"itemId" json:"itemId"`
-	Name           string `dynamodbav:"name" json:"name"`
-	Quantity       int    `dynamodbav:"quantity" json:"quantity"`
-	UnitPriceCents int64  `dynamodbav:"unitPriceCents" json:"unitPriceCents"`
-	Notes          string `dynamodbav:"notes,omitempty" json:"notes,omitempty"`
-}
+// CartItem is one line of the cart: an order line in the making, priced by code from the
+// menu when it was added.
+type CartItem = OrderLine
 
 // Conversation is the active conversation of one customer with one brand. Stored in
 // WhatsAppBotConversationState keyed by (clientId, phoneNumber), so the webhook's worker finds

@@ -65,6 +65,13 @@ type ConversationRepository interface {
 	// unchanged, retrying on a concurrent change: concurrent updates are serialised and none
 	// is lost. ENOTFOUND if absent or expired.
 	UpdateConversation(ctx context.Context, clientID, phoneNumber string, fn func(*Conversation) error) (*Conversation, error)
+	// SaveConversation is the engine's persist step: it writes c if the stored conversation
+	// still has version c.Version (c.Version 0: there is none, or only an expired one) and
+	// sets c.Version to the stored version (old + 1) and, on a create, c.CreatedAt. ECONFLICT
+	// when someone wrote it meanwhile (the engine prepares the turn again); c is unchanged
+	// then. A zero TTL becomes now + ConversationTTL; attributes of the stored item that the
+	// domain type does not know are lost (a whole-item put).
+	SaveConversation(ctx context.Context, c *Conversation) error
 	// DeleteConversation removes it; deleting an absent conversation is not an error.
 	DeleteConversation(ctx context.Context, clientID, phoneNumber string) error
 }

@@ -21,9 +21,15 @@ type Store struct {
 	DeliveryConfig DeliveryConfig  `dynamodbav:"deliveryConfig" json:"deliveryConfig"`
 	PaymentMethods []PaymentMethod `dynamodbav:"paymentMethods" json:"paymentMethods"`
 	IsActive       bool            `dynamodbav:"isActive" json:"isActive"`
-	CreatedAt      time.Time       `dynamodbav:"createdAt" json:"createdAt"`
-	UpdatedAt      time.Time       `dynamodbav:"updatedAt" json:"updatedAt"`
-	Version        int64           `dynamodbav:"version" json:"version"`
+	// SQSQueueURL and SQSQueueARN are the store's FIFO order queue to its point of sale
+	// (seed 2.2). They are written when the store is provisioned (the TenantStore construct;
+	// locally the demo seed from the applied template) and read at runtime: the runtime never
+	// rebuilds a queue's address from its name.
+	SQSQueueURL string    `dynamodbav:"sqsQueueUrl,omitempty" json:"sqsQueueUrl,omitempty"`
+	SQSQueueARN string    `dynamodbav:"sqsQueueArn,omitempty" json:"sqsQueueArn,omitempty"`
+	CreatedAt   time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt   time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	Version     int64     `dynamodbav:"version" json:"version"`
 }
 
 // Address is a Brazilian street address.

@@ -68,3 +68,8 @@ func (r *Repositories) DeleteConversation(ctx context.Context, clientID, phoneNu
 	}
 	return nil
 }
+
+// SaveConversation implements domain.ConversationRepository: one conditional PutItem.
+func (r *Repositories) SaveConversation(ctx context.Context, c *domain.Conversation) error {
+	return save(ctx, r, r.conversations, c)
+}

@@ -414,3 +414,58 @@ func sleep(ctx context.Context, attempt int) error {
 		return fmt.Errorf("dynamo: retry cancelled: %w", ctx.Err())
 	}
 }
+
+// save writes v if the stored item still has v's version (0: absent, or expired where the
+// table has a TTL): one conditional put, no read. On success v carries the new version (and,
+// on a create, its createdAt); on failure v is unchanged and a lost condition is ECONFLICT.
+func save[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) error {
+	if v == nil {
+		return domain.Errorf(domain.EINVALID, "%s is required", e.kind)
+	}
+	if err := domain.CheckTenant(ctx, e.keys(v)[0]); err != nil {
+		return err
+	}
+	w := *v // shallow copy: only scalar fields are changed below
+	if err := e.validate(&w); err != nil {
+		return err
+	}
+	now := r.clock()
+	f := e.fields(&w)
+	version := *f.Version
+	*f.Version = version + 1
+	if version == 0 || f.CreatedAt.IsZero() {
+		*f.CreatedAt = now
+	}
+	if f.UpdatedAt != nil {
+		*f.UpdatedAt = now
+	}
+	if f.TTL != nil {
+		if *f.TTL == 0 {
+			*f.TTL = now.Add(domain.ConversationTTL).Unix()
+		} else if domain.Expired(*f.TTL, now) {
+			return domain.Errorf(domain.EINVALID, "ttl is in the past: the %s would be dead on arrival", e.kind)
+		}
+	}
+	var cond expression.ConditionBuilder
+	if version == 0 {
+		cond = absentCond(f.TTL != nil, now)
+	} else {
+		cond = versionCond(version)
+		if f.TTL != nil {
+			cond = cond.And(liveCond(now))
+		}
+	}
+	keys := e.keys(&w)
+	api, err := r.api(ctx, keys[0])
+	if err != nil {
+		return err
+	}
+	switch err := putIf(ctx, api, e.table, &w, cond); {
+	case errors.Is(err, errConditionFailed):
+		return domain.Errorf(domain.ECONFLICT, "%s changed since it was read", e.describe(keys))
+	case err != nil:
+		return err
+	}
+	*v = w
+	return nil
+}

@@ -60,6 +60,8 @@ type Tables struct {
 	PhoneMapping      string `json:"phoneMapping"`
 	ConversationState string `json:"conversationState"`
 	Idempotency       string `json:"idempotency"`
+	Menu              string `json:"menu"`
+	Orders            string `json:"orders"`
 }
 
 // Base names of the tables: the seed's four, plus the idempotency table the webhook needs.
@@ -69,6 +71,10 @@ const (
 	PhoneMappingTable      = "WhatsAppBotPhoneMapping"
 	ConversationStateTable = "WhatsAppBotConversationState"
 	IdempotencyTable       = "WhatsAppBotIdempotency"
+	// MenuTable holds each brand's catalog: categories and items, keyed (clientId, menuKey).
+	MenuTable = "WhatsAppBotMenu"
+	// OrdersTable holds orders, keyed (clientId, orderId).
+	OrdersTable = "WhatsAppBotOrders"
 )
 
 // Index and attribute names that are part of the table contract.
@@ -91,6 +97,9 @@ const (
 	AttrSessionID         = "sessionId"
 	AttrIdempotencyKey    = "idempotencyKey"
 	AttrTwilioPhoneNumber = "twilioPhoneNumber"
+	// AttrMenuKey is the sort key of WhatsAppBotMenu: "category#<categoryId>" or "item#<itemId>".
+	AttrMenuKey = "menuKey"
+	AttrOrderID = "orderId"
 )
 
 // TablesFor returns the table names of env: "<base>-<env>".
@@ -101,12 +110,14 @@ func TablesFor(env string) Tables {
 		PhoneMapping:      PhoneMappingTable + "-" + env,
 		ConversationState: ConversationStateTable + "-" + env,
 		Idempotency:       IdempotencyTable + "-" + env,
+		Menu:              MenuTable + "-" + env,
+		Orders:            OrdersTable + "-" + env,
 	}
 }
 
 // All returns the table names in a fixed order.
 func (t Tables) All() []string {
-	return []string{t.ClientConfig, t.StoreConfig, t.PhoneMapping, t.ConversationState, t.Idempotency}
+	return []string{t.ClientConfig, t.StoreConfig, t.PhoneMapping, t.ConversationState, t.Idempotency, t.Menu, t.Orders}
 }
 
 // StoreOrderQueue is the name of a store's FIFO queue to its point of sale.
@@ -161,6 +172,8 @@ const (
 	EnvVarMappingTable     = "MAPPING_TABLE"
 	EnvVarConversationTbl  = "CONVERSATION_TABLE"
 	EnvVarIdempotencyTable = "IDEMPOTENCY_TABLE"
+	EnvVarMenuTable        = "MENU_TABLE"
+	EnvVarOrdersTable      = "ORDERS_TABLE"
 	EnvVarInboundQueueURL  = "INBOUND_QUEUE_URL"
 	// EnvVarPublicBaseURL overrides the base URL of webhook signatures (a custom domain or a
 	// proxy in front of API Gateway); without it the API's own domain is used.

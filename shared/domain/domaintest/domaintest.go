@@ -328,7 +328,7 @@ func testUpdateIncrementsVersion(t *testing.T, newRepos Factory) {
 	}
 	gotConv, err := r.Conversations.GetConversation(ctx, Pizzaria, Customer)
 	must(t, err, "get conversation")
-	if gotConv.Version != 2 || len(gotConv.Cart) != 1 || gotConv.Cart[0] != conv.Cart[0] {
+	if gotConv.Version != 2 || len(gotConv.Cart) != 1 || !reflect.DeepEqual(gotConv.Cart[0], conv.Cart[0]) {
 		t.Errorf("stored conversation = %+v; want the update's", gotConv)
 	}
 }
