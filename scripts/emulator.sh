@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start and stop the local AWS emulator (moto in server mode, from the project's .venv).
+# Start and stop the local AWS emulator (moto in server mode, from the project's .venv, through
+# tools/emulator.py, which makes its DynamoDB conditional writes atomic).
 #   scripts/emulator.sh start PORT LOGFILE   starts it on 127.0.0.1:PORT, waits until it answers,
 #                                            prints its PID
 #   scripts/emulator.sh stop PID             stops it
@@ -10,7 +11,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 case "${1:-}" in
 start)
   port="$2"; logfile="$3"
-  "$root/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
+  "$root/.venv/bin/python" "$root/tools/emulator.py" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 &
   pid=$!
   for _ in $(seq 1 150); do
     if ! kill -0 "$pid" 2>/dev/null; then
