@@ -6,6 +6,7 @@ package catalog
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 
@@ -18,6 +19,9 @@ import (
 type Deps struct {
 	// Key is the environment's data key.
 	Key awskms.IKey
+	// StoreTable is the environment's WhatsAppBotStoreConfig table, where every store
+	// registers its order queue.
+	StoreTable awsdynamodb.ITable
 	// Settings are the environment's settings.
 	Settings config.Settings
 }
@@ -47,6 +51,7 @@ func Dev(scope constructs.Construct, d Deps) []tenant.TenantClient {
 		ClientID:          "demo-pizzaria",
 		TwilioPhoneNumber: "whatsapp:+5511990000001",
 		Key:               d.Key,
+		StoreTable:        d.StoreTable,
 		Settings:          d.Settings,
 	})
 	tenant.NewTenantStore(pizzaria, "centro", &tenant.TenantStoreProps{Client: pizzaria, StoreID: "centro"})
@@ -56,6 +61,7 @@ func Dev(scope constructs.Construct, d Deps) []tenant.TenantClient {
 		ClientID:          "demo-burger",
 		TwilioPhoneNumber: "whatsapp:+5511990000002",
 		Key:               d.Key,
+		StoreTable:        d.StoreTable,
 		Settings:          d.Settings,
 	})
 	tenant.NewTenantStore(burger, "vila-madalena", &tenant.TenantStoreProps{Client: burger, StoreID: "vila-madalena"})
@@ -71,13 +77,17 @@ func Dev(scope constructs.Construct, d Deps) []tenant.TenantClient {
 //			ClientID:          "acme-pizza",
 //			TwilioPhoneNumber: "whatsapp:+5511912345678",
 //			Key:               d.Key,
+//			StoreTable:        d.StoreTable,
 //			Settings:          d.Settings,
 //		})
 //		tenant.NewTenantStore(acme, "moema", &tenant.TenantStoreProps{Client: acme, StoreID: "moema"})
 //		return []tenant.TenantClient{acme}
 //	}
 //
-// then deploy (npx cdk deploy -c env=staging) and set the brand's credentials:
+// then deploy (npx cdk deploy -c env=staging): each store's queue URL and ARN are written into
+// its WhatsAppBotStoreConfig record (sqsQueueUrl, sqsQueueArn), creating a bare record if
+// none exists yet; operators complete the record (name, hours, isActive ...). Then set the
+// brand's credentials:
 //
 //	aws secretsmanager put-secret-value --secret-id wabot/staging/acme-pizza/twilio \
 //	  --secret-string '{"accountSid":"AC...","authToken":"..."}'

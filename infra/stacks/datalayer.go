@@ -41,6 +41,11 @@ type DataLayer interface {
 	ConversationState() awsdynamodb.ITable
 	// Idempotency is WhatsAppBotIdempotency: delivered MessageSids and order events, by client.
 	Idempotency() awsdynamodb.ITable
+	// Menu is WhatsAppBotMenu: a brand's categories and items per (clientId, menuKey), the
+	// whole menu one Query on the brand's partition.
+	Menu() awsdynamodb.ITable
+	// Orders is WhatsAppBotOrders: one item per (clientId, orderId).
+	Orders() awsdynamodb.ITable
 	// Tables lists every table in the order of resourcenames.Tables.All.
 	Tables() []awsdynamodb.ITable
 }
@@ -49,6 +54,7 @@ type dataLayer struct {
 	constructs.Construct
 	key                                                                     awskms.IKey
 	clientConfig, storeConfig, phoneMapping, conversationState, idempotency awsdynamodb.ITable
+	menu, orders                                                            awsdynamodb.ITable
 }
 
 func (d *dataLayer) Key() awskms.IKey                      { return d.key }
@@ -57,9 +63,13 @@ func (d *dataLayer) StoreConfig() awsdynamodb.ITable       { return d.storeConfi
 func (d *dataLayer) PhoneMapping() awsdynamodb.ITable      { return d.phoneMapping }
 func (d *dataLayer) ConversationState() awsdynamodb.ITable { return d.conversationState }
 func (d *dataLayer) Idempotency() awsdynamodb.ITable       { return d.idempotency }
+func (d *dataLayer) Menu() awsdynamodb.ITable              { return d.menu }
+func (d *dataLayer) Orders() awsdynamodb.ITable            { return d.orders }
 
 func (d *dataLayer) Tables() []awsdynamodb.ITable {
-	return []awsdynamodb.ITable{d.clientConfig, d.storeConfig, d.phoneMapping, d.conversationState, d.idempotency}
+	return []awsdynamodb.ITable{
+		d.clientConfig, d.storeConfig, d.phoneMapping, d.conversationState, d.idempotency, d.menu, d.orders,
+	}
 }
 
 // tableSpec is the part of a table that differs between tables; everything else (billing,
@@ -139,9 +149,18 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 		name: names.Idempotency, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrIdempotencyKey, ttl: true,
 	})
 
+	// One item per category ("category#<id>") and per item ("item#<id>") under the brand's
+	// clientId: the worker loads a brand's whole menu with one Query on its partition.
+	menu := newTable("Menu", tableSpec{name: names.Menu, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrMenuKey})
+
+	// No TTL: orders are business records (payments, point-of-sale history), kept until an
+	// explicit retention policy says otherwise.
+	orders := newTable("Orders", tableSpec{name: names.Orders, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrOrderID})
+
 	this.key = key
 	this.clientConfig, this.storeConfig, this.phoneMapping = clientConfig, storeConfig, phoneMapping
 	this.conversationState, this.idempotency = conversationState, idempotency
+	this.menu, this.orders = menu, orders
 	return this
 }
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/wabot-platform/wabot/infra/stacks"
@@ -40,6 +41,9 @@ func TestTablesHaveContractKeySchemas(t *testing.T) {
 		{names.PhoneMapping, "clientId", "phoneNumber", stringAttrs("clientId", "phoneNumber")},
 		{names.ConversationState, "clientId", "phoneNumber", stringAttrs("clientId", "phoneNumber", "sessionId")},
 		{names.Idempotency, "clientId", "idempotencyKey", stringAttrs("clientId", "idempotencyKey")},
+		// A brand's menu is one Query on its partition; rows are category#<id> and item#<id>.
+		{names.Menu, "clientId", "menuKey", stringAttrs("clientId", "menuKey")},
+		{names.Orders, "clientId", "orderId", stringAttrs("clientId", "orderId")},
 	}
 	check(t, func() { fx.template.ResourceCountIs(jsii.String(tableType), jsii.Number(len(tests))) })
 	for _, tt := range tests {
@@ -98,6 +102,9 @@ func TestTimeToLive(t *testing.T) {
 		{names.ClientConfig, assertions.Match_Absent()},
 		{names.StoreConfig, assertions.Match_Absent()},
 		{names.PhoneMapping, assertions.Match_Absent()},
+		// The menu is maintained by operators; orders are business records (payments, POS).
+		{names.Menu, assertions.Match_Absent()},
+		{names.Orders, assertions.Match_Absent()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -117,7 +124,9 @@ func TestEveryTableHasPITRAndCustomerManagedKey(t *testing.T) {
 	for _, env := range resourcenames.Environments {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
-			check(t, func() { fx.template.ResourceCountIs(jsii.String(tableType), jsii.Number(5)) })
+			check(t, func() {
+				fx.template.ResourceCountIs(jsii.String(tableType), jsii.Number(len(resourcenames.TablesFor(env).All())))
+			})
 			check(t, func() {
 				fx.template.AllResourcesProperties(jsii.String(tableType), map[string]any{
 					"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
@@ -218,6 +227,25 @@ func TestDataLayerAccessors(t *testing.T) {
 		props, _ := (*res)["Properties"].(map[string]any)
 		if name := props["TableName"]; name != want[i] {
 			t.Errorf("Tables()[%d] is %v, want %q", i, name, want[i])
+		}
+	}
+	names := resourcenames.TablesFor(resourcenames.EnvDev)
+	for accessor, tt := range map[string]struct {
+		table awsdynamodb.ITable
+		want  string
+	}{
+		"Menu":   {data.Menu(), names.Menu},
+		"Orders": {data.Orders(), names.Orders},
+	} {
+		ref, _ := fx.stack.Resolve(tt.table.TableName()).(map[string]any)
+		id, _ := ref["Ref"].(string)
+		res, ok := tables[id]
+		if !ok {
+			t.Errorf("%s() resolves to %v, not a table of the template", accessor, ref)
+			continue
+		}
+		if name := (*res)["Properties"].(map[string]any)["TableName"]; name != tt.want {
+			t.Errorf("%s() is %v, want %q", accessor, name, tt.want)
 		}
 	}
 }

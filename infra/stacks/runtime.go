@@ -151,9 +151,10 @@ func (r *runtime) Alarms() []awscloudwatch.IAlarm {
 //
 // Each function has a role of its own with only what its code calls: the webhook reads the
 // client table and claims MessageSids in the idempotency table, reads the brands' Twilio
-// secrets and sends to the inbound queue; the worker reads the configuration tables, reads and
-// writes mappings, conversations and idempotency records and reads the Twilio secrets. Neither
-// reaches the stores' order queues or the Asaas secrets yet.
+// secrets and sends to the inbound queue; the worker reads the configuration tables and the
+// menus, reads and writes mappings, conversations, idempotency records and orders, reads the
+// Twilio secrets and sends confirmed orders to the stores' order queues. Neither reaches the
+// Asaas secrets yet, and the webhook reaches no menu, order or store queue.
 func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runtime {
 	if err := props.Validate(); err != nil {
 		panic("stacks: " + err.Error())
@@ -219,13 +220,22 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		timeout:     WebhookTimeoutSeconds,
 		environment: webhookEnv,
 	})
+	// Menus and orders are the worker's alone: the webhook never reads a menu or an order, so
+	// it is not told where they are.
+	workerEnv := map[string]*string{
+		resourcenames.EnvVarMenuTable:   data.Menu().TableName(),
+		resourcenames.EnvVarOrdersTable: data.Orders().TableName(),
+	}
+	for k, v := range common {
+		workerEnv[k] = v
+	}
 	worker := newGoFunction(this, "Worker", goFunctionSpec{
 		settings:    s,
 		code:        filepath.Join(p.AssetsDir, WorkerAsset),
 		description: fmt.Sprintf("wabot %s: conversation worker (inbound queue, one turn per customer at a time)", env),
 		memoryMB:    WorkerMemoryMB,
 		timeout:     WorkerTimeoutSeconds,
-		environment: common,
+		environment: workerEnv,
 	})
 
 	// ---- permissions ------------------------------------------------------------------
@@ -238,9 +248,23 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	for _, t := range []awsdynamodb.ITable{data.PhoneMapping(), data.ConversationState(), data.Idempotency()} {
 		t.GrantReadWriteData(worker.role)
 	}
+	// The menu is one Query per brand (cached), an item a GetItem; operators write it, never
+	// the worker. Orders are created and moved through their statuses with conditional puts
+	// (optimistic locking), read back by key and listed per brand: no UpdateItem, no batches,
+	// no deletes.
+	grantItemActions(data.Menu(), worker.role, "dynamodb:GetItem", "dynamodb:Query")
+	grantItemActions(data.Orders(), worker.role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")
 	for _, c := range p.Tenants {
 		c.TwilioSecret().GrantRead(webhook.role, nil)
 		c.TwilioSecret().GrantRead(worker.role, nil)
+		// A confirmed order goes to its store's point of sale. The worker finds the queue's
+		// URL in the store's config record (registered by TenantStore), so it needs no list
+		// or lookup permission: SendMessage on each store's queue, plus the data key actions
+		// that an encrypted queue needs (GrantSendMessages adds both). Not the dead-letter
+		// queues: only SQS moves messages there.
+		for _, st := range c.Stores() {
+			st.Queue().GrantSendMessages(worker.role)
+		}
 	}
 	// FIFO: no batching window (Lambda refuses one on FIFO queues). Partial batch responses:
 	// the worker reports the first failed message and every later one, so that the messages
@@ -402,16 +426,34 @@ var kmsTableWriteActions = []*string{
 	jsii.String("kms:ReEncrypt*"), jsii.String("kms:GenerateDataKey*"),
 }
 
+// kmsTableReadActions are what a DynamoDB read on a table encrypted with a customer-managed
+// key needs on the key: the set CDK's Table.grantReadData grants.
+var kmsTableReadActions = []*string{jsii.String("kms:Decrypt"), jsii.String("kms:DescribeKey")}
+
+// tableReadActions are the DynamoDB actions that only read; grantItemActions grants just
+// kmsTableReadActions on the key when every action it is given is one of them.
+var tableReadActions = map[string]bool{
+	"dynamodb:GetItem": true, "dynamodb:Query": true, "dynamodb:BatchGetItem": true,
+	"dynamodb:Scan": true, "dynamodb:ConditionCheckItem": true, "dynamodb:DescribeTable": true,
+}
+
 // grantItemActions allows exactly actions on table (and its indexes) and what they need on
-// the table's key: narrower than GrantWriteData, which adds BatchWriteItem and UpdateItem.
+// the table's key: narrower than GrantWriteData, which adds BatchWriteItem and UpdateItem, or
+// GrantReadData, which adds Scan and BatchGetItem. Reads alone get the key's read actions.
 func grantItemActions(table awsdynamodb.ITable, grantee awsiam.IGrantable, actions ...string) {
 	a := make([]*string, len(actions))
+	readOnly := true
 	for i := range actions {
 		a[i] = jsii.String(actions[i])
+		readOnly = readOnly && tableReadActions[actions[i]]
 	}
 	table.Grant(grantee, a...)
 	if key := table.EncryptionKey(); key != nil {
-		key.Grant(grantee, kmsTableWriteActions...)
+		if readOnly {
+			key.Grant(grantee, kmsTableReadActions...)
+		} else {
+			key.Grant(grantee, kmsTableWriteActions...)
+		}
 	}
 }
 

@@ -207,7 +207,12 @@ func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
 func TestFunctionsAreGoOnGraviton(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	check(t, func() { fx.template.ResourceCountIs(jsii.String(functionType), jsii.Number(2)) })
+	// The two Go functions; dev has a third, the Node.js provider of the stores' queue
+	// registration (CDK's AwsCustomResource, tested in tenants_test.go).
+	check(t, func() {
+		fx.template.ResourcePropertiesCountIs(jsii.String(functionType), map[string]any{"Runtime": "provided.al2023"}, jsii.Number(2))
+	})
+	check(t, func() { fx.template.ResourceCountIs(jsii.String(functionType), jsii.Number(3)) })
 	tests := []struct {
 		name, id        string
 		memory, timeout int
@@ -246,8 +251,14 @@ func TestFunctionEnvironments(t *testing.T) {
 		resourcenames.EnvVarIdempotencyTable: ref(fx.logicalID(t, data.Idempotency())),
 	}
 	webhook := map[string]any{resourcenames.EnvVarInboundQueueURL: ref(ids.queue)}
+	// Menus and orders are the worker's alone: exact matches, so the webhook has neither.
+	worker := map[string]any{
+		resourcenames.EnvVarMenuTable:   ref(fx.logicalID(t, data.Menu())),
+		resourcenames.EnvVarOrdersTable: ref(fx.logicalID(t, data.Orders())),
+	}
 	for k, v := range tables {
 		webhook[k] = v
+		worker[k] = v
 	}
 	tests := []struct {
 		name, id string
@@ -255,7 +266,7 @@ func TestFunctionEnvironments(t *testing.T) {
 	}{
 		// No PUBLIC_BASE_URL by default: the webhook uses the API's own domain.
 		{"webhook", ids.webhook, webhook},
-		{"worker", ids.worker, tables},
+		{"worker", ids.worker, worker},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -395,16 +406,18 @@ func TestLogGroupsKeepEventsPerEnvironment(t *testing.T) {
 		env    string
 		days   int
 		policy string
+		groups int
 	}{
-		{resourcenames.EnvDev, 7, "Delete"},
-		{resourcenames.EnvStaging, 30, "Retain"},
-		{resourcenames.EnvProd, 180, "Retain"},
+		// The two functions' and the API's access logs, and in dev (the only environment with
+		// stores yet) the store queue registration provider's.
+		{resourcenames.EnvDev, 7, "Delete", 4},
+		{resourcenames.EnvStaging, 30, "Retain", 3},
+		{resourcenames.EnvProd, 180, "Retain", 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			fx := envFixture(t, tt.env)
-			// The two functions' and the API's access logs.
-			check(t, func() { fx.template.ResourceCountIs(jsii.String(logGroupType), jsii.Number(3)) })
+			check(t, func() { fx.template.ResourceCountIs(jsii.String(logGroupType), jsii.Number(tt.groups)) })
 			check(t, func() {
 				fx.template.AllResources(jsii.String(logGroupType), map[string]any{
 					"Properties":          map[string]any{"RetentionInDays": tt.days},
@@ -538,12 +551,21 @@ func TestWebhookPolicyStaysOffConversationData(t *testing.T) {
 	ids := fx.runtimeIDs(t)
 	doc := fx.rolePolicy(t, ids.webhookRole)
 	data := fx.stack.Data()
-	for name, c := range map[string]constructs.IConstruct{
+	off := map[string]constructs.IConstruct{
 		"conversation table": data.ConversationState(),
 		"mapping table":      data.PhoneMapping(),
 		"store table":        data.StoreConfig(),
+		"menu table":         data.Menu(),
+		"orders table":       data.Orders(),
 		"dead-letter queue":  fx.stack.Runtime().InboundDeadLetterQueue(),
-	} {
+	}
+	for _, c := range fx.stack.Tenants() {
+		for _, st := range c.Stores() {
+			off[st.ClientID()+"/"+st.StoreID()+" order queue"] = st.Queue()
+			off[st.ClientID()+"/"+st.StoreID()+" order dead-letter queue"] = st.DeadLetterQueue()
+		}
+	}
+	for name, c := range off {
 		if mentions(t, doc, fx.logicalID(t, c)) {
 			t.Errorf("the webhook's policy refers to the %s", name)
 		}
@@ -597,21 +619,45 @@ func TestFunctionsReadOnlyTwilioSecrets(t *testing.T) {
 	}
 }
 
-// Orders reach the stores' queues in a later change; until then neither function can.
-func TestFunctionsCannotReachStoreOrderQueues(t *testing.T) {
+// The worker sends confirmed orders to each store's point-of-sale queue: SendMessage on every
+// store queue, and nothing else on them (the POS consumes) and nothing on their dead-letter
+// queues (only SQS moves messages there). The webhook's policy names no store queue (see
+// TestWebhookPolicyStaysOffConversationData).
+func TestWorkerSendsToEveryStoreQueue(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	for _, role := range []string{ids.webhookRole, ids.workerRole} {
-		doc := fx.rolePolicy(t, role)
-		for _, c := range fx.stack.Tenants() {
-			for _, s := range c.Stores() {
-				for _, q := range []constructs.IConstruct{s.Queue(), s.DeadLetterQueue()} {
-					if mentions(t, doc, fx.logicalID(t, q)) {
-						t.Errorf("%s's policy refers to %s", role, *q.Node().Path())
-					}
+	doc := fx.rolePolicy(t, ids.workerRole)
+	send := statements(doc, "sqs:SendMessage")
+	var stores int
+	for _, c := range fx.stack.Tenants() {
+		for _, st := range c.Stores() {
+			stores++
+			q := getAtt(fx.logicalID(t, st.Queue()), "Arn")
+			found := false
+			for _, s := range send {
+				if slices.ContainsFunc(resources(s), func(r any) bool { return jsonEqual(r, q) }) {
+					found = true
 				}
 			}
+			if !found {
+				t.Errorf("the worker cannot SendMessage to %s/%s's order queue", st.ClientID(), st.StoreID())
+			}
+			for _, action := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue"} {
+				if mentions(t, statements(doc, action), fx.logicalID(t, st.Queue())) {
+					t.Errorf("the worker may %s on %s/%s's order queue", action, st.ClientID(), st.StoreID())
+				}
+			}
+			if mentions(t, doc, fx.logicalID(t, st.DeadLetterQueue())) {
+				t.Errorf("the worker's policy refers to %s/%s's dead-letter queue", st.ClientID(), st.StoreID())
+			}
 		}
+	}
+	if stores == 0 {
+		t.Fatal("the dev catalog has no stores: nothing was checked")
+	}
+	// GrantSendMessages on an encrypted queue adds the data key actions SQS needs.
+	if !mentions(t, statements(doc, "kms:GenerateDataKey*"), fx.keyID) {
+		t.Error("the worker may not GenerateDataKey* on the data key the store queues are encrypted with")
 	}
 }
 
@@ -647,6 +693,53 @@ func TestWorkerReadsConfigAndWritesConversationData(t *testing.T) {
 	}
 	if mentions(t, statements(doc, "sqs:SendMessage"), ids.queue) {
 		t.Error("the worker may send to the inbound queue")
+	}
+}
+
+// The worker reads menus (GetItem, Query) and keeps orders (GetItem, PutItem, Query), with
+// grants that name each action: no Scan, batch, UpdateItem or DeleteItem on either table and
+// no write at all on the menu, which operators maintain.
+func TestWorkerReadsMenusAndKeepsOrders(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	ids := fx.runtimeIDs(t)
+	doc := fx.rolePolicy(t, ids.workerRole)
+	data := fx.stack.Data()
+	allowed := func(action string, c constructs.IConstruct) bool {
+		arn := getAtt(fx.logicalID(t, c), "Arn")
+		for _, st := range statements(doc, action) {
+			if slices.ContainsFunc(resources(st), func(r any) bool { return jsonEqual(r, arn) }) {
+				return true
+			}
+		}
+		return false
+	}
+	tests := []struct {
+		name         string
+		table        constructs.IConstruct
+		want, denied []string
+	}{
+		{"menu", data.Menu(),
+			[]string{"dynamodb:GetItem", "dynamodb:Query"},
+			[]string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+				"dynamodb:BatchGetItem", "dynamodb:Scan"}},
+		{"orders", data.Orders(),
+			[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+			[]string{"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem",
+				"dynamodb:Scan"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, a := range tt.want {
+				if !allowed(a, tt.table) {
+					t.Errorf("the worker may not %s on the %s table", a, tt.name)
+				}
+			}
+			for _, a := range tt.denied {
+				if mentions(t, statements(doc, a), fx.logicalID(t, tt.table)) {
+					t.Errorf("the worker may %s on the %s table", a, tt.name)
+				}
+			}
+		})
 	}
 }
 

@@ -1,11 +1,14 @@
 package stacks_test
 
 import (
+	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/tenant"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
@@ -262,6 +265,188 @@ func TestStagingAndProdHaveNoTenantsYet(t *testing.T) {
 			for _, typ := range []string{queueType, "AWS::CloudWatch::Alarm"} {
 				check(t, func() { fx.template.ResourcePropertiesCountIs(jsii.String(typ), clientTagged(), jsii.Number(0)) })
 			}
+		})
+	}
+}
+
+const customAWSType = "Custom::AWS"
+
+// storeRegistration returns the Custom::AWS resource that registers store st's queue, with
+// its logical id.
+func storeRegistration(t *testing.T, fx *fixture, st tenant.TenantStore) (string, map[string]any) {
+	t.Helper()
+	id := fx.logicalID(t, st.Registration().Node().FindChild(jsii.String("Resource")))
+	res, _ := (*fx.template.ToJSON())["Resources"].(map[string]any)[id].(map[string]any)
+	if res == nil || res["Type"] != customAWSType {
+		t.Fatalf("%s/%s: registration %s is %v, want a %s resource", st.ClientID(), st.StoreID(), id, res["Type"], customAWSType)
+	}
+	return id, res
+}
+
+// Each store writes its queue's URL and ARN into its own record of WhatsAppBotStoreConfig on
+// create and on update, with an UpdateItem that changes those two attributes only, and never
+// touches the record on delete.
+func TestStoresRegisterTheirQueuesInStoreConfig(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	storeTable := fx.logicalID(t, fx.stack.Data().StoreConfig())
+	check(t, func() { fx.template.ResourceCountIs(jsii.String(customAWSType), jsii.Number(len(demoStores))) })
+	for _, c := range fx.stack.Tenants() {
+		for _, st := range c.Stores() {
+			t.Run(st.ClientID()+"/"+st.StoreID(), func(t *testing.T) {
+				_, res := storeRegistration(t, fx, st)
+				props, _ := res["Properties"].(map[string]any)
+				if d, ok := props["Delete"]; ok {
+					t.Errorf("registration has a Delete call %v, want none", d)
+				}
+				if props["InstallLatestAwsSdk"] != false {
+					t.Errorf("InstallLatestAwsSdk = %v, want false (no npm install at deploy time)", props["InstallLatestAwsSdk"])
+				}
+				queue := fx.logicalID(t, st.Queue())
+				want := map[string]any{
+					"service": "DynamoDB",
+					"action":  "updateItem",
+					"parameters": map[string]any{
+						"TableName": cdktest.RefPlaceholder(storeTable),
+						"Key": map[string]any{
+							resourcenames.AttrClientID: map[string]any{"S": st.ClientID()},
+							resourcenames.AttrStoreID:  map[string]any{"S": st.StoreID()},
+						},
+						"UpdateExpression": "SET sqsQueueUrl = :u, sqsQueueArn = :a",
+						"ExpressionAttributeValues": map[string]any{
+							":u": map[string]any{"S": cdktest.RefPlaceholder(queue)},
+							":a": map[string]any{"S": cdktest.GetAttPlaceholder(queue, "Arn")},
+						},
+					},
+					// Fixed: an update is never a replacement.
+					"physicalResourceId": map[string]any{"id": st.ClientID() + "/" + st.StoreID()},
+				}
+				for _, phase := range []string{"Create", "Update"} {
+					call, err := cdktest.SDKCall(props[phase])
+					if err != nil {
+						t.Fatalf("%s: %v", phase, err)
+					}
+					if !jsonEqual(call, want) {
+						got, _ := json.MarshalIndent(call, "", "  ")
+						exp, _ := json.MarshalIndent(want, "", "  ")
+						t.Errorf("%s call:\n%s\nwant:\n%s", phase, got, exp)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Each registration's own policy allows UpdateItem on the store table's ARN (no index, no
+// other table, no other DynamoDB action) and the write actions on the data key, and the
+// custom resource waits for it.
+func TestStoreRegistrationPolicyIsUpdateItemOnStoreTable(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	storeTable := fx.logicalID(t, fx.stack.Data().StoreConfig())
+	wantStatements := []any{
+		map[string]any{"Action": "dynamodb:UpdateItem", "Effect": "Allow", "Resource": getAtt(storeTable, "Arn")},
+		map[string]any{
+			"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+			"Effect": "Allow", "Resource": fx.keyArn(),
+		},
+	}
+	for _, c := range fx.stack.Tenants() {
+		for _, st := range c.Stores() {
+			t.Run(st.ClientID()+"/"+st.StoreID(), func(t *testing.T) {
+				_, res := storeRegistration(t, fx, st)
+				deps, _ := res["DependsOn"].([]any)
+				policies := *fx.template.FindResources(jsii.String(policyType), nil)
+				var policy map[string]any
+				for _, d := range deps {
+					if p := policies[d.(string)]; p != nil {
+						if policy != nil {
+							t.Fatalf("registration depends on more than one policy: %v", deps)
+						}
+						policy = (*p)["Properties"].(map[string]any)
+					}
+				}
+				if policy == nil {
+					t.Fatalf("registration depends on no policy (DependsOn %v): it could run before it may write", deps)
+				}
+				doc, _ := policy["PolicyDocument"].(map[string]any)
+				if got, _ := doc["Statement"].([]any); !slices.EqualFunc(got, wantStatements, jsonEqual) {
+					b, _ := json.MarshalIndent(got, "", "  ")
+					t.Errorf("registration policy statements:\n%s\nwant UpdateItem on the store table and the data key's write actions", b)
+				}
+			})
+		}
+	}
+}
+
+// The stores share one provider function (AwsCustomResource's per-stack singleton) with a
+// role of our own: no managed policy (AWSLambdaBasicExecutionRole would allow writing to every
+// log group), logs to its own log group only, and the stores' UpdateItem policies attached.
+func TestStoreRegistrationProviderRole(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	providers := *fx.template.FindResources(jsii.String(functionType), map[string]any{
+		"Properties": map[string]any{"Handler": "index.handler"},
+	})
+	if len(providers) != 1 {
+		t.Fatalf("%d registration provider functions, want 1 shared by every store", len(providers))
+	}
+	var role, logs string
+	for id, p := range providers {
+		props := (*p)["Properties"].(map[string]any)
+		roleArn, _ := props["Role"].(map[string]any)["Fn::GetAtt"].([]any)
+		if len(roleArn) == 2 {
+			role, _ = roleArn[0].(string)
+		}
+		lc, _ := props["LoggingConfig"].(map[string]any)
+		lg, _ := lc["LogGroup"].(map[string]any)
+		logs, _ = lg["Ref"].(string)
+		for _, c := range fx.stack.Tenants() {
+			for _, st := range c.Stores() {
+				_, res := storeRegistration(t, fx, st)
+				if token := res["Properties"].(map[string]any)["ServiceToken"]; !jsonEqual(token, getAtt(id, "Arn")) {
+					t.Errorf("%s/%s's registration is served by %v, want %s", st.ClientID(), st.StoreID(), token, id)
+				}
+			}
+		}
+	}
+	if role == "" || logs == "" {
+		t.Fatalf("provider role %q, log group %q: want both from the template", role, logs)
+	}
+	roles := *fx.template.FindResources(jsii.String("AWS::IAM::Role"), map[string]any{
+		"Properties": map[string]any{"ManagedPolicyArns": assertions.Match_Absent()},
+	})
+	if roles[role] == nil {
+		t.Errorf("provider role %s is not in the template or has managed policies", role)
+	}
+	// The role has its default policy (logs) and one policy per store (UpdateItem).
+	var write []map[string]any
+	for _, p := range *fx.template.FindResources(jsii.String(policyType), map[string]any{
+		"Properties": map[string]any{"Roles": assertions.Match_Exact([]any{ref(role)})},
+	}) {
+		doc, _ := (*p)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
+		write = append(write, statements(doc, "logs:PutLogEvents")...)
+	}
+	if len(write) != 1 || !slices.EqualFunc(resources(write[0]), []any{getAtt(logs, "Arn")}, jsonEqual) {
+		t.Errorf("provider may write logs to %v, want only its log group %s", write, logs)
+	}
+	attached := *fx.template.FindResources(jsii.String(policyType), map[string]any{
+		"Properties": map[string]any{
+			"Roles":          assertions.Match_Exact([]any{ref(role)}),
+			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Action": "dynamodb:UpdateItem"})})},
+		},
+	})
+	if len(attached) != len(demoStores) {
+		t.Errorf("%d UpdateItem policies on the provider role, want one per store (%d)", len(attached), len(demoStores))
+	}
+}
+
+// Staging and prod declare no stores yet: no registration, no provider.
+func TestNoStoreRegistrationWithoutStores(t *testing.T) {
+	for _, env := range []string{resourcenames.EnvStaging, resourcenames.EnvProd} {
+		t.Run(env, func(t *testing.T) {
+			fx := envFixture(t, env)
+			check(t, func() { fx.template.ResourceCountIs(jsii.String(customAWSType), jsii.Number(0)) })
+			check(t, func() {
+				fx.template.ResourcePropertiesCountIs(jsii.String(functionType), map[string]any{"Handler": "index.handler"}, jsii.Number(0))
+			})
 		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -46,7 +47,10 @@ type TenantClientProps struct {
 	TwilioPhoneNumber string
 	// Key encrypts the brand's secrets and its stores' queues (the environment's data key).
 	Key awskms.IKey
-	// Settings of the environment: name and removal policy.
+	// StoreTable is the environment's WhatsAppBotStoreConfig table: each store of the brand
+	// registers its order queue's URL and ARN in its record there (see NewTenantStore).
+	StoreTable awsdynamodb.ITable
+	// Settings of the environment: name, removal policy and log retention.
 	Settings config.Settings
 }
 
@@ -63,6 +67,9 @@ func (p *TenantClientProps) Validate() error {
 	}
 	if p.Key == nil {
 		return fmt.Errorf("client %q: the KMS key is required", p.ClientID)
+	}
+	if p.StoreTable == nil {
+		return fmt.Errorf("client %q: the store config table is required (stores register their queues in it)", p.ClientID)
 	}
 	if !resourcenames.ValidEnv(p.Settings.Env) {
 		return fmt.Errorf("client %q: unknown environment %q", p.ClientID, p.Settings.Env)
@@ -83,6 +90,8 @@ type TenantClient interface {
 	AsaasSecret() awssecretsmanager.ISecret
 	// Key encrypts the brand's resources; its stores use it too.
 	Key() awskms.IKey
+	// StoreTable is WhatsAppBotStoreConfig, where the brand's stores register their queues.
+	StoreTable() awsdynamodb.ITable
 	// Settings are the environment's settings; its stores use them too.
 	Settings() config.Settings
 	// Stores lists the brand's stores in declaration order.
@@ -106,6 +115,7 @@ func (c *tenantClient) TwilioPhoneNumber() string               { return c.props
 func (c *tenantClient) TwilioSecret() awssecretsmanager.ISecret { return c.twilioSecret }
 func (c *tenantClient) AsaasSecret() awssecretsmanager.ISecret  { return c.asaasSecret }
 func (c *tenantClient) Key() awskms.IKey                        { return c.props.Key }
+func (c *tenantClient) StoreTable() awsdynamodb.ITable          { return c.props.StoreTable }
 func (c *tenantClient) Settings() config.Settings               { return c.props.Settings }
 
 func (c *tenantClient) Stores() []TenantStore {

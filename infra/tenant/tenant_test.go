@@ -1,19 +1,23 @@
 package tenant_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/tenant"
+	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -21,6 +25,9 @@ func TestMain(m *testing.M) { cdktest.Main(m) }
 
 // fakeKey satisfies awskms.IKey for validation tests, which only check that a key is given.
 type fakeKey struct{ awskms.IKey }
+
+// fakeTable satisfies awsdynamodb.ITable for validation tests, likewise.
+type fakeTable struct{ awsdynamodb.ITable }
 
 func settings(t *testing.T, env string) config.Settings {
 	t.Helper()
@@ -37,6 +44,7 @@ func TestTenantClientPropsValidate(t *testing.T) {
 			ClientID:          "demo-pizzaria",
 			TwilioPhoneNumber: "whatsapp:+5511990000001",
 			Key:               fakeKey{},
+			StoreTable:        fakeTable{},
 			Settings:          settings(t, resourcenames.EnvDev),
 		}
 	}
@@ -57,6 +65,7 @@ func TestTenantClientPropsValidate(t *testing.T) {
 		{"number too long", func(p *tenant.TenantClientProps) { p.TwilioPhoneNumber = "whatsapp:+5511990000001234" }, "whatsapp:+"},
 		{"number starting with 0", func(p *tenant.TenantClientProps) { p.TwilioPhoneNumber = "whatsapp:+0511990000001" }, "whatsapp:+"},
 		{"no key", func(p *tenant.TenantClientProps) { p.Key = nil }, "KMS key"},
+		{"no store table", func(p *tenant.TenantClientProps) { p.StoreTable = nil }, "store config table"},
 		{"no environment", func(p *tenant.TenantClientProps) { p.Settings = config.Settings{} }, "unknown environment"},
 	}
 	for _, tt := range tests {
@@ -82,13 +91,29 @@ func newScope(t *testing.T) (awscdk.Stack, awskms.IKey) {
 	return stack, key
 }
 
+// newStoreTable is a store config table like the data layer's: keyed (clientId, storeId),
+// encrypted with key.
+func newStoreTable(stack awscdk.Stack, key awskms.IKey) awsdynamodb.ITable {
+	attr := func(n string) *awsdynamodb.Attribute {
+		return &awsdynamodb.Attribute{Name: jsii.String(n), Type: awsdynamodb.AttributeType_STRING}
+	}
+	return awsdynamodb.NewTable(stack, jsii.String("StoreConfig"), &awsdynamodb.TableProps{
+		TableName:     jsii.String(resourcenames.StoreConfigTable),
+		PartitionKey:  attr(resourcenames.AttrClientID),
+		SortKey:       attr(resourcenames.AttrStoreID),
+		BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		Encryption:    awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
+		EncryptionKey: key,
+	})
+}
+
 func TestNewTenantClientRejectsInvalidIDs(t *testing.T) {
 	stack, key := newScope(t)
 	for _, id := range []string{"", "Demo", "demo pizzaria", "demo-", strings.Repeat("x", 25)} {
 		t.Run(id, func(t *testing.T) {
 			r := cdktest.Panics(func() {
 				tenant.NewTenantClient(stack, "c"+fmt.Sprint(len(id)), &tenant.TenantClientProps{
-					ClientID: id, TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, resourcenames.EnvDev),
+					ClientID: id, TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, StoreTable: fakeTable{}, Settings: settings(t, resourcenames.EnvDev),
 				})
 			})
 			if r == nil || !strings.Contains(fmt.Sprint(r), "clientId") {
@@ -101,7 +126,8 @@ func TestNewTenantClientRejectsInvalidIDs(t *testing.T) {
 func TestNewTenantStoreRejectsInvalidIDs(t *testing.T) {
 	stack, key := newScope(t)
 	client := tenant.NewTenantClient(stack, "demo", &tenant.TenantClientProps{
-		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, resourcenames.EnvDev),
+		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, StoreTable: newStoreTable(stack, key),
+		Settings: settings(t, resourcenames.EnvDev),
 	})
 	for _, id := range []string{"", "Centro", "centro/1", "-centro", strings.Repeat("x", 25)} {
 		t.Run(id, func(t *testing.T) {
@@ -129,7 +155,8 @@ func TestNewTenantStoreRequiresClient(t *testing.T) {
 func TestNewTenantStoreRejectsDuplicateStoreID(t *testing.T) {
 	stack, key := newScope(t)
 	client := tenant.NewTenantClient(stack, "demo", &tenant.TenantClientProps{
-		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, Settings: settings(t, resourcenames.EnvDev),
+		ClientID: "demo", TwilioPhoneNumber: "whatsapp:+5511990000001", Key: key, StoreTable: newStoreTable(stack, key),
+		Settings: settings(t, resourcenames.EnvDev),
 	})
 	tenant.NewTenantStore(client, "centro", &tenant.TenantStoreProps{Client: client, StoreID: "centro"})
 	// A different construct id, so CDK's own duplicate-id check cannot be what catches it.
@@ -145,7 +172,7 @@ func TestCheckUnique(t *testing.T) {
 	stack, key := newScope(t)
 	newClient := func(constructID, clientID, number string) tenant.TenantClient {
 		return tenant.NewTenantClient(stack, constructID, &tenant.TenantClientProps{
-			ClientID: clientID, TwilioPhoneNumber: number, Key: key, Settings: settings(t, resourcenames.EnvDev),
+			ClientID: clientID, TwilioPhoneNumber: number, Key: key, StoreTable: fakeTable{}, Settings: settings(t, resourcenames.EnvDev),
 		})
 	}
 	a := newClient("a", "brand-a", "whatsapp:+5511990000001")
@@ -184,7 +211,7 @@ var retained = sync.OnceValues(func() (assertions.Template, error) {
 		key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		s, _ := config.For(resourcenames.EnvStaging)
 		client := tenant.NewTenantClient(stack, "acme", &tenant.TenantClientProps{
-			ClientID: "acme", TwilioPhoneNumber: "whatsapp:+5511912345678", Key: key, Settings: s,
+			ClientID: "acme", TwilioPhoneNumber: "whatsapp:+5511912345678", Key: key, StoreTable: newStoreTable(stack, key), Settings: s,
 		})
 		tenant.NewTenantStore(stack, "acme-moema", &tenant.TenantStoreProps{Client: client, StoreID: "moema"})
 		tmpl = assertions.Template_FromStack(stack, nil)
@@ -223,4 +250,166 @@ func TestStoreOutsideClientScopeIsTaggedWithClientID(t *testing.T) {
 			}),
 		})
 	})
+}
+
+// The construct writes the attributes the runtime reads: domain.Store's dynamodbav names.
+func TestRegistrationAttributesAreTheDomainStores(t *testing.T) {
+	typ := reflect.TypeOf(domain.Store{})
+	for field, want := range map[string]string{"SQSQueueURL": tenant.AttrSQSQueueURL, "SQSQueueARN": tenant.AttrSQSQueueARN} {
+		f, ok := typ.FieldByName(field)
+		if !ok {
+			t.Fatalf("domain.Store has no field %s", field)
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("dynamodbav"), ",")
+		if name != want {
+			t.Errorf("domain.Store.%s is stored as %q, the construct writes %q", field, name, want)
+		}
+	}
+	if want := "SET sqsQueueUrl = :u, sqsQueueArn = :a"; tenant.RegistrationUpdateExpression != want {
+		t.Errorf("RegistrationUpdateExpression = %q, want %q", tenant.RegistrationUpdateExpression, want)
+	}
+}
+
+// registrations is two brands with three stores (one declared outside its brand's scope) in
+// one stack, synthesized once for the tests below.
+var registrations = sync.OnceValues(func() (map[string]any, error) {
+	var resources map[string]any
+	r := cdktest.Panics(func() {
+		stack := awscdk.NewStack(cdktest.NewApp(nil), jsii.String("Registrations"), nil)
+		key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
+		table := newStoreTable(stack, key)
+		s, _ := config.For(resourcenames.EnvProd)
+		a := tenant.NewTenantClient(stack, "acme", &tenant.TenantClientProps{
+			ClientID: "acme", TwilioPhoneNumber: "whatsapp:+5511912345678", Key: key, StoreTable: table, Settings: s,
+		})
+		tenant.NewTenantStore(a, "moema", &tenant.TenantStoreProps{Client: a, StoreID: "moema"})
+		tenant.NewTenantStore(stack, "acme-pinheiros", &tenant.TenantStoreProps{Client: a, StoreID: "pinheiros"})
+		b := tenant.NewTenantClient(stack, "bolt", &tenant.TenantClientProps{
+			ClientID: "bolt", TwilioPhoneNumber: "whatsapp:+5511912345679", Key: key, StoreTable: table, Settings: s,
+		})
+		tenant.NewTenantStore(b, "moema", &tenant.TenantStoreProps{Client: b, StoreID: "moema"})
+		resources, _ = (*assertions.Template_FromStack(stack, nil).ToJSON())["Resources"].(map[string]any)
+	})
+	if r != nil {
+		return nil, fmt.Errorf("synth: %v", r)
+	}
+	return resources, nil
+})
+
+// ofType returns the logical ids and properties of the resources of type typ.
+func ofType(resources map[string]any, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range resources {
+		res, _ := r.(map[string]any)
+		if res["Type"] == typ {
+			props, _ := res["Properties"].(map[string]any)
+			out[id] = props
+		}
+	}
+	return out
+}
+
+// Every store registers its own key; all of them go through one provider function whose
+// role is the same, with no managed policy, whatever the scope each store was declared in.
+func TestEveryStoreRegistersThroughOneProvider(t *testing.T) {
+	resources, err := registrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	regs := ofType(resources, "Custom::AWS")
+	keys := map[string]bool{}
+	tokens := map[string]bool{}
+	for id, props := range regs {
+		call, err := cdktest.SDKCall(props["Create"])
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		params, _ := call["parameters"].(map[string]any)
+		k, _ := json.Marshal(params["Key"])
+		keys[string(k)] = true
+		if params["UpdateExpression"] != tenant.RegistrationUpdateExpression {
+			t.Errorf("%s: UpdateExpression %v", id, params["UpdateExpression"])
+		}
+		tok, _ := json.Marshal(props["ServiceToken"])
+		tokens[string(tok)] = true
+	}
+	wantKeys := []string{
+		`{"clientId":{"S":"acme"},"storeId":{"S":"moema"}}`,
+		`{"clientId":{"S":"acme"},"storeId":{"S":"pinheiros"}}`,
+		`{"clientId":{"S":"bolt"},"storeId":{"S":"moema"}}`,
+	}
+	if len(regs) != len(wantKeys) {
+		t.Errorf("%d registrations, want %d", len(regs), len(wantKeys))
+	}
+	for _, k := range wantKeys {
+		if !keys[k] {
+			t.Errorf("no registration with Key %s (have %v)", k, keys)
+		}
+	}
+	if len(tokens) != 1 {
+		t.Errorf("registrations are served by %d functions, want 1: %v", len(tokens), tokens)
+	}
+	functions := ofType(resources, "AWS::Lambda::Function")
+	roles := ofType(resources, "AWS::IAM::Role")
+	if len(functions) != 1 || len(roles) != 1 {
+		t.Fatalf("%d functions and %d roles, want the one provider and its one role", len(functions), len(roles))
+	}
+	for id, props := range roles {
+		if _, ok := props["ManagedPolicyArns"]; ok {
+			t.Errorf("provider role %s has managed policies %v", id, props["ManagedPolicyArns"])
+		}
+	}
+	// The environment's log retention (prod: 180 days) on the provider's own log group.
+	for id, props := range ofType(resources, "AWS::Logs::LogGroup") {
+		if props["RetentionInDays"] != float64(180) {
+			t.Errorf("log group %s keeps events %v days, want prod's 180", id, props["RetentionInDays"])
+		}
+	}
+}
+
+// Each registration's policy allows UpdateItem on the store table alone, plus the write
+// actions on the table's key: no other DynamoDB action, no index, no other resource.
+func TestRegistrationPoliciesAreUpdateItemOnStoreTable(t *testing.T) {
+	resources, err := registrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table, key string
+	for id := range ofType(resources, "AWS::DynamoDB::Table") {
+		table = id
+	}
+	for id := range ofType(resources, "AWS::KMS::Key") {
+		key = id
+	}
+	want := []any{
+		map[string]any{"Action": "dynamodb:UpdateItem", "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{table, "Arn"}}},
+		map[string]any{
+			"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+			"Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{key, "Arn"}},
+		},
+	}
+	var n int
+	for id, props := range ofType(resources, "AWS::IAM::Policy") {
+		doc, _ := props["PolicyDocument"].(map[string]any)
+		got, _ := doc["Statement"].([]any)
+		if b, _ := json.Marshal(got); !strings.Contains(string(b), "dynamodb:") {
+			continue // the role's default policy: its log group
+		}
+		n++
+		if a, _ := json.Marshal(got); string(a) != mustJSON(t, want) {
+			t.Errorf("policy %s statements %s, want %s", id, a, mustJSON(t, want))
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d DynamoDB policies, want one per store (3)", n)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -200,3 +200,61 @@ func SynthFailure(recovered any) string {
 	}
 	return b.String()
 }
+
+// SDKCall decodes a Custom::AWS property (Create, Update or Delete of an AwsCustomResource):
+// a JSON string, or an Fn::Join of string pieces and references when the call's parameters
+// hold tokens. Each reference becomes a placeholder string inside the decoded JSON, "${X}"
+// for {"Ref": "X"} and "${X.Attr}" for {"Fn::GetAtt": ["X", "Attr"]}, so a test compares
+// parameters with plain strings (see RefPlaceholder and GetAttPlaceholder).
+func SDKCall(v any) (map[string]any, error) {
+	var raw strings.Builder
+	switch x := v.(type) {
+	case string:
+		raw.WriteString(x)
+	case map[string]any:
+		join, _ := x["Fn::Join"].([]any)
+		if len(join) != 2 || join[0] != "" {
+			return nil, fmt.Errorf("cdktest: not a JSON string or an Fn::Join with empty delimiter: %v", v)
+		}
+		parts, _ := join[1].([]any)
+		for _, p := range parts {
+			switch y := p.(type) {
+			case string:
+				raw.WriteString(y)
+			case map[string]any:
+				ph, err := placeholder(y)
+				if err != nil {
+					return nil, err
+				}
+				raw.WriteString(ph)
+			default:
+				return nil, fmt.Errorf("cdktest: unexpected Fn::Join part %v", p)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("cdktest: unexpected SDK call value %v", v)
+	}
+	var call map[string]any
+	if err := json.Unmarshal([]byte(raw.String()), &call); err != nil {
+		return nil, fmt.Errorf("cdktest: SDK call is not JSON: %w\n%s", err, raw.String())
+	}
+	return call, nil
+}
+
+// RefPlaceholder and GetAttPlaceholder are how SDKCall renders references.
+func RefPlaceholder(id string) string          { return "${" + id + "}" }
+func GetAttPlaceholder(id, attr string) string { return "${" + id + "." + attr + "}" }
+
+func placeholder(ref map[string]any) (string, error) {
+	if id, ok := ref["Ref"].(string); ok && len(ref) == 1 {
+		return RefPlaceholder(id), nil
+	}
+	if att, ok := ref["Fn::GetAtt"].([]any); ok && len(ref) == 1 && len(att) == 2 {
+		id, _ := att[0].(string)
+		attr, _ := att[1].(string)
+		if id != "" && attr != "" {
+			return GetAttPlaceholder(id, attr), nil
+		}
+	}
+	return "", fmt.Errorf("cdktest: unsupported reference in an SDK call: %v", ref)
+}
