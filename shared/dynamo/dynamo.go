@@ -1,5 +1,5 @@
-// Package dynamo stores the domain's brands, stores, phone mappings, conversations and
-// idempotency records in DynamoDB.
+// Package dynamo stores the domain's brands, stores, phone mappings, conversations,
+// idempotency records, menus and orders in DynamoDB.
 //
 // Every write of an existing item is a read, a change by the caller's function and a
 // conditional put on the version read (optimistic locking), retried on a concurrent change.
@@ -35,6 +35,8 @@ type API interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	// BatchWriteItem writes a menu's rows 25 at a time (PutMenu).
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
 
 // ClientSource returns the client to use for tenant's items. tenant "" is platform scope:
@@ -85,7 +87,7 @@ const (
 	backoffCap  = 50 * time.Millisecond
 )
 
-// Repositories implements the domain's repositories over the five tables of one environment.
+// Repositories implements the domain's repositories over the tables of one environment.
 // It is safe for concurrent use.
 type Repositories struct {
 	tables     resourcenames.Tables
@@ -98,6 +100,7 @@ type Repositories struct {
 	stores        *entity[domain.Store]
 	mappings      *entity[domain.PhoneMapping]
 	conversations *entity[domain.Conversation]
+	orders        *entity[domain.Order]
 }
 
 // Compile-time proof that Repositories is every repository the domain needs.
@@ -107,6 +110,8 @@ var (
 	_ domain.PhoneMappingRepository = (*Repositories)(nil)
 	_ domain.ConversationRepository = (*Repositories)(nil)
 	_ domain.IdempotencyRepository  = (*Repositories)(nil)
+	_ domain.MenuRepository         = (*Repositories)(nil)
+	_ domain.OrderRepository        = (*Repositories)(nil)
 )
 
 // Option configures Repositories.
@@ -144,6 +149,7 @@ func New(tables resourcenames.Tables, src ClientSource, opts ...Option) (*Reposi
 	r.stores = storeEntity(tables.StoreConfig)
 	r.mappings = mappingEntity(tables.PhoneMapping)
 	r.conversations = conversationEntity(tables.ConversationState)
+	r.orders = orderEntity(tables.Orders)
 	return r, nil
 }
 

@@ -170,6 +170,10 @@ func (f failing) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.
 	return nil, f.err
 }
 
+func (f failing) BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	return nil, f.err
+}
+
 // SDK failures are internal errors: the cause stays in the chain for the logs, and the
 // message a user would see says nothing about it.
 func TestSDKErrorsAreInternal(t *testing.T) {
@@ -202,6 +206,16 @@ func TestSDKErrorsAreInternal(t *testing.T) {
 			},
 			"DeleteConversation": func() error { return r.DeleteConversation(ctx, domaintest.Pizzaria, domaintest.Customer) },
 			"Claim":              func() error { _, err := r.Claim(ctx, domaintest.Pizzaria, "SM1", time.Minute); return err },
+			"GetMenu":            func() error { _, err := r.GetMenu(ctx, domaintest.Pizzaria); return err },
+			"PutMenu":            func() error { return r.PutMenu(ctx, domaintest.NewMenu(domaintest.Pizzaria)) },
+			"GetOrder":           func() error { _, err := r.GetOrder(ctx, domaintest.Pizzaria, "ORDER00001"); return err },
+			"CreateOrder": func() error {
+				return r.CreateOrder(ctx, domaintest.NewOrder(domaintest.Pizzaria, "centro", "ORDER00001", now))
+			},
+			"UpdateOrder": func() error {
+				_, err := r.UpdateOrder(ctx, domaintest.Pizzaria, "ORDER00001", func(*domain.Order) error { return nil })
+				return err
+			},
 		}
 		for call, fn := range calls {
 			err := fn()

@@ -89,11 +89,13 @@ func TestTablesFor(t *testing.T) {
 		PhoneMapping:      "WhatsAppBotPhoneMapping-staging",
 		ConversationState: "WhatsAppBotConversationState-staging",
 		Idempotency:       "WhatsAppBotIdempotency-staging",
+		Menu:              "WhatsAppBotMenu-staging",
+		Orders:            "WhatsAppBotOrders-staging",
 	}
 	if got != want {
 		t.Fatalf("TablesFor(staging) = %+v, want %+v", got, want)
 	}
-	wantAll := []string{want.ClientConfig, want.StoreConfig, want.PhoneMapping, want.ConversationState, want.Idempotency}
+	wantAll := []string{want.ClientConfig, want.StoreConfig, want.PhoneMapping, want.ConversationState, want.Idempotency, want.Menu, want.Orders}
 	all := got.All()
 	if len(all) != len(wantAll) {
 		t.Fatalf("All() returned %d names, want %d", len(all), len(wantAll))

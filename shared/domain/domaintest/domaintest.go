@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,8 @@ type Repos struct {
 	Mappings      domain.PhoneMappingRepository
 	Conversations domain.ConversationRepository
 	Idempotency   domain.IdempotencyRepository
+	Menus         domain.MenuRepository
+	Orders        domain.OrderRepository
 }
 
 // AllRepositories is an implementation of every repository in one value.
@@ -32,11 +35,13 @@ type AllRepositories interface {
 	domain.PhoneMappingRepository
 	domain.ConversationRepository
 	domain.IdempotencyRepository
+	domain.MenuRepository
+	domain.OrderRepository
 }
 
 // ReposOf returns Repos all backed by r.
 func ReposOf(r AllRepositories) Repos {
-	return Repos{Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r}
+	return Repos{Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r}
 }
 
 // Setup says how the suite wants a set of repositories built.
@@ -87,6 +92,16 @@ func TestRepositories(t *testing.T, newRepos Factory) {
 		{"delete-conversation", testDeleteConversation},
 		{"idempotency-claim", testIdempotencyClaim},
 		{"invalid-input", testInvalidInput},
+		{"menu-round-trip", testMenuRoundTrip},
+		{"menu-largest", testMenuLargest},
+		{"menu-replace-removes-deleted", testMenuReplace},
+		{"menu-tenant-guard", testMenuTenantGuard},
+		{"menu-invalid", testMenuInvalid},
+		{"order-create-if-absent", testOrderCreate},
+		{"order-update-state-machine", testOrderUpdate},
+		{"order-published-once", testOrderPublishedOnce},
+		{"order-tenant-guard", testOrderTenantGuard},
+		{"order-invalid", testOrderInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -984,4 +999,501 @@ func testInvalidInput(t *testing.T, newRepos Factory) {
 	wantCode(t, err, domain.ENOTFOUND, "client written under a changed key")
 	_, err = r.Conversations.GetConversation(ctx, Burger, Customer)
 	wantCode(t, err, domain.ENOTFOUND, "conversation written under a changed brand")
+}
+
+// NewMenu returns a valid menu that uses every feature of the catalog: categories out of
+// order, an item with sizes and options, per-store overrides (a price, a size price, an
+// unavailable item), aliases and an item hidden everywhere.
+func NewMenu(clientID string) *domain.Menu {
+	return &domain.Menu{
+		ClientID: clientID,
+		Categories: []domain.Category{
+			{CategoryID: "pizzas", Name: "Pizzas", Sort: 1},
+			{CategoryID: "bebidas", Name: "Bebidas", Sort: 2},
+		},
+		Items: []domain.MenuItem{
+			{
+				ItemID: "margherita", CategoryID: "pizzas", Name: "Margherita",
+				Description: "Molho de tomate, muçarela e manjericão",
+				Sizes: []domain.ItemSize{
+					{SizeID: "media", Name: "Média", PriceCents: 4500},
+					{SizeID: "grande", Name: "Grande", PriceCents: 5200},
+				},
+				Options: []domain.ItemOption{
+					{OptionID: "borda", Name: "Borda recheada", PriceDeltaCents: 800},
+					{OptionID: "sem-cebola", Name: "Sem cebola", PriceDeltaCents: 0},
+				},
+				Available: true,
+				Stores: map[string]domain.StoreItem{
+					"centro": {SizePrices: map[string]int64{"grande": 5500}},
+					"norte":  {Unavailable: true},
+				},
+				Sort: 1,
+			},
+			{
+				ItemID: "calabresa", CategoryID: "pizzas", Name: "Calabresa", PriceCents: 4800,
+				Available: true, Stores: map[string]domain.StoreItem{"centro": {PriceCents: 5000}}, Sort: 2,
+			},
+			{ItemID: "coca-lata", CategoryID: "bebidas", Name: "Coca-Cola lata", PriceCents: 700, Aliases: []string{"coca", "refri"}, Available: true, Sort: 1},
+			{ItemID: "suco", CategoryID: "bebidas", Name: "Suco de laranja", PriceCents: 900, Available: false, Sort: 2},
+		},
+	}
+}
+
+// menuBody returns the menu without its time stamp, for comparisons.
+func menuBody(m *domain.Menu) domain.Menu {
+	n := *m
+	n.UpdatedAt = time.Time{}
+	return n
+}
+
+func testMenuRoundTrip(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	ctx := context.Background()
+
+	empty, err := r.Menus.GetMenu(ctx, Pizzaria)
+	must(t, err, "get the menu of a brand without one")
+	if empty == nil || empty.ClientID != Pizzaria || len(empty.Categories) != 0 || len(empty.Items) != 0 {
+		t.Fatalf("menu of a brand without one = %+v, want an empty menu of %s", empty, Pizzaria)
+	}
+
+	m := NewMenu(Pizzaria)
+	must(t, r.Menus.PutMenu(ctx, m), "put menu")
+	if !m.UpdatedAt.Equal(clock.Now()) {
+		t.Errorf("PutMenu set updatedAt %v, want %v", m.UpdatedAt, clock.Now())
+	}
+	got, err := r.Menus.GetMenu(ctx, Pizzaria)
+	must(t, err, "get menu")
+	// NewMenu lists everything in the order GetMenu returns: categories by (Sort, id), items
+	// category by category, then by (Sort, id).
+	if want := NewMenu(Pizzaria); !reflect.DeepEqual(menuBody(got), menuBody(want)) {
+		t.Errorf("menu read back =\n%+v\nwant\n%+v", menuBody(got), menuBody(want))
+	}
+	if !got.UpdatedAt.Equal(clock.Now()) {
+		t.Errorf("menu read back has updatedAt %v, want %v", got.UpdatedAt, clock.Now())
+	}
+	// The overrides survive the round trip with their meaning.
+	var marg domain.MenuItem
+	for _, it := range got.Items {
+		if it.ItemID == "margherita" {
+			marg = it
+		}
+	}
+	if p, ok := marg.PriceAt("centro", "grande"); !ok || p != 5500 {
+		t.Errorf("margherita grande at centro = %d, %v; want 5500 (the store's price)", p, ok)
+	}
+	if p, ok := marg.PriceAt("moema", "grande"); !ok || p != 5200 {
+		t.Errorf("margherita grande at moema = %d, %v; want 5200 (the brand's price)", p, ok)
+	}
+	if marg.AvailableAt("norte") || !marg.AvailableAt("centro") {
+		t.Error("margherita's availability per store was lost")
+	}
+
+	// Another brand's menu is its own.
+	other, err := r.Menus.GetMenu(ctx, Burger)
+	must(t, err, "get the burger's menu")
+	if len(other.Items) != 0 {
+		t.Errorf("the burger place sees the pizzaria's items: %+v", other.Items)
+	}
+}
+
+// testMenuLargest stores a menu at the item limit, then cuts it in half: every row is
+// written and every removed row deleted, however the storage splits the work.
+func testMenuLargest(t *testing.T, newRepos Factory) {
+	r, _ := setup(t, newRepos)
+	ctx := context.Background()
+	m := &domain.Menu{ClientID: Pizzaria, Categories: []domain.Category{{CategoryID: "tudo", Name: "Tudo"}}}
+	for i := range domain.MaxMenuItems {
+		m.Items = append(m.Items, domain.MenuItem{
+			ItemID: fmt.Sprintf("item-%03d", i), CategoryID: "tudo", Name: fmt.Sprintf("Item %d", i),
+			PriceCents: int64(100 + i), Available: true, Sort: i,
+		})
+	}
+	must(t, r.Menus.PutMenu(ctx, m), "put the largest menu")
+	got, err := r.Menus.GetMenu(ctx, Pizzaria)
+	must(t, err, "get the largest menu")
+	if len(got.Items) != domain.MaxMenuItems || len(got.Categories) != 1 {
+		t.Fatalf("largest menu read back with %d items and %d categories, want %d and 1", len(got.Items), len(got.Categories), domain.MaxMenuItems)
+	}
+	for i, it := range got.Items {
+		if it.ItemID != fmt.Sprintf("item-%03d", i) || it.PriceCents != int64(100+i) {
+			t.Fatalf("item %d read back as %s at %d", i, it.ItemID, it.PriceCents)
+		}
+	}
+	m.Items = m.Items[:domain.MaxMenuItems/2]
+	must(t, r.Menus.PutMenu(ctx, m), "put half the menu")
+	got, err = r.Menus.GetMenu(ctx, Pizzaria)
+	must(t, err, "get half the menu")
+	if len(got.Items) != domain.MaxMenuItems/2 {
+		t.Errorf("after removing half the items %d remain, want %d", len(got.Items), domain.MaxMenuItems/2)
+	}
+}
+
+func testMenuReplace(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	ctx := context.Background()
+	must(t, r.Menus.PutMenu(ctx, NewMenu(Pizzaria)), "put the first menu")
+	must(t, r.Menus.PutMenu(ctx, NewMenu(Burger)), "put the burger's menu")
+	clock.Advance(time.Minute)
+
+	// The drinks go, the margherita changes, a new item arrives.
+	next := NewMenu(Pizzaria)
+	next.Categories = next.Categories[:1]
+	next.Items = next.Items[:2]
+	next.Items[0].Name = "Margherita especial"
+	next.Items[0].Options = nil
+	next.Items[0].Stores = nil
+	next.Items = append(next.Items, domain.MenuItem{ItemID: "portuguesa", CategoryID: "pizzas", Name: "Portuguesa", PriceCents: 5100, Available: true, Sort: 3})
+	must(t, r.Menus.PutMenu(ctx, next), "replace the menu")
+	got, err := r.Menus.GetMenu(ctx, Pizzaria)
+	must(t, err, "get the replaced menu")
+	if !reflect.DeepEqual(menuBody(got), menuBody(next)) {
+		t.Errorf("replaced menu =\n%+v\nwant\n%+v", menuBody(got), menuBody(next))
+	}
+	if !got.UpdatedAt.Equal(clock.Now()) {
+		t.Errorf("replaced menu has updatedAt %v, want %v", got.UpdatedAt, clock.Now())
+	}
+
+	// The other brand's identical ids were not touched.
+	burger, err := r.Menus.GetMenu(ctx, Burger)
+	must(t, err, "get the burger's menu")
+	if !reflect.DeepEqual(menuBody(burger), menuBody(NewMenu(Burger))) {
+		t.Errorf("the burger's menu changed with the pizzaria's: %+v", burger)
+	}
+
+	// An empty menu empties the catalog.
+	must(t, r.Menus.PutMenu(ctx, &domain.Menu{ClientID: Pizzaria}), "put an empty menu")
+	got, err = r.Menus.GetMenu(ctx, Pizzaria)
+	must(t, err, "get the emptied menu")
+	if len(got.Items) != 0 || len(got.Categories) != 0 {
+		t.Errorf("emptied menu still has %d items and %d categories", len(got.Items), len(got.Categories))
+	}
+}
+
+func testMenuTenantGuard(t *testing.T, newRepos Factory) {
+	r, _ := setup(t, newRepos)
+	platform := context.Background()
+	must(t, r.Menus.PutMenu(platform, NewMenu(Burger)), "put the burger's menu")
+
+	ctx := domain.NewContextWithTenant(platform, Pizzaria)
+	_, err := r.Menus.GetMenu(ctx, Burger)
+	wantCode(t, err, domain.EFORBIDDEN, "GetMenu across tenants")
+	hijack := NewMenu(Burger)
+	hijack.Items = hijack.Items[:1]
+	hijack.Items[0].Name = "Hijacked"
+	wantCode(t, r.Menus.PutMenu(ctx, hijack), domain.EFORBIDDEN, "PutMenu across tenants")
+	// A refused menu is not validated first: the error says forbidden, whatever the menu.
+	wantCode(t, r.Menus.PutMenu(ctx, &domain.Menu{ClientID: Burger, Items: []domain.MenuItem{{ItemID: "x"}}}), domain.EFORBIDDEN, "invalid PutMenu across tenants")
+
+	got, err := r.Menus.GetMenu(domain.NewContextWithTenant(platform, Burger), Burger)
+	must(t, err, "get own menu")
+	if !reflect.DeepEqual(menuBody(got), menuBody(NewMenu(Burger))) {
+		t.Errorf("the burger's menu changed through another tenant: %+v", got)
+	}
+}
+
+func testMenuInvalid(t *testing.T, newRepos Factory) {
+	r, _ := setup(t, newRepos)
+	ctx := context.Background()
+	must(t, r.Menus.PutMenu(ctx, NewMenu(Pizzaria)), "put menu")
+
+	with := func(f func(*domain.Menu)) *domain.Menu { m := NewMenu(Pizzaria); f(m); return m }
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"GetMenu empty id", func() error { _, err := r.Menus.GetMenu(ctx, ""); return err }},
+		{"GetMenu bad id", func() error { _, err := r.Menus.GetMenu(ctx, "Demo_Pizzaria"); return err }},
+		{"PutMenu nil", func() error { return r.Menus.PutMenu(ctx, nil) }},
+		{"PutMenu bad client", func() error { return r.Menus.PutMenu(ctx, with(func(m *domain.Menu) { m.ClientID = "BAD" })) }},
+		{"PutMenu unknown category", func() error {
+			return r.Menus.PutMenu(ctx, with(func(m *domain.Menu) { m.Items[2].CategoryID = "sobremesas" }))
+		}},
+		{"PutMenu duplicate item", func() error {
+			return r.Menus.PutMenu(ctx, with(func(m *domain.Menu) { m.Items = append(m.Items, m.Items[0]) }))
+		}},
+		{"PutMenu no price", func() error { return r.Menus.PutMenu(ctx, with(func(m *domain.Menu) { m.Items[1].PriceCents = 0 })) }},
+		{"PutMenu negative option", func() error {
+			return r.Menus.PutMenu(ctx, with(func(m *domain.Menu) { m.Items[0].Options[0].PriceDeltaCents = -1 }))
+		}},
+		{"PutMenu store price of an unknown size", func() error {
+			return r.Menus.PutMenu(ctx, with(func(m *domain.Menu) {
+				m.Items[0].Stores = map[string]domain.StoreItem{"centro": {SizePrices: map[string]int64{"gigante": 6000}}}
+			}))
+		}},
+		{"PutMenu too many items", func() error {
+			return r.Menus.PutMenu(ctx, with(func(m *domain.Menu) {
+				for i := range domain.MaxMenuItems {
+					m.Items = append(m.Items, domain.MenuItem{ItemID: fmt.Sprintf("x-%d", i), CategoryID: "pizzas", Name: "X", PriceCents: 1})
+				}
+			}))
+		}},
+	}
+	for _, c := range calls {
+		wantCode(t, c.call(), domain.EINVALID, c.name)
+	}
+	// The refused menus wrote nothing.
+	got, err := r.Menus.GetMenu(ctx, Pizzaria)
+	must(t, err, "get menu")
+	if !reflect.DeepEqual(menuBody(got), menuBody(NewMenu(Pizzaria))) {
+		t.Errorf("menu after refused puts = %+v, want the first one intact", got)
+	}
+}
+
+// NewOrder returns a valid delivery order paid by PIX, just created: two margheritas (grande,
+// borda recheada) and a can of Coke, plus the delivery fee.
+func NewOrder(clientID, storeID, orderID string, now time.Time) *domain.Order {
+	return &domain.Order{
+		ClientID: clientID, OrderID: orderID, StoreID: storeID,
+		CustomerPhone: Customer, CustomerName: "Ana", SessionID: "s-" + clientID,
+		Lines: []domain.OrderLine{
+			{
+				ItemID: "margherita", Name: "Margherita", SizeID: "grande", SizeName: "Grande",
+				Options:  []domain.OrderOption{{OptionID: "borda", Name: "Borda recheada", PriceDeltaCents: 800}},
+				Quantity: 2, UnitPriceCents: 6000, Notes: "bem passada",
+			},
+			{ItemID: "coca-lata", Name: "Coca-Cola lata", Quantity: 1, UnitPriceCents: 700},
+		},
+		SubtotalCents: 12700, DeliveryFeeCents: 700, TotalCents: 13400,
+		Fulfillment:      domain.FulfillmentDelivery,
+		DeliveryAddress:  "Rua Augusta, 100 - Apto 12 - Consolação - São Paulo - SP",
+		EstimatedMinutes: 40,
+		PaymentMethod:    domain.PaymentPIX,
+		Status:           domain.OrderCreated,
+		StatusHistory:    []domain.StatusChange{{Status: domain.OrderCreated, At: now.UTC()}},
+	}
+}
+
+// orderBody returns the order with its times in UTC, for comparisons.
+func orderBody(o *domain.Order) domain.Order {
+	n := *o
+	n.CreatedAt, n.UpdatedAt = n.CreatedAt.UTC(), n.UpdatedAt.UTC()
+	n.StatusHistory = append([]domain.StatusChange(nil), o.StatusHistory...)
+	for i := range n.StatusHistory {
+		n.StatusHistory[i].At = n.StatusHistory[i].At.UTC()
+	}
+	return n
+}
+
+func testOrderCreate(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	ctx := context.Background()
+	now := clock.Now()
+
+	_, err := r.Orders.GetOrder(ctx, Pizzaria, "ABCDE12345")
+	wantCode(t, err, domain.ENOTFOUND, "GetOrder of an absent order")
+
+	o := NewOrder(Pizzaria, "centro", "ABCDE12345", now)
+	must(t, r.Orders.CreateOrder(ctx, o), "create order")
+	if o.Version != 1 || !o.CreatedAt.Equal(now) || !o.UpdatedAt.Equal(now) {
+		t.Errorf("created order has version %d, createdAt %v, updatedAt %v; want 1, %v, %v", o.Version, o.CreatedAt, o.UpdatedAt, now, now)
+	}
+	got, err := r.Orders.GetOrder(ctx, Pizzaria, "ABCDE12345")
+	must(t, err, "get order")
+	if !reflect.DeepEqual(orderBody(got), orderBody(o)) {
+		t.Errorf("order read back =\n%+v\nwant\n%+v", orderBody(got), orderBody(o))
+	}
+
+	// A retried confirmation derives the same id: the second create is refused and the
+	// first order stays as it was.
+	dup := NewOrder(Pizzaria, "norte", "ABCDE12345", now)
+	dup.CustomerName = "Impostor"
+	wantCode(t, r.Orders.CreateOrder(ctx, dup), domain.ECONFLICT, "second CreateOrder")
+	if dup.Version != 0 {
+		t.Errorf("a refused create changed the caller's order: version %d", dup.Version)
+	}
+	got, err = r.Orders.GetOrder(ctx, Pizzaria, "ABCDE12345")
+	must(t, err, "get order after a conflicting create")
+	if got.StoreID != "centro" || got.CustomerName != "Ana" || got.Version != 1 {
+		t.Errorf("order after a conflicting create = %+v, want the first one intact", got)
+	}
+
+	// Order ids are per brand.
+	must(t, r.Orders.CreateOrder(ctx, NewOrder(Burger, "centro", "ABCDE12345", now)), "create the same id for another brand")
+}
+
+func testOrderUpdate(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	ctx := context.Background()
+	created := clock.Now()
+	must(t, r.Orders.CreateOrder(ctx, NewOrder(Pizzaria, "centro", "ORDER00001", created)), "create order")
+
+	move := func(next domain.OrderStatus) (*domain.Order, bool, error) {
+		t.Helper()
+		clock.Advance(time.Minute)
+		var changed bool
+		o, err := r.Orders.UpdateOrder(ctx, Pizzaria, "ORDER00001", func(o *domain.Order) error {
+			var err error
+			changed, err = o.MoveTo(next, clock.Now(), "test")
+			return err
+		})
+		return o, changed, err
+	}
+	var statuses []domain.OrderStatus
+	for i, next := range []domain.OrderStatus{domain.OrderAwaitingPayment, domain.OrderConfirmed, domain.OrderSentToPOS} {
+		o, changed, err := move(next)
+		must(t, err, "move to "+string(next))
+		statuses = append(statuses, next)
+		if !changed || o.Status != next || o.Version != int64(i+2) || !o.UpdatedAt.Equal(clock.Now()) || !o.CreatedAt.Equal(created) {
+			t.Errorf("after moving to %s: changed %v, status %s, version %d, createdAt %v, updatedAt %v", next, changed, o.Status, o.Version, o.CreatedAt, o.UpdatedAt)
+		}
+	}
+	stored, err := r.Orders.GetOrder(ctx, Pizzaria, "ORDER00001")
+	must(t, err, "get order")
+	var history []domain.OrderStatus
+	for _, h := range stored.StatusHistory {
+		history = append(history, h.Status)
+	}
+	if want := append([]domain.OrderStatus{domain.OrderCreated}, statuses...); !reflect.DeepEqual(history, want) {
+		t.Errorf("status history = %v, want %v", history, want)
+	}
+
+	// A move the state machine forbids is refused and writes nothing.
+	_, _, err = move(domain.OrderAwaitingPayment)
+	wantCode(t, err, domain.ECONFLICT, "move SENT_TO_POS -> AWAITING_PAYMENT")
+	stored, err = r.Orders.GetOrder(ctx, Pizzaria, "ORDER00001")
+	must(t, err, "get order")
+	if stored.Status != domain.OrderSentToPOS || stored.Version != 4 {
+		t.Errorf("order after a forbidden move = %s version %d, want SENT_TO_POS version 4", stored.Status, stored.Version)
+	}
+
+	// An absent order is not created by an update.
+	called := false
+	_, err = r.Orders.UpdateOrder(ctx, Pizzaria, "ORDER00404", func(*domain.Order) error { called = true; return nil })
+	wantCode(t, err, domain.ENOTFOUND, "UpdateOrder of an absent order")
+	if called {
+		t.Error("the update function ran for an absent order")
+	}
+}
+
+// testOrderPublishedOnce races workers that each want to hand a confirmed order to the POS:
+// exactly one of them moves it to SENT_TO_POS, the others see it already moved. This is the
+// guard that keeps an order from reaching a kitchen twice beyond SQS's deduplication window.
+func testOrderPublishedOnce(t *testing.T, newRepos Factory) {
+	clock := NewClock()
+	const workers = 8
+	r := newRepos(t, Setup{Now: clock.Now, MaxRetries: workers})
+	ctx := context.Background()
+	o := NewOrder(Pizzaria, "centro", "ORDER00002", clock.Now())
+	o.Status = domain.OrderConfirmed
+	must(t, r.Orders.CreateOrder(ctx, o), "create order")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	moved := 0
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var changed bool
+			_, err := r.Orders.UpdateOrder(ctx, Pizzaria, "ORDER00002", func(o *domain.Order) error {
+				var err error
+				changed, err = o.MoveTo(domain.OrderSentToPOS, clock.Now(), "published")
+				return err
+			})
+			if err != nil {
+				t.Errorf("racing update: %v", err)
+				return
+			}
+			if changed {
+				mu.Lock()
+				moved++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if moved != 1 {
+		t.Errorf("%d workers moved the order to SENT_TO_POS, want exactly 1", moved)
+	}
+}
+
+func testOrderTenantGuard(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	platform := context.Background()
+	now := clock.Now()
+	must(t, r.Orders.CreateOrder(platform, NewOrder(Burger, "centro", "BURGER0001", now)), "create the burger's order")
+
+	ctx := domain.NewContextWithTenant(platform, Pizzaria)
+	_, err := r.Orders.GetOrder(ctx, Burger, "BURGER0001")
+	wantCode(t, err, domain.EFORBIDDEN, "GetOrder across tenants")
+	wantCode(t, r.Orders.CreateOrder(ctx, NewOrder(Burger, "centro", "BURGER0002", now)), domain.EFORBIDDEN, "CreateOrder across tenants")
+	called := false
+	_, err = r.Orders.UpdateOrder(ctx, Burger, "BURGER0001", func(o *domain.Order) error {
+		called = true
+		_, err := o.MoveTo(domain.OrderCancelled, now, "hijack")
+		return err
+	})
+	wantCode(t, err, domain.EFORBIDDEN, "UpdateOrder across tenants")
+	if called {
+		t.Error("the update function ran across tenants")
+	}
+
+	own := domain.NewContextWithTenant(platform, Burger)
+	got, err := r.Orders.GetOrder(own, Burger, "BURGER0001")
+	must(t, err, "get own order")
+	if got.Status != domain.OrderCreated || got.Version != 1 {
+		t.Errorf("the burger's order changed through another tenant: %+v", got)
+	}
+	_, err = r.Orders.GetOrder(own, Burger, "BURGER0002")
+	wantCode(t, err, domain.ENOTFOUND, "order created across tenants")
+}
+
+func testOrderInvalid(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	ctx := context.Background()
+	now := clock.Now()
+	must(t, r.Orders.CreateOrder(ctx, NewOrder(Pizzaria, "centro", "ORDER00001", now)), "create order")
+
+	with := func(id string, f func(*domain.Order)) *domain.Order {
+		o := NewOrder(Pizzaria, "centro", id, now)
+		f(o)
+		return o
+	}
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"GetOrder empty id", func() error { _, err := r.Orders.GetOrder(ctx, Pizzaria, ""); return err }},
+		{"GetOrder long id", func() error { _, err := r.Orders.GetOrder(ctx, Pizzaria, strings.Repeat("A", 65)); return err }},
+		{"GetOrder bad client", func() error { _, err := r.Orders.GetOrder(ctx, "BAD", "ORDER00001"); return err }},
+		{"CreateOrder nil", func() error { return r.Orders.CreateOrder(ctx, nil) }},
+		{"CreateOrder amounts", func() error {
+			return r.Orders.CreateOrder(ctx, with("BAD0000001", func(o *domain.Order) { o.TotalCents++ }))
+		}},
+		{"CreateOrder bare phone", func() error {
+			return r.Orders.CreateOrder(ctx, with("BAD0000002", func(o *domain.Order) { o.CustomerPhone = "+5511987654321" }))
+		}},
+		{"CreateOrder delivery without address", func() error {
+			return r.Orders.CreateOrder(ctx, with("BAD0000003", func(o *domain.Order) { o.DeliveryAddress = "" }))
+		}},
+		{"CreateOrder no lines", func() error {
+			return r.Orders.CreateOrder(ctx, with("BAD0000004", func(o *domain.Order) {
+				o.Lines, o.SubtotalCents, o.TotalCents = nil, 0, o.DeliveryFeeCents
+			}))
+		}},
+		{"CreateOrder bad payment", func() error {
+			return r.Orders.CreateOrder(ctx, with("BAD0000005", func(o *domain.Order) { o.PaymentMethod = "CASH" }))
+		}},
+		{"UpdateOrder changes the key", func() error {
+			_, err := r.Orders.UpdateOrder(ctx, Pizzaria, "ORDER00001", func(o *domain.Order) error { o.OrderID = "ORDER00002"; return nil })
+			return err
+		}},
+		{"UpdateOrder unknown status", func() error {
+			_, err := r.Orders.UpdateOrder(ctx, Pizzaria, "ORDER00001", func(o *domain.Order) error { o.Status = "LOST"; return nil })
+			return err
+		}},
+		{"UpdateOrder nil fn", func() error { _, err := r.Orders.UpdateOrder(ctx, Pizzaria, "ORDER00001", nil); return err }},
+	}
+	for _, c := range calls {
+		wantCode(t, c.call(), domain.EINVALID, c.name)
+	}
+	got, err := r.Orders.GetOrder(ctx, Pizzaria, "ORDER00001")
+	must(t, err, "get order")
+	if got.Version != 1 || got.Status != domain.OrderCreated {
+		t.Errorf("order after refused updates = version %d, %s; want 1, CREATED", got.Version, got.Status)
+	}
+	for _, id := range []string{"BAD0000001", "ORDER00002"} {
+		_, err = r.Orders.GetOrder(ctx, Pizzaria, id)
+		wantCode(t, err, domain.ENOTFOUND, "order "+id+" written by a refused call")
+	}
 }

@@ -122,5 +122,7 @@ func Tables(tb testing.TB) resourcenames.Tables {
 		PhoneMapping:      want.PhoneMapping + suffix,
 		ConversationState: want.ConversationState + suffix,
 		Idempotency:       want.Idempotency + suffix,
+		Menu:              want.Menu + suffix,
+		Orders:            want.Orders + suffix,
 	}
 }
