@@ -106,3 +106,8 @@ build: $(LAMBDA_BINS) ## cross-compile each Lambda function into .build/lambda/<
 .PHONY: clean
 clean: ## remove build output (not the installed tools)
 	rm -rf cdk.out .build/lambda .build/lambda-placeholder .build/local
+
+.PHONY: pos
+pos: ## print what a store's point of sale would receive from make dev's emulator: make pos STORE=demo-burger/vila-madalena
+	@if [ -z "$(STORE)" ]; then echo "make pos: STORE is required, as <clientId>/<storeId>: make pos STORE=demo-burger/vila-madalena" >&2; exit 2; fi
+	@go run ./functions/local/pos -store $(STORE)
