@@ -61,7 +61,9 @@ func stack(t *testing.T) string {
 			return
 		}
 		port := freePort(t)
-		env := map[string]string{"WABOT_AWS_ENDPOINT": endpoint, "WABOT_TEMPLATE": tmpl, "PORT": strconv.Itoa(port)}
+		// The runner's clock starts on a Friday evening, when the demo pizzeria is open.
+		env := map[string]string{"WABOT_AWS_ENDPOINT": endpoint, "WABOT_TEMPLATE": tmpl, "PORT": strconv.Itoa(port),
+			"WABOT_NOW": nextFridayEvening().Format(time.RFC3339)}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
@@ -85,6 +87,20 @@ func stack(t *testing.T) string {
 		t.Fatal(runnerErr)
 	}
 	return runnerBase
+}
+
+// nextFridayEvening is 21:00 in São Paulo on the Friday after the next: later than the real
+// now, so messages stamped with the real clock are in the runner's past.
+func nextFridayEvening() time.Time {
+	sp, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		panic(err)
+	}
+	t := time.Now().In(sp)
+	for t.Weekday() != time.Friday {
+		t = t.AddDate(0, 0, 1)
+	}
+	return time.Date(t.Year(), t.Month(), t.Day()+7, 21, 0, 0, 0, sp)
 }
 
 // newCustomer returns a WhatsApp number no other test uses.
@@ -395,19 +411,46 @@ func TestTenMessagesAtOnceInOrder(t *testing.T) {
 		p := say(t, base, from, demo.BurgerNumber, fmt.Sprintf("message %d", i))
 		sids = append(sids, p["MessageSid"])
 	}
-	waitOutbox(t, base, from, 10)
-	c, err := repos(t).GetConversation(context.Background(), demo.BurgerID, from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, h := range c.MessageHistory {
-		if h.Direction == domain.Inbound {
-			got = append(got, h.MessageSid)
-		}
-	}
+	// Messages that wait in the queue together are one burst with one answer: every message
+	// is recorded, in order, and answered by at most one reply each.
+	got := waitRecorded(t, demo.BurgerID, from, sids)
 	if strings.Join(got, ",") != strings.Join(sids, ",") {
 		t.Fatalf("inbound history %v, want every message in sending order %v", got, sids)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(outboxOf(t, base, from)); n < 1 || n > 10 {
+		t.Fatalf("%d replies to 10 messages", n)
+	}
+}
+
+// waitRecorded waits until every sid is in the customer's history and returns the inbound
+// sids in history order.
+func waitRecorded(t *testing.T, clientID, from string, sids []string) []string {
+	t.Helper()
+	r := repos(t)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var got []string
+		if c, err := r.GetConversation(context.Background(), clientID, from); err == nil {
+			for _, h := range c.MessageHistory {
+				if h.Direction == domain.Inbound {
+					got = append(got, h.MessageSid)
+				}
+			}
+		}
+		all := true
+		for _, s := range sids {
+			if !strings.Contains(","+strings.Join(got, ",")+",", ","+s+",") {
+				all = false
+			}
+		}
+		if all {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("history %v, want every one of %v", got, sids)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -432,21 +475,21 @@ func TestTenMessagesConcurrentlyNothingLost(t *testing.T) {
 	}
 	wg.Wait()
 	close(sids)
-	waitOutbox(t, base, from, 11)
-	c, err := repos(t).GetConversation(context.Background(), demo.BurgerID, from)
-	if err != nil {
-		t.Fatal(err)
+	var all []string
+	for sid := range sids {
+		all = append(all, sid)
 	}
 	seen := map[string]int{}
-	for _, h := range c.MessageHistory {
-		if h.Direction == domain.Inbound {
-			seen[h.MessageSid]++
-		}
+	for _, sid := range waitRecorded(t, demo.BurgerID, from, all) {
+		seen[sid]++
 	}
-	for sid := range sids {
+	for _, sid := range all {
 		if seen[sid] != 1 {
 			t.Errorf("message %s recorded %d times, want once", sid, seen[sid])
 		}
+	}
+	if n := len(outboxOf(t, base, from)); n < 2 {
+		t.Errorf("%d replies: the burst was not answered", n)
 	}
 }
 
@@ -501,6 +544,14 @@ func TestOutOfWindowReplyRefused(t *testing.T) {
 		Body: "sent yesterday", ReceivedAt: time.Now().Add(-25 * time.Hour)}
 	if err := in.Enqueue(context.Background(), late); err != nil {
 		t.Fatal(err)
+	}
+	// Alone in its turn (a burst with a fresh message would be answered: the window is open).
+	deadline := time.Now().Add(20 * time.Second)
+	for stats(t, base).TemplateMissing == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the late message was not processed")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	say(t, base, from, demo.BurgerNumber, "and today")
 	waitOutbox(t, base, from, 2)

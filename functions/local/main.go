@@ -4,7 +4,8 @@
 // on the local inbound queue, until interrupted. `make dev` starts it.
 //
 // Where no emulator exists it uses clearly named local providers: replies go to an in-memory
-// outbox (GET /dev/outbox?to=whatsapp:%2B5511...) instead of Twilio's send API.
+// outbox (GET /dev/outbox?to=whatsapp:%2B5511...) instead of Twilio's send API, and a PIX
+// payment is confirmed by hand (POST /dev/orders/{clientId}/{orderId}/pay) instead of by Asaas.
 package main
 
 import (
@@ -29,6 +30,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator"
 	"github.com/wabot-platform/wabot/shared/dev/localoutbox"
+	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/health"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -49,6 +51,10 @@ type config struct {
 	// ConfigTTL is how long brand and store configuration is cached; short by default so an
 	// edit made in the emulator shows at once (WABOT_CONFIG_TTL, a Go duration).
 	ConfigTTL time.Duration
+	// Start, when set (WABOT_NOW, RFC 3339), is the instant the runner's clock reads when it
+	// starts; it then advances with real time. For trying opening hours and for the tests:
+	// the demo pizzeria only takes orders in the evening.
+	Start time.Time
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -77,6 +83,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("WABOT_CONFIG_TTL %q is not a positive duration (e.g. 5s)", v)
 		}
 		c.ConfigTTL = d
+	}
+	if v := getenv("WABOT_NOW"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return c, fmt.Errorf("WABOT_NOW %q is not an RFC 3339 time (e.g. 2026-11-27T21:00:00-03:00)", v)
+		}
+		c.Start = t
 	}
 	c.PublicBaseURL = getenv(resourcenames.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
@@ -130,11 +143,17 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	rt, err := wire.New(ctx, wire.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
-	}, clients, wire.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL})
+	}, clients, wire.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL, Now: clock(cfg.Start)})
 	if err != nil {
 		return err
 	}
-	if err := demo.Seed(ctx, cfg.Env, rt.Repos, rt.Repos, secretsmanager.NewFromConfig(awsCfg)); err != nil {
+	sqsClient, err := clients.SQS(ctx, "")
+	if err != nil {
+		return err
+	}
+	if err := demo.Seed(ctx, cfg.Env, demo.Targets{
+		Clients: rt.Repos, Stores: rt.Repos, Menus: rt.Repos, Secrets: secretsmanager.NewFromConfig(awsCfg), Queues: sqsClient,
+	}); err != nil {
 		return err
 	}
 	log.Info("demo data seeded", "clients", len(demo.Tenants()))
@@ -152,11 +171,28 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		_ = json.NewEncoder(w).Encode(rt.Conversation.Stats())
 	})
 
+	// A simulated PIX payment: what the payment provider's confirmation will do.
+	mux.HandleFunc("POST /dev/orders/{clientId}/{orderId}/pay", func(w http.ResponseWriter, r *http.Request) {
+		o, err := rt.Conversation.ConfirmPayment(r.Context(), r.PathValue("clientId"), r.PathValue("orderId"))
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			status := http.StatusInternalServerError
+			switch domain.ErrorCode(err) {
+			case domain.ENOTFOUND:
+				status = http.StatusNotFound
+			case domain.ECONFLICT:
+				status = http.StatusConflict
+			case domain.EINVALID:
+				status = http.StatusBadRequest
+			}
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": domain.ErrorMessage(err)})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"orderId": o.OrderID, "status": o.Status})
+	})
+
 	// The worker: what Lambda's SQS event source does in AWS.
-	sqsClient, err := clients.SQS(ctx, "")
-	if err != nil {
-		return err
-	}
 	poller := &inboundqueue.Poller{API: sqsClient, URL: inboundURL, Process: rt.Worker.Process, Logger: log}
 	workerDone := make(chan struct{})
 	workerCtx, stopWorker := context.WithCancel(ctx)
@@ -185,6 +221,16 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// clock reads start when called first and advances with real time; the real clock when start
+// is zero.
+func clock(start time.Time) func() time.Time {
+	if start.IsZero() {
+		return time.Now
+	}
+	offset := time.Until(start)
+	return func() time.Time { return time.Now().Add(offset) }
 }
 
 // applyWhenReady applies the template, retrying while the emulator is still starting.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,7 +99,7 @@ func TestLocalStack(t *testing.T) {
 			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 				t.Fatal(err)
 			}
-			if resp.StatusCode != 200 || body.Status != "ok" || len(body.Tables) != 5 {
+			if resp.StatusCode != 200 || body.Status != "ok" || len(body.Tables) != len(resourcenames.TablesFor(resourcenames.EnvDev).All()) {
 				t.Fatalf("healthz %d %+v", resp.StatusCode, body)
 			}
 			checkDemoData(t)
@@ -134,6 +135,19 @@ func checkDemoData(t *testing.T) {
 			if !s.IsActive || !s.Accepts(domain.PaymentPIX) || !s.Accepts(domain.PaymentCredit) || s.Address.Street == "" {
 				t.Errorf("store %s/%s incomplete: %+v", s.ClientID, s.StoreID, s)
 			}
+			// The store's order queue is registered in its config, as the TenantStore
+			// construct does in AWS, and it is the queue of the template.
+			want := resourcenames.StoreOrderQueue(resourcenames.EnvDev, s.ClientID, s.StoreID)
+			if !strings.HasSuffix(s.SQSQueueURL, "/"+want) || !strings.HasSuffix(s.SQSQueueARN, ":"+want) {
+				t.Errorf("store %s/%s queue %q %q, want %s", s.ClientID, s.StoreID, s.SQSQueueURL, s.SQSQueueARN, want)
+			}
+		}
+		menu, err := repos.GetMenu(ctx, c.ClientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(menu.Items) != len(tn.Menu.Items) || len(menu.Categories) != len(tn.Menu.Categories) {
+			t.Errorf("%s menu has %d items in %d categories, want %d in %d", c.ClientID, len(menu.Items), len(menu.Categories), len(tn.Menu.Items), len(tn.Menu.Categories))
 		}
 		v, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(resourcenames.TwilioSecret(resourcenames.EnvDev, c.ClientID))})
 		if err != nil {

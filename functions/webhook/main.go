@@ -23,11 +23,11 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	rt, err := wire.FromEnvironment(ctx, log)
+	cfg, clients, err := wire.FromEnvironment(ctx)
 	if err != nil {
 		return err
 	}
-	h, err := rt.Webhook()
+	h, err := wire.NewWebhook(ctx, cfg, clients, wire.Options{Logger: log})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
-// Command worker is the Lambda on the inbound FIFO queue: it identifies the brand's store,
-// runs one conversation step per message and sends the replies, reporting partial batch
-// failures. It only wires; the behaviour is in shared/edge/sqsworker and shared/conversation.
+// Command worker is the Lambda on the inbound FIFO queue: it runs one conversation turn per
+// customer burst (identification, menu, cart, checkout), places orders on the stores' POS
+// queues and sends the replies, reporting partial batch failures. It only wires; the
+// behaviour is in shared/edge/sqsworker and shared/conversation.
 package main
 
 import (
@@ -23,10 +24,14 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	rt, err := wire.FromEnvironment(ctx, log)
+	cfg, clients, err := wire.FromEnvironment(ctx)
 	if err != nil {
 		return err
 	}
-	lambda.Start(rt.Worker.HandleSQSEvent)
+	w, err := wire.NewWorker(ctx, cfg, clients, wire.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	lambda.Start(w.HandleSQSEvent)
 	return nil
 }

@@ -13,15 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/dynamo"
+	"github.com/wabot-platform/wabot/shared/posqueue"
 )
 
 // The lines of the pizzaria's numbered store list, exactly as customers see them.
@@ -153,6 +155,42 @@ func (f *flaky) CreateConversation(ctx context.Context, c *domain.Conversation) 
 	return f.ConversationRepository.CreateConversation(ctx, c)
 }
 
+// SaveConversation is the engine's write: lost after everything before it succeeded.
+func (f *flaky) SaveConversation(ctx context.Context, c *domain.Conversation) error {
+	if f.lose() {
+		return errLost
+	}
+	return f.ConversationRepository.SaveConversation(ctx, c)
+}
+
+// clock is the tests' clock: it starts now, moves only when told, and can be set to a
+// moment (an evening when the pizzeria is open, an afternoon when it is closed).
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *clock { return &clock{now: time.Now().UTC().Truncate(time.Second)} }
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t.UTC(); c.mu.Unlock() }
+
+// saoPaulo is the demo stores' time zone.
+var saoPaulo, _ = time.LoadLocation("America/Sao_Paulo")
+
+// friday returns the next Friday at hh:mm in São Paulo after the real now: the pizzeria is
+// open from 18:00 to 01:00 on Fridays.
+func friday(hh, mm int) time.Time {
+	t := time.Now().In(saoPaulo)
+	for t.Weekday() != time.Friday {
+		t = t.AddDate(0, 0, 1)
+	}
+	return time.Date(t.Year(), t.Month(), t.Day()+7, hh, mm, 0, 0, saoPaulo)
+}
+
 // env is the service over fresh emulator tables seeded with the demo brands.
 type env struct {
 	t        *testing.T
@@ -160,7 +198,9 @@ type env struct {
 	convs    *flaky
 	svc      *conversation.Service
 	out      *recorder
-	clock    *domaintest.Clock
+	clock    *clock
+	sqs      *sqs.Client
+	queues   map[string]string // storeId -> the store's POS queue URL
 	calls    *counting
 	sid      atomic.Int64
 	sessions atomic.Int64
@@ -188,7 +228,7 @@ func (b *lockedBuffer) events(name string) int {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, out: &recorder{}, clock: domaintest.NewClock(), logs: &lockedBuffer{}}
+	e := &env{t: t, out: &recorder{}, clock: newClock(), logs: &lockedBuffer{}, queues: map[string]string{}}
 	tables := emulatortest.Tables(t)
 	base := dynamo.FromTenantClients(awsclients.NewStatic(emulatortest.Config(t)))
 	var once sync.Once
@@ -206,20 +246,46 @@ func newEnv(t *testing.T) *env {
 	}
 	e.repos = repos
 	ctx := context.Background()
+	e.sqs = sqs.NewFromConfig(emulatortest.Config(t))
+	suffix := emulatortest.UniqueSuffix(t)
 	for _, tn := range demo.Tenants() {
 		c := tn.Client
 		if err := repos.CreateClient(ctx, &c); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range tn.Stores {
+			// Each store's POS queue, as the TenantStore construct provisions it.
+			q, err := e.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{
+				QueueName:  aws.String(fmt.Sprintf("pos-%s-%s.fifo", suffix, s.StoreID)),
+				Attributes: map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "false"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.queues[s.StoreID] = aws.ToString(q.QueueUrl)
+			s.SQSQueueURL = aws.ToString(q.QueueUrl)
 			if err := repos.CreateStore(ctx, &s); err != nil {
 				t.Fatal(err)
 			}
 		}
+		m := tn.Menu
+		if err := repos.PutMenu(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, u := range e.queues {
+			_, _ = e.sqs.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(u)})
+		}
+	})
+	pub, err := posqueue.New(func(context.Context, string) (posqueue.SendAPI, error) { return e.sqs, nil }, e.clock.Now)
+	if err != nil {
+		t.Fatal(err)
 	}
 	e.convs = &flaky{ConversationRepository: repos}
 	svc, err := conversation.New(conversation.Deps{
 		Clients: repos, Stores: repos, Mappings: repos, Conversations: e.convs, Idempotency: repos,
+		Menus: repos, Orders: repos, Publisher: pub,
 		Messenger:    e.out,
 		Now:          e.clock.Now,
 		NewSessionID: func() string { return fmt.Sprintf("session-%d", e.sessions.Add(1)) },
@@ -536,7 +602,10 @@ func TestTwoBrandsKeptApart(t *testing.T) {
 		t.Errorf("burger mapping store %q after a pizzaria choice", m.StoreID)
 	}
 	reply := one(t, e.say(demo.BurgerID, phone, "a cheeseburger please"))
-	contains(t, reply, "You're talking to our Vila Madalena store.", `send "change store"`)
+	contains(t, reply, "1x Cheese Burger — R$ 35,00")
+	if c := e.conv(demo.PizzariaID, phone); len(c.Cart) != 0 {
+		t.Errorf("the burger order reached the pizzaria's cart: %+v", c.Cart)
+	}
 }
 
 func TestKnownCustomerInConversation(t *testing.T) {
@@ -547,7 +616,7 @@ func TestKnownCustomerInConversation(t *testing.T) {
 	before, conv := e.mapping(demo.PizzariaID, phone), e.conv(demo.PizzariaID, phone)
 
 	reply := one(t, e.say(demo.PizzariaID, phone, "quero uma pizza de calabresa"))
-	want := `Você está falando com a loja Centro. Em breve você poderá ver o cardápio e fazer seu pedido por aqui. Se quiser trocar de loja, envie "trocar de loja".`
+	want := "Qual tamanho de Calabresa?\n1. Média — R$ 42,00\n2. Grande — R$ 52,00"
 	if reply != want {
 		t.Errorf("reply = %q, want %q", reply, want)
 	}
@@ -556,7 +625,7 @@ func TestKnownCustomerInConversation(t *testing.T) {
 		t.Errorf("mapping version %d -> %d: an ordinary message must not write the mapping", before.Version, after.Version)
 	}
 	c := e.conv(demo.PizzariaID, phone)
-	wantState(t, c, domain.StateGreeting, "centro")
+	wantState(t, c, domain.StateItemSelection, "centro")
 	if c.SessionID != conv.SessionID || c.Version != conv.Version+1 {
 		t.Errorf("session %q version %d, want %q and %d", c.SessionID, c.Version, conv.SessionID, conv.Version+1)
 	}

@@ -53,34 +53,63 @@ func isOptOut(text string) bool      { return optOutWords[text] }
 func isOptIn(text string) bool       { return optInWords[text] }
 func isChangeStore(text string) bool { return changeStore[text] }
 
-// storePrefixes are words a customer may put before a store's name ("loja Centro").
-var storePrefixes = []string{"a loja ", "loja ", "unidade ", "the store ", "store ", "the "}
+// ordinals are the words customers use for a position in a list ("a segunda").
+var ordinals = map[string]int{
+	"primeira": 1, "primeiro": 1, "first": 1, "segunda": 2, "segundo": 2, "second": 2,
+	"terceira": 3, "terceiro": 3, "third": 3, "quarta": 4, "quarto": 4, "fourth": 4,
+	"quinta": 5, "quinto": 5, "fifth": 5,
+}
 
 // parseChoice finds the store a customer chose among offered (in the order they were
-// numbered): by number ("2"), by name or by id, case- and accent-insensitively. text is
-// normalized.
+// numbered), the way people answer a list: "2", "a 2", "pode ser a segunda", "Paulista",
+// "quero a loja da paulista", "vila madalena please". A message naming two stores, or two
+// numbers, chooses none. text is normalized.
 func parseChoice(text string, offered []domain.Store) (domain.Store, bool) {
 	if text == "" {
 		return domain.Store{}, false
 	}
+	words := strings.Fields(text)
 	if n, err := strconv.Atoi(text); err == nil {
 		if n >= 1 && n <= len(offered) {
 			return offered[n-1], true
 		}
 		return domain.Store{}, false
 	}
-	candidates := []string{text}
-	for _, p := range storePrefixes {
-		if rest, ok := strings.CutPrefix(text, p); ok && rest != "" {
-			candidates = append(candidates, rest)
-		}
-	}
-	for _, c := range candidates {
-		for _, s := range offered {
-			if c == normalize(s.StoreName) || c == normalize(s.StoreID) {
-				return s, true
+	padded := " " + text + " "
+	found := -1
+	for i, s := range offered {
+		for _, name := range []string{normalize(s.StoreName), normalize(s.StoreID)} {
+			if name != "" && strings.Contains(padded, " "+name+" ") {
+				if found >= 0 && found != i {
+					return domain.Store{}, false
+				}
+				found = i
 			}
 		}
+	}
+	if found >= 0 {
+		return offered[found], true
+	}
+	// A short answer with one position in it: "a 2", "opcao 1", "a segunda".
+	if len(words) > 6 {
+		return domain.Store{}, false
+	}
+	pos := 0
+	for _, w := range words {
+		n, err := strconv.Atoi(w)
+		if err != nil {
+			n = ordinals[w]
+		}
+		if n == 0 {
+			continue
+		}
+		if pos != 0 && pos != n {
+			return domain.Store{}, false
+		}
+		pos = n
+	}
+	if pos >= 1 && pos <= len(offered) {
+		return offered[pos-1], true
 	}
 	return domain.Store{}, false
 }

@@ -1,40 +1,49 @@
-// Package conversation identifies the customer and the store behind each inbound WhatsApp
-// message and holds the conversation's first steps: store selection, change of store,
-// opt-out and opt-in. The menu and cart flow plugs in later where the conversation is past
-// GREETING.
+// Package conversation is the engine of the WhatsApp conversation: it identifies the
+// customer and the store behind each inbound message (store selection, change of store,
+// opt-out and opt-in) and runs the ordering flow (menu, cart, checkout, handoff to a person)
+// until an order is placed and handed to the store's point of sale.
 //
-// One inbound message is one turn: the brand (from the message's clientId) and its stores come
-// from an in-memory cache with a bounded TTL; the customer's phone mapping and conversation
-// are read from their repositories; a pure step computes the replies and the new state; the
-// mapping is written first when the step changes it (store choice, opt-out or opt-in, a new
-// profile name), then the conversation with a conditional write on its version; the replies
-// are sent last. A known customer's ordinary turn costs three DynamoDB calls: GetItem on the
-// mapping, GetItem and a conditional PutItem on the conversation.
+// # A turn
 //
-// # Redelivery and replies: at least once
+// One turn handles one inbound message, or a burst of one customer's messages that arrived
+// together (one answer for all of them). A turn is:
 //
-// A message may be delivered again (the worker retries after a failure, the queue redelivers).
-// The conversation's history records each inbound message with its MessageSid and, right
-// after it, every reply computed for it, and it is written before any reply is sent. When a
-// message arrives whose MessageSid is already in the history, the step is not run again and
-// nothing is written; the replies recorded after it are sent again, because the first attempt
-// may have failed before sending them all. Replies are therefore delivered at least once: a
-// customer may see one twice, never a second store list or a second state change. A turn that
-// writes no conversation (no store available for a new customer, an opt-out or a message
-// from an opted-out customer without a live conversation) has nothing to recognise it by and
-// is simply run again, which gives the same replies. A message whose entry has left the
-// bounded history (domain.MaxHistory) is not recognised either.
+//  1. prepare: all I/O that the step needs — the brand, its stores and its menu from the
+//     directory (cached), the customer's phone mapping and live conversation (two
+//     strongly consistent reads);
+//  2. step: a pure function from that input to an outcome — the new conversation, the
+//     mapping change, the replies (values, see package notify), and the order to place;
+//  3. the mapping, when the step changes it (store choice, opt-out, a new profile name),
+//     then the order the customer confirmed, if any: created under an id derived from the
+//     confirming message and, unless it waits for a PIX payment, published to the store's
+//     POS queue and marked SENT_TO_POS;
+//  4. persist: the conversation with one conditional write on the version read in 1;
+//     a lost race prepares the turn again;
+//  5. effects: the replies, sent last.
+//
+// A known customer's ordinary turn (menu, cart) costs three DynamoDB calls with a warm
+// directory: GetItem on the mapping and on the conversation, a conditional PutItem.
+//
+// # Redelivery: orders exactly once, replies at least once
+//
+// A message may be delivered again (the worker retries after a failure, the queue
+// redelivers). The conversation's history records each inbound message with its MessageSid
+// and, right after it, the reply computed for it, and it is written before any reply is
+// sent. When every message of a turn is already in the history, the step is not run again
+// and nothing is written; the reply recorded after them is sent again, because the first
+// attempt may have failed before sending it. Replies are therefore delivered at least once:
+// a customer may see one twice, never a second store list or a second state change.
+//
+// The order is placed before the conversation is written, so a crash between the two leaves
+// an order and a conversation that does not know it yet: the retried turn computes the same
+// order id from the same message, finds the order and does not create or publish it again
+// (its status says how far it got; the POS queue's deduplication id covers a crash between
+// publishing and marking it SENT_TO_POS). A conversation never says "placed" without an
+// order existing.
 //
 // The mapping is written before the conversation, and the step converges: once its mapping
 // change is stored, running the step again wants no further change and yields the same
-// conversation and replies. So a turn that failed between the two writes is completed, not
-// doubled, when it is retried.
-//
-// # Outside the turn
-//
-// Notify sends proactive messages (order updates): never to a customer who opted out
-// (ErrOptedOut), and free text only inside WhatsApp's 24-hour window (ErrTemplateRequired
-// otherwise; a template with a ContentSID may be sent at any time).
+// conversation and replies.
 package conversation
 
 import (
@@ -47,75 +56,68 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wabot-platform/wabot/shared/cache"
+	"github.com/wabot-platform/wabot/shared/directory"
 	"github.com/wabot-platform/wabot/shared/domain"
-	"github.com/wabot-platform/wabot/shared/resourcenames"
+	"github.com/wabot-platform/wabot/shared/notify"
+	"github.com/wabot-platform/wabot/shared/ordering"
 )
 
 // Configuration bounds.
 const (
-	// DefaultConfigTTL is how long a brand's configuration and store list are cached: an
-	// operator's change reaches a warm worker within this time.
-	DefaultConfigTTL = 60 * time.Second
+	// DefaultConfigTTL is how long a brand's configuration, stores and menu are cached.
+	DefaultConfigTTL = directory.DefaultTTL
 	// MaxConfigTTL bounds ConfigTTL, so a deactivated store or brand is never served for long.
-	MaxConfigTTL = 10 * time.Minute
-	// configCacheSize bounds each cache; a worker serves far fewer brands.
-	configCacheSize = 1024
+	MaxConfigTTL = directory.MaxTTL
 	// InactiveNoticeTTL is how long a customer who wrote to an inactive brand is remembered:
 	// within it they get the brand's notice once.
 	InactiveNoticeTTL = 30 * 24 * time.Hour
-	// maxTurnAttempts bounds the loop that writes the mapping before the conversation: one
-	// round per mapping change plus one lost race on creating the conversation.
+	// maxTurnAttempts bounds the loop that prepares a turn again: one round per mapping
+	// change plus lost races on the conversation.
 	maxTurnAttempts = 4
 )
 
-// ErrTemplateRequired is returned by Notify for free text (no ContentSID) outside WhatsApp's
-// 24-hour customer-service window: only an approved template may be sent then.
-var ErrTemplateRequired = &domain.Error{
-	Code:    domain.EINVALID,
-	Message: "outside the 24-hour WhatsApp window only an approved template (ContentSid) may be sent",
-}
+// Errors of Notify (see package notify).
+var (
+	ErrTemplateRequired = notify.ErrTemplateRequired
+	ErrOptedOut         = notify.ErrOptedOut
+	ErrClientInactive   = notify.ErrClientInactive
+)
 
-// ErrOptedOut is returned by Notify for a customer who opted out of the brand's messages.
-var ErrOptedOut = &domain.Error{
-	Code:    domain.EFORBIDDEN,
-	Message: "the customer opted out of this brand's messages",
-}
+// EventTemplateMissing is the "event" attribute of the log line written when free text is
+// refused outside WhatsApp's 24-hour window (see notify.EventTemplateMissing).
+const EventTemplateMissing = notify.EventTemplateMissing
 
-// ErrClientInactive is returned by Notify for a brand that is not active.
-var ErrClientInactive = &domain.Error{
-	Code:    domain.EFORBIDDEN,
-	Message: "the brand is not active",
-}
-
-// Deps are what the service needs. Every repository and the messenger are required.
+// Deps are what the service needs. Every repository but Menus and Orders, and the
+// messenger, are required; without Menus the ordering flow says the store has no menu;
+// without Orders and Publisher no order can be placed.
 type Deps struct {
 	Clients       domain.ClientRepository
 	Stores        domain.StoreRepository
 	Mappings      domain.PhoneMappingRepository
 	Conversations domain.ConversationRepository
 	Idempotency   domain.IdempotencyRepository
+	Menus         domain.MenuRepository
+	Orders        domain.OrderRepository
+	Publisher     domain.OrderPublisher
 	Messenger     domain.Messenger
+	// Directory is the brand cache to share with other paths of the function; nil builds
+	// one over Clients, Stores and Menus with ConfigTTL.
+	Directory *directory.Directory
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// NewSessionID draws a conversation's session id (default: 16 random bytes in hex).
 	NewSessionID func() string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
-	// ConfigTTL is how long brands and store lists are cached: default DefaultConfigTTL, at
-	// most MaxConfigTTL.
+	// ConfigTTL is how long brands, stores and menus are cached: default DefaultConfigTTL,
+	// at most MaxConfigTTL.
 	ConfigTTL time.Duration
 }
 
 // Stats are the service's counters since it started.
-// EventTemplateMissing is the "event" attribute of the log line written when free text is
-// refused outside WhatsApp's 24-hour window. In AWS a metric filter on the worker's log group
-// turns these lines into the Wabot/TemplateMissing metric, which has an alarm.
-const EventTemplateMissing = resourcenames.EventTemplateMissing
-
 type Stats struct {
-	Turns              int64 // inbound messages processed (a step ran)
-	Duplicates         int64 // redeliveries of a message already recorded (no step ran)
+	Turns              int64 // turns processed (a step ran); a burst is one turn
+	Duplicates         int64 // redeliveries of messages already recorded (no step ran)
 	RepliesSent        int64 // replies sent for a turn
 	RepliesResent      int64 // replies sent again for a redelivered message
 	NotificationsSent  int64 // messages sent by Notify
@@ -124,22 +126,25 @@ type Stats struct {
 	OptedOutIgnored    int64 // inbound messages of opted-out customers left unanswered
 	InactiveNotices    int64 // "this brand is not available" notices sent
 	SendErrors         int64 // messenger failures (the message is retried by the worker)
+	OrdersPlaced       int64 // orders created
+	OrdersPublished    int64 // order events sent to a store's POS queue
+	Handoffs           int64 // conversations handed to a person
 }
 
 type counters struct {
-	turns, duplicates, repliesSent, repliesResent, notificationsSent   atomic.Int64
-	templateMissing, optedOutSuppressed, optedOutIgnored, inactiveSent atomic.Int64
-	sendErrors                                                         atomic.Int64
+	turns, duplicates, optedOutIgnored, inactiveSent atomic.Int64
+	ordersPlaced, ordersPublished, handoffs          atomic.Int64
 }
 
-// Service runs identification turns and proactive sends. It is safe for concurrent use; the
-// caller processes one customer's messages in order, one at a time.
+// Service runs turns and proactive sends. It is safe for concurrent use; the caller
+// processes one customer's messages in order, one at a time.
 type Service struct {
-	d       Deps
-	log     *slog.Logger
-	clients *cache.Cache[string, *domain.Client]
-	stores  *cache.Cache[string, []domain.Store]
-	n       counters
+	d        Deps
+	log      *slog.Logger
+	dir      *directory.Directory
+	sender   *notify.Sender
+	catalogs *catalogs
+	n        counters
 }
 
 // New validates d and returns a service.
@@ -149,6 +154,8 @@ func New(d Deps) (*Service, error) {
 		return nil, errors.New("conversation: every repository is required")
 	case d.Messenger == nil:
 		return nil, errors.New("conversation: a messenger is required")
+	case (d.Orders == nil) != (d.Publisher == nil):
+		return nil, errors.New("conversation: orders and the POS publisher go together")
 	case d.ConfigTTL < 0 || d.ConfigTTL > MaxConfigTTL:
 		return nil, fmt.Errorf("conversation: ConfigTTL must be between 0 (default %s) and %s, got %s", DefaultConfigTTL, MaxConfigTTL, d.ConfigTTL)
 	}
@@ -164,12 +171,24 @@ func New(d Deps) (*Service, error) {
 	if d.ConfigTTL == 0 {
 		d.ConfigTTL = DefaultConfigTTL
 	}
-	return &Service{
-		d:       d,
-		log:     d.Logger,
-		clients: cache.New[string, *domain.Client](d.ConfigTTL, configCacheSize).WithClock(d.Now),
-		stores:  cache.New[string, []domain.Store](d.ConfigTTL, configCacheSize).WithClock(d.Now),
-	}, nil
+	dir := d.Directory
+	if dir == nil {
+		dd := directory.Deps{Clients: d.Clients, Stores: d.Stores, TTL: d.ConfigTTL, Now: d.Now}
+		if d.Menus != nil {
+			dd.Menus = d.Menus
+		}
+		var err error
+		if dir, err = directory.New(dd); err != nil {
+			return nil, err
+		}
+	}
+	sender, err := notify.New(notify.Deps{
+		Messenger: d.Messenger, Mappings: d.Mappings, Conversations: d.Conversations, Now: d.Now, Logger: d.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{d: d, log: d.Logger, dir: dir, sender: sender, catalogs: newCatalogs()}, nil
 }
 
 func randomID() string {
@@ -180,17 +199,21 @@ func randomID() string {
 
 // Stats returns the counters.
 func (s *Service) Stats() Stats {
+	ss := s.sender.Stats()
 	return Stats{
 		Turns:              s.n.turns.Load(),
 		Duplicates:         s.n.duplicates.Load(),
-		RepliesSent:        s.n.repliesSent.Load(),
-		RepliesResent:      s.n.repliesResent.Load(),
-		NotificationsSent:  s.n.notificationsSent.Load(),
-		TemplateMissing:    s.n.templateMissing.Load(),
-		OptedOutSuppressed: s.n.optedOutSuppressed.Load(),
+		RepliesSent:        ss.RepliesSent,
+		RepliesResent:      ss.RepliesResent,
+		NotificationsSent:  ss.NotificationsSent,
+		TemplateMissing:    ss.TemplateMissing,
+		OptedOutSuppressed: ss.OptedOutSuppressed,
 		OptedOutIgnored:    s.n.optedOutIgnored.Load(),
 		InactiveNotices:    s.n.inactiveSent.Load(),
-		SendErrors:         s.n.sendErrors.Load(),
+		SendErrors:         ss.SendErrors,
+		OrdersPlaced:       s.n.ordersPlaced.Load(),
+		OrdersPublished:    s.n.ordersPublished.Load(),
+		Handoffs:           s.n.handoffs.Load(),
 	}
 }
 
@@ -209,21 +232,6 @@ func tenantContext(ctx context.Context, clientID string) (context.Context, error
 	}
 }
 
-// client returns the brand, cached.
-func (s *Service) client(ctx context.Context, clientID string) (*domain.Client, error) {
-	return s.clients.Get(ctx, clientID, func(ctx context.Context) (*domain.Client, error) {
-		return s.d.Clients.GetClient(ctx, clientID)
-	}, cache.Remember(domain.IsNotFound, s.d.ConfigTTL))
-}
-
-// storeList returns every store of the brand (inactive ones too, so a customer mapped to one
-// can be told its name), cached. The slice is shared: read only.
-func (s *Service) storeList(ctx context.Context, clientID string) ([]domain.Store, error) {
-	return s.stores.Get(ctx, clientID, func(ctx context.Context) ([]domain.Store, error) {
-		return s.d.Stores.ListStores(ctx, clientID)
-	}, nil)
-}
-
 // getMapping returns the customer's mapping, or nil when there is none.
 func (s *Service) getMapping(ctx context.Context, clientID, phone string) (*domain.PhoneMapping, error) {
 	m, err := s.d.Mappings.GetMapping(ctx, clientID, phone)
@@ -233,102 +241,119 @@ func (s *Service) getMapping(ctx context.Context, clientID, phone string) (*doma
 	return m, err
 }
 
-// Sentinels that abort an UpdateConversation function without writing.
-var (
-	errDuplicate    = errors.New("conversation: message already processed")
-	errMappingFirst = errors.New("conversation: the mapping must be written first")
-)
+// getConversation returns the live conversation, or nil when there is none.
+func (s *Service) getConversation(ctx context.Context, clientID, phone string) (*domain.Conversation, error) {
+	c, err := s.d.Conversations.GetConversation(ctx, clientID, phone)
+	if domain.IsNotFound(err) {
+		return nil, nil
+	}
+	return c, err
+}
 
-// Handle processes one inbound message: identification, one step, the writes, the replies.
-// An error means the message was not (completely) processed and should be retried: a
-// retry is safe (see the package doc). A message that breaks the queue contract is
-// EINVALID; a brand that no longer exists is ENOTFOUND; neither is worth retrying.
+// Handle processes one inbound message as a turn of its own (see HandleBurst).
 func (s *Service) Handle(ctx context.Context, m domain.InboundMessage) error {
-	ctx, err := tenantContext(ctx, m.ClientID)
+	return s.HandleBurst(ctx, []domain.InboundMessage{m})
+}
+
+// HandleBurst processes messages of one customer to one brand, in order, as one turn with
+// one answer: identification, the ordering flow, the writes, the reply. An error means the
+// turn was not (completely) processed and should be retried: a retry is safe (see the package
+// doc). Messages that break the queue contract are EINVALID; a brand that no longer exists is
+// ENOTFOUND; neither is worth retrying.
+func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	first := msgs[0]
+	ctx, err := tenantContext(ctx, first.ClientID)
 	if err != nil {
 		return err
 	}
-	phone, err := domain.ParseWhatsAppAddress(m.From)
+	phone, err := domain.ParseWhatsAppAddress(first.From)
 	if err != nil {
 		return fmt.Errorf("conversation: inbound message From: %w", err)
 	}
-	if m.MessageSid == "" {
-		return domain.Errorf(domain.EINVALID, "inbound message without a messageSid")
+	for _, m := range msgs {
+		if m.MessageSid == "" {
+			return domain.Errorf(domain.EINVALID, "inbound message without a messageSid")
+		}
+		if p, err := domain.ParseWhatsAppAddress(m.From); err != nil || p != phone || m.ClientID != first.ClientID {
+			return domain.Errorf(domain.EINVALID, "a burst holds the messages of one customer to one brand")
+		}
 	}
-	log := s.log.With("clientId", m.ClientID, "messageSid", m.MessageSid, "from", domain.Mask(phone))
+	last := msgs[len(msgs)-1]
+	log := s.log.With("clientId", first.ClientID, "messageSid", last.MessageSid, "from", domain.Mask(phone))
+	if len(msgs) > 1 {
+		log = log.With("burst", len(msgs))
+	}
 
-	client, err := s.client(ctx, m.ClientID)
+	client, err := s.dir.Brand(ctx, first.ClientID)
 	if err != nil {
-		return fmt.Errorf("conversation: client %q: %w", m.ClientID, err)
+		return fmt.Errorf("conversation: client %q: %w", first.ClientID, err)
 	}
+	lastInbound := receivedAt(last, s.now())
 	if !client.IsActive {
-		return s.inactiveNotice(ctx, log, client, phone, receivedAt(m, s.now()))
+		return s.inactiveNotice(ctx, log, client, phone, lastInbound)
 	}
-	stores, err := s.storeList(ctx, m.ClientID)
+	stores, err := s.dir.Stores(ctx, first.ClientID)
 	if err != nil {
-		return fmt.Errorf("conversation: stores of %q: %w", m.ClientID, err)
+		return fmt.Errorf("conversation: stores of %q: %w", first.ClientID, err)
 	}
-	mapping, err := s.getMapping(ctx, m.ClientID, phone)
-	if err != nil {
-		return fmt.Errorf("conversation: mapping: %w", err)
-	}
-
-	now := s.now()
-	receivedAt := receivedAt(m, now)
-	t := turn{
-		client: client, stores: stores, mapping: mapping, msg: m, phone: phone,
-		now: now, receivedAt: receivedAt, newSession: s.d.NewSessionID,
+	var menu *domain.Menu
+	if s.d.Menus != nil || s.d.Directory != nil {
+		if menu, err = s.dir.Menu(ctx, first.ClientID); err != nil {
+			return fmt.Errorf("conversation: menu of %q: %w", first.ClientID, err)
+		}
 	}
 
 	for attempt := 0; attempt < maxTurnAttempts; attempt++ {
-		var (
-			o      outcome
-			replay []string
-			dupIn  domain.HistoryEntry
-		)
-		_, err := s.d.Conversations.UpdateConversation(ctx, m.ClientID, phone, func(c *domain.Conversation) error {
-			if in, replies, ok := recorded(c, m.MessageSid); ok {
-				dupIn, replay = in, replies
-				return errDuplicate
-			}
-			t.conv = c
-			o = step(t)
-			if o.mapping.needed(t.mapping) {
-				return errMappingFirst
-			}
-			return nil
-		})
-		switch {
-		case errors.Is(err, errDuplicate):
-			return s.replay(ctx, log, client, phone, t.mapping, dupIn, replay, receivedAt)
-		case errors.Is(err, errMappingFirst):
-			if t.mapping, err = s.writeMapping(ctx, t.mapping, client.ClientID, phone, o.mapping, now); err != nil {
+		// prepare
+		mapping, err := s.getMapping(ctx, first.ClientID, phone)
+		if err != nil {
+			return fmt.Errorf("conversation: mapping: %w", err)
+		}
+		conv, err := s.getConversation(ctx, first.ClientID, phone)
+		if err != nil {
+			return fmt.Errorf("conversation: read: %w", err)
+		}
+		if in, replies, ok := recorded(conv, msgs); ok {
+			return s.replay(ctx, log, client, phone, mapping, in, replies, lastInbound)
+		}
+		t := turn{
+			client: client, stores: stores, mapping: mapping, conv: conv, msgs: msgs, msg: last,
+			phone: phone, now: s.now(), receivedAt: lastInbound, newSession: s.d.NewSessionID,
+			catalog: func(storeID string) *storeCatalog { return s.catalogs.get(menu, storeID) },
+		}
+		// step
+		o := step(t)
+		if o.mapping.needed(mapping) {
+			if t.mapping, err = s.writeMapping(ctx, mapping, client.ClientID, phone, o.mapping, t.now); err != nil {
 				return err
 			}
-			continue
-		case domain.IsNotFound(err):
-			// No live conversation: the step starts from nothing.
-			t.conv = nil
-			o = step(t)
-			if o.mapping.needed(t.mapping) {
-				if t.mapping, err = s.writeMapping(ctx, t.mapping, client.ClientID, phone, o.mapping, now); err != nil {
-					return err
-				}
+			if o = step(t); o.mapping.needed(t.mapping) {
 				continue
 			}
-			if o.conv != nil {
-				err := s.d.Conversations.CreateConversation(ctx, o.conv)
-				if domain.IsConflict(err) {
-					continue // created meanwhile: run the turn on it
-				}
-				if err != nil {
-					return fmt.Errorf("conversation: create: %w", err)
-				}
-			}
-		case err != nil:
-			return fmt.Errorf("conversation: update: %w", err)
 		}
-		return s.finish(ctx, log, client, phone, o, receivedAt)
+		// effects that must precede the write
+		if o.order != nil {
+			if err := s.placeOrder(ctx, log, o.order, stores); err != nil {
+				return err
+			}
+		}
+		if o.cancelOrder != "" {
+			s.cancelOrder(ctx, log, client.ClientID, o.cancelOrder)
+		}
+		// persist
+		if o.conv != nil {
+			err := s.d.Conversations.SaveConversation(ctx, o.conv)
+			if domain.IsConflict(err) {
+				continue // written meanwhile: prepare the turn again
+			}
+			if err != nil {
+				return fmt.Errorf("conversation: write: %w", err)
+			}
+		}
+		return s.finish(ctx, log, client, phone, o, lastInbound)
 	}
 	return domain.Errorf(domain.EINTERNAL, "the turn did not settle after %d attempts", maxTurnAttempts)
 }
@@ -338,26 +363,28 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.C
 	s.n.turns.Add(1)
 	attrs := []any{"step", o.kind, "storeId", o.storeID, "replies", len(o.replies)}
 	if o.conv != nil {
-		attrs = append(attrs, "state", o.conv.CurrentState, "sessionId", o.conv.SessionID)
+		attrs = append(attrs, "state", o.conv.CurrentState, "sessionId", o.conv.SessionID, "cartLines", len(o.conv.Cart))
 	}
-	if o.kind == "opted-out" {
+	if o.order != nil {
+		attrs = append(attrs, "orderId", o.order.OrderID)
+	}
+	switch o.kind {
+	case "opted-out":
 		s.n.optedOutIgnored.Add(1)
+	case "handoff":
+		s.n.handoffs.Add(1)
 	}
 	log.InfoContext(ctx, "conversation turn", attrs...)
 	log = log.With("storeId", o.storeID)
 	for _, r := range o.replies {
-		sent, err := s.send(ctx, log, client, phone, r, lastInbound)
-		if err != nil {
+		if _, err := s.sender.Reply(ctx, log, client, phone, r, lastInbound, false); err != nil {
 			return err
-		}
-		if sent {
-			s.n.repliesSent.Add(1)
 		}
 	}
 	return nil
 }
 
-// replay sends again the replies recorded for a message already processed, unless the
+// replay sends again the replies recorded for messages already processed, unless the
 // customer has opted out since (the opt-out's own confirmation is still sent again).
 func (s *Service) replay(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, mapping *domain.PhoneMapping, in domain.HistoryEntry, replies []string, lastInbound time.Time) error {
 	s.n.duplicates.Add(1)
@@ -367,12 +394,8 @@ func (s *Service) replay(ctx context.Context, log *slog.Logger, client *domain.C
 	}
 	log.InfoContext(ctx, "redelivered message: step not run again, recorded replies sent again", "replies", len(replies))
 	for _, r := range replies {
-		sent, err := s.send(ctx, log, client, phone, r, lastInbound)
-		if err != nil {
+		if _, err := s.sender.Reply(ctx, log, client, phone, notify.Text(r), lastInbound, true); err != nil {
 			return err
-		}
-		if sent {
-			s.n.repliesResent.Add(1)
 		}
 	}
 	return nil
@@ -426,7 +449,7 @@ func (s *Service) inactiveNotice(ctx context.Context, log *slog.Logger, client *
 		return nil
 	}
 	log.InfoContext(ctx, "inactive client; sending notice")
-	if _, err := s.send(ctx, log, client, phone, text(client.DefaultLanguage, txtInactiveClient, client.ClientName), lastInbound); err != nil {
+	if _, err := s.sender.Reply(ctx, log, client, phone, notify.Text(text(client.DefaultLanguage, txtInactiveClient, client.ClientName)), lastInbound, false); err != nil {
 		// Forget the claim so the retried message sends the notice.
 		if rerr := s.d.Idempotency.Release(ctx, client.ClientID, key); rerr != nil {
 			log.WarnContext(ctx, "release inactive notice claim", "error", rerr)
@@ -446,89 +469,169 @@ func receivedAt(m domain.InboundMessage, now time.Time) time.Time {
 	return now
 }
 
-// send sends one free-text reply from the brand's number. A reply answers the customer's
-// message that arrived at lastInbound, so it is normally inside WhatsApp's 24-hour window; a
-// message processed a day late (redriven from the dead-letter queue) is not, and WhatsApp
-// would refuse free text: the reply is then dropped, logged and counted as TemplateMissing
-// (replies have no approved template), and the turn still completes. It reports whether the
-// reply was sent.
-func (s *Service) send(ctx context.Context, log *slog.Logger, client *domain.Client, phone, body string, lastInbound time.Time) (bool, error) {
-	if !domain.InServiceWindow(lastInbound, s.now()) {
-		s.n.templateMissing.Add(1)
-		log.WarnContext(ctx, "reply not sent: the customer's message is older than WhatsApp's 24-hour window and replies have no template (ContentSid)",
-			"event", EventTemplateMissing)
-		return false, nil
-	}
-	_, err := s.d.Messenger.Send(ctx, domain.OutboundMessage{
-		ClientID: client.ClientID, From: client.TwilioPhoneNumber, To: phone, Body: body,
-	})
-	if err != nil {
-		s.n.sendErrors.Add(1)
-		log.WarnContext(ctx, "reply not sent", "error", err)
-		return false, fmt.Errorf("conversation: send reply to %s: %w", domain.Mask(phone), err)
-	}
-	return true, nil
-}
-
-// Notify sends a proactive message (an order update) to a customer of clientID. It refuses
-// with ErrOptedOut when the customer opted out, with ErrTemplateRequired when out has no
-// ContentSID and the customer's last message is older than WhatsApp's 24-hour window, and
-// with ErrClientInactive for an inactive brand. From and To are set from the brand and phone;
-// out's ClientID, From and To are ignored.
+// Notify sends a proactive message (an order update) to a customer of clientID through the
+// one sender: refused with ErrOptedOut, ErrTemplateRequired (free text outside the 24-hour
+// window) or ErrClientInactive. out's ClientID, From and To are ignored.
 func (s *Service) Notify(ctx context.Context, clientID, phone string, out domain.OutboundMessage) error {
 	ctx, err := tenantContext(ctx, clientID)
 	if err != nil {
 		return err
 	}
-	phone, err = domain.ParseWhatsAppAddress(phone)
-	if err != nil {
+	if _, err := domain.ParseWhatsAppAddress(phone); err != nil {
 		return err
 	}
 	if out.Body == "" && out.ContentSID == "" {
 		return domain.Errorf(domain.EINVALID, "a notification needs a body or a contentSid")
 	}
-	log := s.log.With("clientId", clientID, "to", domain.Mask(phone))
-	client, err := s.client(ctx, clientID)
+	client, err := s.dir.Brand(ctx, clientID)
 	if err != nil {
 		return fmt.Errorf("conversation: client %q: %w", clientID, err)
 	}
-	if !client.IsActive {
-		return ErrClientInactive
+	return s.sender.Notify(ctx, client, phone, notify.Message{Text: out.Body, ContentSID: out.ContentSID, ContentVariables: out.ContentVariables})
+}
+
+// ---- orders -------------------------------------------------------------------------------
+
+// placeOrder creates the order a turn confirmed (or finds it, on a retried turn) and, when it
+// is paid at the door or at pickup, publishes it to the store's POS queue.
+func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Order, stores []domain.Store) error {
+	if s.d.Orders == nil {
+		return domain.Errorf(domain.EINTERNAL, "orders are not configured")
 	}
-	mapping, err := s.getMapping(ctx, clientID, phone)
+	store, ok := find(stores, o.StoreID)
+	if !ok {
+		return domain.Errorf(domain.ENOTFOUND, "store %q not found", o.StoreID)
+	}
+	next := domain.OrderConfirmed
+	if ordering.PaysOnline(o.PaymentMethod) {
+		next = domain.OrderAwaitingPayment
+	}
+	if _, err := o.MoveTo(next, s.now(), "checkout"); err != nil {
+		return err
+	}
+	err := s.d.Orders.CreateOrder(ctx, o)
+	switch {
+	case err == nil:
+		s.n.ordersPlaced.Add(1)
+		log.InfoContext(ctx, "order placed", "orderId", o.OrderID, "status", o.Status, "totalCents", o.TotalCents)
+	case domain.IsConflict(err):
+		// A retried turn: the order exists; carry on from its stored status.
+		if o, err = s.d.Orders.GetOrder(ctx, o.ClientID, o.OrderID); err != nil {
+			return fmt.Errorf("conversation: read order: %w", err)
+		}
+		log.InfoContext(ctx, "order already placed by an earlier attempt", "orderId", o.OrderID, "status", o.Status)
+	default:
+		return fmt.Errorf("conversation: create order: %w", err)
+	}
+	_, err = s.publishConfirmed(ctx, log, &store, o)
+	return err
+}
+
+// publishConfirmed hands a CONFIRMED order to the store's POS and marks it SENT_TO_POS, and
+// returns the order as stored. An order in any other status is left as it is: not yet paid,
+// already sent, or cancelled.
+func (s *Service) publishConfirmed(ctx context.Context, log *slog.Logger, store *domain.Store, o *domain.Order) (*domain.Order, error) {
+	if o.Status != domain.OrderConfirmed {
+		return o, nil
+	}
+	if err := s.d.Publisher.PublishOrder(ctx, store, o, domain.EventOrderConfirmed); err != nil {
+		return nil, fmt.Errorf("conversation: publish order %s: %w", o.OrderID, err)
+	}
+	s.n.ordersPublished.Add(1)
+	sent, err := s.d.Orders.UpdateOrder(ctx, o.ClientID, o.OrderID, func(cur *domain.Order) error {
+		_, err := cur.MoveTo(domain.OrderSentToPOS, s.now(), "published to the store's POS queue")
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("conversation: mapping: %w", err)
+		return nil, fmt.Errorf("conversation: mark order %s sent: %w", o.OrderID, err)
 	}
-	if mapping != nil {
-		log = log.With("storeId", mapping.StoreID)
-		if mapping.OptedOut {
-			s.n.optedOutSuppressed.Add(1)
-			log.InfoContext(ctx, "notification suppressed: the customer opted out")
-			return ErrOptedOut
+	log.InfoContext(ctx, "order sent to the POS", "orderId", o.OrderID)
+	return sent, nil
+}
+
+// cancelOrder cancels an order that still waits for its payment. One that was paid meanwhile
+// is not cancelled (the kitchen has it): that is logged for an operator.
+func (s *Service) cancelOrder(ctx context.Context, log *slog.Logger, clientID, orderID string) {
+	_, err := s.d.Orders.UpdateOrder(ctx, clientID, orderID, func(o *domain.Order) error {
+		if o.Status != domain.OrderAwaitingPayment && o.Status != domain.OrderCreated {
+			return domain.Errorf(domain.ECONFLICT, "order %s is %s", orderID, o.Status)
 		}
+		_, err := o.MoveTo(domain.OrderCancelled, s.now(), "cancelled by the customer")
+		return err
+	})
+	if err != nil {
+		log.WarnContext(ctx, "order not cancelled", "orderId", orderID, "error", err)
 	}
-	if out.ContentSID == "" {
-		var last time.Time
-		c, err := s.d.Conversations.GetConversation(ctx, clientID, phone)
-		switch {
-		case err == nil:
-			last = c.LastMessageTimestamp
-		case !domain.IsNotFound(err):
-			return fmt.Errorf("conversation: read conversation: %w", err)
+}
+
+// ConfirmPayment records that an order awaiting payment was paid (the payment provider's
+// confirmation), hands it to the store's POS and tells the customer. Confirming twice is
+// harmless: the order moves and is published once.
+func (s *Service) ConfirmPayment(ctx context.Context, clientID, orderID string) (*domain.Order, error) {
+	ctx, err := tenantContext(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if s.d.Orders == nil {
+		return nil, domain.Errorf(domain.EINTERNAL, "orders are not configured")
+	}
+	o, err := s.d.Orders.UpdateOrder(ctx, clientID, orderID, func(o *domain.Order) error {
+		if o.Status == domain.OrderSentToPOS {
+			return nil
 		}
-		if !domain.InServiceWindow(last, s.now()) {
-			s.n.templateMissing.Add(1)
-			log.WarnContext(ctx, "notification refused: free text outside the 24-hour window needs a template (ContentSid)",
-				"event", EventTemplateMissing)
-			return fmt.Errorf("conversation: notify %s: %w", domain.Mask(phone), ErrTemplateRequired)
+		_, err := o.MoveTo(domain.OrderConfirmed, s.now(), "payment confirmed")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	log := s.log.With("clientId", clientID, "orderId", orderID, "storeId", o.StoreID)
+	store, err := s.dir.Store(ctx, clientID, o.StoreID)
+	if err != nil {
+		return nil, err
+	}
+	wasConfirmed := o.Status == domain.OrderConfirmed
+	if o, err = s.publishConfirmed(ctx, log, store, o); err != nil {
+		return nil, err
+	}
+	if !wasConfirmed {
+		return o, nil // already sent before: the customer was told then
+	}
+	if _, err := s.d.Conversations.UpdateConversation(ctx, clientID, o.CustomerPhone, func(c *domain.Conversation) error {
+		if c.CurrentState == domain.StateAwaitingPayment && c.Context[ctxLastOrder] == orderID {
+			c.CurrentState = domain.StateOrderPlaced
 		}
+		return nil
+	}); err != nil && !domain.IsNotFound(err) {
+		log.WarnContext(ctx, "conversation not moved to ORDER_PLACED", "error", err)
 	}
-	out.ClientID, out.From, out.To = clientID, client.TwilioPhoneNumber, phone
-	if _, err := s.d.Messenger.Send(ctx, out); err != nil {
-		s.n.sendErrors.Add(1)
-		log.WarnContext(ctx, "notification not sent", "error", err)
-		return fmt.Errorf("conversation: notify %s: %w", domain.Mask(phone), err)
+	client, err := s.dir.Brand(ctx, clientID)
+	if err != nil {
+		return nil, err
 	}
-	s.n.notificationsSent.Add(1)
-	return nil
+	if err := s.sender.Notify(ctx, client, o.CustomerPhone, notify.Text(text(client.DefaultLanguage, txtPaymentConfirmed, orderID))); err != nil {
+		log.WarnContext(ctx, "customer not told of the payment", "error", err)
+	}
+	return o, nil
+}
+
+// Resume gives a conversation in HANDOFF back to the bot (an operator is done). ENOTFOUND
+// when there is no live conversation; EINVALID when it is not in HANDOFF.
+func (s *Service) Resume(ctx context.Context, clientID, phone string) (*domain.Conversation, error) {
+	ctx, err := tenantContext(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	return s.d.Conversations.UpdateConversation(ctx, clientID, phone, func(c *domain.Conversation) error {
+		if c.CurrentState != domain.StateHandoff {
+			return domain.Errorf(domain.EINVALID, "the conversation is %s, not HANDOFF", c.CurrentState)
+		}
+		delete(c.Context, ctxHandoffAt)
+		if len(c.Cart) > 0 {
+			c.CurrentState = domain.StateCart
+		} else {
+			c.CurrentState = domain.StateMenuBrowsing
+		}
+		return nil
+	})
 }

@@ -1,11 +1,13 @@
 package conversation
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/notify"
 )
 
 // ctxOfferedStores is the conversation.Context key holding the storeIds offered in the last
@@ -17,15 +19,21 @@ const ctxOfferedStores = "offeredStores"
 // place (it is the copy UpdateConversation handed to its function, or nil when the customer
 // has no live conversation).
 type turn struct {
-	client     *domain.Client
-	stores     []domain.Store // every store of the brand, ordered by storeId (inactive included)
-	mapping    *domain.PhoneMapping
-	conv       *domain.Conversation
+	client  *domain.Client
+	stores  []domain.Store // every store of the brand, ordered by storeId (inactive included)
+	mapping *domain.PhoneMapping
+	conv    *domain.Conversation
+	// msgs are the customer's messages of this turn, in order (a burst is several); msg is
+	// the one a sub-step is handling.
+	msgs       []domain.InboundMessage
 	msg        domain.InboundMessage
 	phone      string // canonical m.From
 	now        time.Time
-	receivedAt time.Time // when the customer's message arrived (for the 24-hour window)
+	receivedAt time.Time // when the customer's last message arrived (for the 24-hour window)
 	newSession func() string
+	// catalog returns the menu of a store of the brand, resolved and ready to match text
+	// against (nil: the brand has no menu). Prepared before the step: a lookup, no I/O.
+	catalog func(storeID string) *storeCatalog
 }
 
 // outcome is the result of one step: what to write and what to send. It is computed without
@@ -33,10 +41,15 @@ type turn struct {
 type outcome struct {
 	kind    string               // what happened, for logs and tests ("store-chosen" ...)
 	conv    *domain.Conversation // the conversation to write; nil: write none
-	create  bool                 // conv is new: CreateConversation, not UpdateConversation
-	replies []string
+	replies []notify.Message
 	mapping mappingChange
 	storeID string // the store the customer talks to after this step, for logs ("" none)
+	// order is an order the customer confirmed in this turn: it is placed (created, and
+	// published to the POS when it needs no online payment) before the conversation is
+	// written, under an id derived from the confirming message, so a retried turn finds it.
+	order *domain.Order
+	// cancelOrder is the id of an order awaiting payment the customer cancelled.
+	cancelOrder string
 }
 
 // mappingChange is what a step wants the customer's phone mapping to become. Nil fields are
@@ -58,6 +71,20 @@ func (ch mappingChange) needed(m *domain.PhoneMapping) bool {
 		(ch.CustomerName != nil && *ch.CustomerName != m.CustomerName)
 }
 
+// merge returns ch with every field later sets overriding it.
+func (ch mappingChange) merge(later mappingChange) mappingChange {
+	if later.StoreID != nil {
+		ch.StoreID = later.StoreID
+	}
+	if later.OptedOut != nil {
+		ch.OptedOut = later.OptedOut
+	}
+	if later.CustomerName != nil {
+		ch.CustomerName = later.CustomerName
+	}
+	return ch
+}
+
 // apply writes ch into m.
 func (ch mappingChange) apply(m *domain.PhoneMapping) {
 	if ch.StoreID != nil {
@@ -71,11 +98,64 @@ func (ch mappingChange) apply(m *domain.PhoneMapping) {
 	}
 }
 
-// step runs identification for one inbound message. It is deterministic given its input
-// (except for the session ids it draws), and converges: once its mapping change has been
-// applied, running it again on the new mapping wants no further change and yields the same
-// replies. The caller relies on that to write the mapping before the conversation.
+// step runs one turn: each message of the burst in order (identification, then the ordering
+// flow), then the bookkeeping, with one combined answer. It is pure: it changes a private
+// copy of the conversation and returns what to write, place and send. It is deterministic
+// given its input (except for the session ids it draws), and converges: once its mapping
+// change has been applied, running it again on the new mapping wants no further change and
+// yields the same replies. The caller relies on that to write the mapping before the
+// conversation.
 func step(t turn) outcome {
+	msgs := t.msgs
+	if len(msgs) == 0 {
+		msgs = []domain.InboundMessage{t.msg}
+	}
+	if t.conv != nil {
+		t.conv = cloneConversation(t.conv)
+	}
+	var mapping *domain.PhoneMapping
+	if t.mapping != nil {
+		cp := *t.mapping
+		mapping = &cp
+	}
+	var total outcome
+	var replies []notify.Message
+	for _, m := range msgs {
+		sub := t
+		sub.msg, sub.mapping = m, mapping
+		o := stepOne(sub)
+		replies = append(replies, o.replies...)
+		total.kind, total.storeID = o.kind, o.storeID
+		total.mapping = total.mapping.merge(o.mapping)
+		if o.order != nil && total.order == nil {
+			total.order = o.order
+		}
+		if o.cancelOrder != "" {
+			total.cancelOrder = o.cancelOrder
+		}
+		if o.mapping.needed(mapping) {
+			if mapping == nil {
+				mapping = &domain.PhoneMapping{ClientID: t.client.ClientID, PhoneNumber: t.phone}
+			}
+			o.mapping.apply(mapping)
+		}
+		if o.conv != nil {
+			t.conv = o.conv
+		}
+	}
+	if len(replies) > 1 {
+		replies = []notify.Message{notify.Combine(replies)}
+	}
+	total.replies = replies
+	if t.conv != nil {
+		total.conv = t.conv
+		t.record(t.conv, msgs, replies)
+	}
+	return total
+}
+
+// stepOne handles one message: identification, then the ordering flow.
+func stepOne(t turn) outcome {
 	said := normalize(t.msg.Body)
 	lang := t.client.DefaultLanguage
 	var o outcome
@@ -89,23 +169,26 @@ func step(t turn) outcome {
 		// attempt already wrote the mapping must still send the confirmation.
 		o.kind = "opt-out"
 		o.mapping = mappingChange{OptedOut: ptr(true), CustomerName: t.profileName()}
-		o.replies = []string{text(lang, txtOptOut, t.client.ClientName)}
-		return t.recordIfLive(o)
+		o.replies = say(text(lang, txtOptOut, t.client.ClientName))
+		return t.keepLive(o)
 	case isOptIn(said) && t.mapping != nil:
+		// Confirmed every time, like the opt-out: the step must give the same answer once its
+		// mapping change is stored (a retried turn). So a bare "VOLTAR" is always the opt-in;
+		// "back" in a sentence ("quero voltar", "volta pro cardápio") is the flow's.
 		o.kind = "opt-in"
 		o.mapping = mappingChange{OptedOut: ptr(false), CustomerName: t.profileName()}
-		o.replies = []string{text(lang, txtOptIn, t.client.ClientName)}
-		return t.recordIfLive(o)
+		o.replies = say(text(lang, txtOptIn, t.client.ClientName))
+		return t.keepLive(o)
 	case t.mapping != nil && t.mapping.OptedOut:
 		// Silence until VOLTAR/START; the message is still recorded where a conversation is.
 		o.kind = "opted-out"
-		return t.recordIfLive(o)
+		return t.keepLive(o)
 	}
 
 	o.mapping.CustomerName = t.profileName()
 	active := activeStores(t.stores)
 
-	if isChangeStore(said) {
+	if isChangeStore(said) || (t.conv != nil && t.conv.CurrentState != domain.StateHandoff && t.conv.CurrentState != domain.StateStoreSelection && t.wantsStoreChange()) {
 		o.kind = "change-store"
 		if len(active) == 0 {
 			return t.noStore(o)
@@ -144,8 +227,8 @@ func step(t turn) outcome {
 		}
 		switch {
 		case len(active) == 0 && known:
-			o.replies = []string{text(lang, txtStoreUnavailNone, name)}
-			return t.recordIfLive(o)
+			o.replies = say(text(lang, txtStoreUnavailNone, name))
+			return t.keepLive(o)
 		case len(active) == 0:
 			return t.noStore(o)
 		case known:
@@ -159,11 +242,7 @@ func step(t turn) outcome {
 		o.kind = "greeting"
 		return t.startWith(o, store)
 	}
-	o.kind = "in-conversation"
-	o.replies = []string{text(lang, txtInConversation, store.StoreName)}
-	o.conv = t.conv
-	t.record(t.conv, o.replies)
-	return o
+	return t.ordering(o, store)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -218,7 +297,6 @@ func (t turn) offer(o outcome, active []domain.Store, reply string) outcome {
 	c := t.conv
 	if c == nil {
 		c = t.newConversation()
-		o.create = true
 	}
 	c.CurrentState = domain.StateStoreSelection
 	ids := make([]string, len(active))
@@ -229,9 +307,8 @@ func (t turn) offer(o outcome, active []domain.Store, reply string) outcome {
 		c.Context = map[string]string{}
 	}
 	c.Context[ctxOfferedStores] = strings.Join(ids, ",")
-	o.replies = []string{reply}
+	o.replies = say(reply)
 	o.conv = c
-	t.record(c, o.replies)
 	return o
 }
 
@@ -244,7 +321,6 @@ func (t turn) startWith(o outcome, s domain.Store) outcome {
 	c := t.conv
 	if c == nil {
 		c = t.newConversation()
-		o.create = true
 	} else {
 		c.SessionID = t.newSession()
 	}
@@ -252,28 +328,26 @@ func (t turn) startWith(o outcome, s domain.Store) outcome {
 	c.StoreID = s.StoreID
 	c.Cart = []domain.CartItem{}
 	c.Context = nil
-	o.replies = []string{greeting(t.client, s)}
+	o.replies = say(greeting(t.client, s))
 	o.conv = c
-	t.record(c, o.replies)
 	return o
 }
 
 // noStore answers that no store takes orders. A new customer gets nothing else (no
 // conversation is created); a live conversation records the exchange and keeps its state.
 func (t turn) noStore(o outcome) outcome {
-	o.replies = []string{text(t.client.DefaultLanguage, txtNoStore, t.client.ClientName)}
-	return t.recordIfLive(o)
+	o.replies = say(text(t.client.DefaultLanguage, txtNoStore, t.client.ClientName))
+	return t.keepLive(o)
 }
 
-// recordIfLive records the exchange in the live conversation, if there is one, without
-// changing its state.
-func (t turn) recordIfLive(o outcome) outcome {
-	if t.conv != nil {
-		o.conv = t.conv
-		t.record(t.conv, o.replies)
-	}
+// keepLive keeps the live conversation, if there is one, without changing its state: the
+// exchange is recorded in it.
+func (t turn) keepLive(o outcome) outcome {
+	o.conv = t.conv
 	return o
 }
+
+func say(s string) []notify.Message { return []notify.Message{notify.Text(s)} }
 
 func (t turn) newConversation() *domain.Conversation {
 	return &domain.Conversation{
@@ -285,21 +359,45 @@ func (t turn) newConversation() *domain.Conversation {
 	}
 }
 
-// record is the bookkeeping of every processed message: the inbound message and each reply
-// in the history (the inbound entry moves lastMessageTimestamp), the customer's name, the
-// brand's language, lastInteraction and the TTL.
-func (t turn) record(c *domain.Conversation, replies []string) {
+// record is the bookkeeping of every processed turn: each inbound message and then each
+// reply in the history (an inbound entry moves lastMessageTimestamp), the customer's name,
+// the brand's language, lastInteraction and the TTL.
+func (t turn) record(c *domain.Conversation, msgs []domain.InboundMessage, replies []notify.Message) {
 	c.Language = t.client.DefaultLanguage
-	if n := t.profileName(); n != nil {
-		c.CustomerName = *n
+	for _, m := range msgs {
+		if n := strings.TrimSpace(m.ProfileName); n != "" {
+			c.CustomerName = n
+		}
+		at := m.ReceivedAt
+		if at.IsZero() || at.After(t.now) {
+			at = t.now
+		}
+		c.AppendHistory(domain.HistoryEntry{
+			Direction: domain.Inbound, Body: clip(m.Body, maxStoredBody), At: at.UTC(), MessageSid: m.MessageSid,
+		})
 	}
-	c.AppendHistory(domain.HistoryEntry{
-		Direction: domain.Inbound, Body: clip(t.msg.Body, maxStoredBody), At: t.receivedAt, MessageSid: t.msg.MessageSid,
-	})
 	for _, r := range replies {
-		c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: r, At: t.now})
+		c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: r.Render(), At: t.now})
 	}
 	c.Touch(t.now)
+}
+
+// cloneConversation deep-copies c, so a step never changes what its caller holds.
+func cloneConversation(c *domain.Conversation) *domain.Conversation {
+	cp := *c
+	cp.Cart = make([]domain.CartItem, len(c.Cart))
+	for i, l := range c.Cart {
+		l.Options = append([]domain.OrderOption(nil), l.Options...)
+		cp.Cart[i] = l
+	}
+	cp.MessageHistory = append([]domain.HistoryEntry(nil), c.MessageHistory...)
+	if c.Context != nil {
+		cp.Context = make(map[string]string, len(c.Context))
+		for k, v := range c.Context {
+			cp.Context[k] = v
+		}
+	}
+	return &cp
 }
 
 // maxStoredBody bounds an inbound body in the history: MaxHistory full-size WhatsApp messages
@@ -336,20 +434,29 @@ func find(stores []domain.Store, id string) (domain.Store, bool) {
 	return domain.Store{}, false
 }
 
-// recorded finds the inbound message sid in the history and returns the replies recorded
-// right after it (up to the next inbound message), and whether it was found.
-func recorded(c *domain.Conversation, sid string) (inbound domain.HistoryEntry, replies []string, found bool) {
-	for i, e := range c.MessageHistory {
-		if e.Direction != domain.Inbound || e.MessageSid != sid {
-			continue
-		}
-		for _, r := range c.MessageHistory[i+1:] {
-			if r.Direction != domain.Outbound {
-				break
-			}
-			replies = append(replies, r.Body)
-		}
-		return e, replies, true
+// recorded reports whether every message of a turn is in the history already, and returns
+// the replies recorded after the last of them (up to the next inbound message) and that
+// message's entry. A burst is recorded whole or not at all (one write), so a partly recorded
+// burst cannot happen; it is treated as new.
+func recorded(c *domain.Conversation, msgs []domain.InboundMessage) (last domain.HistoryEntry, replies []string, found bool) {
+	if c == nil {
+		return domain.HistoryEntry{}, nil, false
 	}
-	return domain.HistoryEntry{}, nil, false
+	at := -1
+	for _, m := range msgs {
+		i := slices.IndexFunc(c.MessageHistory, func(e domain.HistoryEntry) bool {
+			return e.Direction == domain.Inbound && e.MessageSid == m.MessageSid
+		})
+		if i < 0 {
+			return domain.HistoryEntry{}, nil, false
+		}
+		at = max(at, i)
+	}
+	for _, r := range c.MessageHistory[at+1:] {
+		if r.Direction != domain.Outbound {
+			break
+		}
+		replies = append(replies, r.Body)
+	}
+	return c.MessageHistory[at], replies, true
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/notify"
 )
 
 func TestNormalize(t *testing.T) {
@@ -178,7 +179,7 @@ func TestStepConverges(t *testing.T) {
 			if second.mapping.needed(m) {
 				t.Errorf("after applying the change the step still wants %+v", second.mapping)
 			}
-			if strings.Join(first.replies, "|") != strings.Join(second.replies, "|") {
+			if render(first.replies) != render(second.replies) {
 				t.Errorf("replies changed: %q (%s) then %q (%s)", first.replies, first.kind, second.replies, second.kind)
 			}
 			if (first.conv == nil) != (second.conv == nil) ||
@@ -199,4 +200,12 @@ func TestClip(t *testing.T) {
 	if clip("oi", maxStoredBody) != "oi" {
 		t.Error("clip changed a short body")
 	}
+}
+
+func render(ms []notify.Message) string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Render())
+	}
+	return strings.Join(out, "|")
 }

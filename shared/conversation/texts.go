@@ -22,12 +22,84 @@ const (
 	txtStoreGoneChoose  textID = "store_gone_choose"  // numbered store list (store deleted: no name)
 	txtStoreUnavailNone textID = "store_unavail_none" // store name (no other store to offer)
 	txtNoStore          textID = "no_store"           // client name
-	// txtInConversation stands in for the menu and cart flow until it exists: it says
-	// honestly where the customer is and how to change store. The engine replaces it.
-	txtInConversation textID = "in_conversation" // store name
-	txtOptOut         textID = "opt_out"         // client name
-	txtOptIn          textID = "opt_in"          // client name
-	txtInactiveClient textID = "inactive_client" // client name
+	txtOptOut           textID = "opt_out"            // client name
+	txtOptIn            textID = "opt_in"             // client name
+	txtInactiveClient   textID = "inactive_client"    // client name
+)
+
+// Texts of the ordering flow (flow.go).
+const (
+	txtBotBack            textID = "bot_back"
+	txtHandoff            textID = "handoff" // store name
+	txtNoMenu             textID = "no_menu" // store name
+	txtCheckoutStopped    textID = "checkout_stopped"
+	txtCartCleared        textID = "cart_cleared"
+	txtHelpIntro          textID = "help_intro"
+	txtGreetingAgain      textID = "greeting_again" // store name
+	txtHello              textID = "hello"
+	txtThanks             textID = "thanks"
+	txtMenuIntro          textID = "menu_intro" // store name
+	txtMenuFooter         textID = "menu_footer"
+	txtNoSuchNumber       textID = "no_such_number" // the number
+	txtCategoryFooter     textID = "category_footer"
+	txtExtras             textID = "extras"     // "Borda recheada +R$ 8,00, ..."
+	txtTooMany            textID = "too_many"   // max quantity, item name
+	txtCannotAdd          textID = "cannot_add" // item name
+	txtCartFull           textID = "cart_full"
+	txtAdded              textID = "added"
+	txtUnavailable        textID = "unavailable" // item name, store name
+	txtOneAtATime         textID = "one_at_a_time"
+	txtAskSize            textID = "ask_size"    // item name
+	txtRemoved            textID = "removed"     // quantity, line description
+	txtNotInCart          textID = "not_in_cart" // item name
+	txtWhichOne           textID = "which_one"   // the customer's words
+	txtReplyNumber        textID = "reply_number"
+	txtUnknownItem        textID = "unknown_item" // the customer's words
+	txtCartEmpty          textID = "cart_empty"
+	txtCartHead           textID = "cart_head"
+	txtSubtotal           textID = "subtotal" // amount
+	txtCartFooter         textID = "cart_footer"
+	txtNoFulfillment      textID = "no_fulfillment" // store name
+	txtAskFulfillment     textID = "ask_fulfillment"
+	txtPickupOption       textID = "pickup_option"   // store address
+	txtDeliveryOption     textID = "delivery_option" // fee
+	txtFreeAbove          textID = "free_above"      // threshold
+	txtAboutMinutes       textID = "about_minutes"   // minutes
+	txtNoDelivery         textID = "no_delivery"     // store name
+	txtNoPickup           textID = "no_pickup"       // store name
+	txtBelowMinimum       textID = "below_minimum"   // minimum, missing, subtotal
+	txtAskAddress         textID = "ask_address"
+	txtBadAddress         textID = "bad_address"
+	txtAskPayment         textID = "ask_payment"
+	txtPayPIX             textID = "pay_pix"
+	txtPayCredit          textID = "pay_credit"
+	txtPayDebit           textID = "pay_debit"
+	txtPaymentNotAccepted textID = "payment_not_accepted" // payment label
+	txtSummaryHead        textID = "summary_head"
+	txtFeeFree            textID = "fee_free"
+	txtFee                textID = "fee"        // amount
+	txtTotal              textID = "total"      // amount
+	txtDeliverTo          textID = "deliver_to" // address, minutes
+	txtPickupAt           textID = "pickup_at"  // store name, store address
+	txtPaymentIs          textID = "payment_is" // payment label
+	txtConfirmQuestion    textID = "confirm_question"
+	txtPlacedPIX          textID = "placed_pix"      // order id, total
+	txtPlaced             textID = "placed"          // order id, total, payment label, eta text
+	txtEtaPickup          textID = "eta_pickup"      // store name
+	txtEtaDelivery        textID = "eta_delivery"    // minutes
+	txtClosed             textID = "closed"          // store name, day ("amanhã"), time "18:00"
+	txtClosedNoHours      textID = "closed_no_hours" // store name
+	txtToday              textID = "today"
+	txtTomorrow           textID = "tomorrow"
+	txtCancelled          textID = "cancelled"
+	txtOrderCancelled     textID = "order_cancelled"  // order id
+	txtAwaitingPayment    textID = "awaiting_payment" // order id
+	txtAlreadyPlaced      textID = "already_placed"   // order id
+	txtPickFromList       textID = "pick_from_list"
+	txtStillLost          textID = "still_lost"
+	txtNotUnderstood      textID = "not_understood"
+	txtHelp               textID = "help"              // an example item
+	txtPaymentConfirmed   textID = "payment_confirmed" // order id
 )
 
 // catalog holds every bot text by id and language, as fmt formats.
@@ -68,9 +140,289 @@ var catalog = map[textID]map[domain.Language]string{
 		domain.PtBR: "Olá! Obrigado pelo contato com %s. No momento não há nenhuma loja disponível para pedidos. Por favor, tente novamente mais tarde.",
 		domain.EnUS: "Hi! Thank you for contacting %s. No store is taking orders at the moment. Please try again later.",
 	},
-	txtInConversation: {
-		domain.PtBR: "Você está falando com a loja %s. Em breve você poderá ver o cardápio e fazer seu pedido por aqui. Se quiser trocar de loja, envie \"trocar de loja\".",
-		domain.EnUS: "You're talking to our %s store. Soon you'll be able to see the menu and order right here. To change store, send \"change store\".",
+	txtBotBack: {
+		domain.PtBR: "O atendimento automático está de volta. 🙂",
+		domain.EnUS: "The automatic assistant is back. 🙂",
+	},
+	txtHandoff: {
+		domain.PtBR: "Certo! Um atendente da loja %s vai continuar a conversa por aqui em breve. Enquanto isso eu fico em silêncio.",
+		domain.EnUS: "Sure! Someone from our %s store will continue this chat here shortly. I'll stay quiet meanwhile.",
+	},
+	txtNoMenu: {
+		domain.PtBR: "Desculpe, a loja %s ainda não tem cardápio disponível por aqui. Envie *atendente* para falar com uma pessoa.",
+		domain.EnUS: "Sorry, the %s store has no menu available here yet. Send *human* to talk to a person.",
+	},
+	txtCheckoutStopped: {
+		domain.PtBR: "Tudo bem, o pedido ainda não foi enviado. Você pode mudar o que quiser.",
+		domain.EnUS: "No problem, the order has not been sent. You can change anything you like.",
+	},
+	txtCartCleared: {
+		domain.PtBR: "Pronto, seu carrinho está vazio. Envie *cardápio* quando quiser recomeçar.",
+		domain.EnUS: "Done, your cart is empty. Send *menu* whenever you want to start again.",
+	},
+	txtHelpIntro: {
+		domain.PtBR: "Posso te ajudar assim:",
+		domain.EnUS: "Here's how I can help:",
+	},
+	txtGreetingAgain: {
+		domain.PtBR: "Olá! Você está falando com a loja %s. Quer ver o cardápio? É só responder *sim* ou já pedir o que deseja.",
+		domain.EnUS: "Hi! You're talking to our %s store. Want to see the menu? Just reply *yes* or tell me what you'd like.",
+	},
+	txtHello: {
+		domain.PtBR: "Olá! 👋",
+		domain.EnUS: "Hi there! 👋",
+	},
+	txtThanks: {
+		domain.PtBR: "Eu que agradeço! 😊 Se precisar de algo, é só mandar mensagem.",
+		domain.EnUS: "You're welcome! 😊 Message me any time.",
+	},
+	txtMenuIntro: {
+		domain.PtBR: "📋 Cardápio da loja %s. Escolha uma categoria:",
+		domain.EnUS: "📋 Menu of our %s store. Pick a category:",
+	},
+	txtMenuFooter: {
+		domain.PtBR: "Responda com o número da categoria ou peça direto, por exemplo: \"uma calabresa grande e uma coca\".",
+		domain.EnUS: "Reply with the category's number, or just tell me what you want, e.g. \"2 cheese burgers and a coke\".",
+	},
+	txtNoSuchNumber: {
+		domain.PtBR: "Não há opção %d nesta lista.",
+		domain.EnUS: "There is no option %d in this list.",
+	},
+	txtCategoryFooter: {
+		domain.PtBR: "Responda com o número do item ou escreva o pedido (ex.: \"2 grandes de calabresa com borda\"). Envie *voltar* para as categorias ou *carrinho* para ver seu pedido.",
+		domain.EnUS: "Reply with the item's number or write your order (e.g. \"2 cheese burgers with bacon\"). Send *back* for the categories or *cart* to see your order.",
+	},
+	txtExtras: {
+		domain.PtBR: "Adicionais: %s.",
+		domain.EnUS: "Extras: %s.",
+	},
+	txtTooMany: {
+		domain.PtBR: "Consigo no máximo %d unidades de %s por pedido aqui. Para pedidos maiores, envie *atendente*.",
+		domain.EnUS: "I can take at most %d of %s per order here. For bigger orders, send *human*.",
+	},
+	txtCannotAdd: {
+		domain.PtBR: "Não consegui adicionar %s com essas opções.",
+		domain.EnUS: "I couldn't add %s with those options.",
+	},
+	txtCartFull: {
+		domain.PtBR: "Seu carrinho está cheio. Finalize este pedido antes de adicionar mais itens.",
+		domain.EnUS: "Your cart is full. Please check out before adding more items.",
+	},
+	txtAdded: {
+		domain.PtBR: "✅ Adicionado:",
+		domain.EnUS: "✅ Added:",
+	},
+	txtUnavailable: {
+		domain.PtBR: "Desculpe, %s não está disponível na loja %s no momento.",
+		domain.EnUS: "Sorry, %s is not available at our %s store right now.",
+	},
+	txtOneAtATime: {
+		domain.PtBR: "Depois eu anoto o resto do seu pedido: me diga o tamanho primeiro.",
+		domain.EnUS: "I'll take the rest of your order next: tell me the size first.",
+	},
+	txtAskSize: {
+		domain.PtBR: "Qual tamanho de %s?",
+		domain.EnUS: "Which size of %s?",
+	},
+	txtRemoved: {
+		domain.PtBR: "🗑️ Removido: %dx %s.",
+		domain.EnUS: "🗑️ Removed: %dx %s.",
+	},
+	txtNotInCart: {
+		domain.PtBR: "Não encontrei %s no seu carrinho.",
+		domain.EnUS: "I couldn't find %s in your cart.",
+	},
+	txtWhichOne: {
+		domain.PtBR: "Qual deles você quer para \"%s\"?",
+		domain.EnUS: "Which one do you mean by \"%s\"?",
+	},
+	txtReplyNumber: {
+		domain.PtBR: "Responda com o número.",
+		domain.EnUS: "Reply with the number.",
+	},
+	txtUnknownItem: {
+		domain.PtBR: "Desculpe, não temos \"%s\" no cardápio. Envie *cardápio* para ver as opções.",
+		domain.EnUS: "Sorry, we don't have \"%s\" on the menu. Send *menu* to see what we have.",
+	},
+	txtCartEmpty: {
+		domain.PtBR: "Seu carrinho está vazio.",
+		domain.EnUS: "Your cart is empty.",
+	},
+	txtCartHead: {
+		domain.PtBR: "🛒 Seu carrinho:",
+		domain.EnUS: "🛒 Your cart:",
+	},
+	txtSubtotal: {
+		domain.PtBR: "Subtotal: %s",
+		domain.EnUS: "Subtotal: %s",
+	},
+	txtCartFooter: {
+		domain.PtBR: "Quer mais alguma coisa? Peça outro item, envie *tirar* e o item para remover, ou *finalizar* para fechar o pedido.",
+		domain.EnUS: "Anything else? Order another item, send *remove* and the item to take it out, or *checkout* to place the order.",
+	},
+	txtNoFulfillment: {
+		domain.PtBR: "Desculpe, a loja %s não está fazendo entregas nem retiradas agora.",
+		domain.EnUS: "Sorry, our %s store is not doing delivery or pickup right now.",
+	},
+	txtAskFulfillment: {
+		domain.PtBR: "Como você quer receber seu pedido?",
+		domain.EnUS: "How would you like to get your order?",
+	},
+	txtPickupOption: {
+		domain.PtBR: "Retirar na loja (%s)",
+		domain.EnUS: "Pickup at the store (%s)",
+	},
+	txtDeliveryOption: {
+		domain.PtBR: "Entrega (taxa %s",
+		domain.EnUS: "Delivery (fee %s",
+	},
+	txtFreeAbove: {
+		domain.PtBR: ", grátis acima de %s",
+		domain.EnUS: ", free over %s",
+	},
+	txtAboutMinutes: {
+		domain.PtBR: ", cerca de %d min)",
+		domain.EnUS: ", about %d min)",
+	},
+	txtNoDelivery: {
+		domain.PtBR: "A loja %s não está fazendo entregas agora.",
+		domain.EnUS: "Our %s store is not delivering right now.",
+	},
+	txtNoPickup: {
+		domain.PtBR: "A loja %s não está com retirada agora.",
+		domain.EnUS: "Our %s store is not doing pickup right now.",
+	},
+	txtBelowMinimum: {
+		domain.PtBR: "O pedido mínimo para entrega é %s: faltam %s (seu carrinho está em %s). Adicione mais itens ou escolha retirar na loja.",
+		domain.EnUS: "The minimum order for delivery is %s: you need %s more (your cart is at %s). Add more items or choose pickup.",
+	},
+	txtAskAddress: {
+		domain.PtBR: "Qual o endereço de entrega? Envie rua, número, complemento e bairro.",
+		domain.EnUS: "What's the delivery address? Send street, number, apartment and neighbourhood.",
+	},
+	txtBadAddress: {
+		domain.PtBR: "Não consegui entender o endereço. Envie rua, número e bairro, por favor (ex.: Rua Augusta, 500, ap 12, Consolação).",
+		domain.EnUS: "I couldn't understand the address. Please send street, number and neighbourhood (e.g. Rua Augusta, 500, apt 12, Consolação).",
+	},
+	txtAskPayment: {
+		domain.PtBR: "Como você vai pagar?",
+		domain.EnUS: "How will you pay?",
+	},
+	txtPayPIX: {
+		domain.PtBR: "PIX",
+		domain.EnUS: "PIX",
+	},
+	txtPayCredit: {
+		domain.PtBR: "Cartão de crédito (na entrega ou retirada)",
+		domain.EnUS: "Credit card (on delivery or pickup)",
+	},
+	txtPayDebit: {
+		domain.PtBR: "Cartão de débito (na entrega ou retirada)",
+		domain.EnUS: "Debit card (on delivery or pickup)",
+	},
+	txtPaymentNotAccepted: {
+		domain.PtBR: "Desculpe, esta loja não aceita %s.",
+		domain.EnUS: "Sorry, this store doesn't take %s.",
+	},
+	txtSummaryHead: {
+		domain.PtBR: "📝 Confira seu pedido:",
+		domain.EnUS: "📝 Please check your order:",
+	},
+	txtFeeFree: {
+		domain.PtBR: "Entrega: grátis",
+		domain.EnUS: "Delivery: free",
+	},
+	txtFee: {
+		domain.PtBR: "Taxa de entrega: %s",
+		domain.EnUS: "Delivery fee: %s",
+	},
+	txtTotal: {
+		domain.PtBR: "*Total: %s*",
+		domain.EnUS: "*Total: %s*",
+	},
+	txtDeliverTo: {
+		domain.PtBR: "Entrega em: %s (cerca de %d min)",
+		domain.EnUS: "Deliver to: %s (about %d min)",
+	},
+	txtPickupAt: {
+		domain.PtBR: "Retirada na loja %s (%s)",
+		domain.EnUS: "Pickup at our %s store (%s)",
+	},
+	txtPaymentIs: {
+		domain.PtBR: "Pagamento: %s",
+		domain.EnUS: "Payment: %s",
+	},
+	txtConfirmQuestion: {
+		domain.PtBR: "Responda *SIM* para confirmar o pedido ou *NÃO* para voltar ao carrinho.",
+		domain.EnUS: "Reply *YES* to place the order or *NO* to go back to your cart.",
+	},
+	txtPlacedPIX: {
+		domain.PtBR: "Pedido #%s registrado! Total: %s. Assim que o pagamento PIX for confirmado, ele vai para a cozinha e eu te aviso. Envie *cancelar* para desistir.",
+		domain.EnUS: "Order #%s is registered! Total: %s. As soon as the PIX payment is confirmed it goes to the kitchen and I'll let you know. Send *cancel* to call it off.",
+	},
+	txtPlaced: {
+		domain.PtBR: "🎉 Pedido #%s confirmado e enviado para a cozinha! Total: %s. Pagamento: %s. %s",
+		domain.EnUS: "🎉 Order #%s is confirmed and on its way to the kitchen! Total: %s. Payment: %s. %s",
+	},
+	txtEtaPickup: {
+		domain.PtBR: "Retire na loja %s; avisaremos se houver atraso.",
+		domain.EnUS: "Pick it up at our %s store; we'll tell you about any delay.",
+	},
+	txtEtaDelivery: {
+		domain.PtBR: "Previsão de entrega: cerca de %d min.",
+		domain.EnUS: "Estimated delivery: about %d min.",
+	},
+	txtClosed: {
+		domain.PtBR: "A loja %s está fechada agora e abre %s às %s. Você pode montar seu carrinho e finalizar quando ela abrir.",
+		domain.EnUS: "Our %s store is closed now and opens %s at %s. You can build your cart and check out when it opens.",
+	},
+	txtClosedNoHours: {
+		domain.PtBR: "A loja %s não está recebendo pedidos no momento.",
+		domain.EnUS: "Our %s store is not taking orders at the moment.",
+	},
+	txtToday: {
+		domain.PtBR: "hoje",
+		domain.EnUS: "today",
+	},
+	txtTomorrow: {
+		domain.PtBR: "amanhã",
+		domain.EnUS: "tomorrow",
+	},
+	txtCancelled: {
+		domain.PtBR: "Tudo bem, cancelei o pedido e esvaziei o carrinho. Se quiser recomeçar, envie *cardápio*.",
+		domain.EnUS: "OK, I've cancelled the order and emptied your cart. Send *menu* to start again.",
+	},
+	txtOrderCancelled: {
+		domain.PtBR: "Pedido #%s cancelado. Nenhum valor será cobrado.",
+		domain.EnUS: "Order #%s is cancelled. You won't be charged.",
+	},
+	txtAwaitingPayment: {
+		domain.PtBR: "Seu pedido #%s está aguardando o pagamento PIX. Assim que ele for confirmado, eu te aviso. Envie *cancelar* para desistir.",
+		domain.EnUS: "Your order #%s is waiting for its PIX payment. I'll let you know as soon as it's confirmed. Send *cancel* to call it off.",
+	},
+	txtAlreadyPlaced: {
+		domain.PtBR: "Seu pedido #%s já foi confirmado e está com a loja. Para fazer um novo pedido, envie *cardápio*.",
+		domain.EnUS: "Your order #%s is already confirmed and with the store. To order again, send *menu*.",
+	},
+	txtPickFromList: {
+		domain.PtBR: "Não entendi sua escolha. Responda com o número de uma das opções acima.",
+		domain.EnUS: "I didn't get your choice. Please reply with the number of one of the options above.",
+	},
+	txtStillLost: {
+		domain.PtBR: "Ainda não consegui entender, desculpe! Aqui está o cardápio para facilitar. Se preferir, envie *atendente* para falar com uma pessoa.",
+		domain.EnUS: "Sorry, I still didn't get that! Here's the menu to make it easier. If you prefer, send *human* to talk to a person.",
+	},
+	txtNotUnderstood: {
+		domain.PtBR: "Desculpe, não entendi. 🤔",
+		domain.EnUS: "Sorry, I didn't understand that. 🤔",
+	},
+	txtHelp: {
+		domain.PtBR: "• *cardápio* para ver o menu\n• peça direto, ex.: \"uma %s\"\n• *carrinho* para ver seu pedido\n• *finalizar* para fechar o pedido\n• *atendente* para falar com uma pessoa\n• *trocar de loja* para escolher outra loja",
+		domain.EnUS: "• *menu* to see what we have\n• order directly, e.g. \"one %s\"\n• *cart* to see your order\n• *checkout* to place it\n• *human* to talk to a person\n• *change store* to pick another store",
+	},
+	txtPaymentConfirmed: {
+		domain.PtBR: "✅ Pagamento recebido! Seu pedido #%s foi enviado para a cozinha.",
+		domain.EnUS: "✅ Payment received! Your order #%s has been sent to the kitchen.",
 	},
 	txtOptOut: {
 		domain.PtBR: "Tudo bem! Você não receberá mais mensagens de %s. Se mudar de ideia, é só enviar VOLTAR.",

@@ -117,3 +117,36 @@ func LoadTimezone(name string) (*time.Location, error) {
 	}
 	return loc, nil
 }
+
+// NextOpening returns the next time at or after t when a store with these hours, in time
+// zone loc, opens (the start of an interval), looking a week ahead; ok is false when the
+// store has no opening hours at all.
+func (oh OperatingHours) NextOpening(t time.Time, loc *time.Location) (next time.Time, ok bool) {
+	local := t.In(loc)
+	for d := 0; d <= 7; d++ {
+		day := time.Date(local.Year(), local.Month(), local.Day()+d, 0, 0, 0, 0, loc)
+		for _, r := range oh[weekdayName(day.Weekday())] {
+			o, err := parseClock(r.Open)
+			if err != nil {
+				continue
+			}
+			at := time.Date(day.Year(), day.Month(), day.Day(), o/60, o%60, 0, 0, loc)
+			if !at.Before(local) && (!ok || at.Before(next)) {
+				next, ok = at, true
+			}
+		}
+		if ok {
+			return next, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// NextOpening returns when the store next opens after t, in its own time zone.
+func (s *Store) NextOpening(t time.Time) (time.Time, bool) {
+	loc, err := LoadTimezone(s.Timezone)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return s.OperatingHours.NextOpening(t, loc)
+}

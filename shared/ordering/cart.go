@@ -50,7 +50,7 @@ func NewLine(it domain.MenuItem, storeID, sizeID string, optionIDs []string, qua
 		if !ok {
 			return domain.OrderLine{}, ErrUnknownOpt
 		}
-		line.Options = append(line.Options, domain.OrderOption{OptionID: o.OptionID, Name: o.Name, PriceDeltaCents: o.PriceDeltaCents})
+		line.Options = append(line.Options, domain.OrderOption(o))
 		price += o.PriceDeltaCents
 	}
 	line.UnitPriceCents = price

@@ -1,6 +1,8 @@
-// Package wire wires the runtime from its parts, once, at cold start: the Lambda
-// functions (functions/webhook, functions/worker) and the local runner build the same
-// objects here, so the local stack runs the code that runs in AWS.
+// Package wire builds each function from its parts, once, at cold start. Each Lambda builds
+// only what it uses: the webhook a brand directory, the Twilio credentials and the inbound
+// queue (no conversation engine, no menus, no orders); the worker the directory, the engine,
+// the messenger and the POS publisher. The local runner builds both over one directory, so
+// the local stack runs the code that runs in AWS.
 package wire
 
 import (
@@ -15,11 +17,13 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/conversation"
+	"github.com/wabot-platform/wabot/shared/directory"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/dynamo"
 	"github.com/wabot-platform/wabot/shared/edge/sqsworker"
 	"github.com/wabot-platform/wabot/shared/edge/twiliohook"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
+	"github.com/wabot-platform/wabot/shared/posqueue"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/secrets"
 	"github.com/wabot-platform/wabot/shared/twilio"
@@ -34,7 +38,8 @@ type Config struct {
 	PublicBaseURL   string // optional: see twiliohook.Deps
 }
 
-// ConfigFromEnv reads and checks the configuration.
+// ConfigFromEnv reads and checks the configuration every function shares; what only one
+// function needs (the menu and order tables, the inbound queue) is checked by its builder.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
 		Env: getenv(resourcenames.EnvVarEnvironment),
@@ -44,6 +49,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			PhoneMapping:      getenv(resourcenames.EnvVarMappingTable),
 			ConversationState: getenv(resourcenames.EnvVarConversationTbl),
 			Idempotency:       getenv(resourcenames.EnvVarIdempotencyTable),
+			Menu:              getenv(resourcenames.EnvVarMenuTable),
+			Orders:            getenv(resourcenames.EnvVarOrdersTable),
 		},
 		InboundQueueURL: getenv(resourcenames.EnvVarInboundQueueURL),
 		PublicBaseURL:   getenv(resourcenames.EnvVarPublicBaseURL),
@@ -67,15 +74,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
-// Runtime is the wired platform.
-type Runtime struct {
-	Repos        *dynamo.Repositories
-	Credentials  *secrets.Source
-	Conversation *conversation.Service
-	Worker       *sqsworker.Worker
-	webhook      *twiliohook.Handler
-}
-
 // Options change the wiring.
 type Options struct {
 	// Messenger sends replies; nil means Twilio's REST API with each brand's credentials.
@@ -86,19 +84,39 @@ type Options struct {
 	Logger           *slog.Logger
 	// RepoOptions change the repositories (the tests' clock).
 	RepoOptions []dynamo.Option
-	// ConfigTTL is how long brand and store configuration is cached in memory by the webhook
-	// and the worker; 0 means their defaults (60 s). The local runner shortens it so an edit
-	// shows at once.
+	// ConfigTTL is how long brand, store and menu configuration is cached in memory; 0 means
+	// the default (60 s). The local runner shortens it so an edit shows at once.
 	ConfigTTL time.Duration
+	// Now is the clock of every part (default time.Now): the local runner's tests set it to
+	// an evening when the demo pizzeria is open.
+	Now func() time.Time
 }
 
-// New builds the runtime. clients hands out per-tenant SDK clients.
-func New(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*Runtime, error) {
-	log := opts.Logger
-	if log == nil {
-		log = slog.Default()
+func (o Options) now() func() time.Time {
+	if o.Now == nil {
+		return time.Now
 	}
-	repos, err := dynamo.New(cfg.Tables, dynamo.FromTenantClients(clients), opts.RepoOptions...)
+	return o.Now
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.Default()
+	}
+	return o.Logger
+}
+
+// parts are what every function builds: the repositories, the brands' credentials and the
+// brand directory over them.
+type parts struct {
+	repos *dynamo.Repositories
+	creds *secrets.Source
+	dir   *directory.Directory
+}
+
+func buildParts(cfg Config, clients awsclients.TenantClients, opts Options, withStoresAndMenus bool) (*parts, error) {
+	repoOpts := append([]dynamo.Option{dynamo.WithClock(opts.now())}, opts.RepoOptions...)
+	repos, err := dynamo.New(cfg.Tables, dynamo.FromTenantClients(clients), repoOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,43 +124,116 @@ func New(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts
 	if err != nil {
 		return nil, err
 	}
+	dd := directory.Deps{Clients: repos, TTL: opts.ConfigTTL, Now: opts.now()}
+	if withStoresAndMenus {
+		dd.Stores, dd.Menus = repos, repos
+	}
+	dir, err := directory.New(dd)
+	if err != nil {
+		return nil, err
+	}
+	return &parts{repos: repos, creds: creds, dir: dir}, nil
+}
+
+func webhookFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Options) (*twiliohook.Handler, error) {
+	if cfg.InboundQueueURL == "" {
+		return nil, errors.New("the webhook needs " + resourcenames.EnvVarInboundQueueURL)
+	}
+	q, err := inboundqueue.NewInbound(cfg.InboundQueueURL, func(ctx context.Context, tenant string) (inboundqueue.SendAPI, error) {
+		return clients.SQS(ctx, tenant)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return twiliohook.New(twiliohook.Deps{
+		Brands: p.dir, Credentials: p.creds, Idempotency: p.repos, Queue: q,
+		PublicBaseURL: cfg.PublicBaseURL, Logger: opts.logger(), Now: opts.now(),
+	})
+}
+
+func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Options) (*conversation.Service, error) {
+	if cfg.Tables.Menu == "" || cfg.Tables.Orders == "" {
+		return nil, errors.New("the worker needs " + resourcenames.EnvVarMenuTable + " and " + resourcenames.EnvVarOrdersTable)
+	}
 	messenger := opts.Messenger
 	if messenger == nil {
 		var topts []twilio.Option
 		if opts.TwilioHTTPClient != nil {
 			topts = append(topts, twilio.WithHTTPClient(opts.TwilioHTTPClient))
 		}
-		if messenger, err = twilio.New(creds, topts...); err != nil {
+		var err error
+		if messenger, err = twilio.New(p.creds, topts...); err != nil {
 			return nil, err
 		}
 	}
-	conv, err := conversation.New(conversation.Deps{
-		Clients: repos, Stores: repos, Mappings: repos, Conversations: repos, Idempotency: repos,
-		Messenger: messenger, Logger: log, ConfigTTL: opts.ConfigTTL,
-	})
+	pub, err := posqueue.New(func(ctx context.Context, tenant string) (posqueue.SendAPI, error) {
+		return clients.SQS(ctx, tenant)
+	}, opts.now())
 	if err != nil {
 		return nil, err
 	}
-	rt := &Runtime{Repos: repos, Credentials: creds, Conversation: conv, Worker: sqsworker.New(conv.Handle, log)}
+	r := p.repos
+	return conversation.New(conversation.Deps{
+		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r,
+		Publisher: pub, Messenger: messenger, Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL,
+		Now: opts.now(),
+	})
+}
+
+// NewWebhook builds the webhook function: brands by number, credentials, the inbound queue.
+func NewWebhook(_ context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*twiliohook.Handler, error) {
+	p, err := buildParts(cfg, clients, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	return webhookFrom(p, cfg, clients, opts)
+}
+
+// NewWorker builds the worker function: the engine over the inbound queue's batches.
+func NewWorker(_ context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
+	p, err := buildParts(cfg, clients, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := engineFrom(p, cfg, clients, opts)
+	if err != nil {
+		return nil, err
+	}
+	return sqsworker.New(engine.HandleBurst, opts.logger()), nil
+}
+
+// Runtime is every part in one process: the local runner and the tests.
+type Runtime struct {
+	Repos        *dynamo.Repositories
+	Credentials  *secrets.Source
+	Directory    *directory.Directory
+	Conversation *conversation.Service
+	Worker       *sqsworker.Worker
+	webhook      *twiliohook.Handler
+}
+
+// New builds every part over one directory (the local runner, tests). The webhook is built
+// when the configuration has an inbound queue.
+func New(_ context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*Runtime, error) {
+	p, err := buildParts(cfg, clients, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := engineFrom(p, cfg, clients, opts)
+	if err != nil {
+		return nil, err
+	}
+	rt := &Runtime{Repos: p.repos, Credentials: p.creds, Directory: p.dir, Conversation: engine,
+		Worker: sqsworker.New(engine.HandleBurst, opts.logger())}
 	if cfg.InboundQueueURL != "" {
-		q, err := inboundqueue.NewInbound(cfg.InboundQueueURL, func(ctx context.Context, tenant string) (inboundqueue.SendAPI, error) {
-			return clients.SQS(ctx, tenant)
-		})
-		if err != nil {
-			return nil, err
-		}
-		rt.webhook, err = twiliohook.New(twiliohook.Deps{
-			Clients: repos, Credentials: creds, Idempotency: repos, Queue: q,
-			PublicBaseURL: cfg.PublicBaseURL, Logger: log, ClientTTL: opts.ConfigTTL,
-		})
-		if err != nil {
+		if rt.webhook, err = webhookFrom(p, cfg, clients, opts); err != nil {
 			return nil, err
 		}
 	}
 	return rt, nil
 }
 
-// Webhook returns the webhook handler; an error when the configuration has no inbound inboundqueue.
+// Webhook returns the webhook handler; an error when the configuration has no inbound queue.
 func (r *Runtime) Webhook() (*twiliohook.Handler, error) {
 	if r.webhook == nil {
 		return nil, errors.New("the webhook needs " + resourcenames.EnvVarInboundQueueURL)
@@ -150,16 +241,16 @@ func (r *Runtime) Webhook() (*twiliohook.Handler, error) {
 	return r.webhook, nil
 }
 
-// FromEnvironment is a Lambda's cold start: the configuration from the environment, AWS
-// credentials from the default chain, the runtime wired.
-func FromEnvironment(ctx context.Context, log *slog.Logger) (*Runtime, error) {
+// FromEnvironment is a Lambda's cold start: the configuration from the environment and AWS
+// credentials from the default chain.
+func FromEnvironment(ctx context.Context) (Config, awsclients.TenantClients, error) {
 	cfg, err := ConfigFromEnv(os.Getenv)
 	if err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
 	awsCfg, err := awsclients.Load(ctx, awsclients.Options{})
 	if err != nil {
-		return nil, err
+		return cfg, nil, err
 	}
-	return New(ctx, cfg, awsclients.NewStatic(awsCfg), Options{Logger: log})
+	return cfg, awsclients.NewStatic(awsCfg), nil
 }

@@ -44,6 +44,46 @@ type fixture struct {
 	queueURL string
 	sqs      *sqs.Client
 	seq      atomic.Int64
+	// posQueues are the stores' POS queues by storeId.
+	posQueues map[string]string
+	phones    atomic.Int64
+}
+
+// burger sends body from phone to Burger Demo, whose store is open around the clock.
+func (f *fixture) burger(tb testing.TB, phone, body string) {
+	tb.Helper()
+	m := domain.InboundMessage{Version: 1, ClientID: demo.BurgerID, MessageSid: f.sid(), From: phone,
+		To: demo.BurgerNumber, Body: body, ProfileName: "Ana", ReceivedAt: time.Now().UTC()}
+	if err := f.rt.Conversation.Handle(context.Background(), m); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// newPhone is a customer number of its own.
+func (f *fixture) newPhone() string {
+	return fmt.Sprintf("whatsapp:+5511966%06d", (time.Now().UnixNano()/1000+f.phones.Add(1))%1000000)
+}
+
+// drain empties a store's POS queue (the emulator slows down as a queue grows) and returns
+// how many messages it held.
+func (f *fixture) drain(tb testing.TB, storeID string) int {
+	tb.Helper()
+	n := 0
+	for {
+		out, err := f.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(f.posQueues[storeID]), MaxNumberOfMessages: 10})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			return n
+		}
+		for _, m := range out.Messages {
+			n++
+			if _, err := f.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(f.posQueues[storeID]), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
 }
 
 func newFixture(tb testing.TB) *fixture {
@@ -78,6 +118,22 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	if _, err := emulator.ApplySecrets(ctx, sm, tmpl, emulator.Options{}); err != nil {
 		tb.Fatal(err)
 	}
+	// Each store's POS queue, named for this test's environment; the seed registers them in
+	// the stores' config, as the TenantStore construct does in AWS.
+	posQueues := map[string]string{}
+	for _, tn := range demo.Tenants() {
+		for _, st := range tn.Stores {
+			out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
+				QueueName:  aws.String(resourcenames.StoreOrderQueue(env, st.ClientID, st.StoreID)),
+				Attributes: map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "false"},
+			})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			posQueues[st.StoreID] = aws.ToString(out.QueueUrl)
+			tb.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
+		}
+	}
 	calls := awsclients.CountCalls(&cfg)
 	box, err := localoutbox.New(localoutbox.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
@@ -92,7 +148,7 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := demo.Seed(ctx, env, rt.Repos, rt.Repos, sm); err != nil {
+	if err := demo.Seed(ctx, env, demo.Targets{Clients: rt.Repos, Stores: rt.Repos, Menus: rt.Repos, Secrets: sm, Queues: q}); err != nil {
 		tb.Fatal(err)
 	}
 	if tw != nil {
@@ -111,7 +167,7 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 		tb.Fatal(err)
 	}
 	f := &fixture{rt: rt, hook: hook, calls: calls, customer: fmt.Sprintf("whatsapp:+5511955%06d", time.Now().UnixNano()%1000000),
-		token: demo.PizzariaToken, queueURL: aws.ToString(created.QueueUrl), sqs: q}
+		token: demo.PizzariaToken, queueURL: aws.ToString(created.QueueUrl), sqs: q, posQueues: posQueues}
 	if tw != nil {
 		f.token = tw.Credentials().AuthToken
 	}
@@ -179,6 +235,21 @@ func TestCallBudgets(t *testing.T) {
 	if got := f.calls.Total("Secrets Manager"); got != 0 {
 		t.Errorf("a warm turn read Secrets Manager %d times", got)
 	}
+
+	// A menu-and-cart turn with a warm menu cache: at most 4 DynamoDB calls.
+	phone := f.newPhone()
+	f.burger(t, phone, "hi")
+	f.calls.Reset()
+	for i := range n {
+		f.burger(t, phone, []string{"a coke please", "remove the coke"}[i%2])
+	}
+	if got := f.calls.Total("DynamoDB"); got > 4*n {
+		t.Errorf("cart turn: %d DynamoDB calls for %d turns (%v), budget 4 per turn", got, n, f.calls.Snapshot())
+	}
+	c, err := f.rt.Repos.GetConversation(ctx, demo.BurgerID, phone)
+	if err != nil || len(c.Cart) != 1 {
+		t.Fatalf("after %d cart turns the cart is %+v (%v), want the coke", n, c, err)
+	}
 }
 
 func BenchmarkWebhook(b *testing.B) {
@@ -211,6 +282,52 @@ func BenchmarkWorkerTurnKnownCustomer(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+}
+
+// A customer who knows the menu adds and removes items: each operation is one cart turn
+// (the menu cache warm).
+func BenchmarkWorkerTurnMenuAndCart(b *testing.B) {
+	f := newFixture(b)
+	phone := f.newPhone()
+	f.burger(b, phone, "hi")
+	f.burger(b, phone, "menu")
+	says := []string{"2 cheese burgers with bacon and a coke", "remove the coke", "1 fries", "take out the fries", "can I see my cart"}
+	measure(b, f.calls, func(i int) { f.burger(b, phone, says[i%len(says)]) })
+}
+
+// The confirming turn of a checkout: the order created, published to the store's POS queue
+// and marked sent, the conversation written, the reply sent. Each operation has a customer
+// of its own, brought to the confirmation outside the measurement.
+func BenchmarkWorkerTurnCheckout(b *testing.B) {
+	f := newFixture(b)
+	phones := make([]string, b.N)
+	var cpu time.Duration
+	var calls, ddb, sqsCalls int
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.StopTimer()
+	for i := range b.N {
+		phones[i] = f.newPhone()
+		for _, body := range []string{"hi", "1 classic burger with bacon and 1 fries", "checkout", "pickup", "credit card"} {
+			f.burger(b, phones[i], body)
+		}
+		f.calls.Reset()
+		start := cpuTime()
+		b.StartTimer()
+		f.burger(b, phones[i], "yes")
+		b.StopTimer()
+		cpu += cpuTime() - start
+		calls += f.calls.Total("")
+		ddb += f.calls.Total("DynamoDB")
+		sqsCalls += f.calls.Total("SQS")
+		if got := f.drain(b, "vila-madalena"); got != 1 {
+			b.Fatalf("the POS queue got %d messages for one order", got)
+		}
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(calls)/float64(b.N), "aws-calls/op")
+	b.ReportMetric(float64(ddb)/float64(b.N), "dynamodb-calls/op")
+	b.ReportMetric(float64(sqsCalls)/float64(b.N), "sqs-calls/op")
 }
 
 // measure runs op b.N times (inputs prepared beforehand) and reports time, CPU,

@@ -14,51 +14,91 @@ import (
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
 )
 
-func body(t *testing.T, sid string) string {
+func bodyFrom(t *testing.T, sid, from string) string {
 	t.Helper()
 	b, err := json.Marshal(domain.InboundMessage{Version: 1, ClientID: "demo-burger", MessageSid: sid,
-		From: "whatsapp:+5511987654321", To: "whatsapp:+5511990000002", Body: "oi"})
+		From: from, To: "whatsapp:+5511990000002", Body: "oi"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(b)
 }
 
-func TestStopsAtFirstFailureAndReportsTheRest(t *testing.T) {
-	var seen []string
-	w := sqsworker.New(func(ctx context.Context, m domain.InboundMessage) error {
-		if domain.TenantFromContext(ctx) != m.ClientID {
-			t.Errorf("tenant %q not in context", m.ClientID)
+const (
+	ana  = "whatsapp:+5511987654321"
+	bia  = "whatsapp:+5511987654322"
+	caio = "whatsapp:+5511987654323"
+)
+
+func body(t *testing.T, sid string) string { return bodyFrom(t, sid, ana) }
+
+func sids(msgs []domain.InboundMessage) []string {
+	var out []string
+	for _, m := range msgs {
+		out = append(out, m.MessageSid)
+	}
+	return out
+}
+
+// One customer's messages in a batch are one burst, in order; customers are bursts of their
+// own, in the order they first appear.
+func TestBurstsPerCustomerInOrder(t *testing.T) {
+	var seen [][]string
+	w := sqsworker.New(func(ctx context.Context, msgs []domain.InboundMessage) error {
+		if domain.TenantFromContext(ctx) != msgs[0].ClientID {
+			t.Errorf("tenant %q not in context", msgs[0].ClientID)
 		}
-		seen = append(seen, m.MessageSid)
-		if m.MessageSid == "SM3" {
+		seen = append(seen, sids(msgs))
+		return nil
+	}, nil)
+	records := []inboundqueue.Record{
+		{ID: "1", Body: bodyFrom(t, "SM1", ana)},
+		{ID: "2", Body: bodyFrom(t, "SM2", bia)},
+		{ID: "3", Body: bodyFrom(t, "SM3", ana)},
+		{ID: "4", Body: bodyFrom(t, "SM4", caio)},
+		{ID: "5", Body: bodyFrom(t, "SM5", ana)},
+	}
+	if failed := w.Process(context.Background(), records); failed != nil {
+		t.Fatalf("failed %v", failed)
+	}
+	want := [][]string{{"SM1", "SM3", "SM5"}, {"SM2"}, {"SM4"}}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("bursts %v, want %v", seen, want)
+	}
+}
+
+func TestStopsAtFirstFailureAndReportsTheRest(t *testing.T) {
+	var seen [][]string
+	w := sqsworker.New(func(ctx context.Context, msgs []domain.InboundMessage) error {
+		seen = append(seen, sids(msgs))
+		if msgs[0].From == bia {
 			return errors.New("boom")
 		}
 		return nil
 	}, nil)
 	var ev events.SQSEvent
-	for _, sid := range []string{"SM1", "SM2", "SM3", "SM4", "SM5"} {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "id-" + sid, Body: body(t, sid)})
+	for _, r := range []struct{ sid, from string }{{"SM1", ana}, {"SM2", bia}, {"SM3", caio}, {"SM4", bia}, {"SM5", ana}} {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: "id-" + r.sid, Body: bodyFrom(t, r.sid, r.from)})
 	}
 	resp, err := w.HandleSQSEvent(context.Background(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(seen, []string{"SM1", "SM2", "SM3"}) {
-		t.Errorf("handled %v, want SM1..SM3 and nothing after the failure", seen)
+	if want := [][]string{{"SM1", "SM5"}, {"SM2", "SM4"}}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("handled %v, want %v and nothing after the failure", seen, want)
 	}
 	var failed []string
 	for _, f := range resp.BatchItemFailures {
 		failed = append(failed, f.ItemIdentifier)
 	}
-	if !reflect.DeepEqual(failed, []string{"id-SM3", "id-SM4", "id-SM5"}) {
-		t.Errorf("reported %v, want the failed message and every later one", failed)
+	if !reflect.DeepEqual(failed, []string{"id-SM2", "id-SM4", "id-SM3"}) {
+		t.Errorf("reported %v, want the failed burst and every later one", failed)
 	}
 }
 
 func TestUndecodableMessageFails(t *testing.T) {
 	calls := 0
-	w := sqsworker.New(func(context.Context, domain.InboundMessage) error { calls++; return nil }, nil)
+	w := sqsworker.New(func(context.Context, []domain.InboundMessage) error { calls++; return nil }, nil)
 	records := []inboundqueue.Record{
 		{ID: "a", Body: body(t, "SM1")},
 		{ID: "b", Body: "{not json"},
@@ -76,7 +116,7 @@ func TestUndecodableMessageFails(t *testing.T) {
 }
 
 func TestAllSucceed(t *testing.T) {
-	w := sqsworker.New(func(context.Context, domain.InboundMessage) error { return nil }, nil)
+	w := sqsworker.New(func(context.Context, []domain.InboundMessage) error { return nil }, nil)
 	resp, _ := w.HandleSQSEvent(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "1", Body: body(t, "SM1")}}})
 	if len(resp.BatchItemFailures) != 0 {
 		t.Errorf("failures %v", resp.BatchItemFailures)

@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wabot-platform/wabot/shared/cache"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/twilio"
 )
@@ -39,36 +38,35 @@ const DefaultIdempotencyTTL = 48 * time.Hour
 
 var messageSid = regexp.MustCompile(`^[A-Z]{2}[0-9a-zA-Z]{10,62}$`)
 
-// ClientFinder finds the brand that owns a WhatsApp number.
-type ClientFinder interface {
-	FindClientByPhoneNumber(ctx context.Context, number string) (*domain.Client, error)
+// BrandFinder finds the brand that owns a WhatsApp number (directory.Directory, whose cache
+// the webhook shares with every other path of the function).
+type BrandFinder interface {
+	BrandByNumber(ctx context.Context, number string) (*domain.Client, error)
 }
 
 // Deps are what the handler needs. PublicBaseURL is the scheme and host Twilio was configured
 // with ("https://api.example.com"); empty means the request's own host over https (API
 // Gateway's domain).
 type Deps struct {
-	Clients        ClientFinder
+	Brands         BrandFinder
 	Credentials    domain.CredentialSource
 	Idempotency    domain.IdempotencyRepository
 	Queue          domain.InboundQueue
 	PublicBaseURL  string
 	Logger         *slog.Logger
 	Now            func() time.Time
-	ClientTTL      time.Duration // cache of number -> brand; default 60s
 	IdempotencyTTL time.Duration // default DefaultIdempotencyTTL
 }
 
 // Handler is the webhook. It is safe for concurrent use.
 type Handler struct {
-	d       Deps
-	clients *cache.Cache[string, *domain.Client]
+	d Deps
 }
 
 // New validates deps and returns the handler.
 func New(d Deps) (*Handler, error) {
-	if d.Clients == nil || d.Credentials == nil || d.Idempotency == nil || d.Queue == nil {
-		return nil, errors.New("webhook: clients, credentials, idempotency and queue are required")
+	if d.Brands == nil || d.Credentials == nil || d.Idempotency == nil || d.Queue == nil {
+		return nil, errors.New("webhook: brands, credentials, idempotency and queue are required")
 	}
 	if d.PublicBaseURL != "" {
 		u, err := url.Parse(d.PublicBaseURL)
@@ -83,13 +81,10 @@ func New(d Deps) (*Handler, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.ClientTTL == 0 {
-		d.ClientTTL = time.Minute
-	}
 	if d.IdempotencyTTL == 0 {
 		d.IdempotencyTTL = DefaultIdempotencyTTL
 	}
-	return &Handler{d: d, clients: cache.New[string, *domain.Client](d.ClientTTL, 10000)}, nil
+	return &Handler{d: d}, nil
 }
 
 // Request is a webhook delivery as any front end (net/http, API Gateway) sees it.
@@ -145,9 +140,7 @@ func (h *Handler) Handle(ctx context.Context, r Request) Response {
 		return plain(400, "From and To must be WhatsApp addresses and MessageSid is required\n")
 	}
 
-	client, err := h.clients.Get(ctx, to, func(ctx context.Context) (*domain.Client, error) {
-		return h.d.Clients.FindClientByPhoneNumber(ctx, to)
-	}, cache.Remember(domain.IsNotFound, h.d.ClientTTL))
+	client, err := h.d.Brands.BrandByNumber(ctx, to)
 	switch {
 	case domain.IsNotFound(err):
 		log.InfoContext(ctx, "webhook for an unknown number", "to", domain.Mask(to))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/wabot-platform/wabot/shared/directory"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/edge/twiliohook"
 	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
@@ -43,6 +44,10 @@ func (f *fakeClients) FindClientByPhoneNumber(_ context.Context, n string) (*dom
 		return &cp, nil
 	}
 	return nil, domain.Errorf(domain.ENOTFOUND, "no client")
+}
+
+func (f *fakeClients) GetClient(_ context.Context, id string) (*domain.Client, error) {
+	return nil, domain.Errorf(domain.ENOTFOUND, "not used by the webhook")
 }
 
 type fakeCreds struct{}
@@ -112,7 +117,11 @@ func newEnv(t testing.TB, publicBase string) *env {
 		idem:  &fakeIdem{keys: map[string]bool{}},
 		queue: &fakeQueue{},
 	}
-	h, err := twiliohook.New(twiliohook.Deps{Clients: e.clients, Credentials: fakeCreds{}, Idempotency: e.idem,
+	dir, err := directory.New(directory.Deps{Clients: e.clients})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := twiliohook.New(twiliohook.Deps{Brands: dir, Credentials: fakeCreds{}, Idempotency: e.idem,
 		Queue: e.queue, PublicBaseURL: publicBase})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +297,7 @@ func TestNewValidates(t *testing.T) {
 	}
 	e := newEnv(t, base)
 	_ = e
-	if _, err := twiliohook.New(twiliohook.Deps{Clients: &fakeClients{}, Credentials: fakeCreds{}, Idempotency: &fakeIdem{}, Queue: &fakeQueue{}, PublicBaseURL: "ftp:/x"}); err == nil {
+	if _, err := twiliohook.New(twiliohook.Deps{Brands: &directory.Directory{}, Credentials: fakeCreds{}, Idempotency: &fakeIdem{}, Queue: &fakeQueue{}, PublicBaseURL: "ftp:/x"}); err == nil {
 		t.Error("bad PUBLIC_BASE_URL accepted")
 	}
 }
