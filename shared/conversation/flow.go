@@ -232,6 +232,16 @@ func (f *flow) free() bool {
 		}
 		did = true
 	} else {
+		if !did && len(r.Add) == 0 {
+			// "qro uma pizza", "o que tem de bebida?", "what drinks do you have": the
+			// category itself.
+			for _, w := range strings.Fields(f.said) {
+				if sec, ok := f.categoryNamed(w); ok {
+					f.showCategory(sec)
+					return true
+				}
+			}
+		}
 		for _, w := range r.Unknown {
 			f.unknown(w)
 			did = true
@@ -277,6 +287,21 @@ func (f *flow) free() bool {
 		return true
 	}
 	return false
+}
+
+// categoryNamed finds the category a word names ("pizza" for Pizzas, "bebida" for Bebidas,
+// "drinks"), ignoring accents and a plural.
+func (f *flow) categoryNamed(word string) (ordering.MenuSection, bool) {
+	w := strings.TrimSuffix(normalize(word), "s")
+	if len(w) < 3 {
+		return ordering.MenuSection{}, false
+	}
+	for _, sec := range f.cat.menu.Categories {
+		if strings.TrimSuffix(normalize(sec.Category.Name), "s") == w {
+			return sec, true
+		}
+	}
+	return ordering.MenuSection{}, false
 }
 
 // notSoldHere names the brand's items the message asks for that this store does not sell
@@ -1000,7 +1025,7 @@ func (f *flow) exampleItem() string {
 	}
 	it := items[0]
 	if len(it.Sizes) > 0 {
-		return strings.ToLower(it.Sizes[len(it.Sizes)-1].Name + " " + it.Name)
+		return strings.ToLower(it.Name + " " + it.Sizes[len(it.Sizes)-1].Name)
 	}
 	return strings.ToLower(it.Name)
 }

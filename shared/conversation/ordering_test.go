@@ -391,3 +391,40 @@ func TestNotUnderstoodGetsHelpThenMenu(t *testing.T) {
 	contains(t, second, "1. Burgers", "*human*")
 	contains(t, one(t, e.say(demo.BurgerID, phone, "do you have lasagna?")), "lasagna")
 }
+
+// A first message that is already an order is greeted and taken in the same reply; so is a
+// returning customer's first message of the day.
+func TestFirstMessageIsTheOrder(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	phone := customer(413)
+	reply := one(t, e.say(demo.BurgerID, phone, "hi!! 2 cheeseburgers w bacon and a coke pls"))
+	contains(t, reply, burgerWelome, "You're talking to our Vila Madalena store", "2x Cheese Burger (Bacon) — R$ 82,00", "1x Coke — R$ 8,00")
+	wantState(t, e.conv(demo.BurgerID, phone), domain.StateCart, "vila-madalena")
+
+	e.clock.Advance(25 * time.Hour) // the conversation expired; the mapping stays
+	reply = one(t, e.say(demo.BurgerID, phone, "good evening, can I see the menu?"))
+	contains(t, reply, burgerWelome, "1. Burgers", "2. Sides")
+	if c := e.conv(demo.BurgerID, phone); len(c.Cart) != 0 {
+		t.Errorf("yesterday's cart came back: %+v", c.Cart)
+	}
+	// A greeting alone is only greeted.
+	other := customer(414)
+	contains(t, one(t, e.say(demo.BurgerID, other, "hello")), burgerWelome)
+	wantState(t, e.conv(demo.BurgerID, other), domain.StateGreeting, "vila-madalena")
+}
+
+// People name a category instead of an item ("quero uma pizza", "qro uma pizza"): they get
+// that category's items to choose from.
+func TestCategoryByName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.clock.Set(friday(20, 0))
+	phone := customer(415)
+	e.known(phone, "centro")
+	contains(t, one(t, e.say(demo.PizzariaID, phone, "qro uma pizza")), "*Pizzas*", "1. Calabresa — Média R$ 42,00")
+	contains(t, one(t, e.say(demo.PizzariaID, phone, "o que tem de bebida?")), "*Bebidas*", "Coca-Cola 2 L — R$ 14,00")
+	contains(t, one(t, e.say(demo.PizzariaID, phone, "2")), "1x Guaraná 2 L — R$ 12,00")
+	contains(t, one(t, e.say(demo.PizzariaID, phone, "quanto ta?")), "Subtotal: R$ 12,00")
+	contains(t, one(t, e.say(demo.PizzariaID, phone, "quero uma lasanha")), "não temos \"lasanha\"")
+}

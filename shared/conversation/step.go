@@ -8,6 +8,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/notify"
+	"github.com/wabot-platform/wabot/shared/understand"
 )
 
 // ctxOfferedStores is the conversation.Context key holding the storeIds offered in the last
@@ -211,7 +212,7 @@ func stepOne(t turn) outcome {
 			return t.noStore(o)
 		case 1:
 			o.kind = "store-chosen"
-			return t.startWith(o, active[0])
+			return t.startAndOrder(o, active[0])
 		default:
 			o.kind = "store-selection"
 			return t.offer(o, active, text(lang, txtChooseStore, t.client.ClientName, storeList(active)))
@@ -240,7 +241,7 @@ func stepOne(t turn) outcome {
 	if t.conv == nil || t.conv.StoreID != store.StoreID {
 		// No live conversation (first message of the day), or one left on another store.
 		o.kind = "greeting"
-		return t.startWith(o, store)
+		return t.startAndOrder(o, store)
 	}
 	return t.ordering(o, store)
 }
@@ -331,6 +332,43 @@ func (t turn) startWith(o outcome, s domain.Store) outcome {
 	o.replies = say(greeting(t.client, s))
 	o.conv = c
 	return o
+}
+
+// startAndOrder starts the conversation with store and, when the message already asks for
+// something ("oi, quero 2 cheese burgers", "boa noite, o cardápio por favor"), answers that
+// too in the same reply: a first message is often the order itself.
+func (t turn) startAndOrder(o outcome, s domain.Store) outcome {
+	o = t.startWith(o, s)
+	if !t.actionable(s.StoreID) {
+		return o
+	}
+	greet := o.replies
+	next := t
+	next.conv = o.conv
+	o = next.ordering(o, s)
+	o.replies = append(greet, o.replies...)
+	return o
+}
+
+// actionable reports whether the message asks for more than a greeting: items, a command.
+func (t turn) actionable(storeID string) bool {
+	var r understand.Result
+	if cat := t.catalog; cat != nil && cat(storeID) != nil {
+		r = cat(storeID).lex.Parse(t.msg.Body)
+	} else {
+		r = commands.Parse(t.msg.Body)
+	}
+	if len(r.Add)+len(r.Remove)+len(r.Ambiguous)+len(r.Unknown) > 0 {
+		return true
+	}
+	for _, i := range r.Intents {
+		switch i {
+		case understand.IntentGreeting, understand.IntentThanks, understand.IntentYes, understand.IntentNo:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // noStore answers that no store takes orders. A new customer gets nothing else (no

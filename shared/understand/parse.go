@@ -319,6 +319,12 @@ func (p *parser) scan() {
 				i += l
 				continue
 			}
+			if full && s.no {
+				// "actually no fries", "no coke": a whole item name right after "no" is not
+				// wanted, like after "without". (Portuguese "no" is "in the", and no menu
+				// item follows it: "no cartão", "no capricho".)
+				s.negate = true
+			}
 			p.addItem(ids, i, l)
 			i += l
 			continue
