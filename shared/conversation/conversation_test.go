@@ -1169,7 +1169,7 @@ func TestConcurrentCustomers(t *testing.T) {
 		if got := len(e.out.take(phone)); got != 3 {
 			t.Errorf("%s got %d replies, want 3", domain.Mask(phone), got)
 		}
-		wantState(t, e.conv(demo.PizzariaID, phone), domain.StateGreeting, "paulista")
+		wantState(t, e.conv(demo.PizzariaID, phone), domain.StateItemSelection, "paulista") // "quero pizza" lists the pizzas
 	}
 	if st := e.svc.Stats(); st.Turns != 24 || st.RepliesSent != 24 {
 		t.Errorf("stats %+v, want 24 turns and replies", st)

@@ -277,23 +277,10 @@ func create[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) err
 		return err
 	}
 	w := *v // shallow copy: only scalar fields are changed below
-	if err := e.validate(&w); err != nil {
-		return err
-	}
 	now := r.clock()
-	f := e.fields(&w)
-	*f.Version = 1
-	*f.CreatedAt = now
-	if f.UpdatedAt != nil {
-		*f.UpdatedAt = now
-	}
-	if f.TTL != nil {
-		if *f.TTL == 0 {
-			// An item without a TTL would live forever; conversations end after a day.
-			*f.TTL = now.Add(domain.ConversationTTL).Unix()
-		} else if domain.Expired(*f.TTL, now) {
-			return domain.Errorf(domain.EINVALID, "ttl is in the past: the %s would be dead on arrival", e.kind)
-		}
+	f, err := stamp(e, &w, 1, now)
+	if err != nil {
+		return err
 	}
 	keys := e.keys(&w)
 	api, err := r.api(ctx, keys[0])
@@ -308,6 +295,31 @@ func create[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) err
 	}
 	*v = w
 	return nil
+}
+
+// stamp validates w and sets the bookkeeping of a write at now: version, createdAt (on a
+// first version, or when missing), updatedAt, and a TTL (an item without one would live
+// forever; conversations end after a day). A TTL already past is EINVALID.
+func stamp[T any](e *entity[T], w *T, version int64, now time.Time) (fields, error) {
+	if err := e.validate(w); err != nil {
+		return fields{}, err
+	}
+	f := e.fields(w)
+	*f.Version = version
+	if version == 1 || f.CreatedAt.IsZero() {
+		*f.CreatedAt = now
+	}
+	if f.UpdatedAt != nil {
+		*f.UpdatedAt = now
+	}
+	if f.TTL != nil {
+		if *f.TTL == 0 {
+			*f.TTL = now.Add(domain.ConversationTTL).Unix()
+		} else if domain.Expired(*f.TTL, now) {
+			return fields{}, domain.Errorf(domain.EINVALID, "ttl is in the past: the %s would be dead on arrival", e.kind)
+		}
+	}
+	return f, nil
 }
 
 // get reads the item with keys, strongly consistent; ENOTFOUND if absent or expired.
@@ -432,25 +444,11 @@ func save[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) error
 		return err
 	}
 	w := *v // shallow copy: only scalar fields are changed below
-	if err := e.validate(&w); err != nil {
-		return err
-	}
+	version := *e.fields(&w).Version
 	now := r.clock()
-	f := e.fields(&w)
-	version := *f.Version
-	*f.Version = version + 1
-	if version == 0 || f.CreatedAt.IsZero() {
-		*f.CreatedAt = now
-	}
-	if f.UpdatedAt != nil {
-		*f.UpdatedAt = now
-	}
-	if f.TTL != nil {
-		if *f.TTL == 0 {
-			*f.TTL = now.Add(domain.ConversationTTL).Unix()
-		} else if domain.Expired(*f.TTL, now) {
-			return domain.Errorf(domain.EINVALID, "ttl is in the past: the %s would be dead on arrival", e.kind)
-		}
+	f, err := stamp(e, &w, version+1, now)
+	if err != nil {
+		return err
 	}
 	var cond expression.ConditionBuilder
 	if version == 0 {

@@ -191,15 +191,21 @@ func NewWebhook(_ context.Context, cfg Config, clients awsclients.TenantClients,
 
 // NewWorker builds the worker function: the engine over the inbound queue's batches.
 func NewWorker(_ context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
-	p, err := buildParts(cfg, clients, opts, true)
-	if err != nil {
-		return nil, err
-	}
-	engine, err := engineFrom(p, cfg, clients, opts)
+	_, engine, err := buildEngine(cfg, clients, opts)
 	if err != nil {
 		return nil, err
 	}
 	return sqsworker.New(engine.HandleBurst, opts.logger()), nil
+}
+
+// buildEngine builds the parts with stores and menus, and the engine over them.
+func buildEngine(cfg Config, clients awsclients.TenantClients, opts Options) (*parts, *conversation.Service, error) {
+	p, err := buildParts(cfg, clients, opts, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	engine, err := engineFrom(p, cfg, clients, opts)
+	return p, engine, err
 }
 
 // Runtime is every part in one process: the local runner and the tests.
@@ -215,11 +221,7 @@ type Runtime struct {
 // New builds every part over one directory (the local runner, tests). The webhook is built
 // when the configuration has an inbound queue.
 func New(_ context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*Runtime, error) {
-	p, err := buildParts(cfg, clients, opts, true)
-	if err != nil {
-		return nil, err
-	}
-	engine, err := engineFrom(p, cfg, clients, opts)
+	p, engine, err := buildEngine(cfg, clients, opts)
 	if err != nil {
 		return nil, err
 	}
