@@ -3,32 +3,15 @@ package conversation
 import (
 	"strconv"
 	"strings"
-	"unicode"
-
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/understand"
 )
 
-// normalize folds a customer's text for matching commands and store names: accents removed
-// ("São" -> "sao"), lower case, every run of punctuation, symbols (emoji) and spaces turned
-// into one space, trimmed. "  Trocar de LOJA!! " and "trocar de loja" compare equal; so do
-// "2." and "2".
-func normalize(s string) string {
-	// A fresh transformer per call: transform.Chain keeps state and is not safe for
-	// concurrent use.
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	folded, _, err := transform.String(t, s)
-	if err != nil {
-		folded = s
-	}
-	fields := strings.FieldsFunc(strings.ToLower(folded), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
-	})
-	return strings.Join(fields, " ")
-}
+// normalize folds a customer's text for matching commands and store names (accents removed,
+// lower case, punctuation and emoji turned into single spaces): the same folding the ordering
+// flow reads messages with, so "  Trocar de LOJA!! " and "trocar de loja" compare equal.
+func normalize(s string) string { return understand.Normalize(s) }
 
 // Commands are whole messages, compared after normalize. A command inside a longer sentence
 // ("não quero parar agora") is not one: only an unambiguous message changes opt-out state.
