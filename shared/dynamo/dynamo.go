@@ -297,6 +297,45 @@ func create[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) err
 	return nil
 }
 
+// queryPartition reads every row of a brand's partition of table (keyed clientId first),
+// strongly consistent, page by page (r.pageSize rows a page when set, so tests cross page
+// boundaries), in the sort key's order. only, when given, projects those attributes.
+func (r *Repositories) queryPartition(ctx context.Context, api API, table, clientID string, only ...string) ([]map[string]types.AttributeValue, error) {
+	b := expression.NewBuilder().WithKeyCondition(expression.Key(attrClientID).Equal(expression.Value(clientID)))
+	if len(only) > 0 {
+		names := make([]expression.NameBuilder, len(only))
+		for i, n := range only {
+			names[i] = expression.Name(n)
+		}
+		b = b.WithProjection(expression.NamesList(names[0], names[1:]...))
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: build the query of %s: %w", table, err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &table,
+		KeyConditionExpression:    expr.KeyCondition(),
+		ProjectionExpression:      expr.Projection(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ConsistentRead:            aws.Bool(true),
+	}
+	if r.pageSize > 0 {
+		in.Limit = aws.Int32(r.pageSize)
+	}
+	var rows []map[string]types.AttributeValue
+	pages := dynamodb.NewQueryPaginator(api, in)
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: query %s: %w", table, err)
+		}
+		rows = append(rows, page.Items...)
+	}
+	return rows, nil
+}
+
 // stamp validates w and sets the bookkeeping of a write at now: version, createdAt (on a
 // first version, or when missing), updatedAt, and a TTL (an item without one would live
 // forever; conversations end after a day). A TTL already past is EINVALID.

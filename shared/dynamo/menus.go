@@ -7,9 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -196,38 +194,14 @@ func (r *Repositories) PutMenu(ctx context.Context, m *domain.Menu) error {
 	return nil
 }
 
-// queryMenu reads every row of the brand's partition, strongly consistent, page by page
-// (r.pageSize rows a page when set). keysOnly reads just the sort keys.
+// queryMenu reads every row of the brand's menu partition (see queryPartition); keysOnly
+// reads just the sort keys.
 func (r *Repositories) queryMenu(ctx context.Context, api API, clientID string, keysOnly bool) ([]map[string]types.AttributeValue, error) {
-	b := expression.NewBuilder().WithKeyCondition(expression.Key(attrClientID).Equal(expression.Value(clientID)))
+	var only []string
 	if keysOnly {
-		b = b.WithProjection(expression.NamesList(expression.Name(attrMenuKey)))
+		only = []string{attrMenuKey}
 	}
-	expr, err := b.Build()
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: build menu query: %w", err)
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 &r.tables.Menu,
-		KeyConditionExpression:    expr.KeyCondition(),
-		ProjectionExpression:      expr.Projection(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
-	}
-	if r.pageSize > 0 {
-		in.Limit = aws.Int32(r.pageSize)
-	}
-	var rows []map[string]types.AttributeValue
-	pages := dynamodb.NewQueryPaginator(api, in)
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("dynamo: query %s: %w", r.tables.Menu, err)
-		}
-		rows = append(rows, page.Items...)
-	}
-	return rows, nil
+	return r.queryPartition(ctx, api, r.tables.Menu, clientID, only...)
 }
 
 // batchWrite sends reqs in chunks of 25 and resends what DynamoDB reports unprocessed (it

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -71,34 +68,16 @@ func (r *Repositories) ListStores(ctx context.Context, clientID string) ([]domai
 	if err != nil {
 		return nil, err
 	}
-	expr, err := expression.NewBuilder().
-		WithKeyCondition(expression.Key(attrClientID).Equal(expression.Value(clientID))).
-		Build()
+	rows, err := r.queryPartition(ctx, api, r.tables.StoreConfig, clientID)
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: build key condition: %w", err)
+		return nil, err
 	}
-	in := &dynamodb.QueryInput{
-		TableName:                 &r.tables.StoreConfig,
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
+	var stores []domain.Store
+	if err := attributevalue.UnmarshalListOfMaps(rows, &stores); err != nil {
+		return nil, fmt.Errorf("dynamo: unmarshal stores: %w", err)
 	}
-	if r.pageSize > 0 {
-		in.Limit = aws.Int32(r.pageSize)
-	}
-	stores := []domain.Store{} // an empty brand lists as [], not null
-	pages := dynamodb.NewQueryPaginator(api, in)
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("dynamo: query %s: %w", r.tables.StoreConfig, err)
-		}
-		var batch []domain.Store
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &batch); err != nil {
-			return nil, fmt.Errorf("dynamo: unmarshal stores: %w", err)
-		}
-		stores = append(stores, batch...)
+	if stores == nil {
+		stores = []domain.Store{} // an empty brand lists as [], not null
 	}
 	return stores, nil
 }
