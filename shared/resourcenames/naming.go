@@ -175,6 +175,10 @@ const (
 	EnvVarMenuTable        = "MENU_TABLE"
 	EnvVarOrdersTable      = "ORDERS_TABLE"
 	EnvVarInboundQueueURL  = "INBOUND_QUEUE_URL"
+	// EnvVarInboundDLQURL is the inbound queue's dead-letter queue: the worker parks there, at
+	// once, a message it can never process (undecodable, a deleted brand), instead of letting
+	// it be retried maxReceiveCount times.
+	EnvVarInboundDLQURL = "INBOUND_DLQ_URL"
 	// EnvVarPublicBaseURL overrides the base URL of webhook signatures (a custom domain or a
 	// proxy in front of API Gateway); without it the API's own domain is used.
 	EnvVarPublicBaseURL = "PUBLIC_BASE_URL"

@@ -35,7 +35,10 @@ type Config struct {
 	Env             string
 	Tables          resourcenames.Tables
 	InboundQueueURL string // needed by the webhook only
-	PublicBaseURL   string // optional: see twiliohook.Deps
+	// InboundDLQURL is where the worker parks a message it can never process; empty leaves
+	// such a message to the queue's redrive policy (retried until maxReceiveCount).
+	InboundDLQURL string
+	PublicBaseURL string // optional: see twiliohook.Deps
 }
 
 // ConfigFromEnv reads and checks the configuration every function shares; what only one
@@ -53,6 +56,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			Orders:            getenv(resourcenames.EnvVarOrdersTable),
 		},
 		InboundQueueURL: getenv(resourcenames.EnvVarInboundQueueURL),
+		InboundDLQURL:   getenv(resourcenames.EnvVarInboundDLQURL),
 		PublicBaseURL:   getenv(resourcenames.EnvVarPublicBaseURL),
 	}
 	var missing []string
