@@ -64,7 +64,7 @@ func stack(t *testing.T) string {
 		// The runner's clock starts on a Friday evening, when the demo pizzeria is open.
 		env := map[string]string{"WABOT_AWS_ENDPOINT": endpoint, "WABOT_TEMPLATE": tmpl, "PORT": strconv.Itoa(port),
 			"WABOT_NOW": nextFridayEvening().Format(time.RFC3339)}
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(domain.NewPlatformContext(context.Background()))
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, slog.New(slog.NewJSONHandler(io.Discard, nil)), func(k string) string { return env[k] })
@@ -325,7 +325,7 @@ func TestNewCustomerChoosesStore(t *testing.T) {
 	if !strings.Contains(greeting, "Paulista") || !strings.Contains(greeting, "Pizzaria Demo") {
 		t.Fatalf("greeting %q must name the brand and the Paulista store", greeting)
 	}
-	m, err := repos(t).GetMapping(context.Background(), demo.PizzariaID, from)
+	m, err := repos(t).GetMapping(domain.NewPlatformContext(context.Background()), demo.PizzariaID, from)
 	if err != nil || m.StoreID != "paulista" {
 		t.Fatalf("mapping %+v %v, want store paulista", m, err)
 	}
@@ -344,7 +344,7 @@ func TestInvalidChoiceAskedAgainThenChangeStore(t *testing.T) {
 	if g := waitOutbox(t, base, from, 3)[2].Body; !strings.Contains(g, "Paulista") {
 		t.Fatalf("choice by name: %q", g)
 	}
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	r := repos(t)
 	before, err := r.GetConversation(ctx, demo.PizzariaID, from)
 	if err != nil {
@@ -390,7 +390,7 @@ func TestOneCustomerTwoBrands(t *testing.T) {
 	say(t, base, from, demo.PizzariaNumber, "1")
 	waitOutbox(t, base, from, 3)
 	r := repos(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	pm, err1 := r.GetMapping(ctx, demo.PizzariaID, from)
 	bm, err2 := r.GetMapping(ctx, demo.BurgerID, from)
 	if err1 != nil || err2 != nil || pm.StoreID != "centro" || bm.StoreID != "vila-madalena" {
@@ -431,7 +431,7 @@ func waitRecorded(t *testing.T, clientID, from string, sids []string) []string {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var got []string
-		if c, err := r.GetConversation(context.Background(), clientID, from); err == nil {
+		if c, err := r.GetConversation(domain.NewPlatformContext(context.Background()), clientID, from); err == nil {
 			for _, h := range c.MessageHistory {
 				if h.Direction == domain.Inbound {
 					got = append(got, h.MessageSid)
@@ -511,7 +511,7 @@ func TestOptOutAndBackIn(t *testing.T) {
 	if confirm == out[2].Body {
 		t.Errorf("opt-in confirmation equals the opt-out one: %q", confirm)
 	}
-	m, err := repos(t).GetMapping(context.Background(), demo.BurgerID, from)
+	m, err := repos(t).GetMapping(domain.NewPlatformContext(context.Background()), demo.BurgerID, from)
 	if err != nil || m.OptedOut {
 		t.Fatalf("after START: %+v %v", m, err)
 	}
@@ -532,7 +532,7 @@ func TestOutOfWindowReplyRefused(t *testing.T) {
 
 	cfg := emulatortest.Config(t)
 	client := sqs.NewFromConfig(cfg)
-	urlOut, err := client.GetQueueUrl(context.Background(), &sqs.GetQueueUrlInput{QueueName: aws.String(resourcenames.InboundQueue(resourcenames.EnvDev))})
+	urlOut, err := client.GetQueueUrl(domain.NewPlatformContext(context.Background()), &sqs.GetQueueUrlInput{QueueName: aws.String(resourcenames.InboundQueue(resourcenames.EnvDev))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -542,7 +542,7 @@ func TestOutOfWindowReplyRefused(t *testing.T) {
 	}
 	late := domain.InboundMessage{ClientID: demo.BurgerID, MessageSid: newSid(), From: from, To: demo.BurgerNumber,
 		Body: "sent yesterday", ReceivedAt: time.Now().Add(-25 * time.Hour)}
-	if err := in.Enqueue(context.Background(), late); err != nil {
+	if err := in.Enqueue(domain.NewPlatformContext(context.Background()), late); err != nil {
 		t.Fatal(err)
 	}
 	// Alone in its turn (a burst with a fresh message would be answered: the window is open).
@@ -587,7 +587,7 @@ const configTTL = time.Second
 // a brand that is deactivated stops answering: its number is refused at the webhook (404).
 func TestInactiveStoreAndInactiveBrand(t *testing.T) {
 	base := stack(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	r := repos(t)
 	from := newCustomer()
 	say(t, base, from, demo.PizzariaNumber, "oi")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/wabot-platform/wabot/shared/domain"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -141,7 +142,7 @@ func TestGoldenConversations(t *testing.T) {
 // else's: it receives, keeps the customer's, and makes every other message visible again.
 func checkPOS(t *testing.T, want *goldenPOS, customer string) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	q := sqs.NewFromConfig(emulatortest.Config(t))
 	u, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(resourcenames.StoreOrderQueue(resourcenames.EnvDev, want.clientID, want.storeID))})
 	if err != nil {

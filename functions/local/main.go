@@ -6,6 +6,9 @@
 // Where no emulator exists it uses clearly named local providers: replies go to an in-memory
 // outbox (GET /dev/outbox?to=whatsapp:%2B5511...) instead of Twilio's send API, and a PIX
 // payment is confirmed by hand (POST /dev/orders/{clientId}/{orderId}/pay) instead of by Asaas.
+// With WABOT_TWILIO_API_URL set (a local server speaking Twilio's Messages API, such as
+// functions/local/twilio), replies go through the real Twilio messenger (twilio-go, each
+// brand's credentials from Secrets Manager) to that server instead of the outbox.
 package main
 
 import (
@@ -16,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -34,6 +38,8 @@ import (
 	"github.com/wabot-platform/wabot/shared/health"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
+	"github.com/wabot-platform/wabot/shared/twilio"
+	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
 	"github.com/wabot-platform/wabot/shared/wire"
 )
 
@@ -55,6 +61,10 @@ type config struct {
 	// starts; it then advances with real time. For trying opening hours and for the tests:
 	// the demo pizzeria only takes orders in the evening.
 	Start time.Time
+	// TwilioAPIURL, when set (WABOT_TWILIO_API_URL, e.g. http://127.0.0.1:4599), sends replies
+	// through twilio-go to that base URL (every request rewritten to it, Host api.twilio.com
+	// kept) instead of to the local outbox: the load test's local Twilio.
+	TwilioAPIURL string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -90,6 +100,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("WABOT_NOW %q is not an RFC 3339 time (e.g. 2026-11-27T21:00:00-03:00)", v)
 		}
 		c.Start = t
+	}
+	if v := getenv("WABOT_TWILIO_API_URL"); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return c, fmt.Errorf("WABOT_TWILIO_API_URL %q is not a base URL (e.g. http://127.0.0.1:4599)", v)
+		}
+		c.TwilioAPIURL = v
 	}
 	c.PublicBaseURL = getenv(resourcenames.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
@@ -141,9 +158,19 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
+	opts := wire.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL, Now: clock(cfg.Start)}
+	if cfg.TwilioAPIURL != "" {
+		// The real messenger (twilio-go), carried to the local Twilio; the outbox stays empty.
+		if opts.TwilioHTTPClient, err = twiliotest.RewriteClient(cfg.TwilioAPIURL, twilio.DefaultTimeout); err != nil {
+			return err
+		}
+		opts.Messenger = nil
+		log.Info("replies go through twilio-go to a local Twilio", "url", cfg.TwilioAPIURL)
+	}
 	rt, err := wire.New(ctx, wire.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
-	}, clients, wire.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL, Now: clock(cfg.Start)})
+		InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)],
+	}, clients, opts)
 	if err != nil {
 		return err
 	}

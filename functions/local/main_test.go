@@ -43,7 +43,7 @@ func startRunner(t *testing.T) string {
 		"WABOT_TEMPLATE":     mustTemplatePath(t),
 		"PORT":               strconv.Itoa(port),
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(domain.NewPlatformContext(context.Background()))
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(k string) string { return env[k] })
@@ -109,7 +109,7 @@ func TestLocalStack(t *testing.T) {
 
 func checkDemoData(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	cfg := emulatortest.Config(t)
 	repos, err := dynamo.New(resourcenames.TablesFor(resourcenames.EnvDev), dynamo.FromTenantClients(awsclients.NewStatic(cfg)))
 	if err != nil {

@@ -245,7 +245,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.repos = repos
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	e.sqs = sqs.NewFromConfig(emulatortest.Config(t))
 	suffix := emulatortest.UniqueSuffix(t)
 	for _, tn := range demo.Tenants() {
@@ -275,7 +275,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() {
 		for _, u := range e.queues {
-			_, _ = e.sqs.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(u)})
+			_, _ = e.sqs.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: aws.String(u)})
 		}
 	})
 	pub, err := posqueue.New(func(context.Context, string) (posqueue.SendAPI, error) { return e.sqs, nil }, e.clock.Now)
@@ -321,7 +321,7 @@ func (e *env) msg(clientID, phone, body string) domain.InboundMessage {
 // handle processes m and returns the bodies sent to its sender.
 func (e *env) handle(m domain.InboundMessage) []string {
 	e.t.Helper()
-	if err := e.svc.Handle(context.Background(), m); err != nil {
+	if err := e.svc.Handle(domain.NewPlatformContext(context.Background()), m); err != nil {
 		e.t.Fatalf("Handle(%q): %v", m.Body, err)
 	}
 	return e.bodies(m.From, brandNumber(m.ClientID))
@@ -348,7 +348,7 @@ func (e *env) bodies(phone, from string) []string {
 
 func (e *env) conv(clientID, phone string) *domain.Conversation {
 	e.t.Helper()
-	c, err := e.repos.GetConversation(context.Background(), clientID, phone)
+	c, err := e.repos.GetConversation(domain.NewPlatformContext(context.Background()), clientID, phone)
 	if err != nil {
 		e.t.Fatalf("GetConversation: %v", err)
 	}
@@ -357,14 +357,14 @@ func (e *env) conv(clientID, phone string) *domain.Conversation {
 
 func (e *env) noConv(clientID, phone string) {
 	e.t.Helper()
-	if c, err := e.repos.GetConversation(context.Background(), clientID, phone); !domain.IsNotFound(err) {
+	if c, err := e.repos.GetConversation(domain.NewPlatformContext(context.Background()), clientID, phone); !domain.IsNotFound(err) {
 		e.t.Fatalf("GetConversation = %+v, %v; want none", c, err)
 	}
 }
 
 func (e *env) mapping(clientID, phone string) *domain.PhoneMapping {
 	e.t.Helper()
-	m, err := e.repos.GetMapping(context.Background(), clientID, phone)
+	m, err := e.repos.GetMapping(domain.NewPlatformContext(context.Background()), clientID, phone)
 	if err != nil {
 		e.t.Fatalf("GetMapping: %v", err)
 	}
@@ -373,7 +373,7 @@ func (e *env) mapping(clientID, phone string) *domain.PhoneMapping {
 
 func (e *env) noMapping(clientID, phone string) {
 	e.t.Helper()
-	if m, err := e.repos.GetMapping(context.Background(), clientID, phone); !domain.IsNotFound(err) {
+	if m, err := e.repos.GetMapping(domain.NewPlatformContext(context.Background()), clientID, phone); !domain.IsNotFound(err) {
 		e.t.Fatalf("GetMapping = %+v, %v; want none", m, err)
 	}
 }
@@ -706,7 +706,7 @@ func TestChangeStore(t *testing.T) {
 func TestMappingToUnavailableStore(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 
 	t.Run("inactive", func(t *testing.T) {
 		phone := customer(8)
@@ -755,7 +755,7 @@ func TestMappingToUnavailableStore(t *testing.T) {
 func TestNoActiveStore(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, err := e.repos.UpdateStore(context.Background(), demo.BurgerID, "vila-madalena", func(s *domain.Store) error {
+	if _, err := e.repos.UpdateStore(domain.NewPlatformContext(context.Background()), demo.BurgerID, "vila-madalena", func(s *domain.Store) error {
 		s.IsActive = false
 		return nil
 	}); err != nil {
@@ -773,7 +773,7 @@ func TestNoActiveStore(t *testing.T) {
 func TestInactiveClientGetsOneNotice(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, err := e.repos.UpdateClient(context.Background(), demo.PizzariaID, func(c *domain.Client) error {
+	if _, err := e.repos.UpdateClient(domain.NewPlatformContext(context.Background()), demo.PizzariaID, func(c *domain.Client) error {
 		c.IsActive = false
 		return nil
 	}); err != nil {
@@ -804,7 +804,7 @@ func TestInactiveClientGetsOneNotice(t *testing.T) {
 func TestInactiveNoticeRetriedAfterSendFailure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, err := e.repos.UpdateClient(context.Background(), demo.BurgerID, func(c *domain.Client) error {
+	if _, err := e.repos.UpdateClient(domain.NewPlatformContext(context.Background()), demo.BurgerID, func(c *domain.Client) error {
 		c.IsActive = false
 		return nil
 	}); err != nil {
@@ -813,7 +813,7 @@ func TestInactiveNoticeRetriedAfterSendFailure(t *testing.T) {
 	phone := customer(13)
 	m := e.msg(demo.BurgerID, phone, "hi")
 	e.out.failNext(1)
-	if err := e.svc.Handle(context.Background(), m); err == nil {
+	if err := e.svc.Handle(domain.NewPlatformContext(context.Background()), m); err == nil {
 		t.Fatal("Handle succeeded although the messenger failed")
 	}
 	contains(t, one(t, e.handle(m)), "Burger Demo is not taking messages on WhatsApp at the moment.")
@@ -823,7 +823,7 @@ func TestInactiveNoticeRetriedAfterSendFailure(t *testing.T) {
 func TestOptOutAndBack(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	phone := customer(14)
 	e.known(phone, "centro")
 
@@ -905,7 +905,7 @@ func TestOptOutBeforeAnyStore(t *testing.T) {
 func TestNotifyWindow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	phone := customer(16)
 	e.say(demo.BurgerID, phone, "hi")
 	free := domain.OutboundMessage{Body: "Your order is on its way", ClientID: "someone-else", From: "x", To: "y"}
@@ -977,7 +977,7 @@ func TestRedelivery(t *testing.T) {
 	// (same session, one mapping write), and the greeting is sent.
 	choice := e.msg(demo.PizzariaID, phone, "2")
 	e.out.failNext(1)
-	if err := e.svc.Handle(context.Background(), choice); err == nil {
+	if err := e.svc.Handle(domain.NewPlatformContext(context.Background()), choice); err == nil {
 		t.Fatal("Handle succeeded although the messenger failed")
 	}
 	none(t, e.bodies(phone, demo.PizzariaNumber))
@@ -1008,7 +1008,7 @@ func TestRedelivery(t *testing.T) {
 func TestRetryAfterLostConversationWrite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 
 	t.Run("store choice", func(t *testing.T) {
 		phone := customer(30)
@@ -1152,7 +1152,7 @@ func TestConcurrentCustomers(t *testing.T) {
 			defer wg.Done()
 			phone := customer(200 + i)
 			for _, body := range []string{"oi", "2", "quero pizza"} {
-				if err := e.svc.Handle(context.Background(), e.msg(demo.PizzariaID, phone, body)); err != nil {
+				if err := e.svc.Handle(domain.NewPlatformContext(context.Background()), e.msg(demo.PizzariaID, phone, body)); err != nil {
 					errs <- err
 					return
 				}
@@ -1181,7 +1181,7 @@ func TestTenantInContext(t *testing.T) {
 	e := newEnv(t)
 	phone := customer(23)
 	m := e.msg(demo.PizzariaID, phone, "oi")
-	ctx := domain.NewContextWithTenant(context.Background(), demo.BurgerID)
+	ctx := domain.NewContextWithTenant(domain.NewPlatformContext(context.Background()), demo.BurgerID)
 	if err := e.svc.Handle(ctx, m); domain.ErrorCode(err) != domain.EFORBIDDEN {
 		t.Errorf("Handle under another tenant = %v, want EFORBIDDEN", err)
 	}
@@ -1189,7 +1189,7 @@ func TestTenantInContext(t *testing.T) {
 		t.Errorf("Notify under another tenant = %v, want EFORBIDDEN", err)
 	}
 	none(t, e.bodies(phone, demo.PizzariaNumber))
-	ctx = domain.NewContextWithTenant(context.Background(), demo.PizzariaID)
+	ctx = domain.NewContextWithTenant(domain.NewPlatformContext(context.Background()), demo.PizzariaID)
 	if err := e.svc.Handle(ctx, m); err != nil {
 		t.Errorf("Handle under its own tenant: %v", err)
 	}
@@ -1199,7 +1199,7 @@ func TestTenantInContext(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	for name, m := range map[string]domain.InboundMessage{
 		"bare number":    {ClientID: demo.PizzariaID, MessageSid: "SM1", From: "+5511987654321", Body: "oi"},
 		"no sid":         {ClientID: demo.PizzariaID, From: customer(24), Body: "oi"},

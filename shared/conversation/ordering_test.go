@@ -22,7 +22,7 @@ func (e *env) pos(storeID string) []posqueue.Message {
 	e.t.Helper()
 	var out []posqueue.Message
 	for {
-		r, err := e.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+		r, err := e.sqs.ReceiveMessage(domain.NewPlatformContext(context.Background()), &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(e.queues[storeID]), MaxNumberOfMessages: 10, VisibilityTimeout: 60,
 		})
 		if err != nil {
@@ -44,7 +44,7 @@ func (e *env) pos(storeID string) []posqueue.Message {
 // order returns the order with id.
 func (e *env) order(clientID, id string) *domain.Order {
 	e.t.Helper()
-	o, err := e.repos.GetOrder(context.Background(), clientID, id)
+	o, err := e.repos.GetOrder(domain.NewPlatformContext(context.Background()), clientID, id)
 	if err != nil {
 		e.t.Fatalf("GetOrder(%s): %v", id, err)
 	}
@@ -203,7 +203,7 @@ func TestConfirmationRetriedOneOrder(t *testing.T) {
 	}
 	yes := e.msg(demo.BurgerID, phone, "yes please")
 	e.convs.n.Store(1)
-	if err := e.svc.Handle(context.Background(), yes); !errors.Is(err, errLost) {
+	if err := e.svc.Handle(domain.NewPlatformContext(context.Background()), yes); !errors.Is(err, errLost) {
 		t.Fatalf("Handle = %v, want the lost write", err)
 	}
 	none(t, e.bodies(phone, demo.BurgerNumber))
@@ -295,7 +295,7 @@ func TestHandoffSilencesOnlyThatConversation(t *testing.T) {
 	none(t, e.say(demo.BurgerID, a, "menu"))
 	contains(t, one(t, e.say(demo.BurgerID, b, "menu")), "1. Burgers")
 
-	if _, err := e.svc.Resume(context.Background(), demo.BurgerID, a); err != nil {
+	if _, err := e.svc.Resume(domain.NewPlatformContext(context.Background()), demo.BurgerID, a); err != nil {
 		t.Fatal(err)
 	}
 	contains(t, one(t, e.say(demo.BurgerID, a, "menu")), "1. Burgers")
@@ -305,7 +305,7 @@ func TestHandoffSilencesOnlyThatConversation(t *testing.T) {
 	none(t, e.say(demo.BurgerID, a, "oi"))
 	e.clock.Advance(2*time.Hour + time.Minute)
 	contains(t, one(t, e.say(demo.BurgerID, a, "menu")), "The automatic assistant is back", "1. Burgers")
-	if _, err := e.svc.Resume(context.Background(), demo.BurgerID, a); domain.ErrorCode(err) != domain.EINVALID {
+	if _, err := e.svc.Resume(domain.NewPlatformContext(context.Background()), demo.BurgerID, a); domain.ErrorCode(err) != domain.EINVALID {
 		t.Errorf("Resume outside HANDOFF = %v, want EINVALID", err)
 	}
 }
@@ -321,7 +321,7 @@ func TestBurstOneAnswer(t *testing.T) {
 		e.msg(demo.BurgerID, phone, "with bacon"),
 		e.msg(demo.BurgerID, phone, "and fries"),
 	}
-	if err := e.svc.HandleBurst(context.Background(), msgs); err != nil {
+	if err := e.svc.HandleBurst(domain.NewPlatformContext(context.Background()), msgs); err != nil {
 		t.Fatal(err)
 	}
 	reply := one(t, e.bodies(phone, demo.BurgerNumber))
@@ -334,7 +334,7 @@ func TestBurstOneAnswer(t *testing.T) {
 		t.Errorf("history %q, want the three messages then one reply", got)
 	}
 	// Redelivered together, the burst is recognised and its answer sent again.
-	if err := e.svc.HandleBurst(context.Background(), msgs); err != nil {
+	if err := e.svc.HandleBurst(domain.NewPlatformContext(context.Background()), msgs); err != nil {
 		t.Fatal(err)
 	}
 	if again := one(t, e.bodies(phone, demo.BurgerNumber)); again != reply {
@@ -359,7 +359,7 @@ func TestPIXAwaitsPayment(t *testing.T) {
 	contains(t, one(t, e.say(demo.BurgerID, phone, "is it paid?")), "waiting for its PIX payment")
 
 	for range 2 {
-		o, err := e.svc.ConfirmPayment(context.Background(), demo.BurgerID, id)
+		o, err := e.svc.ConfirmPayment(domain.NewPlatformContext(context.Background()), demo.BurgerID, id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -90,7 +90,8 @@ func (d *Directory) TTL() time.Duration { return d.d.TTL }
 // the TTL, so a flood to an unknown number costs one read) when none is.
 func (d *Directory) BrandByNumber(ctx context.Context, number string) (*domain.Client, error) {
 	return d.byNumber.Get(ctx, number, func(ctx context.Context) (*domain.Client, error) {
-		return d.d.Clients.FindClientByPhoneNumber(ctx, number)
+		// Platform scope: this lookup is how the tenant is found, before there is one.
+		return d.d.Clients.FindClientByPhoneNumber(domain.NewPlatformContext(ctx), number)
 	}, cache.Remember(domain.IsNotFound, d.d.TTL))
 }
 

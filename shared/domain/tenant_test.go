@@ -34,8 +34,12 @@ func TestCheckTenant(t *testing.T) {
 		clientID string
 		wantCode string // "" for no error
 	}{
-		{name: "no tenant in ctx", ctx: bg, clientID: "demo-pizzaria"},
-		{name: "empty tenant is platform scope", ctx: domain.NewContextWithTenant(bg, ""), clientID: "demo-pizzaria"},
+		{name: "no tenant in ctx fails closed", ctx: bg, clientID: "demo-pizzaria", wantCode: domain.EFORBIDDEN},
+		{name: "empty tenant fails closed", ctx: domain.NewContextWithTenant(bg, ""), clientID: "demo-pizzaria", wantCode: domain.EFORBIDDEN},
+		{name: "platform scope", ctx: domain.NewPlatformContext(bg), clientID: "demo-pizzaria"},
+		{name: "platform narrowed to a tenant", ctx: domain.NewContextWithTenant(domain.NewPlatformContext(bg), "other-brand"), clientID: "demo-pizzaria", wantCode: domain.EFORBIDDEN},
+		{name: "tenant widened to platform", ctx: domain.NewPlatformContext(domain.NewContextWithTenant(bg, "other-brand")), clientID: "demo-pizzaria"},
+		{name: "invalid id in platform scope", ctx: domain.NewPlatformContext(bg), clientID: "Demo", wantCode: domain.EINVALID},
 		{name: "same tenant", ctx: domain.NewContextWithTenant(bg, "demo-pizzaria"), clientID: "demo-pizzaria"},
 		{name: "other tenant", ctx: domain.NewContextWithTenant(bg, "other-brand"), clientID: "demo-pizzaria", wantCode: domain.EFORBIDDEN},
 		{name: "tenant differing only in case", ctx: domain.NewContextWithTenant(bg, "Demo-pizzaria"), clientID: "demo-pizzaria", wantCode: domain.EFORBIDDEN},

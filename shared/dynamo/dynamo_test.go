@@ -31,7 +31,7 @@ func open(t *testing.T, opts ...dynamo.Option) (*dynamo.Repositories, *dynamodb.
 	if err != nil {
 		t.Fatalf("dynamo.New: %v", err)
 	}
-	db, _ := clients.DynamoDB(context.Background(), "")
+	db, _ := clients.DynamoDB(domain.NewPlatformContext(context.Background()), "")
 	return r, db, tables
 }
 
@@ -48,7 +48,7 @@ func TestExpiredConversationIsStillStored(t *testing.T) {
 	t.Parallel()
 	clock := domaintest.NewClock()
 	r, db, tables := open(t, dynamo.WithClock(clock.Now))
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	c := domaintest.NewConversation(domaintest.Pizzaria, domaintest.Customer, clock.Now())
 	if err := r.CreateConversation(ctx, c); err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestExpiredConversationIsStillStored(t *testing.T) {
 func TestListStoresFollowsPages(t *testing.T) {
 	t.Parallel()
 	r, _, _ := open(t, dynamo.WithPageSize(2))
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	var want []string
 	for i := range 7 {
 		id := fmt.Sprintf("loja-%02d", i)
@@ -102,7 +102,7 @@ func TestListStoresFollowsPages(t *testing.T) {
 func TestUpdateOfItemWithoutVersion(t *testing.T) {
 	t.Parallel()
 	r, db, tables := open(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	c := domaintest.NewClient(domaintest.Pizzaria, domaintest.PizzariaNumber)
 	item, err := attributevalue.MarshalMap(c)
 	if err != nil {
@@ -136,7 +136,7 @@ func TestClientSourceGetsTheTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	if err := r.CreateClient(ctx, domaintest.NewClient(domaintest.Burger, domaintest.BurgerNumber)); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestSDKErrorsAreInternal(t *testing.T) {
 	t.Parallel()
 	cause := &types.ProvisionedThroughputExceededException{Message: aws.String("secret table details")}
 	srcErr := errors.New("assume role denied")
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	now := time.Now()
 	for name, src := range map[string]dynamo.ClientSource{
 		"sdk":    dynamo.SingleClient(failing{cause}),
@@ -248,5 +248,27 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		if _, err := dynamo.New(tc.tables, tc.src, tc.opts...); err == nil {
 			t.Errorf("%s: New succeeded, want an error", name)
 		}
+	}
+}
+
+// A context that carries no scope reaches no brand: a caller that lost the tenant on the way
+// (a goroutine started with context.Background, a helper that rebuilt the context) fails
+// closed instead of acting with the platform's reach.
+func TestNoScopeReachesNoBrand(t *testing.T) {
+	t.Parallel()
+	r, _, _ := open(t)
+	platform := domain.NewPlatformContext(context.Background())
+	if err := r.CreateClient(platform, domaintest.NewClient(domaintest.Pizzaria, domaintest.PizzariaNumber)); err != nil {
+		t.Fatal(err)
+	}
+	bare := context.Background()
+	if _, err := r.GetClient(bare, domaintest.Pizzaria); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Errorf("GetClient without scope = %v, want EFORBIDDEN", err)
+	}
+	if _, err := r.Claim(bare, domaintest.Pizzaria, "twilio#x", time.Minute); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Errorf("Claim without scope = %v, want EFORBIDDEN", err)
+	}
+	if _, err := r.GetClient(domain.NewContextWithTenant(bare, domaintest.Pizzaria), domaintest.Pizzaria); err != nil {
+		t.Errorf("GetClient with its tenant = %v", err)
 	}
 }

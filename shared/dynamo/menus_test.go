@@ -20,7 +20,7 @@ import (
 func TestMenuRowsOnTheTable(t *testing.T) {
 	t.Parallel()
 	r, db, tables := open(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	if err := r.PutMenu(ctx, domaintest.NewMenu(domaintest.Pizzaria)); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestMenuRowsOnTheTable(t *testing.T) {
 func TestMenuKeepsUnknownRows(t *testing.T) {
 	t.Parallel()
 	r, db, tables := open(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	meta := map[string]types.AttributeValue{
 		"clientId": &types.AttributeValueMemberS{Value: domaintest.Pizzaria},
 		"menuKey":  &types.AttributeValueMemberS{Value: "meta#banner"},
@@ -96,7 +96,7 @@ func TestMenuKeepsUnknownRows(t *testing.T) {
 func TestGetMenuFollowsPages(t *testing.T) {
 	t.Parallel()
 	r, _, _ := open(t, dynamo.WithPageSize(2))
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	m := domaintest.NewMenu(domaintest.Pizzaria)
 	if err := r.PutMenu(ctx, m); err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func (f *throttling) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWrite
 func TestPutMenuResendsUnprocessedItems(t *testing.T) {
 	t.Parallel()
 	_, db, tables := open(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	fake := &throttling{API: db, throttle: 3}
 	r, err := dynamo.New(tables, dynamo.SingleClient(fake))
 	if err != nil {

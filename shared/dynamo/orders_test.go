@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"github.com/wabot-platform/wabot/shared/domain"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,7 +18,7 @@ func TestOrderItemOnTheTable(t *testing.T) {
 	t.Parallel()
 	clock := domaintest.NewClock()
 	r, db, tables := open(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	if err := r.CreateOrder(ctx, domaintest.NewOrder(domaintest.Pizzaria, "centro", "ORDER00001", clock.Now())); err != nil {
 		t.Fatal(err)
 	}

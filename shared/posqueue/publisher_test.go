@@ -52,7 +52,7 @@ func TestPublishSendsToTheStoresQueue(t *testing.T) {
 	p := publisher(t, rec, &tenants)
 	o := pixDelivery()
 	before := *o
-	if err := p.PublishOrder(context.Background(), store(), o, domain.EventOrderConfirmed); err != nil {
+	if err := p.PublishOrder(domain.NewPlatformContext(context.Background()), store(), o, domain.EventOrderConfirmed); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.sent) != 1 {
@@ -78,7 +78,7 @@ func TestPublishSendsToTheStoresQueue(t *testing.T) {
 
 func TestPublishRefuses(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	noQueue := store()
 	noQueue.SQSQueueURL = ""
 	otherStore := store()
@@ -130,7 +130,7 @@ func TestPublishRefuses(t *testing.T) {
 func TestPublishSQSFailureIsInternal(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("throttled: account 123456789012")
-	err := publisher(t, &recorder{err: cause}, nil).PublishOrder(context.Background(), store(), pixDelivery(), domain.EventOrderConfirmed)
+	err := publisher(t, &recorder{err: cause}, nil).PublishOrder(domain.NewPlatformContext(context.Background()), store(), pixDelivery(), domain.EventOrderConfirmed)
 	if !errors.Is(err, cause) || domain.ErrorCode(err) != domain.EINTERNAL || domain.ErrorMessage(err) != "internal error" {
 		t.Errorf("error = %v (code %q, message %q), want an internal error wrapping the cause", err, domain.ErrorCode(err), domain.ErrorMessage(err))
 	}
@@ -143,7 +143,7 @@ func TestPublishSQSFailureIsInternal(t *testing.T) {
 // (content-based deduplication off), receive, and check every body against the schema.
 func TestPublishToFIFOQueue(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	client := sqs.NewFromConfig(emulatortest.Config(t))
 	name := "wabot-test-" + emulatortest.UniqueSuffix(t) + "-orders.fifo"
 	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{
@@ -157,7 +157,7 @@ func TestPublishToFIFOQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
+	t.Cleanup(func() { _, _ = client.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
 	s := store()
 	s.SQSQueueURL = aws.ToString(q.QueueUrl)
 

@@ -164,6 +164,42 @@ func InboundDLQ(env string) string { return fmt.Sprintf("wabot-%s-inbound-dlq.fi
 // the Twilio console is the public base URL plus this path; signatures are computed over it.
 const WebhookPath = "/webhooks/twilio"
 
+// WebhookRetryFragment is the retry policy appended to the webhook URL configured in the Twilio
+// console, as one of Twilio's "webhook connection overrides"
+// (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides). Without it Twilio
+// retries once, and only when it cannot connect (rc=1, rp=ct): a 500 or 503, which the webhook
+// answers when it could not durably queue a message, would lose the message.
+//
+// The fragment is never sent to the server, and Twilio leaves it out of X-Twilio-Signature ("URL
+// fragments do not make it into the signature computation and should be left out on your side
+// as well"), so the webhook keeps validating PUBLIC_BASE_URL + WebhookPath. The values:
+//
+//   - rp=4xx,5xx,ct,rt (all four kinds; default ct): retry on a 5xx (the webhook's 500/503, a
+//     Lambda throttle or failure, which API Gateway answers with 500 or 502), on a connect or
+//     TLS failure, on no answer within rt, and on a 4xx for the 429 of the API stage's
+//     throttle. The webhook's other 4xx (400, 403) cannot succeed on a retry; a genuine Twilio
+//     request gets them only when a brand is misconfigured, and a retry costs one short,
+//     idempotent call.
+//   - rc=3 (0 to 5; default 1): four attempts at most, enough to ride out a throttle or a
+//     brief outage without multiplying the load of an overloaded webhook by six.
+//   - ct=2000 ms (100 to 10000; default 5000): a TCP connect to API Gateway takes milliseconds;
+//     a stalled one is better retried than waited for.
+//   - rt=5000 ms (100 to 15000; default 15000): the webhook answers in well under a second
+//     warm and about a second on a cold start; an attempt silent for 5 s is stuck (its Lambda
+//     times out at 10 s), and a new one may land on another execution environment. A retry
+//     that overlaps a slow first attempt is harmless: the MessageSid claim and the inbound
+//     queue's deduplication id (the MessageSid) make the second enqueue a no-op.
+//   - tt=15000 ms (100 to 15000; default 15000, the maximum): the whole budget for all
+//     attempts, room for three attempts that each time out at rt.
+const WebhookRetryFragment = "#rc=3&rp=4xx,5xx,ct,rt&ct=2000&rt=5000&tt=15000"
+
+// WebhookURLForTwilio is the URL to configure as a WhatsApp sender's incoming message webhook:
+// base (the public base URL, "https://host", no trailing slash) + WebhookPath +
+// WebhookRetryFragment. The URL Twilio signs, and the webhook validates, is base + WebhookPath.
+func WebhookURLForTwilio(base string) string {
+	return base + WebhookPath + WebhookRetryFragment
+}
+
 // Environment variables through which the CDK app configures the Lambda functions.
 const (
 	EnvVarEnvironment      = "WABOT_ENV"

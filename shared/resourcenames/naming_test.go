@@ -1,7 +1,9 @@
 package resourcenames_test
 
 import (
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -213,5 +215,87 @@ func TestSecretNames(t *testing.T) {
 				t.Errorf("got %q, want %q", tt.got, tt.want)
 			}
 		})
+	}
+}
+
+func TestWebhookURLForTwilio(t *testing.T) {
+	t.Parallel()
+	const base = "https://abc123.execute-api.sa-east-1.amazonaws.com"
+	got := resourcenames.WebhookURLForTwilio(base)
+	if want := base + "/webhooks/twilio" + resourcenames.WebhookRetryFragment; got != want {
+		t.Fatalf("WebhookURLForTwilio(%q) = %q, want %q", base, got, want)
+	}
+	u, err := url.Parse(got)
+	if err != nil {
+		t.Fatalf("%q does not parse: %v", got, err)
+	}
+	// What reaches the server, and what Twilio signs: the URL without its fragment.
+	u.Fragment = ""
+	if signed := u.String(); signed != base+resourcenames.WebhookPath {
+		t.Errorf("%q without its fragment = %q, want the signed URL %q", got, signed, base+resourcenames.WebhookPath)
+	}
+}
+
+// Twilio's connection overrides: the keys, ranges and retry policies its documentation lists
+// (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides). An unknown key or
+// a value out of range is refused by Twilio (error 11243 for an invalid rp) or ignored.
+func TestWebhookRetryFragmentIsAValidConnectionOverride(t *testing.T) {
+	t.Parallel()
+	frag, ok := strings.CutPrefix(resourcenames.WebhookRetryFragment, "#")
+	if !ok {
+		t.Fatalf("WebhookRetryFragment %q does not start with #", resourcenames.WebhookRetryFragment)
+	}
+	ranges := map[string][2]int{"ct": {100, 10000}, "rt": {100, 15000}, "tt": {100, 15000}, "rc": {0, 5}}
+	got := map[string]string{}
+	for _, pair := range strings.Split(frag, "&") {
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || k == "" || v == "" {
+			t.Fatalf("fragment pair %q is not key=value", pair)
+		}
+		if _, dup := got[k]; dup {
+			t.Fatalf("fragment sets %s twice", k)
+		}
+		got[k] = v
+	}
+	num := map[string]int{}
+	for k, r := range ranges {
+		v, ok := got[k]
+		if !ok {
+			t.Errorf("fragment does not set %s", k)
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < r[0] || n > r[1] {
+			t.Errorf("%s=%s, want an integer in [%d, %d]", k, v, r[0], r[1])
+		}
+		num[k] = n
+	}
+	policies := map[string]bool{}
+	for _, p := range strings.Split(got["rp"], ",") {
+		switch p {
+		case "4xx", "5xx", "ct", "rt", "all":
+			policies[p] = true
+		default:
+			t.Errorf("rp has %q, want 4xx, 5xx, ct, rt or all", p)
+		}
+	}
+	// 5xx: the webhook's 500/503 and API Gateway's answer to a Lambda failure or throttle;
+	// 4xx: the stage throttle's 429; ct and rt: no connection, no answer.
+	for _, p := range []string{"5xx", "4xx", "ct", "rt"} {
+		if !policies[p] && !policies["all"] {
+			t.Errorf("rp=%s does not retry on %s", got["rp"], p)
+		}
+	}
+	for k := range got {
+		if _, known := ranges[k]; !known && k != "rp" {
+			t.Errorf("fragment sets %s, which this policy does not use", k)
+		}
+	}
+	if num["rc"] < 1 {
+		t.Errorf("rc=%d: no retry at all", num["rc"])
+	}
+	// A retry must fit the total budget even when the first attempt times out.
+	if 2*num["rt"] > num["tt"] {
+		t.Errorf("tt=%d leaves no room for a retry after a read timeout of %d", num["tt"], num["rt"])
 	}
 }

@@ -54,7 +54,7 @@ func (f *fixture) burger(tb testing.TB, phone, body string) {
 	tb.Helper()
 	m := domain.InboundMessage{Version: 1, ClientID: demo.BurgerID, MessageSid: f.sid(), From: phone,
 		To: demo.BurgerNumber, Body: body, ProfileName: "Ana", ReceivedAt: time.Now().UTC()}
-	if err := f.rt.Conversation.Handle(context.Background(), m); err != nil {
+	if err := f.rt.Conversation.Handle(domain.NewPlatformContext(context.Background()), m); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -70,7 +70,7 @@ func (f *fixture) drain(tb testing.TB, storeID string) int {
 	tb.Helper()
 	n := 0
 	for {
-		out, err := f.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(f.posQueues[storeID]), MaxNumberOfMessages: 10})
+		out, err := f.sqs.ReceiveMessage(domain.NewPlatformContext(context.Background()), &sqs.ReceiveMessageInput{QueueUrl: aws.String(f.posQueues[storeID]), MaxNumberOfMessages: 10})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func (f *fixture) drain(tb testing.TB, storeID string) int {
 		}
 		for _, m := range out.Messages {
 			n++
-			if _, err := f.sqs.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(f.posQueues[storeID]), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			if _, err := f.sqs.DeleteMessage(domain.NewPlatformContext(context.Background()), &sqs.DeleteMessageInput{QueueUrl: aws.String(f.posQueues[storeID]), ReceiptHandle: m.ReceiptHandle}); err != nil {
 				tb.Fatal(err)
 			}
 		}
@@ -95,7 +95,7 @@ func newFixture(tb testing.TB) *fixture {
 // pizzaria's credentials in its secret; otherwise through the local localoutbox.
 func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	tb.Helper()
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	cfg := emulatortest.Config(tb)
 	env := "b" + emulatortest.UniqueSuffix(tb)
 	suffix := "-" + env
@@ -107,7 +107,7 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: created.QueueUrl}) })
+	tb.Cleanup(func() { _, _ = q.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: created.QueueUrl}) })
 	// The brands' secrets, named for this test's environment, as the template declares them.
 	tmpl := &emulator.Template{Resources: map[string]emulator.Resource{}}
 	for _, tn := range demo.Tenants() {
@@ -131,7 +131,7 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 				tb.Fatal(err)
 			}
 			posQueues[st.StoreID] = aws.ToString(out.QueueUrl)
-			tb.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
+			tb.Cleanup(func() { _, _ = q.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
 		}
 	}
 	calls := awsclients.CountCalls(&cfg)
@@ -197,7 +197,7 @@ func (f *fixture) message(body string) domain.InboundMessage {
 func (f *fixture) known(tb testing.TB) {
 	tb.Helper()
 	for _, body := range []string{"oi", "2"} {
-		if err := f.rt.Conversation.Handle(context.Background(), f.message(body)); err != nil {
+		if err := f.rt.Conversation.Handle(domain.NewPlatformContext(context.Background()), f.message(body)); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -207,7 +207,7 @@ func (f *fixture) known(tb testing.TB) {
 // calls per message, and a known customer's turn at most 4 DynamoDB calls.
 func TestCallBudgets(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	if r := f.hook.Handle(ctx, f.delivery("warm-up")); r.Status != 200 {
 		t.Fatalf("warm-up answered %d", r.Status)
 	}
@@ -254,7 +254,7 @@ func TestCallBudgets(t *testing.T) {
 
 func BenchmarkWebhook(b *testing.B) {
 	f := newFixture(b)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	if r := f.hook.Handle(ctx, f.delivery("warm-up")); r.Status != 200 {
 		b.Fatalf("warm-up answered %d", r.Status)
 	}
@@ -271,7 +271,7 @@ func BenchmarkWebhook(b *testing.B) {
 
 func BenchmarkWorkerTurnKnownCustomer(b *testing.B) {
 	f := newFixture(b)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	f.known(b)
 	msgs := make([]domain.InboundMessage, b.N)
 	for i := range msgs {
@@ -370,7 +370,7 @@ func report(b *testing.B, c *awsclients.CallCounter, cpu time.Duration) {
 func TestWebhookToWorkerToTwilio(t *testing.T) {
 	tw := twiliotest.NewServer(t)
 	f := newFixtureWith(t, tw)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	if r := f.hook.Handle(ctx, f.delivery("Olá")); r.Status != 200 {
 		t.Fatalf("webhook answered %d %q", r.Status, r.Body)
 	}

@@ -202,6 +202,7 @@ type QueueResolver interface {
 // puts the demo Twilio credentials into each brand's secret, which the template's secrets
 // already created.
 func Seed(ctx context.Context, env string, to Targets) error {
+	ctx = domain.NewPlatformContext(ctx) // seeding acts for the platform, across brands
 	for _, t := range Tenants() {
 		c := t.Client
 		if err := to.Clients.CreateClient(ctx, &c); err != nil && !domain.IsConflict(err) {

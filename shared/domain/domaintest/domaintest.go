@@ -207,7 +207,7 @@ func must(t *testing.T, err error, what string) {
 
 func testCreateIfAbsent(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	now := clock.Now()
 
 	c := NewClient(Pizzaria, PizzariaNumber)
@@ -261,7 +261,7 @@ func testCreateIfAbsent(t *testing.T, newRepos Factory) {
 
 func testGetMissing(t *testing.T, newRepos Factory) {
 	r, _ := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	_, err := r.Clients.GetClient(ctx, Pizzaria)
 	wantCode(t, err, domain.ENOTFOUND, "GetClient")
 	_, err = r.Stores.GetStore(ctx, Pizzaria, "centro")
@@ -290,7 +290,7 @@ func testGetMissing(t *testing.T, newRepos Factory) {
 
 func testUpdateIncrementsVersion(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	created := clock.Now()
 	must(t, r.Clients.CreateClient(ctx, NewClient(Pizzaria, PizzariaNumber)), "create client")
 	must(t, r.Stores.CreateStore(ctx, NewStore(Pizzaria, "centro")), "create store")
@@ -358,7 +358,7 @@ func normal(c *domain.Client) domain.Client {
 
 func testUpdateFnErrorAborts(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Conversations.CreateConversation(ctx, NewConversation(Pizzaria, Customer, clock.Now())), "create conversation")
 	boom := errors.New("the engine refused")
 	_, err := r.Conversations.UpdateConversation(ctx, Pizzaria, Customer, func(c *domain.Conversation) error {
@@ -392,7 +392,7 @@ func testUpdateFnErrorAborts(t *testing.T, newRepos Factory) {
 // change on top of the second writer's.
 func testUpdateRetriesAfterConflict(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Conversations.CreateConversation(ctx, NewConversation(Pizzaria, Customer, clock.Now())), "create conversation")
 
 	calls := 0
@@ -437,7 +437,7 @@ func testUpdateConflictSurfaces(t *testing.T, newRepos Factory) {
 			t.Parallel()
 			clock := NewClock()
 			r := newRepos(t, Setup{Now: clock.Now, MaxRetries: retries})
-			ctx := context.Background()
+			ctx := domain.NewPlatformContext(context.Background())
 			must(t, r.Conversations.CreateConversation(ctx, NewConversation(Pizzaria, Customer, clock.Now())), "create conversation")
 			must(t, r.Clients.CreateClient(ctx, NewClient(Pizzaria, PizzariaNumber)), "create client")
 
@@ -481,7 +481,7 @@ const concurrentWriters = 20
 func testConcurrentUpdates(t *testing.T, newRepos Factory) {
 	clock := NewClock()
 	r := newRepos(t, Setup{Now: clock.Now, MaxRetries: concurrentWriters - 1})
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Conversations.CreateConversation(ctx, NewConversation(Pizzaria, Customer, clock.Now())), "create conversation")
 
 	var wg sync.WaitGroup
@@ -528,7 +528,7 @@ func testConcurrentUpdates(t *testing.T, newRepos Factory) {
 
 func testExpired(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	old := NewConversation(Pizzaria, Customer, clock.Now())
 	old.CurrentState = domain.StateCart
 	must(t, r.Conversations.CreateConversation(ctx, old), "create conversation")
@@ -579,7 +579,7 @@ func testExpired(t *testing.T, newRepos Factory) {
 // time it read (as a slow engine step would).
 func testExpiresDuringUpdate(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Conversations.CreateConversation(ctx, NewConversation(Pizzaria, Customer, clock.Now())), "create conversation")
 	clock.Advance(domain.ConversationTTL - time.Second)
 	calls := 0
@@ -601,7 +601,7 @@ func testExpiresDuringUpdate(t *testing.T, newRepos Factory) {
 
 func testTwoBrands(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	now := clock.Now()
 	for _, b := range []struct{ id, number string }{{Pizzaria, PizzariaNumber}, {Burger, BurgerNumber}} {
 		must(t, r.Clients.CreateClient(ctx, NewClient(b.id, b.number)), "create client "+b.id)
@@ -667,7 +667,7 @@ func testTwoBrands(t *testing.T, newRepos Factory) {
 
 func testTenantGuard(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	platform := context.Background()
+	platform := domain.NewPlatformContext(context.Background())
 	must(t, r.Clients.CreateClient(platform, NewClient(Burger, BurgerNumber)), "create burger client")
 	must(t, r.Stores.CreateStore(platform, NewStore(Burger, "centro")), "create burger store")
 	must(t, r.Mappings.CreateMapping(platform, NewMapping(Burger, Customer, "centro")), "create burger mapping")
@@ -756,7 +756,7 @@ func testTenantGuard(t *testing.T, newRepos Factory) {
 
 func testFindClientByPhoneNumber(t *testing.T, newRepos Factory) {
 	r, _ := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Clients.CreateClient(ctx, NewClient(Pizzaria, PizzariaNumber)), "create pizzaria")
 	must(t, r.Clients.CreateClient(ctx, NewClient(Burger, BurgerNumber)), "create burger")
 
@@ -787,7 +787,7 @@ func testFindClientByPhoneNumber(t *testing.T, newRepos Factory) {
 
 func testListStores(t *testing.T, newRepos Factory) {
 	r, _ := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	// Created out of order: the list comes back ordered by storeId.
 	for _, id := range []string{"zona-sul", "centro", "moema", "bela-vista"} {
 		must(t, r.Stores.CreateStore(ctx, NewStore(Pizzaria, id)), "create pizzaria store "+id)
@@ -816,7 +816,7 @@ func testListStores(t *testing.T, newRepos Factory) {
 
 func testDeleteConversation(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Conversations.CreateConversation(ctx, NewConversation(Pizzaria, Customer, clock.Now())), "create conversation")
 	must(t, r.Conversations.DeleteConversation(ctx, Pizzaria, Customer), "delete conversation")
 	_, err := r.Conversations.GetConversation(ctx, Pizzaria, Customer)
@@ -828,7 +828,7 @@ func testDeleteConversation(t *testing.T, newRepos Factory) {
 
 func testIdempotencyClaim(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	claim := func(client, key string) bool {
 		t.Helper()
 		ok, err := r.Idempotency.Claim(ctx, client, key, time.Hour)
@@ -899,7 +899,7 @@ func testIdempotencyClaim(t *testing.T, newRepos Factory) {
 
 func testInvalidInput(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	now := clock.Now()
 	must(t, r.Clients.CreateClient(ctx, NewClient(Pizzaria, PizzariaNumber)), "create client")
 	must(t, r.Stores.CreateStore(ctx, NewStore(Pizzaria, "centro")), "create store")
@@ -1049,7 +1049,7 @@ func menuBody(m *domain.Menu) domain.Menu {
 
 func testMenuRoundTrip(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 
 	empty, err := r.Menus.GetMenu(ctx, Pizzaria)
 	must(t, err, "get the menu of a brand without one")
@@ -1101,7 +1101,7 @@ func testMenuRoundTrip(t *testing.T, newRepos Factory) {
 // written and every removed row deleted, however the storage splits the work.
 func testMenuLargest(t *testing.T, newRepos Factory) {
 	r, _ := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	m := &domain.Menu{ClientID: Pizzaria, Categories: []domain.Category{{CategoryID: "tudo", Name: "Tudo"}}}
 	for i := range domain.MaxMenuItems {
 		m.Items = append(m.Items, domain.MenuItem{
@@ -1131,7 +1131,7 @@ func testMenuLargest(t *testing.T, newRepos Factory) {
 
 func testMenuReplace(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Menus.PutMenu(ctx, NewMenu(Pizzaria)), "put the first menu")
 	must(t, r.Menus.PutMenu(ctx, NewMenu(Burger)), "put the burger's menu")
 	clock.Advance(time.Minute)
@@ -1172,7 +1172,7 @@ func testMenuReplace(t *testing.T, newRepos Factory) {
 
 func testMenuTenantGuard(t *testing.T, newRepos Factory) {
 	r, _ := setup(t, newRepos)
-	platform := context.Background()
+	platform := domain.NewPlatformContext(context.Background())
 	must(t, r.Menus.PutMenu(platform, NewMenu(Burger)), "put the burger's menu")
 
 	ctx := domain.NewContextWithTenant(platform, Pizzaria)
@@ -1194,7 +1194,7 @@ func testMenuTenantGuard(t *testing.T, newRepos Factory) {
 
 func testMenuInvalid(t *testing.T, newRepos Factory) {
 	r, _ := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	must(t, r.Menus.PutMenu(ctx, NewMenu(Pizzaria)), "put menu")
 
 	with := func(f func(*domain.Menu)) *domain.Menu { m := NewMenu(Pizzaria); f(m); return m }
@@ -1277,7 +1277,7 @@ func orderBody(o *domain.Order) domain.Order {
 
 func testOrderCreate(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	now := clock.Now()
 
 	_, err := r.Orders.GetOrder(ctx, Pizzaria, "ABCDE12345")
@@ -1314,7 +1314,7 @@ func testOrderCreate(t *testing.T, newRepos Factory) {
 
 func testOrderUpdate(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	created := clock.Now()
 	must(t, r.Orders.CreateOrder(ctx, NewOrder(Pizzaria, "centro", "ORDER00001", created)), "create order")
 
@@ -1373,7 +1373,7 @@ func testOrderPublishedOnce(t *testing.T, newRepos Factory) {
 	clock := NewClock()
 	const workers = 8
 	r := newRepos(t, Setup{Now: clock.Now, MaxRetries: workers})
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	o := NewOrder(Pizzaria, "centro", "ORDER00002", clock.Now())
 	o.Status = domain.OrderConfirmed
 	must(t, r.Orders.CreateOrder(ctx, o), "create order")
@@ -1409,7 +1409,7 @@ func testOrderPublishedOnce(t *testing.T, newRepos Factory) {
 
 func testOrderTenantGuard(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	platform := context.Background()
+	platform := domain.NewPlatformContext(context.Background())
 	now := clock.Now()
 	must(t, r.Orders.CreateOrder(platform, NewOrder(Burger, "centro", "BURGER0001", now)), "create the burger's order")
 
@@ -1440,7 +1440,7 @@ func testOrderTenantGuard(t *testing.T, newRepos Factory) {
 
 func testOrderInvalid(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
-	ctx := context.Background()
+	ctx := domain.NewPlatformContext(context.Background())
 	now := clock.Now()
 	must(t, r.Orders.CreateOrder(ctx, NewOrder(Pizzaria, "centro", "ORDER00001", now)), "create order")
 

@@ -87,6 +87,9 @@ type Message struct {
 	ContentSID       string
 	ContentVariables string // JSON, as received
 	DateCreated      time.Time
+	// Received is when the server accepted the message, to the nanosecond (DateCreated is
+	// truncated to the second, as Twilio writes it).
+	Received time.Time
 }
 
 // Server is a local Twilio. It is safe for concurrent use.
@@ -100,6 +103,13 @@ type Server struct {
 	requests []Request
 	messages []Message
 	failure  *Failure
+}
+
+// NewLocal returns a server that is not listening anywhere, for a process that serves it on
+// its own (functions/local/twilio): Server implements http.Handler. It has no account until
+// AddAccount or AddAccountWith, and Client and URL return nil and "".
+func NewLocal() *Server {
+	return &Server{accounts: map[string]string{}}
 }
 
 // NewServer starts a server with one account (Credentials) and stops it when the test ends.
@@ -132,6 +142,16 @@ func (s *Server) AddAccount() domain.TwilioCredentials {
 	return c
 }
 
+// AddAccountWith adds an account with the given SID and auth token (a local stack's seeded
+// brands), or gives an existing account that token.
+func (s *Server) AddAccountWith(accountSID, authToken string) domain.TwilioCredentials {
+	c := domain.TwilioCredentials{AccountSID: accountSID, AuthToken: authToken}
+	s.mu.Lock()
+	s.accounts[accountSID] = authToken
+	s.mu.Unlock()
+	return c
+}
+
 // Rotate gives an account a new auth token, as an operator does in Twilio's console after a
 // leak: the old token is refused from now on.
 func (s *Server) Rotate(accountSID string) domain.TwilioCredentials {
@@ -142,11 +162,32 @@ func (s *Server) Rotate(accountSID string) domain.TwilioCredentials {
 	return c
 }
 
-// Client returns an HTTP client that sends every request, whatever its URL, to the server.
+// Client returns an HTTP client that sends every request, whatever its URL, to the server
+// (nil for a server made by NewLocal: see RewriteClient).
 func (s *Server) Client() *http.Client { return s.client }
 
-// URL returns the server's own base URL, for tests that call it directly.
-func (s *Server) URL() string { return s.srv.URL }
+// URL returns the server's own base URL, for tests that call it directly ("" for a server
+// made by NewLocal).
+func (s *Server) URL() string {
+	if s.srv == nil {
+		return ""
+	}
+	return s.srv.URL
+}
+
+// ServeHTTP answers a request as Twilio's REST API would.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
+
+// Failing returns the failure set by Fail, nil when none.
+func (s *Server) Failing() *Failure {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failure == nil {
+		return nil
+	}
+	f := *s.failure
+	return &f
+}
 
 // Fail makes every following message request fail with f (after the credentials are
 // checked); Fail(nil) makes the server accept messages again.
@@ -178,6 +219,32 @@ func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.messages)
+}
+
+// MessagesFrom returns the messages accepted after the first i, oldest first: a reader that
+// remembers how many it has seen gets only the new ones.
+func (s *Server) MessagesFrom(i int) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(s.messages) {
+		return nil
+	}
+	return slices.Clone(s.messages[i:])
+}
+
+// RequestCount returns how many requests the server received, and how many of them it
+// answered with each status.
+func (s *Server) RequestCount() (total int, byStatus map[int]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	byStatus = map[int]int{}
+	for _, r := range s.requests {
+		byStatus[r.Status]++
+	}
+	return len(s.requests), byStatus
 }
 
 var messagesPath = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages\.json$`)
@@ -250,10 +317,11 @@ func (s *Server) handle(r *http.Request, req *Request) (int, any) {
 		return twilioError(400, 21656, "The ContentVariables Parameter is invalid.")
 	}
 
+	now := time.Now()
 	msg := Message{
 		SID: "SM" + randomHex(16), AccountSID: user, To: to, From: from,
 		Body: f.Get("Body"), ContentSID: f.Get("ContentSid"), ContentVariables: f.Get("ContentVariables"),
-		DateCreated: time.Now().UTC().Truncate(time.Second),
+		DateCreated: now.UTC().Truncate(time.Second), Received: now,
 	}
 	req.SID = msg.SID
 	s.mu.Lock()
@@ -315,6 +383,24 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
 	return hex.EncodeToString(b)
+}
+
+// RewriteClient returns an HTTP client that sends every request, whatever its URL, to baseURL
+// (scheme and host of a local Twilio such as functions/local/twilio), keeping the request's
+// Host header, with timeout and without following redirects, like twilio.DefaultTimeout's
+// client. Give it to twilio.WithHTTPClient.
+func RewriteClient(baseURL string, timeout time.Duration) (*http.Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("twiliotest: %q is not an http(s) base URL", baseURL)
+	}
+	return &http.Client{
+		Transport: &rewrite{target: u.Scheme + "://" + u.Host, base: http.DefaultTransport},
+		Timeout:   timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}, nil
 }
 
 // rewrite sends every request to target, keeping the request's Host header.
