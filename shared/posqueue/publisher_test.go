@@ -157,7 +157,9 @@ func TestPublishToFIFOQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _, _ = client.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
+	t.Cleanup(func() {
+		_, _ = client.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl})
+	})
 	s := store()
 	s.SQSQueueURL = aws.ToString(q.QueueUrl)
 
