@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -23,6 +24,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/dynamo"
+	"github.com/wabot-platform/wabot/shared/notify"
 	"github.com/wabot-platform/wabot/shared/posqueue"
 )
 
@@ -39,12 +41,15 @@ type recorder struct {
 	mu   sync.Mutex
 	sent []domain.OutboundMessage
 	fail int // the next fail sends return an error
+	pass int // ... after this many more succeed
 }
 
 func (r *recorder) Send(_ context.Context, m domain.OutboundMessage) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.fail > 0 {
+	if r.pass > 0 {
+		r.pass--
+	} else if r.fail > 0 {
 		r.fail--
 		return "", errors.New("messenger unavailable")
 	}
@@ -53,6 +58,9 @@ func (r *recorder) Send(_ context.Context, m domain.OutboundMessage) (string, er
 }
 
 func (r *recorder) failNext(n int) { r.mu.Lock(); r.fail = n; r.mu.Unlock() }
+
+// failAfter lets ok sends through, then fails n.
+func (r *recorder) failAfter(ok, n int) { r.mu.Lock(); r.pass, r.fail = ok, n; r.mu.Unlock() }
 
 // take removes and returns the messages sent to phone, in order.
 func (r *recorder) take(phone string) []domain.OutboundMessage {
@@ -91,6 +99,16 @@ func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...
 func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	c.count("PutItem")
 	return c.API.PutItem(ctx, in, o...)
+}
+
+func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.count("UpdateItem")
+	return c.API.UpdateItem(ctx, in, o...)
+}
+
+func (c *counting) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	c.count("BatchWriteItem")
+	return c.API.BatchWriteItem(ctx, in, o...)
 }
 
 func (c *counting) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
@@ -156,11 +174,11 @@ func (f *flaky) CreateConversation(ctx context.Context, c *domain.Conversation) 
 }
 
 // SaveConversation is the engine's write: lost after everything before it succeeded.
-func (f *flaky) SaveConversation(ctx context.Context, c *domain.Conversation) error {
+func (f *flaky) SaveConversation(ctx context.Context, prev, c *domain.Conversation) error {
 	if f.lose() {
 		return errLost
 	}
-	return f.ConversationRepository.SaveConversation(ctx, c)
+	return f.ConversationRepository.SaveConversation(ctx, prev, c)
 }
 
 // clock is the tests' clock: it starts now, moves only when told, and can be set to a
@@ -1075,10 +1093,13 @@ func TestHistoryInOrder(t *testing.T) {
 		want = append(want, "in:"+m.Body, "out")
 		sids = append(sids, m.MessageSid)
 	}
+	// The history is bounded by size: what is kept is the newest part, whole turns, in order.
 	c := e.conv(demo.BurgerID, phone)
-	if got := entries(c); !reflect.DeepEqual(got, want) {
-		t.Fatalf("history %q, want %q", got, want)
+	got := entries(c)
+	if len(got) < 6 || len(got)%2 != 0 || !reflect.DeepEqual(got, want[len(want)-len(got):]) {
+		t.Fatalf("history %q, want the end of %q", got, want)
 	}
+	sids = sids[len(sids)-len(got)/2:]
 	var gotSids []string
 	for i, h := range c.MessageHistory {
 		if h.Direction == domain.Inbound {
@@ -1100,8 +1121,8 @@ func TestHistoryInOrder(t *testing.T) {
 		e.say(demo.BurgerID, phone, fmt.Sprintf("message %d", i))
 	}
 	c = e.conv(demo.BurgerID, phone)
-	if n := len(c.MessageHistory); n != domain.MaxHistory {
-		t.Fatalf("history has %d entries, want %d", n, domain.MaxHistory)
+	if n, b := len(c.MessageHistory), c.HistoryBytes(); n > domain.MaxHistory || b > domain.MaxHistoryBytes || n < 4 {
+		t.Fatalf("history has %d entries, %d bytes; want at most %d and %d bytes", n, b, domain.MaxHistory, domain.MaxHistoryBytes)
 	}
 	if got := c.MessageHistory[len(c.MessageHistory)-2].Body; got != "message 40" {
 		t.Errorf("newest inbound entry %q, want message 40", got)
@@ -1123,7 +1144,9 @@ func TestKnownCustomerCallBudget(t *testing.T) {
 	if n > 4 {
 		t.Errorf("%d DynamoDB calls %v, want at most 4", n, ops)
 	}
-	if want := map[string]int{"GetItem": 2, "PutItem": 1}; !reflect.DeepEqual(ops, want) {
+	// Two reads and one write of what changed (UpdateItem). The webhook's claims are
+	// completed by the worker (sqsworker), not the engine.
+	if want := map[string]int{"GetItem": 2, "UpdateItem": 1}; !reflect.DeepEqual(ops, want) {
 		t.Errorf("calls %v, want %v", ops, want)
 	}
 
@@ -1274,4 +1297,82 @@ func TestLateMessageReplyRefused(t *testing.T) {
 	}
 	// The next, timely message is answered as usual.
 	one(t, e.say(demo.BurgerID, phone, "hello again"))
+}
+
+// A reply too long for one WhatsApp message goes in parts. When sending stops part-way (Twilio
+// fails, or the Lambda is about to time out), the parts that went are recorded, and the retry
+// sends only the rest: the customer never gets a part twice.
+func TestRepliesNotSentTwiceAfterAPartialDelivery(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := domain.NewPlatformContext(context.Background())
+	long := strings.Repeat("Hambúrgueres artesanais, batatas e milk-shakes. ", 20) // ~960 characters
+	if _, err := e.repos.UpdateClient(ctx, demo.BurgerID, func(c *domain.Client) error { c.WelcomeMessage = long; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	phone := customer(41)
+	// Three quick messages, one answer: the welcome, the menu and the cart run past 1,600
+	// characters.
+	burst := []domain.InboundMessage{e.msg(demo.BurgerID, phone, "oi"), e.msg(demo.BurgerID, phone, "cardapio"), e.msg(demo.BurgerID, phone, "quero 2 cheeseburger"), e.msg(demo.BurgerID, phone, "e uma batata e uma coca"), e.msg(demo.BurgerID, phone, "carrinho")}
+	e.out.failAfter(1, 1)
+	if err := e.svc.HandleBurst(ctx, burst); err == nil {
+		t.Fatalf("HandleBurst succeeded although the second part could not be sent: %q", e.bodies(phone, demo.BurgerNumber))
+	}
+	first := e.bodies(phone, demo.BurgerNumber)
+	if len(first) != 1 {
+		t.Fatalf("%d parts went before the failure, want 1", len(first))
+	}
+	last := burst[len(burst)-1].MessageSid
+	c := e.conv(demo.BurgerID, phone)
+	if c.Delivery == nil || c.Delivery.MessageSid != last || c.Delivery.Sent != 1 {
+		t.Fatalf("delivery record %+v, want 1 sent for %s", c.Delivery, last)
+	}
+	// The redelivery sends the rest, once.
+	if err := e.svc.HandleBurst(ctx, burst); err != nil {
+		t.Fatal(err)
+	}
+	rest := e.bodies(phone, demo.BurgerNumber)
+	if len(rest) == 0 || rest[0] == first[0] {
+		t.Fatalf("the retry sent %d parts, starting with the part already sent: %v", len(rest), rest)
+	}
+	all := append(first, rest...)
+	for i, p := range all {
+		if n := len(utf16.Encode([]rune(p))); n > notify.MaxBodyChars {
+			t.Errorf("part %d has %d characters", i, n)
+		}
+	}
+	if joined := strings.Join(strings.Fields(strings.Join(all, " ")), " "); !strings.Contains(joined, strings.TrimSpace(strings.Join(strings.Fields(long), " "))) {
+		t.Errorf("the parts do not carry the whole welcome")
+	}
+	// A further redelivery sends nothing: everything went.
+	if err := e.svc.HandleBurst(ctx, burst); err != nil {
+		t.Fatal(err)
+	}
+	if again := e.bodies(phone, demo.BurgerNumber); len(again) != 0 {
+		t.Errorf("a third delivery sent %d parts again", len(again))
+	}
+}
+
+// With less than SendReserve before the deadline no reply is started: the turn is stored, the
+// error is transient, and the retry (with time) sends the reply once.
+func TestNoReplyStartedTooCloseToTheDeadline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	phone := customer(42)
+	m := e.msg(demo.BurgerID, phone, "oi")
+	ctx, cancel := context.WithTimeout(domain.NewPlatformContext(context.Background()), conversation.SendReserve-2*time.Second)
+	defer cancel()
+	err := e.svc.Handle(ctx, m)
+	if err == nil || domain.IsPermanent(err) {
+		t.Fatalf("Handle near the deadline = %v, want a transient error", err)
+	}
+	if sent := e.bodies(phone, demo.BurgerNumber); len(sent) != 0 {
+		t.Fatalf("%d replies started with too little time left", len(sent))
+	}
+	if c := e.conv(demo.BurgerID, phone); len(c.MessageHistory) < 2 {
+		t.Fatalf("the turn was not stored before the replies: %+v", c.MessageHistory)
+	}
+	if got := e.handle(m); len(got) != 1 || !strings.Contains(got[0], "Burger Demo") {
+		t.Fatalf("the retry sent %q", got)
+	}
 }

@@ -317,7 +317,7 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 			return fmt.Errorf("conversation: read: %w", err)
 		}
 		if in, replies, ok := recorded(conv, msgs); ok {
-			return s.replay(ctx, log, client, phone, mapping, in, replies, lastInbound)
+			return s.replay(ctx, log, client, phone, mapping, conv, in, replies, lastInbound)
 		}
 		t := turn{
 			client: client, stores: stores, mapping: mapping, conv: conv, msgs: msgs, msg: last,
@@ -345,7 +345,7 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		}
 		// persist
 		if o.conv != nil {
-			err := s.d.Conversations.SaveConversation(ctx, o.conv)
+			err := s.d.Conversations.SaveConversation(ctx, conv, o.conv)
 			if domain.IsConflict(err) {
 				continue // written meanwhile: prepare the turn again
 			}
@@ -353,13 +353,13 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 				return fmt.Errorf("conversation: write: %w", err)
 			}
 		}
-		return s.finish(ctx, log, client, phone, o, lastInbound)
+		return s.finish(ctx, log, client, phone, o, last.MessageSid, lastInbound)
 	}
 	return domain.Errorf(domain.EINTERNAL, "the turn did not settle after %d attempts", maxTurnAttempts)
 }
 
 // finish counts and logs the turn, then sends its replies.
-func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, o outcome, lastInbound time.Time) error {
+func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, o outcome, lastSid string, lastInbound time.Time) error {
 	s.n.turns.Add(1)
 	attrs := []any{"step", o.kind, "storeId", o.storeID, "replies", len(o.replies)}
 	if o.conv != nil {
@@ -376,29 +376,88 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.C
 	}
 	log.InfoContext(ctx, "conversation turn", attrs...)
 	log = log.With("storeId", o.storeID)
+	var parts []notify.Message
 	for _, r := range o.replies {
-		if _, err := s.sender.Reply(ctx, log, client, phone, r, lastInbound, false); err != nil {
-			return err
-		}
+		parts = append(parts, notify.Parts(r)...)
 	}
-	return nil
+	return s.deliver(ctx, log, client, phone, o.conv, lastSid, parts, 0, lastInbound, false)
 }
 
-// replay sends again the replies recorded for messages already processed, unless the
-// customer has opted out since (the opt-out's own confirmation is still sent again).
-func (s *Service) replay(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, mapping *domain.PhoneMapping, in domain.HistoryEntry, replies []string, lastInbound time.Time) error {
+// replay sends again the replies recorded for messages already processed, but for those the
+// conversation's delivery record says were sent, unless the customer has opted out since (the
+// opt-out's own confirmation is still sent again).
+func (s *Service) replay(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, mapping *domain.PhoneMapping, conv *domain.Conversation, in domain.HistoryEntry, replies []string, lastInbound time.Time) error {
 	s.n.duplicates.Add(1)
 	if mapping != nil && mapping.OptedOut && !isOptOut(normalize(in.Body)) {
 		log.InfoContext(ctx, "redelivered message: the customer opted out since, replies not sent again")
 		return nil
 	}
-	log.InfoContext(ctx, "redelivered message: step not run again, recorded replies sent again", "replies", len(replies))
-	for _, r := range replies {
-		if _, err := s.sender.Reply(ctx, log, client, phone, notify.Text(r), lastInbound, true); err != nil {
+	from := 0
+	if d := conv.Delivery; d != nil && d.MessageSid == in.MessageSid {
+		from = min(d.Sent, len(replies))
+	}
+	log.InfoContext(ctx, "redelivered message: step not run again, recorded replies sent again",
+		"replies", len(replies), "alreadySent", from)
+	parts := make([]notify.Message, len(replies))
+	for i, r := range replies {
+		parts[i] = notify.Text(r)
+	}
+	return s.deliver(ctx, log, client, phone, conv, in.MessageSid, parts, from, lastInbound, true)
+}
+
+// SendReserve is the time a reply needs: a call to Twilio may take up to its client's
+// timeout (twilio.DefaultTimeout, 10 s) and is not stopped by the context. With less than
+// this left before the context's deadline (the Lambda's), no further reply is started.
+const SendReserve = 12 * time.Second
+
+// errDeadline stops a turn's replies before the deadline; it is transient: the worker reports
+// the message failed and a later attempt sends the rest.
+var errDeadline = errors.New("conversation: too close to the deadline to send another reply")
+
+// deliver sends parts[from:], the replies to the turn whose last message is sid. When they
+// stop part-way (a failure, the deadline), how many went is written on the conversation
+// (domain.Delivery), so a retry sends only the rest. A reply whose send timed out counts as
+// not sent: Twilio may have sent it anyway, and the customer may see it twice.
+func (s *Service) deliver(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, conv *domain.Conversation, sid string, parts []notify.Message, from int, lastInbound time.Time, resent bool) error {
+	for i := from; i < len(parts); i++ {
+		err := roomToSend(ctx)
+		if err == nil {
+			_, err = s.sender.Reply(ctx, log, client, phone, parts[i], lastInbound, resent)
+		}
+		if err != nil {
+			if i > from {
+				s.recordDelivery(ctx, log, conv, sid, i)
+			}
 			return err
 		}
 	}
+	if from > 0 && len(parts) > from {
+		// The rest went on this attempt: a further redelivery sends nothing.
+		s.recordDelivery(ctx, log, conv, sid, len(parts))
+	}
 	return nil
+}
+
+func roomToSend(ctx context.Context) error {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < SendReserve {
+		return errDeadline
+	}
+	return ctx.Err()
+}
+
+// recordDelivery writes that the first sent replies of the turn went; a failure only means a
+// retry may send some of them again, so it is logged, not returned.
+func (s *Service) recordDelivery(ctx context.Context, log *slog.Logger, conv *domain.Conversation, sid string, sent int) {
+	if conv == nil || conv.Version == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // the deadline that stopped the sending must not stop this
+	d := domain.Delivery{MessageSid: sid, Sent: sent}
+	if err := s.d.Conversations.SaveDelivery(ctx, conv.ClientID, conv.PhoneNumber, conv.Version, d); err != nil {
+		log.WarnContext(ctx, "could not record the replies sent; a retry may send them again", "sent", sent, "error", err)
+		return
+	}
+	conv.Delivery = &d
 }
 
 // writeMapping applies ch to the customer's mapping, creating it when there is none, and
@@ -467,6 +526,42 @@ func receivedAt(m domain.InboundMessage, now time.Time) time.Time {
 		return m.ReceivedAt.UTC()
 	}
 	return now
+}
+
+// Apologize tells the customer of msgs that their message could not be processed, when the
+// worker gave up on it for good (it went to the dead-letter queue): a polite answer instead of
+// silence. Only for an active brand, a customer who has not opted out, and inside the 24-hour
+// window.
+func (s *Service) Apologize(ctx context.Context, msgs []domain.InboundMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	last := msgs[len(msgs)-1]
+	ctx, err := tenantContext(ctx, last.ClientID)
+	if err != nil {
+		return err
+	}
+	phone, err := domain.ParseWhatsAppAddress(last.From)
+	if err != nil {
+		return err
+	}
+	client, err := s.dir.Brand(ctx, last.ClientID)
+	if err != nil {
+		return err
+	}
+	if !client.IsActive {
+		return nil
+	}
+	mapping, err := s.getMapping(ctx, client.ClientID, phone)
+	if err != nil {
+		return err
+	}
+	if mapping != nil && mapping.OptedOut {
+		return nil
+	}
+	log := s.log.With("clientId", client.ClientID, "messageSid", last.MessageSid, "from", domain.Mask(phone))
+	_, err = s.sender.Reply(ctx, log, client, phone, notify.Text(text(client.DefaultLanguage, txtCannotProcess)), receivedAt(last, s.now()), false)
+	return err
 }
 
 // Notify sends a proactive message (an order update) to a customer of clientID through the

@@ -398,8 +398,9 @@ func (t turn) newConversation() *domain.Conversation {
 }
 
 // record is the bookkeeping of every processed turn: each inbound message and then each
-// reply in the history (an inbound entry moves lastMessageTimestamp), the customer's name,
-// the brand's language, lastInteraction and the TTL.
+// reply, as the parts that are sent (notify.Parts), in the history (an inbound entry moves
+// lastMessageTimestamp), the customer's name, the brand's language, lastInteraction and the
+// TTL; then the history is bounded (domain.MaxHistoryBytes), keeping this turn whole.
 func (t turn) record(c *domain.Conversation, msgs []domain.InboundMessage, replies []notify.Message) {
 	c.Language = t.client.DefaultLanguage
 	for _, m := range msgs {
@@ -414,10 +415,16 @@ func (t turn) record(c *domain.Conversation, msgs []domain.InboundMessage, repli
 			Direction: domain.Inbound, Body: clip(m.Body, maxStoredBody), At: at.UTC(), MessageSid: m.MessageSid,
 		})
 	}
+	parts := 0
 	for _, r := range replies {
-		c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: r.Render(), At: t.now})
+		for _, p := range notify.Parts(r) {
+			c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: p.Render(), At: t.now})
+			parts++
+		}
 	}
+	c.Delivery = nil // the last turn's replies are these, none sent yet
 	c.Touch(t.now)
+	c.BoundHistory(len(msgs) + parts)
 }
 
 // cloneConversation deep-copies c, so a step never changes what its caller holds.

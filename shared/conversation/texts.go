@@ -25,6 +25,7 @@ const (
 	txtOptOut           textID = "opt_out"            // client name
 	txtOptIn            textID = "opt_in"             // client name
 	txtInactiveClient   textID = "inactive_client"    // client name
+	txtCannotProcess    textID = "cannot_process"     // (none): a message that failed for good
 )
 
 // Texts of the ordering flow (flow.go).
@@ -431,6 +432,10 @@ var catalog = map[textID]map[domain.Language]string{
 	txtOptIn: {
 		domain.PtBR: "Que bom ter você de volta! Você voltará a receber mensagens de %s. Envie qualquer mensagem para continuar.",
 		domain.EnUS: "Welcome back! You'll receive messages from %s again. Send any message to continue.",
+	},
+	txtCannotProcess: {
+		domain.PtBR: "Desculpe, não consegui processar sua última mensagem. Pode enviar de novo, com outras palavras? Se preferir, escreva *atendente* para falar com uma pessoa.",
+		domain.EnUS: "Sorry, I couldn't process your last message. Could you send it again, in other words? If you prefer, write *human* to talk to a person.",
 	},
 	txtInactiveClient: {
 		domain.PtBR: "Olá! Obrigado pelo contato. No momento o atendimento de %s pelo WhatsApp não está disponível. Pedimos desculpas pelo transtorno.",

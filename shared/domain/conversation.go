@@ -71,8 +71,21 @@ func (s State) Valid() bool {
 // customer-service window is 24 hours, after which a conversation starts over.
 const ConversationTTL = 24 * time.Hour
 
-// MaxHistory bounds messageHistory so an item stays far below DynamoDB's 400 KB limit.
-const MaxHistory = 50
+// MaxHistory bounds messageHistory by count, and MaxHistoryBytes by size (the bodies and
+// message SIDs of its entries, see HistoryBytes). A turn writes only the conversation's
+// changed attributes, but DynamoDB bills a write by the size of the whole item (one write
+// unit per KB, of the larger of the item before and after), so the history, the only part
+// that grows, is what keeps every turn's write cheap: about 4 KB of history bounds a turn at
+// about 6 write units (on demand, US$0.625 per million). The last turn is always kept whole,
+// however long: a redelivered message is recognised, and its replies sent again, from it.
+const (
+	MaxHistory      = 50
+	MaxHistoryBytes = 4 << 10
+)
+
+// historyEntryOverhead approximates what an entry costs beyond its body and SID: the
+// attribute names (direction, body, at, messageSid), the direction and the timestamp.
+const historyEntryOverhead = 64
 
 // Direction of a message in the history.
 const (
@@ -114,6 +127,18 @@ type Conversation struct {
 	// later; until then reads must treat it as absent (see Expired).
 	TTL     int64 `dynamodbav:"ttl" json:"ttl"`
 	Version int64 `dynamodbav:"version" json:"version"`
+	// Delivery says how many replies of the last turn reached the messenger, when their
+	// sending stopped part-way (a Twilio failure, the Lambda deadline): a redelivery sends
+	// only the rest. Absent when every reply went.
+	Delivery *Delivery `dynamodbav:"repliesDelivered,omitempty" json:"repliesDelivered,omitempty"`
+}
+
+// Delivery records how far the replies to a turn got.
+type Delivery struct {
+	// MessageSid is the turn's last inbound message: the replies recorded after it.
+	MessageSid string `dynamodbav:"messageSid" json:"messageSid"`
+	// Sent is how many of them were handed to the messenger.
+	Sent int `dynamodbav:"sent" json:"sent"`
 }
 
 // Validate checks the conversation's keys and state.
@@ -168,6 +193,31 @@ func (c *Conversation) AppendHistory(e HistoryEntry) {
 	}
 	if e.Direction == Inbound && e.At.After(c.LastMessageTimestamp) {
 		c.LastMessageTimestamp = e.At
+	}
+}
+
+// HistoryBytes is the size the history counts against MaxHistoryBytes.
+func (c *Conversation) HistoryBytes() int {
+	n := 0
+	for _, e := range c.MessageHistory {
+		n += entryBytes(e)
+	}
+	return n
+}
+
+func entryBytes(e HistoryEntry) int { return len(e.Body) + len(e.MessageSid) + historyEntryOverhead }
+
+// BoundHistory drops the oldest entries while the history is over MaxHistoryBytes, never one
+// of the last keep entries (the turn just recorded).
+func (c *Conversation) BoundHistory(keep int) {
+	total := c.HistoryBytes()
+	drop := 0
+	for drop < len(c.MessageHistory)-keep && total > MaxHistoryBytes {
+		total -= entryBytes(c.MessageHistory[drop])
+		drop++
+	}
+	if drop > 0 {
+		c.MessageHistory = append([]HistoryEntry(nil), c.MessageHistory[drop:]...)
 	}
 }
 

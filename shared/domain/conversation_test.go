@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,5 +240,37 @@ func TestConversationCartTotalCents(t *testing.T) {
 				t.Errorf("CartTotalCents() = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestBoundHistory(t *testing.T) {
+	t.Parallel()
+	kb := strings.Repeat("x", 1000)
+	c := &domain.Conversation{}
+	for i := range 10 {
+		c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: fmt.Sprintf("%d%s", i, kb)})
+	}
+	c.BoundHistory(1)
+	if b := c.HistoryBytes(); b > domain.MaxHistoryBytes {
+		t.Errorf("history of %d bytes after BoundHistory, want at most %d", b, domain.MaxHistoryBytes)
+	}
+	if len(c.MessageHistory) == 0 || !strings.HasPrefix(c.MessageHistory[len(c.MessageHistory)-1].Body, "9") {
+		t.Errorf("the newest entry was dropped")
+	}
+	first := c.MessageHistory[0].Body[:1]
+	// The last turn is kept whole, even over the bound.
+	big := &domain.Conversation{}
+	for i := range 3 {
+		big.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: fmt.Sprintf("old %d", i)})
+	}
+	for range 6 {
+		big.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: kb})
+	}
+	big.BoundHistory(6)
+	if len(big.MessageHistory) != 6 || strings.HasPrefix(big.MessageHistory[0].Body, "old") {
+		t.Errorf("kept %d entries, want exactly the last turn's 6", len(big.MessageHistory))
+	}
+	if first == "0" {
+		t.Errorf("nothing was dropped")
 	}
 }

@@ -61,3 +61,24 @@ func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
 
 // IsConflict reports whether err carries ECONFLICT.
 func IsConflict(err error) bool { return ErrorCode(err) == ECONFLICT }
+
+// IsPermanent reports whether doing again what returned err cannot succeed until a person
+// changes something: an error that says so itself (a method Permanent() bool, as Twilio's
+// refusals have: 21211 invalid number, 21617 body too long), or EINVALID (a message or a
+// request that breaks the rules), ENOTFOUND (a brand or its credentials are gone) and
+// EFORBIDDEN. Everything else is transient and worth retrying later: a throttle, a timeout, a
+// network failure, a 5xx, a lost race (ECONFLICT), an unknown error.
+func IsPermanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	var p interface{ Permanent() bool }
+	if errors.As(err, &p) {
+		return p.Permanent()
+	}
+	switch ErrorCode(err) {
+	case EINVALID, ENOTFOUND, EFORBIDDEN:
+		return true
+	}
+	return false
+}

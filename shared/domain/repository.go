@@ -69,9 +69,18 @@ type ConversationRepository interface {
 	// still has version c.Version (c.Version 0: there is none, or only an expired one) and
 	// sets c.Version to the stored version (old + 1) and, on a create, c.CreatedAt. ECONFLICT
 	// when someone wrote it meanwhile (the engine prepares the turn again); c is unchanged
-	// then. A zero TTL becomes now + ConversationTTL; attributes of the stored item that the
-	// domain type does not know are lost (a whole-item put).
-	SaveConversation(ctx context.Context, c *Conversation) error
+	// then. A zero TTL becomes now + ConversationTTL.
+	//
+	// prev is the conversation as read at c.Version (nil when there was none): only what
+	// changed from prev to c is written, so a turn sends its changes, not the whole item, and
+	// attributes of the stored item that the domain type does not know survive. Without prev
+	// (or with a prev of another version) the whole item is written.
+	SaveConversation(ctx context.Context, prev, c *Conversation) error
+	// SaveDelivery records how far the replies to the last turn got (see Delivery) on the
+	// conversation stored at version, without changing its version: it is bookkeeping of the
+	// sending, not a change of the conversation. ECONFLICT when the version moved on (a newer
+	// turn has its own replies).
+	SaveDelivery(ctx context.Context, clientID, phoneNumber string, version int64, d Delivery) error
 	// DeleteConversation removes it; deleting an absent conversation is not an error.
 	DeleteConversation(ctx context.Context, clientID, phoneNumber string) error
 }
@@ -84,4 +93,45 @@ type IdempotencyRepository interface {
 	// Release forgets a claimed key, so a delivery that failed after its claim (the queue
 	// was unreachable) is processed when it is retried. Releasing an absent key is no error.
 	Release(ctx context.Context, clientID, key string) error
+	// Begin is the first phase of a two-phase claim: it records key as pending, held by the
+	// caller for lease, and reports ClaimTaken; ClaimInProgress while another caller's lease
+	// is live; ClaimDone once the key was completed (or claimed by Claim). A pending key
+	// whose lease ran out is taken again: its holder crashed, or is late and its work is
+	// deduplicated downstream. The record lives for ttl.
+	Begin(ctx context.Context, clientID, key string, lease, ttl time.Duration) (ClaimState, error)
+	// Complete is the second phase: it marks keys done for ttl from now, whatever their state
+	// (an absent key is recorded done). At most MaxCompleteKeys at once.
+	Complete(ctx context.Context, clientID string, keys []string, ttl time.Duration) error
 }
+
+// MaxCompleteKeys bounds one Complete: a worker batch holds at most 10 messages.
+const MaxCompleteKeys = 25
+
+// ClaimState is what Begin found.
+type ClaimState int
+
+// Claim states.
+const (
+	// ClaimTaken: the caller holds the key's lease and does the work.
+	ClaimTaken ClaimState = iota + 1
+	// ClaimInProgress: another caller holds a live lease; the work may or may not get done.
+	ClaimInProgress
+	// ClaimDone: the work was done.
+	ClaimDone
+)
+
+func (s ClaimState) String() string {
+	switch s {
+	case ClaimTaken:
+		return "taken"
+	case ClaimInProgress:
+		return "in progress"
+	case ClaimDone:
+		return "done"
+	}
+	return "unknown"
+}
+
+// InboundClaimKey is the idempotency key of a Twilio message: the webhook begins it, the
+// worker completes it once the message is in the customer's conversation.
+func InboundClaimKey(messageSid string) string { return "twilio#" + messageSid }

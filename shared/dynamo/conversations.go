@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -69,7 +71,52 @@ func (r *Repositories) DeleteConversation(ctx context.Context, clientID, phoneNu
 	return nil
 }
 
-// SaveConversation implements domain.ConversationRepository: one conditional PutItem.
-func (r *Repositories) SaveConversation(ctx context.Context, c *domain.Conversation) error {
-	return save(ctx, r, r.conversations, c)
+// SaveConversation implements domain.ConversationRepository: one conditional UpdateItem of
+// what changed since prev, or one conditional PutItem of the whole item without prev.
+func (r *Repositories) SaveConversation(ctx context.Context, prev, c *domain.Conversation) error {
+	return saveChanges(ctx, r, r.conversations, prev, c)
 }
+
+// SaveDelivery implements domain.ConversationRepository: one conditional UpdateItem of
+// repliesDelivered alone.
+func (r *Repositories) SaveDelivery(ctx context.Context, clientID, phoneNumber string, version int64, d domain.Delivery) error {
+	keys, err := customerKeys(ctx, clientID, phoneNumber)
+	if err != nil {
+		return err
+	}
+	if version <= 0 || d.MessageSid == "" || d.Sent < 0 {
+		return domain.Errorf(domain.EINVALID, "a delivery record needs a stored version, a messageSid and a count")
+	}
+	av, err := attributevalue.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("dynamo: marshal delivery: %w", err)
+	}
+	now := r.clock()
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name(attrRepliesDelivered), expression.Value(av))).
+		WithCondition(versionCond(version).And(liveCond(now))).
+		Build()
+	if err != nil {
+		return fmt.Errorf("dynamo: build delivery update: %w", err)
+	}
+	api, err := r.api(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	e := r.conversations
+	_, err = api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &e.table, Key: e.key(keys),
+		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
+		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
+	})
+	switch {
+	case isConditionFailed(err):
+		return domain.Errorf(domain.ECONFLICT, "%s changed since it was read", e.describe(keys))
+	case err != nil:
+		return fmt.Errorf("dynamo: update %s: %w", e.table, err)
+	}
+	return nil
+}
+
+// attrRepliesDelivered is domain.Conversation.Delivery's attribute.
+const attrRepliesDelivered = "repliesDelivered"

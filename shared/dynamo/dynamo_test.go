@@ -166,6 +166,10 @@ func (f failing) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(
 	return nil, f.err
 }
 
+func (f failing) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	return nil, f.err
+}
+
 func (f failing) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	return nil, f.err
 }
@@ -270,5 +274,89 @@ func TestNoScopeReachesNoBrand(t *testing.T) {
 	}
 	if _, err := r.GetClient(domain.NewContextWithTenant(bare, domaintest.Pizzaria), domaintest.Pizzaria); err != nil {
 		t.Errorf("GetClient with its tenant = %v", err)
+	}
+}
+
+// recording passes calls through and keeps the UpdateItem inputs.
+type recording struct {
+	dynamo.API
+	updates []*dynamodb.UpdateItemInput
+}
+
+func (r *recording) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	r.updates = append(r.updates, in)
+	return r.API.UpdateItem(ctx, in, o...)
+}
+
+// A turn writes what changed: the history grows by list_append, unchanged attributes are not
+// sent, and an attribute the code does not know (written by an operator's tool, or by a newer
+// version of the code during a deployment) survives the write.
+func TestSaveConversationWritesOnlyChanges(t *testing.T) {
+	t.Parallel()
+	_, db, tables := open(t)
+	rec := &recording{API: db}
+	r, err := dynamo.New(tables, dynamo.SingleClient(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := domain.NewPlatformContext(context.Background())
+	now := time.Now()
+	c := domaintest.NewConversation(domaintest.Pizzaria, domaintest.Customer, now)
+	c.Cart = []domain.CartItem{{ItemID: "coca", Name: "Coca-Cola", Quantity: 1, UnitPriceCents: 800}}
+	c.AppendHistory(domain.HistoryEntry{Direction: domain.Inbound, Body: "oi", At: now, MessageSid: "SM1"})
+	if err := r.SaveConversation(ctx, nil, c); err != nil {
+		t.Fatal(err)
+	}
+	key := map[string]types.AttributeValue{
+		"clientId":    &types.AttributeValueMemberS{Value: domaintest.Pizzaria},
+		"phoneNumber": &types.AttributeValueMemberS{Value: domaintest.Customer},
+	}
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(tables.ConversationState), Key: key,
+		UpdateExpression:          aws.String("SET operatorNote = :n"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": &types.AttributeValueMemberS{Value: "call back"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := r.GetConversation(ctx, domaintest.Pizzaria, domaintest.Customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *prev
+	next.MessageHistory = append(append([]domain.HistoryEntry(nil), prev.MessageHistory...),
+		domain.HistoryEntry{Direction: domain.Outbound, Body: "Olá!", At: now})
+	next.CurrentState = domain.StateMenuBrowsing
+	if err := r.SaveConversation(ctx, prev, &next); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.updates) != 1 {
+		t.Fatalf("%d UpdateItem calls, want 1", len(rec.updates))
+	}
+	in := rec.updates[0]
+	names := map[string]bool{}
+	for _, n := range in.ExpressionAttributeNames {
+		names[n] = true
+	}
+	for _, unchanged := range []string{"cart", "sessionId", "language", "createdAt"} {
+		if names[unchanged] {
+			t.Errorf("the update names %q, which did not change: %s", unchanged, aws.ToString(in.UpdateExpression))
+		}
+	}
+	if !names["messageHistory"] || !names["currentState"] || !strings.Contains(aws.ToString(in.UpdateExpression), "list_append") {
+		t.Errorf("update %s %v: want the history appended and the state set", aws.ToString(in.UpdateExpression), in.ExpressionAttributeNames)
+	}
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tables.ConversationState), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := out.Item["operatorNote"].(*types.AttributeValueMemberS); !ok || n.Value != "call back" {
+		t.Errorf("an attribute the code does not know was lost: %v", out.Item["operatorNote"])
+	}
+	got, err := r.GetConversation(ctx, domaintest.Pizzaria, domaintest.Customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.MessageHistory) != 2 || got.MessageHistory[1].Body != "Olá!" || got.CurrentState != domain.StateMenuBrowsing || len(got.Cart) != 1 {
+		t.Errorf("stored %+v", got)
 	}
 }

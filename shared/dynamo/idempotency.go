@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 )
@@ -16,12 +18,26 @@ import (
 // claim (a Twilio MessageSid, an order id plus event) are far shorter.
 const MaxIdempotencyKey = 512
 
+// Claim states as stored. A record without a state was written by Claim: it is done.
+const (
+	claimPending = "PENDING"
+	claimDone    = "DONE"
+
+	attrClaimState = "claimState"
+	attrLeaseUntil = "leaseUntilMs"
+)
+
 // claim is the item of the idempotency table.
 type claim struct {
 	ClientID       string    `dynamodbav:"clientId"`
 	IdempotencyKey string    `dynamodbav:"idempotencyKey"`
 	TTL            int64     `dynamodbav:"ttl"`
 	CreatedAt      time.Time `dynamodbav:"createdAt"`
+	// State is claimPending while a holder's lease runs (Begin), claimDone after Complete;
+	// empty for Claim's one-phase records, which are done.
+	State string `dynamodbav:"claimState,omitempty"`
+	// LeaseUntilMs is when a pending claim may be taken over (Unix milliseconds).
+	LeaseUntilMs int64 `dynamodbav:"leaseUntilMs,omitempty"`
 }
 
 func validKey(ctx context.Context, clientID, key string) error {
@@ -32,6 +48,17 @@ func validKey(ctx context.Context, clientID, key string) error {
 		return domain.Errorf(domain.EINVALID, "idempotency key is required (at most %d bytes)", MaxIdempotencyKey)
 	}
 	return nil
+}
+
+// expiry is now+ttl in Unix seconds, rounded up: rounding down could make a sub-second claim
+// expire the moment it is written.
+func expiry(now time.Time, ttl time.Duration) int64 {
+	expires := now.Add(ttl)
+	exp := expires.Unix()
+	if expires.Nanosecond() > 0 {
+		exp++
+	}
+	return exp
 }
 
 // Release implements domain.IdempotencyRepository.
@@ -67,14 +94,7 @@ func (r *Repositories) Claim(ctx context.Context, clientID, key string, ttl time
 		return false, err
 	}
 	now := r.clock()
-	// Round the expiry up to a whole second: rounding down could make a sub-second claim
-	// expire the moment it is written.
-	expires := now.Add(ttl)
-	exp := expires.Unix()
-	if expires.Nanosecond() > 0 {
-		exp++
-	}
-	item := claim{ClientID: clientID, IdempotencyKey: key, TTL: exp, CreatedAt: now}
+	item := claim{ClientID: clientID, IdempotencyKey: key, TTL: expiry(now, ttl), CreatedAt: now}
 	switch err := putIf(ctx, api, r.tables.Idempotency, item, absentCond(true, now)); {
 	case errors.Is(err, errConditionFailed):
 		return false, nil
@@ -82,4 +102,94 @@ func (r *Repositories) Claim(ctx context.Context, clientID, key string, ttl time
 		return false, err
 	}
 	return true, nil
+}
+
+// Begin implements domain.IdempotencyRepository with one conditional put: the key is taken
+// when it is absent, expired, or pending with a lease that ran out. When the condition fails
+// DynamoDB returns the stored item (ReturnValuesOnConditionCheckFailure), which tells done
+// from in progress without a second call.
+func (r *Repositories) Begin(ctx context.Context, clientID, key string, lease, ttl time.Duration) (domain.ClaimState, error) {
+	if err := validKey(ctx, clientID, key); err != nil {
+		return 0, err
+	}
+	if lease <= 0 || ttl < lease {
+		return 0, domain.Errorf(domain.EINVALID, "a claim needs a positive lease (%s) no longer than its ttl (%s)", lease, ttl)
+	}
+	api, err := r.api(ctx, clientID)
+	if err != nil {
+		return 0, err
+	}
+	now := r.clock()
+	item := claim{ClientID: clientID, IdempotencyKey: key, TTL: expiry(now, ttl), CreatedAt: now,
+		State: claimPending, LeaseUntilMs: now.Add(lease).UnixMilli()}
+	av, err := attributevalue.MarshalMap(item)
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: marshal claim: %w", err)
+	}
+	lapsed := expression.Name(attrClaimState).Equal(expression.Value(claimPending)).
+		And(expression.Name(attrLeaseUntil).LessThan(expression.Value(now.UnixMilli())))
+	expr, err := expression.NewBuilder().WithCondition(absentCond(true, now).Or(lapsed)).Build()
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: build claim condition: %w", err)
+	}
+	_, err = api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           &r.tables.Idempotency,
+		Item:                                av,
+		ConditionExpression:                 expr.Condition(),
+		ExpressionAttributeNames:            expr.Names(),
+		ExpressionAttributeValues:           expr.Values(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		return domain.ClaimTaken, nil
+	case errors.As(err, &ccf):
+		var old claim
+		if err := attributevalue.UnmarshalMap(ccf.Item, &old); err != nil {
+			return 0, fmt.Errorf("dynamo: unmarshal claim: %w", err)
+		}
+		if old.State == claimPending {
+			return domain.ClaimInProgress, nil
+		}
+		return domain.ClaimDone, nil
+	default:
+		return 0, fmt.Errorf("dynamo: put into %s: %w", r.tables.Idempotency, err)
+	}
+}
+
+// Complete implements domain.IdempotencyRepository with one BatchWriteItem; what DynamoDB
+// leaves unprocessed (throttling) is written again a few times before giving up.
+func (r *Repositories) Complete(ctx context.Context, clientID string, keys []string, ttl time.Duration) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if len(keys) > domain.MaxCompleteKeys {
+		return domain.Errorf(domain.EINVALID, "at most %d keys at once, got %d", domain.MaxCompleteKeys, len(keys))
+	}
+	if ttl <= 0 {
+		return domain.Errorf(domain.EINVALID, "idempotency ttl must be positive, got %s", ttl)
+	}
+	seen := map[string]bool{}
+	var reqs []types.WriteRequest
+	now := r.clock()
+	for _, k := range keys {
+		if err := validKey(ctx, clientID, k); err != nil {
+			return err
+		}
+		if seen[k] { // BatchWriteItem refuses two writes to one key
+			continue
+		}
+		seen[k] = true
+		av, err := attributevalue.MarshalMap(claim{ClientID: clientID, IdempotencyKey: k, TTL: expiry(now, ttl), CreatedAt: now, State: claimDone})
+		if err != nil {
+			return fmt.Errorf("dynamo: marshal claim: %w", err)
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+	}
+	api, err := r.api(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	return r.batchWrite(ctx, api, r.tables.Idempotency, reqs)
 }

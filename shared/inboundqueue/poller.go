@@ -17,27 +17,20 @@ type ReceiveAPI interface {
 	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
 }
 
-// Record is one received message, as Lambda's SQS event gives it.
-type Record struct {
-	ID            string // the message id (what a batch response reports as failed)
-	Body          string
-	ReceiptHandle string
-}
-
 // BatchFunc processes a batch and returns the ids of the messages that failed.
 type BatchFunc func(ctx context.Context, records []Record) (failed []string)
 
-// Poller consumes a queue the way Lambda's SQS event source does: batches of up to ten,
-// successes deleted, failures left for redelivery (after RetryDelay) and, past the queue's
-// maxReceiveCount, moved to its dead-letter queue by SQS.
+// Poller consumes a queue the way Lambda's SQS event source does: batches of up to ten with
+// their system attributes (group, receive count), successes deleted, failures left in the
+// queue. When they come back is the worker's business (it sets their visibility to its
+// backoff); SQS, and the emulator, hold a FIFO group back while one of its messages is in
+// flight, and move a message to the dead-letter queue after maxReceiveCount receives.
 type Poller struct {
-	API        ReceiveAPI
-	URL        string
-	Process    BatchFunc
-	Logger     *slog.Logger
-	Wait       time.Duration // long-poll wait; default 1s
-	RetryDelay time.Duration // pause before a retry; default 2s
-	Attempts   int           // in-process attempts before a batch's failures go back to the queue; default 3
+	API     ReceiveAPI
+	URL     string
+	Process BatchFunc
+	Logger  *slog.Logger
+	Wait    time.Duration // long-poll wait; default 1s
 }
 
 // Run polls until ctx ends.
@@ -66,73 +59,30 @@ func (p *Poller) Run(ctx context.Context) {
 			}
 			continue
 		}
-		if failed := p.handle(ctx, out.Messages); failed > 0 {
-			// The emulator does not hold back a FIFO group while one of its messages waits
-			// for a retry, as SQS does: wait until the failed messages are visible again so
-			// a later message of the same customer cannot overtake them.
-			sleep(ctx, p.retryDelay())
-		}
+		p.handle(ctx, out.Messages)
 	}
 }
 
-func (p *Poller) retryDelay() time.Duration {
-	if p.RetryDelay == 0 {
-		return 2 * time.Second
-	}
-	return p.RetryDelay
-}
-
-func (p *Poller) handle(ctx context.Context, msgs []types.Message) int {
-	pending := make([]Record, len(msgs))
+func (p *Poller) handle(ctx context.Context, msgs []types.Message) {
+	records := make([]Record, len(msgs))
 	for i, m := range msgs {
-		pending[i] = Record{ID: aws.ToString(m.MessageId), Body: aws.ToString(m.Body), ReceiptHandle: aws.ToString(m.ReceiptHandle)}
+		records[i] = recordOf(aws.ToString(m.MessageId), aws.ToString(m.Body), aws.ToString(m.ReceiptHandle), m.Attributes)
+	}
+	failed := map[string]bool{}
+	for _, id := range p.Process(ctx, records) {
+		failed[id] = true
 	}
 	// Use a context that outlives a shutdown signal: a processed message must be deleted.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	for attempt := 1; ; attempt++ {
-		failed := map[string]bool{}
-		for _, id := range p.Process(ctx, pending) {
-			failed[id] = true
+	for _, r := range records {
+		if failed[r.ID] {
+			continue
 		}
-		var again []Record
-		for _, r := range pending {
-			if failed[r.ID] {
-				again = append(again, r)
-				continue
-			}
-			if _, err := p.API.DeleteMessage(cctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(p.URL), ReceiptHandle: aws.String(r.ReceiptHandle)}); err != nil {
-				p.Logger.WarnContext(ctx, "could not delete a processed message", "messageId", r.ID, "error", err)
-			}
-		}
-		if len(again) == 0 {
-			return 0
-		}
-		pending = again
-		// Retry here, in order, while we still hold the messages: the emulator does not
-		// redeliver a FIFO group's messages in their original order, as SQS does.
-		if attempt >= p.inProcessAttempts() || ctx.Err() != nil {
-			break
-		}
-		sleep(ctx, p.retryDelay())
-	}
-	// Give up for now: SQS redelivers them and, past maxReceiveCount, parks them in the DLQ.
-	for _, r := range pending {
-		if _, err := p.API.ChangeMessageVisibility(cctx, &sqs.ChangeMessageVisibilityInput{
-			QueueUrl: aws.String(p.URL), ReceiptHandle: aws.String(r.ReceiptHandle),
-			VisibilityTimeout: int32(p.retryDelay() / time.Second),
-		}); err != nil {
-			p.Logger.WarnContext(ctx, "could not schedule a retry", "messageId", r.ID, "error", err)
+		if _, err := p.API.DeleteMessage(cctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(p.URL), ReceiptHandle: aws.String(r.ReceiptHandle)}); err != nil {
+			p.Logger.WarnContext(ctx, "could not delete a processed message", "messageId", r.ID, "error", err)
 		}
 	}
-	return len(pending)
-}
-
-func (p *Poller) inProcessAttempts() int {
-	if p.Attempts == 0 {
-		return 3
-	}
-	return p.Attempts
 }
 
 func sleep(ctx context.Context, d time.Duration) {

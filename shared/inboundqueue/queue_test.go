@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,30 +79,42 @@ func TestEnqueueThenPollInOrderWithRetry(t *testing.T) {
 	failedOnce := false
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	p := &inboundqueue.Poller{API: client, URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RetryDelay: time.Second,
-		Process: func(_ context.Context, records []inboundqueue.Record) []string {
+	consumer := &inboundqueue.Consumer{API: client, URL: url, DLQURL: dlqURL}
+	retried := 0
+	p := &inboundqueue.Poller{API: client, URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Process: func(ctx context.Context, records []inboundqueue.Record) []string {
 			mu.Lock()
 			defer mu.Unlock()
-			for i, r := range records {
+			var failed []string
+			failedGroup := ""
+			for _, r := range records {
 				m, err := inboundqueue.Decode(r.Body)
 				if err != nil {
 					t.Errorf("decode: %v", err)
 					return nil
 				}
-				if m.Body == "message 3" && !failedOnce {
-					failedOnce = true
-					var rest []string
-					for _, x := range records[i:] {
-						rest = append(rest, x.ID)
+				if r.GroupID != inboundqueue.GroupID(m.ClientID, m.From) || r.ReceiveCount < 1 {
+					t.Errorf("record attributes: group %q, receive count %d", r.GroupID, r.ReceiveCount)
+				}
+				// As the worker does: a failure fails the rest of its group only, and is
+				// tried again after a delay.
+				if r.GroupID == failedGroup || (m.Body == "message 3" && !failedOnce) {
+					failedOnce, failedGroup = true, r.GroupID
+					failed = append(failed, r.ID)
+					if err := consumer.Delay(ctx, r, time.Second); err != nil {
+						t.Errorf("delay: %v", err)
 					}
-					return rest
+					continue
+				}
+				if m.Body == "message 3" {
+					retried = r.ReceiveCount
 				}
 				got[m.From] = append(got[m.From], m.Body)
 			}
 			if len(got[alice]) == 5 && len(got[bob]) == 5 {
 				cancel()
 			}
-			return nil
+			return failed
 		}}
 	p.Run(pctx)
 	mu.Lock()
@@ -113,8 +126,8 @@ func TestEnqueueThenPollInOrderWithRetry(t *testing.T) {
 	if len(got[bob]) != 5 {
 		t.Errorf("bob's messages %v", got[bob])
 	}
-	if !failedOnce {
-		t.Error("the failure path was not exercised")
+	if !failedOnce || retried < 2 {
+		t.Errorf("the failure path was not exercised (failed %v, message 3 received %d times)", failedOnce, retried)
 	}
 	attrs, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(dlqURL), AttributeNames: []types.QueueAttributeName{"ApproximateNumberOfMessages"}})
 	if err != nil {
@@ -153,11 +166,13 @@ func TestPoisonMessageEndsInDeadLetterQueue(t *testing.T) {
 	if err := in.Enqueue(ctx, poison); err != nil {
 		t.Fatal(err)
 	}
-	p := &inboundqueue.Poller{API: client, URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RetryDelay: time.Second, Attempts: 1,
-		Process: func(_ context.Context, records []inboundqueue.Record) []string {
+	consumer := &inboundqueue.Consumer{API: client, URL: url, DLQURL: dlqURL}
+	p := &inboundqueue.Poller{API: client, URL: url, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Process: func(ctx context.Context, records []inboundqueue.Record) []string {
 			ids := make([]string, len(records))
 			for i, r := range records {
 				ids[i] = r.ID
+				_ = consumer.Delay(ctx, r, 0)
 			}
 			return ids
 		}}
@@ -174,4 +189,31 @@ func TestPoisonMessageEndsInDeadLetterQueue(t *testing.T) {
 		}
 	}
 	t.Fatal("the failing message never reached the dead-letter queue")
+}
+
+// The worker parks a record it can never process in the dead-letter queue itself: as it came,
+// in its group, with why.
+func TestParkKeepsBodyGroupAndCause(t *testing.T) {
+	client := sqs.NewFromConfig(emulatortest.Config(t))
+	url, dlqURL := fifo(t, client)
+	ctx := context.Background()
+	consumer := &inboundqueue.Consumer{API: client, URL: url, DLQURL: dlqURL}
+	rec := inboundqueue.Record{ID: "0f1e2d3c-aaaa-bbbb-cccc-000000000001", Body: `{"v":99}`, GroupID: "demo-burger|whatsapp:+5511911110009"}
+	cause := domain.Errorf(domain.EINVALID, "inbound message version 99 is not supported")
+	if err := consumer.Park(ctx, rec, cause); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL), WaitTimeSeconds: 1,
+		MessageAttributeNames: []string{"All"}, MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("dead-letter queue: %v %v", out, err)
+	}
+	m := out.Messages[0]
+	if aws.ToString(m.Body) != rec.Body || m.Attributes["MessageGroupId"] != rec.GroupID {
+		t.Errorf("parked %q in group %q", aws.ToString(m.Body), m.Attributes["MessageGroupId"])
+	}
+	attr := func(n string) string { return aws.ToString(m.MessageAttributes[n].StringValue) }
+	if attr(inboundqueue.AttrErrorClass) != "permanent" || !strings.Contains(attr(inboundqueue.AttrError), "version 99") || attr(inboundqueue.AttrSourceID) != rec.ID {
+		t.Errorf("attributes %v", m.MessageAttributes)
+	}
 }

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -72,6 +74,78 @@ func (m Message) Render() string {
 		b.WriteString(m.Footer)
 	}
 	return b.String()
+}
+
+// MaxBodyChars is the longest body one message may carry: Twilio refuses a longer one with
+// error 21617 (WhatsApp itself allows 4,096). Twilio counts characters as UTF-16 code units,
+// so an emoji counts two.
+const MaxBodyChars = 1600
+
+// Parts is m as the messages that are sent: a template as it is; free text in parts of at
+// most MaxBodyChars, cut at a blank line, else a line break, else a space (a long list stays
+// readable, one option per line), else anywhere between two characters.
+func Parts(m Message) []Message {
+	if m.ContentSID != "" {
+		return []Message{m}
+	}
+	var out []Message
+	for _, p := range Split(m.Render(), MaxBodyChars) {
+		out = append(out, Text(p))
+	}
+	return out
+}
+
+// Split cuts s into parts of at most max UTF-16 code units (see Parts); "" is one empty part.
+func Split(s string, max int) []string {
+	var parts []string
+	for units(s) > max {
+		cut := prefixWithin(s, max)
+		if cut == "" { // max is narrower than one character: it goes alone
+			_, w := utf8.DecodeRuneInString(s)
+			cut = s[:w]
+		}
+		at := -1
+		for _, sep := range []string{"\n\n", "\n", " "} {
+			// A separator right after the cut counts: the cut then ends a paragraph, a line
+			// or a word.
+			window := s[:min(len(s), len(cut)+len(sep))]
+			if i := strings.LastIndex(window, sep); i > 0 && i <= len(cut) {
+				at = i
+				break
+			}
+		}
+		if at < 0 {
+			parts = append(parts, cut)
+			s = s[len(cut):]
+			continue
+		}
+		parts = append(parts, strings.TrimRight(cut[:at], " \n"))
+		s = strings.TrimLeft(s[at:], " \n")
+	}
+	return append(parts, s)
+}
+
+// units is s's length in UTF-16 code units.
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// prefixWithin is the longest prefix of s of at most max UTF-16 code units that ends between
+// two characters.
+func prefixWithin(s string, max int) string {
+	n := 0
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if n+w > max {
+			return s[:i]
+		}
+		n += w
+	}
+	return s
 }
 
 // Combine renders several messages as one, separated by blank lines: a burst of customer

@@ -69,20 +69,7 @@ func (e *Error) Permanent() bool {
 // network failure, a credential source that could not be reached, an unknown error. Note
 // that a transient failure may still have sent the message (a timeout after Twilio accepted
 // it): a retry can duplicate it.
-func IsPermanent(err error) bool {
-	if err == nil {
-		return false
-	}
-	var te *Error
-	if errors.As(err, &te) {
-		return te.Permanent()
-	}
-	switch domain.ErrorCode(err) {
-	case domain.EINVALID, domain.ENOTFOUND, domain.EFORBIDDEN:
-		return true
-	}
-	return false
-}
+func IsPermanent(err error) bool { return domain.IsPermanent(err) }
 
 // phoneLike matches what could be a phone number in Twilio's messages ("The 'To' number
 // +5511987654321 is not a valid phone number."), so they can be masked.

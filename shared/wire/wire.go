@@ -194,12 +194,26 @@ func NewWebhook(_ context.Context, cfg Config, clients awsclients.TenantClients,
 }
 
 // NewWorker builds the worker function: the engine over the inbound queue's batches.
-func NewWorker(_ context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
-	_, engine, err := buildEngine(cfg, clients, opts)
+func NewWorker(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
+	p, engine, err := buildEngine(cfg, clients, opts)
 	if err != nil {
 		return nil, err
 	}
-	return sqsworker.New(engine.HandleBurst, opts.logger()), nil
+	return workerFrom(ctx, p, engine, cfg, clients, opts)
+}
+
+// workerFrom builds the worker over the engine: the inbound queue's consumer (retry delays,
+// and the dead-letter queue for what can never be processed) and the claims to complete.
+func workerFrom(ctx context.Context, p *parts, engine *conversation.Service, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
+	d := sqsworker.Deps{Handle: engine.HandleBurst, Claims: p.repos, Apologize: engine.Apologize, Logger: opts.logger()}
+	if cfg.InboundQueueURL != "" || cfg.InboundDLQURL != "" {
+		api, err := clients.SQS(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		d.Queue = &inboundqueue.Consumer{API: api, URL: cfg.InboundQueueURL, DLQURL: cfg.InboundDLQURL}
+	}
+	return sqsworker.New(d)
 }
 
 // buildEngine builds the parts with stores and menus, and the engine over them.
@@ -224,13 +238,16 @@ type Runtime struct {
 
 // New builds every part over one directory (the local runner, tests). The webhook is built
 // when the configuration has an inbound queue.
-func New(_ context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*Runtime, error) {
+func New(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*Runtime, error) {
 	p, engine, err := buildEngine(cfg, clients, opts)
 	if err != nil {
 		return nil, err
 	}
-	rt := &Runtime{Repos: p.repos, Credentials: p.creds, Directory: p.dir, Conversation: engine,
-		Worker: sqsworker.New(engine.HandleBurst, opts.logger())}
+	worker, err := workerFrom(ctx, p, engine, cfg, clients, opts)
+	if err != nil {
+		return nil, err
+	}
+	rt := &Runtime{Repos: p.repos, Credentials: p.creds, Directory: p.dir, Conversation: engine, Worker: worker}
 	if cfg.InboundQueueURL != "" {
 		if rt.webhook, err = webhookFrom(p, cfg, clients, opts); err != nil {
 			return nil, err

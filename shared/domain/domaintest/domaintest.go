@@ -90,7 +90,9 @@ func TestRepositories(t *testing.T, newRepos Factory) {
 		{"find-client-by-phone-number", testFindClientByPhoneNumber},
 		{"list-stores-per-brand", testListStores},
 		{"delete-conversation", testDeleteConversation},
+		{"save-conversation-changes", testSaveConversation},
 		{"idempotency-claim", testIdempotencyClaim},
+		{"idempotency-two-phase", testIdempotencyTwoPhase},
 		{"invalid-input", testInvalidInput},
 		{"menu-round-trip", testMenuRoundTrip},
 		{"menu-largest", testMenuLargest},
@@ -826,6 +828,88 @@ func testDeleteConversation(t *testing.T, newRepos Factory) {
 	must(t, r.Conversations.CreateConversation(ctx, NewConversation(Pizzaria, Customer, clock.Now())), "create after delete")
 }
 
+// testSaveConversation: the engine's persist step, with and without the conversation as read,
+// and the delivery record beside it.
+func testSaveConversation(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	ctx := domain.NewPlatformContext(context.Background())
+	c := NewConversation(Pizzaria, Customer, clock.Now())
+	c.StoreID = "centro"
+	c.AppendHistory(domain.HistoryEntry{Direction: domain.Inbound, Body: "oi", At: clock.Now(), MessageSid: "SM1"})
+	must(t, r.Conversations.SaveConversation(ctx, nil, c), "save a new conversation")
+	if c.Version != 1 {
+		t.Fatalf("version after create = %d, want 1", c.Version)
+	}
+	read := func() *domain.Conversation {
+		t.Helper()
+		got, err := r.Conversations.GetConversation(ctx, Pizzaria, Customer)
+		must(t, err, "get conversation")
+		return got
+	}
+	prev := read()
+	next := *prev
+	next.MessageHistory = append(append([]domain.HistoryEntry(nil), prev.MessageHistory...),
+		domain.HistoryEntry{Direction: domain.Outbound, Body: "Olá! Bem-vindo", At: clock.Now()})
+	next.Cart = []domain.CartItem{{ItemID: "calabresa", Name: "Calabresa", Quantity: 2, UnitPriceCents: 4500}}
+	next.StoreID = "" // an omitted attribute is removed
+	next.CurrentState = domain.StateCart
+	must(t, r.Conversations.SaveConversation(ctx, prev, &next), "save changes")
+	if next.Version != 2 {
+		t.Fatalf("version after the change = %d, want 2", next.Version)
+	}
+	got := read()
+	if got.Version != 2 || got.CurrentState != domain.StateCart || got.StoreID != "" || len(got.Cart) != 1 ||
+		got.Cart[0].Quantity != 2 || len(got.MessageHistory) != 2 || got.MessageHistory[1].Body != "Olá! Bem-vindo" ||
+		got.SessionID != prev.SessionID || !got.CreatedAt.Equal(prev.CreatedAt) {
+		t.Errorf("stored after the change: %+v", got)
+	}
+	// A write based on the old version loses: the engine prepares its turn again.
+	stale := *prev
+	stale.CurrentState = domain.StateCheckout
+	wantCode(t, r.Conversations.SaveConversation(ctx, prev, &stale), domain.ECONFLICT, "save over a newer version")
+	if stale.Version != 1 {
+		t.Errorf("a lost save changed the caller's version to %d", stale.Version)
+	}
+	// Without prev the whole item is written, on the same version check.
+	whole := *got
+	whole.CurrentState = domain.StateCheckout
+	must(t, r.Conversations.SaveConversation(ctx, nil, &whole), "save the whole item")
+	if g := read(); g.Version != 3 || g.CurrentState != domain.StateCheckout || len(g.MessageHistory) != 2 {
+		t.Errorf("stored after a whole-item save: version %d, state %s, history %d", g.Version, g.CurrentState, len(g.MessageHistory))
+	}
+	// Nothing changed: the version still moves, so a racing turn on the same read loses.
+	same := *read()
+	base := same
+	must(t, r.Conversations.SaveConversation(ctx, &base, &same), "save without changes")
+	if same.Version != 4 || read().Version != 4 {
+		t.Errorf("version after an empty change = %d/%d, want 4", same.Version, read().Version)
+	}
+
+	// The delivery record: bookkeeping on the version as it is, which it does not move.
+	d := domain.Delivery{MessageSid: "SM1", Sent: 1}
+	must(t, r.Conversations.SaveDelivery(ctx, Pizzaria, Customer, 4, d), "save delivery")
+	if g := read(); g.Version != 4 || g.Delivery == nil || *g.Delivery != d {
+		t.Errorf("after SaveDelivery: version %d, delivery %+v", g.Version, g.Delivery)
+	}
+	wantCode(t, r.Conversations.SaveDelivery(ctx, Pizzaria, Customer, 3, d), domain.ECONFLICT, "delivery on an old version")
+	wantCode(t, r.Conversations.SaveDelivery(domain.NewContextWithTenant(context.Background(), Burger), Pizzaria, Customer, 4, d),
+		domain.EFORBIDDEN, "delivery of another brand's conversation")
+	// The next turn's save drops it (the engine clears it) and keeps the rest.
+	prev = read()
+	next = *prev
+	next.Delivery = nil
+	must(t, r.Conversations.SaveConversation(ctx, prev, &next), "save after a delivery record")
+	if g := read(); g.Delivery != nil || g.Version != 5 {
+		t.Errorf("after the next turn: delivery %+v, version %d", g.Delivery, g.Version)
+	}
+	// An expired conversation cannot be saved on its old version.
+	prev = read()
+	next = *prev
+	clock.Advance(domain.ConversationTTL + time.Second)
+	next.Touch(clock.Now())
+	wantCode(t, r.Conversations.SaveConversation(ctx, prev, &next), domain.ECONFLICT, "save over an expired conversation")
+}
+
 func testIdempotencyClaim(t *testing.T, newRepos Factory) {
 	r, clock := setup(t, newRepos)
 	ctx := domain.NewPlatformContext(context.Background())
@@ -894,6 +978,79 @@ func testIdempotencyClaim(t *testing.T, newRepos Factory) {
 	wg.Wait()
 	if wins != 1 {
 		t.Errorf("%d racing claims won, want exactly 1", wins)
+	}
+}
+
+// testIdempotencyTwoPhase: a claim begun and never completed (its holder crashed between the
+// claim and the work) is taken again once its lease runs out, not refused for the whole ttl;
+// a completed one is done for the ttl.
+func testIdempotencyTwoPhase(t *testing.T, newRepos Factory) {
+	r, clock := setup(t, newRepos)
+	ctx := domain.NewPlatformContext(context.Background())
+	const lease, ttl = 20 * time.Second, 48 * time.Hour
+	begin := func(client, key string, want domain.ClaimState, why string) {
+		t.Helper()
+		got, err := r.Idempotency.Begin(ctx, client, key, lease, ttl)
+		must(t, err, "begin "+key)
+		if got != want {
+			t.Errorf("%s: Begin(%s) = %s, want %s", why, key, got, want)
+		}
+	}
+	begin(Pizzaria, "twilio#A", domain.ClaimTaken, "first delivery")
+	begin(Pizzaria, "twilio#A", domain.ClaimInProgress, "retry while the first holds its lease")
+	begin(Burger, "twilio#A", domain.ClaimTaken, "the same key of another brand")
+	clock.Advance(lease - time.Second)
+	begin(Pizzaria, "twilio#A", domain.ClaimInProgress, "one second before the lease ends")
+	clock.Advance(2 * time.Second)
+	begin(Pizzaria, "twilio#A", domain.ClaimTaken, "after the lease: the holder crashed")
+	begin(Pizzaria, "twilio#A", domain.ClaimInProgress, "the new holder's lease")
+
+	must(t, r.Idempotency.Complete(ctx, Pizzaria, []string{"twilio#A", "twilio#B", "twilio#A"}, ttl), "complete")
+	begin(Pizzaria, "twilio#A", domain.ClaimDone, "after Complete")
+	begin(Pizzaria, "twilio#B", domain.ClaimDone, "completed without a Begin")
+	clock.Advance(ttl - time.Minute)
+	begin(Pizzaria, "twilio#A", domain.ClaimDone, "done, a minute before the ttl")
+	clock.Advance(2 * time.Minute)
+	begin(Pizzaria, "twilio#A", domain.ClaimTaken, "done, after the ttl")
+
+	// One-phase claims are done records.
+	ok, err := r.Idempotency.Claim(ctx, Pizzaria, "notice", time.Hour)
+	must(t, err, "claim")
+	if !ok {
+		t.Fatal("claim = false")
+	}
+	begin(Pizzaria, "notice", domain.ClaimDone, "a one-phase claim")
+	// Complete is scoped to the brand in the context.
+	wantCode(t, r.Idempotency.Complete(domain.NewContextWithTenant(context.Background(), Burger), Pizzaria, []string{"x"}, ttl),
+		domain.EFORBIDDEN, "complete another brand's key")
+	_, err = r.Idempotency.Begin(ctx, Pizzaria, "x", time.Hour, time.Minute)
+	wantCode(t, err, domain.EINVALID, "lease longer than the ttl")
+
+	// Deliveries racing for a lapsed claim: exactly one takes it.
+	begin(Pizzaria, "twilio#race", domain.ClaimTaken, "race setup")
+	clock.Advance(lease + time.Second)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	taken := 0
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := r.Idempotency.Begin(ctx, Pizzaria, "twilio#race", lease, ttl)
+			if err != nil {
+				t.Errorf("racing begin: %v", err)
+				return
+			}
+			if st == domain.ClaimTaken {
+				mu.Lock()
+				taken++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if taken != 1 {
+		t.Errorf("%d racing deliveries took the lapsed claim, want exactly 1", taken)
 	}
 }
 

@@ -3,10 +3,20 @@
 // token, drops retried deliveries, and puts the message on the inbound FIFO queue. It never
 // calls a language model and never waits for the conversation: Twilio gives up after 15 s.
 //
-// Answers: 200 with an empty TwiML <Response/> when the message is accepted (or was already);
-// 400 malformed form or missing From/To/MessageSid; 403 missing or bad signature; 404 unknown
-// or inactive To (no detail); 413 body too large; 500 when the message could not be queued
-// (Twilio retries, and the idempotency claim was released so the retry is processed).
+// Answers: 200 with an empty TwiML <Response/> when the message is accepted (or was already
+// processed); 400 malformed form, missing From/To, or a MessageSid that is not Twilio's
+// (SM or MM and 32 lowercase hex digits); 403 missing or bad signature, and the same 403 with
+// the same body for a number that is no active brand's, so nobody can probe which numbers are
+// brands; 413 body too large; 503 while another delivery of the same message holds its claim;
+// 500 when the message could not be queued. Twilio retries a 5xx only when the webhook URL
+// carries a retry policy (resourcenames.WebhookRetryFragment).
+//
+// The claim on the MessageSid has two phases (domain.IdempotencyRepository.Begin): pending
+// with a short lease while this delivery queues the message, done once the worker has put it
+// in the customer's conversation. A crash between the claim and the queue leaves a pending
+// claim whose lease runs out, so Twilio's retry is processed instead of being taken for a
+// duplicate for 48 hours; a late duplicate that slips through is dropped by the queue's
+// deduplication id (the MessageSid) and by the conversation's history.
 package twiliohook
 
 import (
@@ -36,7 +46,25 @@ const EmptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
 // minutes; a day also covers a replay by hand.
 const DefaultIdempotencyTTL = 48 * time.Hour
 
-var messageSid = regexp.MustCompile(`^[A-Z]{2}[0-9a-zA-Z]{10,62}$`)
+// DefaultClaimLease is how long a delivery holds a MessageSid's claim before another delivery
+// may take it over. It equals the read timeout of the webhook URL's retry policy (rt=5000 in
+// resourcenames.WebhookRetryFragment): when Twilio gives up waiting and retries, the retry can
+// take the claim of the attempt it gave up on. Twilio's whole retry window is 15 s, so a longer
+// lease would turn a crashed attempt's retries into 503s until Twilio stops trying. If the slow
+// attempt was alive after all, both queue the message and SQS drops the second (the MessageSid
+// is the deduplication id).
+const DefaultClaimLease = 5 * time.Second
+
+// messageSid is Twilio's format for a message SID: SM (a message) or MM (one with media) and
+// 32 lowercase hex digits. Anything else is refused before a lookup, a claim or a queue.
+var messageSid = regexp.MustCompile(`^(SM|MM)[0-9a-f]{32}$`)
+
+// refused is the one answer for a request that is not a valid Twilio delivery to an active
+// brand: a missing or bad signature, or a number that is no active brand's.
+func refused() Response { return plain(403, "invalid signature\n") }
+
+// busy answers a delivery whose MessageSid another delivery is handling right now.
+func busy() Response { return plain(503, "this message is being processed; retry later\n") }
 
 // BrandFinder finds the brand that owns a WhatsApp number (directory.Directory, whose cache
 // the webhook shares with every other path of the function).
@@ -56,6 +84,7 @@ type Deps struct {
 	Logger         *slog.Logger
 	Now            func() time.Time
 	IdempotencyTTL time.Duration // default DefaultIdempotencyTTL
+	ClaimLease     time.Duration // default DefaultClaimLease
 }
 
 // Handler is the webhook. It is safe for concurrent use.
@@ -83,6 +112,9 @@ func New(d Deps) (*Handler, error) {
 	}
 	if d.IdempotencyTTL == 0 {
 		d.IdempotencyTTL = DefaultIdempotencyTTL
+	}
+	if d.ClaimLease == 0 {
+		d.ClaimLease = DefaultClaimLease
 	}
 	return &Handler{d: d}, nil
 }
@@ -120,7 +152,7 @@ func (h *Handler) Handle(ctx context.Context, r Request) Response {
 	}
 	if r.Signature == "" {
 		log.WarnContext(ctx, "webhook refused: no X-Twilio-Signature")
-		return plain(403, "missing signature\n")
+		return refused()
 	}
 	if mt, _, err := mime.ParseMediaType(r.ContentType); err != nil || mt != "application/x-www-form-urlencoded" {
 		return plain(400, "expected an application/x-www-form-urlencoded body\n")
@@ -137,20 +169,22 @@ func (h *Handler) Handle(ctx context.Context, r Request) Response {
 	to, errTo := domain.ParseWhatsAppAddress(params["To"])
 	sid := params["MessageSid"]
 	if errFrom != nil || errTo != nil || !messageSid.MatchString(sid) {
-		return plain(400, "From and To must be WhatsApp addresses and MessageSid is required\n")
+		return plain(400, "From and To must be WhatsApp addresses and MessageSid a Twilio message SID\n")
 	}
 
 	client, err := h.d.Brands.BrandByNumber(ctx, to)
 	switch {
 	case domain.IsNotFound(err):
-		log.InfoContext(ctx, "webhook for an unknown number", "to", domain.Mask(to))
-		return plain(404, "")
+		log.InfoContext(ctx, "webhook refused: unknown number", "to", domain.Mask(to))
+		return refused()
 	case err != nil:
 		log.ErrorContext(ctx, "webhook cannot look up the number", "to", domain.Mask(to), "error", err)
 		return plain(500, "temporarily unavailable\n")
 	case !client.IsActive:
-		log.InfoContext(ctx, "webhook for an inactive client", "clientId", client.ClientID)
-		return plain(404, "")
+		// An inactive brand is no brand from outside (messages queued before it was
+		// deactivated get its notice from the worker).
+		log.InfoContext(ctx, "webhook refused: inactive client", "clientId", client.ClientID)
+		return refused()
 	}
 	ctx = domain.NewContextWithTenant(ctx, client.ClientID)
 	log = log.With("clientId", client.ClientID, "messageSid", sid)
@@ -162,18 +196,21 @@ func (h *Handler) Handle(ctx context.Context, r Request) Response {
 	}
 	if !twilio.ValidSignature(creds.AuthToken, h.signedURL(r), params, r.Signature) {
 		log.WarnContext(ctx, "webhook refused: bad X-Twilio-Signature", "from", domain.Mask(from))
-		return plain(403, "invalid signature\n")
+		return refused()
 	}
 
-	key := "twilio#" + sid
-	first, err := h.d.Idempotency.Claim(ctx, client.ClientID, key, h.d.IdempotencyTTL)
-	if err != nil {
+	key := domain.InboundClaimKey(sid)
+	state, err := h.d.Idempotency.Begin(ctx, client.ClientID, key, h.d.ClaimLease, h.d.IdempotencyTTL)
+	switch {
+	case err != nil:
 		log.ErrorContext(ctx, "webhook cannot record the MessageSid", "error", err)
 		return plain(500, "temporarily unavailable\n")
-	}
-	if !first {
-		log.InfoContext(ctx, "webhook: repeated delivery acknowledged, not processed again")
+	case state == domain.ClaimDone:
+		log.InfoContext(ctx, "webhook: repeated delivery of a processed message acknowledged")
 		return accepted()
+	case state == domain.ClaimInProgress:
+		log.InfoContext(ctx, "webhook: another delivery of this message holds its claim")
+		return busy()
 	}
 	msg := domain.InboundMessage{
 		Version:     domain.InboundMessageVersion,

@@ -59,18 +59,26 @@ func (fakeCreds) TwilioCredentials(_ context.Context, clientID string) (domain.T
 	return domain.TwilioCredentials{}, domain.Errorf(domain.ENOTFOUND, "no secret")
 }
 
+// fakeIdem keeps claims in memory with the repository's two-phase rules (the DynamoDB
+// implementation is held to the same rules by domaintest against the emulator).
 type fakeIdem struct {
 	mu   sync.Mutex
-	keys map[string]bool
+	now  time.Time
+	keys map[string]fakeClaim
+}
+
+type fakeClaim struct {
+	done       bool
+	leaseUntil time.Time
 }
 
 func (f *fakeIdem) Claim(_ context.Context, c, k string, _ time.Duration) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.keys[c+"/"+k] {
+	if _, ok := f.keys[c+"/"+k]; ok {
 		return false, nil
 	}
-	f.keys[c+"/"+k] = true
+	f.keys[c+"/"+k] = fakeClaim{done: true}
 	return true, nil
 }
 
@@ -79,6 +87,36 @@ func (f *fakeIdem) Release(_ context.Context, c, k string) error {
 	defer f.mu.Unlock()
 	delete(f.keys, c+"/"+k)
 	return nil
+}
+
+func (f *fakeIdem) Begin(_ context.Context, c, k string, lease, _ time.Duration) (domain.ClaimState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if cl, ok := f.keys[c+"/"+k]; ok {
+		if cl.done {
+			return domain.ClaimDone, nil
+		}
+		if f.now.Before(cl.leaseUntil) {
+			return domain.ClaimInProgress, nil
+		}
+	}
+	f.keys[c+"/"+k] = fakeClaim{leaseUntil: f.now.Add(lease)}
+	return domain.ClaimTaken, nil
+}
+
+func (f *fakeIdem) Complete(_ context.Context, c string, keys []string, _ time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		f.keys[c+"/"+k] = fakeClaim{done: true}
+	}
+	return nil
+}
+
+func (f *fakeIdem) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
 }
 
 type fakeQueue struct {
@@ -114,7 +152,7 @@ func newEnv(t testing.TB, publicBase string) *env {
 			brandNumber:               {ClientID: "demo-pizzaria", TwilioPhoneNumber: brandNumber, IsActive: true},
 			"whatsapp:+5511990000009": {ClientID: "closed-brand", TwilioPhoneNumber: "whatsapp:+5511990000009", IsActive: false},
 		}},
-		idem:  &fakeIdem{keys: map[string]bool{}},
+		idem:  &fakeIdem{keys: map[string]fakeClaim{}, now: time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)},
 		queue: &fakeQueue{},
 	}
 	dir, err := directory.New(directory.Deps{Clients: e.clients})
@@ -182,12 +220,18 @@ func TestAnswers(t *testing.T) {
 		{"missing signature", form(good), "", 403, 0},
 		{"signed for another URL", form(good), twiliotest.Sign(token, "https://evil.example/webhooks/twilio", good), 403, 0},
 		{"signed with another token", form(good), twiliotest.Sign("localdevtoken0000000000000000002", base+"/webhooks/twilio", good), 403, 0},
-		{"unknown To", form(unknown), twiliotest.Sign(token, base+"/webhooks/twilio", unknown), 404, 0},
-		{"inactive To", form(inactive), twiliotest.Sign(token, base+"/webhooks/twilio", inactive), 404, 0},
+		{"unknown To", form(unknown), twiliotest.Sign(token, base+"/webhooks/twilio", unknown), 403, 0},
+		{"inactive To", form(inactive), twiliotest.Sign(token, base+"/webhooks/twilio", inactive), 403, 0},
 		{"malformed form", "From=%zz&To=1", "sig", 400, 0},
 		{"missing MessageSid", form(noSid), twiliotest.Sign(token, base+"/webhooks/twilio", noSid), 400, 0},
 		{"From without whatsapp:", form(badFrom), twiliotest.Sign(token, base+"/webhooks/twilio", badFrom), 400, 0},
 		{"too large", "Body=" + strings.Repeat("a", twiliohook.MaxBodyBytes), "sig", 413, 0},
+	}
+	// What a request with a bad signature for a known brand gets: every refusal must look
+	// exactly like it, so nobody can probe which numbers are brands.
+	refusal := post(newEnv(t, base), form(good), "bad")
+	if refusal.Code != 403 {
+		t.Fatalf("bad signature answered %d", refusal.Code)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,8 +243,9 @@ func TestAnswers(t *testing.T) {
 			if len(e.queue.msgs) != tc.queued {
 				t.Fatalf("queued %d, want %d", len(e.queue.msgs), tc.queued)
 			}
-			if tc.status == 404 && rec.Body.Len() != 0 {
-				t.Errorf("404 carries detail %q", rec.Body.String())
+			if tc.status == 403 && (rec.Body.String() != refusal.Body.String() || rec.Header().Get("Content-Type") != refusal.Header().Get("Content-Type")) {
+				t.Errorf("403 answer %q (%s) differs from a bad signature's %q (%s): it tells what was wrong",
+					rec.Body.String(), rec.Header().Get("Content-Type"), refusal.Body.String(), refusal.Header().Get("Content-Type"))
 			}
 			if tc.status == 200 {
 				if rec.Body.String() != twiliohook.EmptyTwiML || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/xml") {
@@ -216,13 +261,25 @@ func TestAnswers(t *testing.T) {
 	}
 }
 
+// A replay is never queued twice: while the first delivery's claim is pending (queued, not
+// yet in the conversation) Twilio is asked to come back; once the worker completed it, the
+// replay is acknowledged.
 func TestReplayIsAcknowledgedOnce(t *testing.T) {
 	e := newEnv(t, base)
 	p := params(sid("7"), "oi")
 	sig := twiliotest.Sign(token, base+"/webhooks/twilio", p)
-	for i := range 3 {
+	if rec := post(e, form(p), sig); rec.Code != 200 || rec.Body.String() != twiliohook.EmptyTwiML {
+		t.Fatalf("first delivery: %d %q", rec.Code, rec.Body.String())
+	}
+	if rec := post(e, form(p), sig); rec.Code != 503 {
+		t.Fatalf("replay before the worker completed the claim: %d, want 503", rec.Code)
+	}
+	if err := e.idem.Complete(context.Background(), "demo-pizzaria", []string{domain.InboundClaimKey(p["MessageSid"])}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
 		if rec := post(e, form(p), sig); rec.Code != 200 || rec.Body.String() != twiliohook.EmptyTwiML {
-			t.Fatalf("delivery %d: %d %q", i+1, rec.Code, rec.Body.String())
+			t.Fatalf("replay %d after completion: %d %q", i+1, rec.Code, rec.Body.String())
 		}
 	}
 	if len(e.queue.msgs) != 1 {
@@ -230,6 +287,85 @@ func TestReplayIsAcknowledgedOnce(t *testing.T) {
 	}
 	if e.clients.calls != 1 {
 		t.Errorf("number looked up %d times, want 1 (cached)", e.clients.calls)
+	}
+}
+
+// Twilio signs the sorted parameters as one string of names and values run together, so the
+// boundary between a value and the next name is not signed: with NumMedia=0 after it, a
+// MessageSid can swallow "NumMedia0" and the request still validates. Only Twilio's exact SID
+// format (34 characters) stops such an altered replay from passing as a new message.
+func TestMessageSidCannotBeStretchedOverTheNextParameter(t *testing.T) {
+	e := newEnv(t, base)
+	p := params(sid("abc"), "oi")
+	sig := twiliotest.Sign(token, base+"/webhooks/twilio", p)
+	if rec := post(e, form(p), sig); rec.Code != 200 {
+		t.Fatalf("original delivery: %d", rec.Code)
+	}
+	altered := map[string]string{}
+	for k, v := range p {
+		altered[k] = v
+	}
+	delete(altered, "NumMedia")
+	altered["MessageSid"] = p["MessageSid"] + "NumMedia" + p["NumMedia"]
+	if twiliotest.Sign(token, base+"/webhooks/twilio", altered) != sig {
+		t.Fatal("the altered request should carry the same signature (test premise)")
+	}
+	if rec := post(e, form(altered), sig); rec.Code != 400 {
+		t.Errorf("altered MessageSid answered %d, want 400", rec.Code)
+	}
+	if len(e.queue.msgs) != 1 {
+		t.Errorf("queued %d messages, want 1: the altered replay passed as a new message", len(e.queue.msgs))
+	}
+}
+
+func TestMessageSidFormat(t *testing.T) {
+	for _, tc := range []struct {
+		sid  string
+		want int
+	}{
+		{"SM" + strings.Repeat("a", 32), 200},
+		{"MM" + strings.Repeat("0", 32), 200},
+		{"SM" + strings.Repeat("A", 32), 400}, // Twilio's hex is lowercase
+		{"SM" + strings.Repeat("a", 31), 400},
+		{"SM" + strings.Repeat("a", 33), 400},
+		{"MG" + strings.Repeat("a", 32), 400}, // a messaging service, not a message
+		{"SM" + strings.Repeat("g", 32), 400},
+		{"sm" + strings.Repeat("a", 32), 400},
+		{"SM" + strings.Repeat("a", 31) + "\n", 400},
+	} {
+		e := newEnv(t, base)
+		p := params(tc.sid, "oi")
+		if rec := post(e, form(p), twiliotest.Sign(token, base+"/webhooks/twilio", p)); rec.Code != tc.want {
+			t.Errorf("MessageSid %q: %d, want %d", tc.sid, rec.Code, tc.want)
+		}
+	}
+}
+
+// A delivery that crashed between its claim and the queue leaves a pending claim: a retry
+// while its lease runs is asked to come back (503, which Twilio retries under the URL's retry
+// policy), a retry after it is processed. A processed message is acknowledged without work.
+func TestClaimIsTwoPhase(t *testing.T) {
+	e := newEnv(t, base)
+	p := params(sid("c0ffee"), "oi")
+	sig := twiliotest.Sign(token, base+"/webhooks/twilio", p)
+	// The crashed delivery: it took the claim and never queued the message.
+	if st, _ := e.idem.Begin(context.Background(), "demo-pizzaria", domain.InboundClaimKey(p["MessageSid"]), twiliohook.DefaultClaimLease, time.Hour); st != domain.ClaimTaken {
+		t.Fatalf("setup: %s", st)
+	}
+	if rec := post(e, form(p), sig); rec.Code != 503 || len(e.queue.msgs) != 0 {
+		t.Fatalf("retry during the lease: %d, queued %d; want 503 and nothing queued", rec.Code, len(e.queue.msgs))
+	}
+	e.idem.advance(twiliohook.DefaultClaimLease + time.Second)
+	if rec := post(e, form(p), sig); rec.Code != 200 || len(e.queue.msgs) != 1 {
+		t.Fatalf("retry after the lease: %d, queued %d; want 200 and queued once", rec.Code, len(e.queue.msgs))
+	}
+	// The worker completes the claim once the message is in the conversation.
+	if err := e.idem.Complete(context.Background(), "demo-pizzaria", []string{domain.InboundClaimKey(p["MessageSid"])}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	e.idem.advance(time.Hour / 2)
+	if rec := post(e, form(p), sig); rec.Code != 200 || len(e.queue.msgs) != 1 {
+		t.Fatalf("retry of a processed message: %d, queued %d; want 200 and still queued once", rec.Code, len(e.queue.msgs))
 	}
 }
 
