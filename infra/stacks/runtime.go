@@ -26,13 +26,19 @@ import (
 )
 
 // Runtime settings. The timeouts and the queue settings depend on each other and on Twilio,
-// so they are constants here rather than per-environment options.
+// so they are constants here rather than per-environment options. What does differ per
+// environment, the concurrency of the functions and the API's throttle, is in config.Settings.
 const (
 	// WebhookTimeoutSeconds stays well under the 15 seconds after which Twilio gives up on a
-	// webhook: the webhook only verifies, records and enqueues.
+	// webhook: the webhook only verifies, records and enqueues. Twilio's own read timeout per
+	// attempt is shorter still (rt in resourcenames.WebhookRetryFragment).
 	WebhookTimeoutSeconds = 10
 	// WorkerTimeoutSeconds bounds one batch of conversation turns (model and Twilio calls).
-	WorkerTimeoutSeconds = 30
+	// The worker watches its deadline: it starts no new customer's burst with less than 20 s
+	// left and sends no reply with less than 12 s left (a Twilio call may take 10 s), and
+	// reports what it did not process as failures. 60 s leaves room for several customers'
+	// turns per batch before that margin.
+	WorkerTimeoutSeconds = 60
 	// WebhookMemoryMB and WorkerMemoryMB: Lambda's CPU share grows with memory; the worker
 	// does the heavier work.
 	WebhookMemoryMB = 256
@@ -49,10 +55,6 @@ const (
 	InboundDLQRetentionDays = 14
 	// WorkerBatchSize is the maximum batch of a FIFO event source.
 	WorkerBatchSize = 10
-	// APIBurstLimit and APIRateLimit throttle the webhook stage: far above one platform's
-	// WhatsApp traffic, low enough that a flood of forged requests cannot run up the bill.
-	APIBurstLimit = 200
-	APIRateLimit  = 100
 )
 
 // accessLogFormat is the API's access log line: who called which route and how it went.
@@ -92,6 +94,9 @@ func (p *RuntimeProps) Validate() error {
 	if !resourcenames.ValidEnv(p.Settings.Env) {
 		return fmt.Errorf("runtime: unknown environment %q", p.Settings.Env)
 	}
+	if err := p.Settings.Validate(); err != nil {
+		return fmt.Errorf("runtime: %w", err)
+	}
 	if err := CheckLambdaAssets(p.AssetsDir); err != nil {
 		return err
 	}
@@ -111,7 +116,8 @@ type Runtime interface {
 	// API is the HTTP API with the one route POST resourcenames.WebhookPath.
 	API() awsapigatewayv2.HttpApi
 	// WebhookURL is the URL to configure in the Twilio console: PublicBaseURL or the API's
-	// endpoint, plus resourcenames.WebhookPath.
+	// endpoint, plus resourcenames.WebhookPath and resourcenames.WebhookRetryFragment (see
+	// resourcenames.WebhookURLForTwilio).
 	WebhookURL() *string
 	// WebhookFunction verifies and enqueues Twilio's requests.
 	WebhookFunction() awslambda.IFunction
@@ -119,7 +125,8 @@ type Runtime interface {
 	WorkerFunction() awslambda.IFunction
 	// InboundQueue is the FIFO queue from webhook to worker, named resourcenames.InboundQueue.
 	InboundQueue() awssqs.IQueue
-	// InboundDeadLetterQueue holds messages the worker failed InboundMaxReceiveCount times.
+	// InboundDeadLetterQueue holds messages the worker failed InboundMaxReceiveCount times
+	// and those it parked at once as permanent failures.
 	InboundDeadLetterQueue() awssqs.IQueue
 	// Alarms are the runtime's alarms (parked messages, function errors and throttles). They
 	// have no action yet: an operators' notification topic is wired to them when one exists.
@@ -153,8 +160,10 @@ func (r *runtime) Alarms() []awscloudwatch.IAlarm {
 // client table and claims MessageSids in the idempotency table, reads the brands' Twilio
 // secrets and sends to the inbound queue; the worker reads the configuration tables and the
 // menus, reads and writes mappings, conversations, idempotency records and orders, reads the
-// Twilio secrets and sends confirmed orders to the stores' order queues. Neither reaches the
-// Asaas secrets yet, and the webhook reaches no menu, order or store queue.
+// Twilio secrets, consumes the inbound queue (and delays its failed messages), parks messages
+// it can never process in the inbound dead-letter queue, and sends confirmed orders to the
+// stores' order queues. Neither reaches the Asaas secrets yet, and the webhook reaches no menu,
+// order, dead-letter or store queue.
 func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runtime {
 	if err := props.Validate(); err != nil {
 		panic("stacks: " + err.Error())
@@ -218,13 +227,19 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		description: fmt.Sprintf("wabot %s: Twilio webhook (verify signature, record MessageSid, enqueue)", env),
 		memoryMB:    WebhookMemoryMB,
 		timeout:     WebhookTimeoutSeconds,
+		reserved:    s.WebhookReservedConcurrency,
 		environment: webhookEnv,
 	})
 	// Menus and orders are the worker's alone: the webhook never reads a menu or an order, so
-	// it is not told where they are.
+	// it is not told where they are. Nor where the dead-letter queue is: only the worker parks
+	// messages there.
 	workerEnv := map[string]*string{
-		resourcenames.EnvVarMenuTable:   data.Menu().TableName(),
-		resourcenames.EnvVarOrdersTable: data.Orders().TableName(),
+		resourcenames.EnvVarMenuTable:     data.Menu().TableName(),
+		resourcenames.EnvVarOrdersTable:   data.Orders().TableName(),
+		resourcenames.EnvVarInboundDLQURL: dlq.QueueUrl(),
+		// The worker delays a failed message's retry with ChangeMessageVisibility, which
+		// needs the queue's URL (the event carries only its ARN).
+		resourcenames.EnvVarInboundQueueURL: queue.QueueUrl(),
 	}
 	for k, v := range common {
 		workerEnv[k] = v
@@ -235,6 +250,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		description: fmt.Sprintf("wabot %s: conversation worker (inbound queue, one turn per customer at a time)", env),
 		memoryMB:    WorkerMemoryMB,
 		timeout:     WorkerTimeoutSeconds,
+		reserved:    s.WorkerReservedConcurrency,
 		environment: workerEnv,
 	})
 
@@ -266,12 +282,27 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 			st.Queue().GrantSendMessages(worker.role)
 		}
 	}
+	// A message the worker can never process (undecodable, a deleted brand) is parked at once
+	// in the inbound dead-letter queue, with SendMessage (and the data key actions that an
+	// encrypted queue needs; GrantSendMessages adds both), instead of being received
+	// InboundMaxReceiveCount times first. SQS still moves there what fails that often.
+	dlq.GrantSendMessages(worker.role)
 	// FIFO: no batching window (Lambda refuses one on FIFO queues). Partial batch responses:
-	// the worker reports the first failed message and every later one, so that the messages
-	// before it are deleted and the order of the group is kept.
+	// when a customer's message fails, the worker reports it and every later message of the
+	// same message group (that customer) in the batch, and nothing of the other groups, which
+	// are deleted. Order is kept per group, the only order FIFO promises; one customer's
+	// failure no longer sends the rest of the batch back. The worker backs a failed message
+	// off with ChangeMessageVisibility on the inbound queue: the event source's consume grant
+	// (Queue.grantConsumeMessages: ReceiveMessage, ChangeMessageVisibility, DeleteMessage,
+	// GetQueueAttributes, GetQueueUrl and kms:Decrypt) already allows it, so nothing is added.
+	// MaxConcurrency caps the customers served at once (config.Settings.WorkerMaxConcurrency,
+	// at most the worker's reserved concurrency): the rest of a surge waits in the queue, not
+	// received, so it neither counts towards InboundMaxReceiveCount nor reaches DynamoDB and
+	// Twilio any faster than the worker can take it.
 	worker.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(WorkerBatchSize),
 		ReportBatchItemFailures: jsii.Bool(true),
+		MaxConcurrency:          jsii.Number(s.WorkerMaxConcurrency),
 	}))
 	suppressGrantWildcards(webhook.role, data.ClientConfig())
 	suppressGrantWildcards(worker.role, data.ClientConfig(), data.ConversationState())
@@ -287,12 +318,17 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		Retention:     s.LogRetention,
 		RemovalPolicy: s.RemovalPolicy,
 	})
+	// The stage's throttle is the first gate: at most the webhook's reserved concurrency
+	// (config.Settings.Validate), so what it admits can run at once even on cold starts, and
+	// a flood of forged requests cannot run up the bill. Past it API Gateway answers 429;
+	// past the reserved concurrency Lambda throttles and API Gateway answers 500. Twilio
+	// retries both (rp=4xx,5xx in resourcenames.WebhookRetryFragment).
 	api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
 		Throttle: &awsapigatewayv2.ThrottleSettings{
-			BurstLimit: jsii.Number(APIBurstLimit),
-			RateLimit:  jsii.Number(APIRateLimit),
+			BurstLimit: jsii.Number(s.APIBurstLimit),
+			RateLimit:  jsii.Number(s.APIRateLimit),
 		},
 		AccessLogSettings: &accessLogSettings{
 			destination: awsapigatewayv2.NewLogGroupLogDestination(accessLogs),
@@ -318,10 +354,13 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	if p.PublicBaseURL != "" {
 		base = jsii.String(p.PublicBaseURL)
 	}
-	webhookURL := jsii.String(*base + resourcenames.WebhookPath)
+	// With Twilio's retry policy as a URL fragment (resourcenames.WebhookRetryFragment, where
+	// its values are justified): without it Twilio does not retry a 500, 503 or 429.
+	webhookURL := jsii.String(resourcenames.WebhookURLForTwilio(*base))
 	awscdk.NewCfnOutput(this, jsii.String("WebhookUrl"), &awscdk.CfnOutputProps{
-		Description: jsii.String("Paste into the Twilio console as the WhatsApp sender's incoming message webhook (HTTP POST)"),
-		Value:       webhookURL,
+		Description: jsii.String("Paste into the Twilio console, whole (its #rc=... fragment is Twilio's retry policy), " +
+			"as the WhatsApp sender's incoming message webhook (HTTP POST)"),
+		Value: webhookURL,
 	})
 
 	// ---- alarms -----------------------------------------------------------------------
@@ -348,9 +387,9 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 			webhook.fn.MetricErrors(fiveMinutes(awscloudwatch.Stats_SUM()))),
 		newAlarm("WorkerErrorsAlarm", "the worker function failed a whole batch",
 			worker.fn.MetricErrors(fiveMinutes(awscloudwatch.Stats_SUM()))),
-		newAlarm("WebhookThrottlesAlarm", "the webhook function was throttled (account concurrency)",
+		newAlarm("WebhookThrottlesAlarm", "the webhook function was throttled: its reserved concurrency was used up (API Gateway answered 500, Twilio retries)",
 			webhook.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
-		newAlarm("WorkerThrottlesAlarm", "the worker function was throttled (account concurrency)",
+		newAlarm("WorkerThrottlesAlarm", "the worker function was throttled: invoked beyond its reserved concurrency (is the event source's maximum concurrency above it?)",
 			worker.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
 		// The worker logs {"event":"template_missing"} when WhatsApp's 24-hour window forbids
 		// free text and no approved template exists: a customer went unanswered.
@@ -377,6 +416,7 @@ type goFunctionSpec struct {
 	description string
 	memoryMB    float64
 	timeout     float64 // seconds
+	reserved    int     // reserved concurrent executions
 	environment map[string]*string
 }
 
@@ -412,9 +452,12 @@ func newGoFunction(scope constructs.Construct, id string, spec goFunctionSpec) g
 		Code:         awslambda.Code_FromAsset(jsii.String(code), nil),
 		MemorySize:   jsii.Number(spec.memoryMB),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(spec.timeout)),
-		Role:         role,
-		LogGroup:     logs,
-		Environment:  &spec.environment,
+		// Reserved concurrency both guarantees and caps the function's executions; it costs
+		// nothing (docs/operations.md, "Concurrency and back-pressure").
+		ReservedConcurrentExecutions: jsii.Number(spec.reserved),
+		Role:                         role,
+		LogGroup:                     logs,
+		Environment:                  &spec.environment,
 	})
 	return goFunction{fn: fn, role: role, logs: logs}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -164,6 +165,7 @@ func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			ids := fx.runtimeIDs(t)
+			s := fx.stack.Settings()
 			check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Stage"), jsii.Number(1)) })
 			stages := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
 				"Properties": map[string]any{
@@ -171,8 +173,8 @@ func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
 					"StageName":  "$default",
 					"AutoDeploy": true,
 					"DefaultRouteSettings": assertions.Match_ObjectLike(&map[string]any{
-						"ThrottlingBurstLimit": stacks.APIBurstLimit,
-						"ThrottlingRateLimit":  stacks.APIRateLimit,
+						"ThrottlingBurstLimit": s.APIBurstLimit,
+						"ThrottlingRateLimit":  s.APIRateLimit,
 					}),
 				},
 			})
@@ -218,23 +220,66 @@ func TestFunctionsAreGoOnGraviton(t *testing.T) {
 		memory, timeout int
 	}{
 		{"webhook", ids.webhook, 256, 10},
-		{"worker", ids.worker, 512, 30},
+		// The worker stops starting customers' bursts 20 s before its deadline and stops
+		// sending 12 s before it: 60 s leaves it 40 s of turns.
+		{"worker", ids.worker, 512, 60},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fx.hasResource(t, functionType, tt.id, map[string]any{
-				"Runtime":                      "provided.al2023",
-				"Architectures":                assertions.Match_Exact([]any{"arm64"}),
-				"Handler":                      "bootstrap",
-				"MemorySize":                   tt.memory,
-				"Timeout":                      tt.timeout,
-				"ReservedConcurrentExecutions": assertions.Match_Absent(),
+				"Runtime":       "provided.al2023",
+				"Architectures": assertions.Match_Exact([]any{"arm64"}),
+				"Handler":       "bootstrap",
+				"MemorySize":    tt.memory,
+				"Timeout":       tt.timeout,
 			})
 		})
 	}
 	// Twilio gives up on a webhook after 15 seconds.
 	if stacks.WebhookTimeoutSeconds >= 15 {
 		t.Errorf("webhook timeout %ds is not under Twilio's 15 s", stacks.WebhookTimeoutSeconds)
+	}
+}
+
+// Both functions reserve, and are capped at, their environment's concurrency; the worker's
+// event source never invokes more than that, so a surge waits in the queue.
+func TestReservedConcurrencyPerEnvironment(t *testing.T) {
+	tests := []struct {
+		env                             string
+		webhook, worker, workerMax, api int
+	}{
+		{resourcenames.EnvDev, 10, 2, 2, 10},
+		{resourcenames.EnvStaging, 20, 5, 5, 20},
+		{resourcenames.EnvProd, 100, 20, 20, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			fx := envFixture(t, tt.env)
+			ids := fx.runtimeIDs(t)
+			fx.hasResource(t, functionType, ids.webhook, map[string]any{"ReservedConcurrentExecutions": tt.webhook})
+			fx.hasResource(t, functionType, ids.worker, map[string]any{"ReservedConcurrentExecutions": tt.worker})
+			check(t, func() {
+				fx.template.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+					"EventSourceArn": getAtt(ids.queue, "Arn"),
+					"FunctionName":   ref(ids.worker),
+					"ScalingConfig":  assertions.Match_Exact(map[string]any{"MaximumConcurrency": tt.workerMax}),
+				})
+			})
+			check(t, func() {
+				fx.template.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+					"DefaultRouteSettings": assertions.Match_ObjectLike(&map[string]any{
+						"ThrottlingBurstLimit": tt.api,
+						"ThrottlingRateLimit":  tt.api,
+					}),
+				})
+			})
+			if tt.workerMax > tt.worker {
+				t.Errorf("event source maximum concurrency %d is above the worker's reserved %d", tt.workerMax, tt.worker)
+			}
+			if tt.api > tt.webhook {
+				t.Errorf("the stage admits %d requests at once, the webhook may run %d", tt.api, tt.webhook)
+			}
+		})
 	}
 }
 
@@ -251,10 +296,13 @@ func TestFunctionEnvironments(t *testing.T) {
 		resourcenames.EnvVarIdempotencyTable: ref(fx.logicalID(t, data.Idempotency())),
 	}
 	webhook := map[string]any{resourcenames.EnvVarInboundQueueURL: ref(ids.queue)}
-	// Menus and orders are the worker's alone: exact matches, so the webhook has neither.
+	// Menus, orders and the dead-letter queue are the worker's alone: exact matches, so the
+	// webhook has none of them.
 	worker := map[string]any{
-		resourcenames.EnvVarMenuTable:   ref(fx.logicalID(t, data.Menu())),
-		resourcenames.EnvVarOrdersTable: ref(fx.logicalID(t, data.Orders())),
+		resourcenames.EnvVarMenuTable:       ref(fx.logicalID(t, data.Menu())),
+		resourcenames.EnvVarOrdersTable:     ref(fx.logicalID(t, data.Orders())),
+		resourcenames.EnvVarInboundDLQURL:   ref(ids.dlq),
+		resourcenames.EnvVarInboundQueueURL: ref(ids.queue), // to delay a failed message's retry
 	}
 	for k, v := range tables {
 		webhook[k] = v
@@ -297,7 +345,7 @@ func TestPublicBaseURLContextSetsWebhookVariable(t *testing.T) {
 		t.Errorf("functions with %s=%s: %d, want the webhook alone", resourcenames.EnvVarPublicBaseURL, base, len(found))
 	}
 	check(t, func() {
-		tmpl.HasOutput(jsii.String("*"), map[string]any{"Value": base + resourcenames.WebhookPath})
+		tmpl.HasOutput(jsii.String("*"), map[string]any{"Value": resourcenames.WebhookURLForTwilio(base)})
 	})
 }
 
@@ -333,14 +381,60 @@ func TestValidatePublicBaseURL(t *testing.T) {
 	}
 }
 
+// The URL to paste into Twilio carries Twilio's retry policy as its fragment; the URL before
+// the fragment is the one Twilio signs.
 func TestWebhookURLOutput(t *testing.T) {
-	fx := envFixture(t, resourcenames.EnvDev)
-	ids := fx.runtimeIDs(t)
-	check(t, func() {
-		fx.template.HasOutput(jsii.String("*"), map[string]any{
-			"Value": map[string]any{"Fn::Join": []any{"", []any{getAtt(ids.api, "ApiEndpoint"), resourcenames.WebhookPath}}},
+	for _, env := range resourcenames.Environments {
+		t.Run(env, func(t *testing.T) {
+			fx := envFixture(t, env)
+			ids := fx.runtimeIDs(t)
+			check(t, func() {
+				fx.template.HasOutput(jsii.String("*"), map[string]any{
+					"Value": map[string]any{"Fn::Join": []any{"", []any{
+						getAtt(ids.api, "ApiEndpoint"), resourcenames.WebhookPath + resourcenames.WebhookRetryFragment,
+					}}},
+				})
+			})
+			outputs := *fx.template.FindOutputs(jsii.String("*"), nil)
+			var value any
+			for id, o := range outputs {
+				if strings.HasPrefix(id, "RuntimeWebhookUrl") {
+					value = (*o)["Value"]
+				}
+			}
+			join, _ := value.(map[string]any)["Fn::Join"].([]any)
+			if len(join) != 2 {
+				t.Fatalf("WebhookUrl output = %v, want an Fn::Join", value)
+			}
+			parts, _ := join[1].([]any)
+			last, _ := parts[len(parts)-1].(string)
+			if !strings.HasSuffix(last, resourcenames.WebhookRetryFragment) {
+				t.Errorf("WebhookUrl output ends with %q, want the retry fragment %q", last, resourcenames.WebhookRetryFragment)
+			}
+			if !strings.HasPrefix(resourcenames.WebhookRetryFragment, "#rc=") {
+				t.Errorf("retry fragment %q does not start with #rc=", resourcenames.WebhookRetryFragment)
+			}
 		})
-	})
+	}
+}
+
+// Twilio's read timeout per attempt (rt) is no longer than the webhook's Lambda timeout: an
+// attempt Twilio has given up on is not still holding a slot much longer than the next one.
+func TestTwilioReadTimeoutFitsTheWebhookTimeout(t *testing.T) {
+	t.Parallel()
+	var rt int
+	for _, pair := range strings.Split(strings.TrimPrefix(resourcenames.WebhookRetryFragment, "#"), "&") {
+		if v, ok := strings.CutPrefix(pair, "rt="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt = n
+		}
+	}
+	if rt == 0 || rt > stacks.WebhookTimeoutSeconds*1000 {
+		t.Errorf("rt=%d ms, want set and at most the webhook's timeout %d s", rt, stacks.WebhookTimeoutSeconds)
+	}
 }
 
 func TestWorkerConsumesInboundQueueWithPartialBatchResponses(t *testing.T) {
@@ -355,8 +449,47 @@ func TestWorkerConsumesInboundQueueWithPartialBatchResponses(t *testing.T) {
 			"FunctionResponseTypes": assertions.Match_Exact([]any{"ReportBatchItemFailures"}),
 			// Lambda refuses a batching window on a FIFO queue.
 			"MaximumBatchingWindowInSeconds": assertions.Match_Absent(),
+			"ScalingConfig":                  map[string]any{"MaximumConcurrency": fx.stack.Settings().WorkerMaxConcurrency},
 		})
 	})
+}
+
+// The worker parks a message it can never process in the inbound dead-letter queue
+// (INBOUND_DLQ_URL, SendMessage) and backs failed messages off with ChangeMessageVisibility on
+// the inbound queue, which the event source's consume grant already allows. It may not read
+// or delete what is parked there: redriving is an operator's job.
+func TestWorkerParksInTheDeadLetterQueueAndDelaysRetries(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	ids := fx.runtimeIDs(t)
+	doc := fx.rolePolicy(t, ids.workerRole)
+	allowed := func(action, id string) bool {
+		arn := getAtt(id, "Arn")
+		for _, st := range statements(doc, action) {
+			if slices.ContainsFunc(resources(st), func(r any) bool { return jsonEqual(r, arn) }) {
+				return true
+			}
+		}
+		return false
+	}
+	if !allowed("sqs:SendMessage", ids.dlq) {
+		t.Error("the worker may not SendMessage to the inbound dead-letter queue")
+	}
+	if !allowed("sqs:ChangeMessageVisibility", ids.queue) {
+		t.Error("the worker may not ChangeMessageVisibility on the inbound queue")
+	}
+	for _, action := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue", "sqs:ChangeMessageVisibility"} {
+		if allowed(action, ids.dlq) {
+			t.Errorf("the worker may %s on the inbound dead-letter queue", action)
+		}
+	}
+	// One ChangeMessageVisibility grant, the event source's: the change added none.
+	if n := len(statements(doc, "sqs:ChangeMessageVisibility")); n != 1 {
+		t.Errorf("%d statements allow ChangeMessageVisibility, want the consume grant's 1", n)
+	}
+	// Sending to the encrypted queue needs the data key (GrantSendMessages adds it).
+	if !mentions(t, statements(doc, "kms:GenerateDataKey*"), fx.keyID) {
+		t.Error("the worker may not GenerateDataKey* on the data key the dead-letter queue is encrypted with")
+	}
 }
 
 func TestInboundQueue(t *testing.T) {
@@ -370,7 +503,7 @@ func TestInboundQueue(t *testing.T) {
 						"QueueName":                 resourcenames.InboundQueue(env),
 						"FifoQueue":                 true,
 						"ContentBasedDeduplication": false,
-						"VisibilityTimeout":         6 * stacks.WorkerTimeoutSeconds,
+						"VisibilityTimeout":         360, // 6 x the worker's 60 s, as AWS advises
 						"KmsMasterKeyId":            fx.keyArn(),
 						"RedrivePolicy": assertions.Match_Exact(map[string]any{
 							"deadLetterTargetArn": getAtt(ids.dlq, "Arn"),
@@ -818,6 +951,9 @@ func TestRuntimePropsValidate(t *testing.T) {
 		{"valid with base URL", func(p *stacks.RuntimeProps) { p.PublicBaseURL = "https://wa.example.com" }, ""},
 		{"no data", func(p *stacks.RuntimeProps) { p.Data = nil }, "data layer"},
 		{"no environment", func(p *stacks.RuntimeProps) { p.Settings = config.Settings{} }, "unknown environment"},
+		{"event source above the worker's reservation", func(p *stacks.RuntimeProps) {
+			p.Settings.WorkerMaxConcurrency = p.Settings.WorkerReservedConcurrency + 1
+		}, "throttled function"},
 		{"no assets", func(p *stacks.RuntimeProps) { p.AssetsDir = "" }, "lambda assets"},
 		{"bad base URL", func(p *stacks.RuntimeProps) { p.PublicBaseURL = "https://x/" }, "public base URL"},
 	}
