@@ -22,17 +22,21 @@
 //  5. effects: the replies, sent last.
 //
 // A known customer's ordinary turn (menu, cart) costs three DynamoDB calls with a warm
-// directory: GetItem on the mapping and on the conversation, a conditional PutItem.
+// directory: GetItem on the mapping and on the conversation, a conditional UpdateItem of what
+// changed (the worker adds a fourth: completing the webhook's claims).
 //
-// # Redelivery: orders exactly once, replies at least once
+// # Redelivery: orders exactly once, replies not twice but for a crash
 //
 // A message may be delivered again (the worker retries after a failure, the queue
 // redelivers). The conversation's history records each inbound message with its MessageSid
-// and, right after it, the reply computed for it, and it is written before any reply is
-// sent. When every message of a turn is already in the history, the step is not run again
-// and nothing is written; the reply recorded after them is sent again, because the first
-// attempt may have failed before sending it. Replies are therefore delivered at least once:
-// a customer may see one twice, never a second store list or a second state change.
+// and, right after it, the replies computed for it (as the parts that are sent: at most
+// notify.MaxBodyChars each), and it is written before any reply is sent. When every message
+// of a turn is already in the history, the step is not run again and nothing is written; the
+// replies recorded after them are sent, but those the conversation's delivery record
+// (domain.Delivery, written when sending stopped part-way: a Twilio failure, the deadline)
+// says went already. A customer may see a reply twice only when a send timed out after
+// Twilio took it, or the process died after sending everything and before the batch was
+// acknowledged; never a second store list or a second state change.
 //
 // The order is placed before the conversation is written, so a crash between the two leaves
 // an order and a conversation that does not know it yet: the retried turn computes the same
