@@ -57,7 +57,16 @@ func saveChanges[T any](ctx context.Context, r *Repositories, e *entity[T], prev
 	if err != nil {
 		return fmt.Errorf("dynamo: build update of %s: %w", e.kind, err)
 	}
-	keys := e.keys(&w)
+	if err := updateIf(ctx, r, e, e.keys(&w), expr); err != nil {
+		return err
+	}
+	*v = w
+	return nil
+}
+
+// updateIf applies expr (an update with its condition) to the item with keys; a condition
+// that does not hold is ECONFLICT.
+func updateIf[T any](ctx context.Context, r *Repositories, e *entity[T], keys []string, expr expression.Expression) error {
 	api, err := r.api(ctx, keys[0])
 	if err != nil {
 		return err
@@ -76,7 +85,6 @@ func saveChanges[T any](ctx context.Context, r *Repositories, e *entity[T], prev
 	case err != nil:
 		return fmt.Errorf("dynamo: update %s: %w", e.table, err)
 	}
-	*v = w
 	return nil
 }
 

@@ -99,23 +99,7 @@ func (r *Repositories) SaveDelivery(ctx context.Context, clientID, phoneNumber s
 	if err != nil {
 		return fmt.Errorf("dynamo: build delivery update: %w", err)
 	}
-	api, err := r.api(ctx, clientID)
-	if err != nil {
-		return err
-	}
-	e := r.conversations
-	_, err = api.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &e.table, Key: e.key(keys),
-		UpdateExpression: expr.Update(), ConditionExpression: expr.Condition(),
-		ExpressionAttributeNames: expr.Names(), ExpressionAttributeValues: expr.Values(),
-	})
-	switch {
-	case isConditionFailed(err):
-		return domain.Errorf(domain.ECONFLICT, "%s changed since it was read", e.describe(keys))
-	case err != nil:
-		return fmt.Errorf("dynamo: update %s: %w", e.table, err)
-	}
-	return nil
+	return updateIf(ctx, r, r.conversations, keys, expr)
 }
 
 // attrRepliesDelivered is domain.Conversation.Delivery's attribute.
