@@ -127,11 +127,13 @@ func WithClock(now func() time.Time) Option { return func(r *Repositories) { r.n
 // writer before it returns ECONFLICT (default DefaultMaxRetries; 0 means one attempt only).
 func WithMaxRetries(n int) Option { return func(r *Repositories) { r.maxRetries = n } }
 
-// New returns repositories over tables, getting clients from src.
+// New returns repositories over tables, getting clients from src. The menu and order tables
+// may be left out by a function that never reads them (the webhook is not told where they
+// are): their methods then fail with errNotConfigured.
 func New(tables resourcenames.Tables, src ClientSource, opts ...Option) (*Repositories, error) {
-	for _, name := range tables.All() {
+	for _, name := range []string{tables.ClientConfig, tables.StoreConfig, tables.PhoneMapping, tables.ConversationState, tables.Idempotency} {
 		if name == "" {
-			return nil, fmt.Errorf("dynamo: every table name is required, got %+v", tables)
+			return nil, fmt.Errorf("dynamo: the client, store, mapping, conversation and idempotency table names are required, got %+v", tables)
 		}
 	}
 	if src == nil {
@@ -257,6 +259,14 @@ func putIf(ctx context.Context, api API, table string, item any, cond expression
 			return errConditionFailed
 		}
 		return fmt.Errorf("dynamo: put into %s: %w", table, err)
+	}
+	return nil
+}
+
+// configured returns an error when a table this function was not given is used.
+func configured(table, what string) error {
+	if table == "" {
+		return fmt.Errorf("dynamo: this function was built without the %s table", what)
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ type itemRow struct {
 // does not know (a future "meta#...") are skipped, so adding one never breaks old readers.
 // Categories come back ordered by Sort, then id; items by their category's place, Sort, id.
 func (r *Repositories) GetMenu(ctx context.Context, clientID string) (*domain.Menu, error) {
+	if err := configured(r.tables.Menu, "menu"); err != nil {
+		return nil, err
+	}
 	if err := domain.CheckTenant(ctx, clientID); err != nil {
 		return nil, err
 	}
@@ -130,6 +133,9 @@ func (r *Repositories) GetMenu(ctx context.Context, clientID string) (*domain.Me
 // 501 PutItem round trips, which matters in a Lambda with a timeout. Batch writes cannot be
 // conditional, which is fine here: the new catalog replaces the old one whatever it was.
 func (r *Repositories) PutMenu(ctx context.Context, m *domain.Menu) error {
+	if err := configured(r.tables.Menu, "menu"); err != nil {
+		return err
+	}
 	if m == nil {
 		return domain.Errorf(domain.EINVALID, "menu is required")
 	}

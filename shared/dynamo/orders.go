@@ -40,6 +40,9 @@ func orderKeys(ctx context.Context, clientID, orderID string) ([]string, error) 
 
 // GetOrder implements domain.OrderRepository.
 func (r *Repositories) GetOrder(ctx context.Context, clientID, orderID string) (*domain.Order, error) {
+	if err := configured(r.tables.Orders, "orders"); err != nil {
+		return nil, err
+	}
 	keys, err := orderKeys(ctx, clientID, orderID)
 	if err != nil {
 		return nil, err
@@ -51,12 +54,18 @@ func (r *Repositories) GetOrder(ctx context.Context, clientID, orderID string) (
 // order id is derived from the confirming message, so ECONFLICT here means "this confirmation
 // was already processed": callers read the order instead of creating another.
 func (r *Repositories) CreateOrder(ctx context.Context, o *domain.Order) error {
+	if err := configured(r.tables.Orders, "orders"); err != nil {
+		return err
+	}
 	return create(ctx, r, r.orders, o)
 }
 
 // UpdateOrder implements domain.OrderRepository. Status changes go through fn calling
 // o.MoveTo, so the state machine is checked against the stored status on every attempt.
 func (r *Repositories) UpdateOrder(ctx context.Context, clientID, orderID string, fn func(*domain.Order) error) (*domain.Order, error) {
+	if err := configured(r.tables.Orders, "orders"); err != nil {
+		return nil, err
+	}
 	keys, err := orderKeys(ctx, clientID, orderID)
 	if err != nil {
 		return nil, err
