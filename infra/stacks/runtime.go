@@ -184,6 +184,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(InboundDLQRetentionDays)),
 		Encryption:                awssqs.QueueEncryption_KMS,
 		EncryptionMasterKey:       data.Key(),
+		DataKeyReuse:              awscdk.Duration_Hours(jsii.Number(tenant.SQSDataKeyReuseHours)),
 		EnforceSSL:                jsii.Bool(true),
 		RemovalPolicy:             s.RemovalPolicy,
 	})
@@ -199,6 +200,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		},
 		Encryption:          awssqs.QueueEncryption_KMS,
 		EncryptionMasterKey: data.Key(),
+		DataKeyReuse:        awscdk.Duration_Hours(jsii.Number(tenant.SQSDataKeyReuseHours)),
 		EnforceSSL:          jsii.Bool(true),
 		RemovalPolicy:       s.RemovalPolicy,
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/wabot-platform/wabot/infra/config"
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/stacks"
+	"github.com/wabot-platform/wabot/infra/tenant"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -974,3 +975,20 @@ func TestRuntimePropsValidate(t *testing.T) {
 
 // fakeData satisfies stacks.DataLayer for validation tests, which only check that one is given.
 type fakeData struct{ stacks.DataLayer }
+
+// Every queue (inbound, its dead-letter queue, each store's queue and dead-letter queue)
+// reuses SQS data keys for 24 hours: at SQS's default of 5 minutes the data key requests are
+// the message path's largest KMS cost (make bench's cost model).
+func TestQueuesReuseDataKeysForADay(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	queues := *fx.template.FindResources(jsii.String("AWS::SQS::Queue"), nil)
+	if len(queues) < 4 {
+		t.Fatalf("%d queues in the template", len(queues))
+	}
+	for id, q := range queues {
+		props, _ := (*q)["Properties"].(map[string]any)
+		if got := props["KmsDataKeyReusePeriodSeconds"]; got != float64(tenant.SQSDataKeyReuseHours*3600) {
+			t.Errorf("queue %s: KmsDataKeyReusePeriodSeconds = %v, want %d", id, got, tenant.SQSDataKeyReuseHours*3600)
+		}
+	}
+}

@@ -33,6 +33,13 @@ const (
 	// OrderDLQRetentionDays is SQS's maximum: parked orders wait for a person, who may need the
 	// whole fortnight.
 	OrderDLQRetentionDays = 14
+	// SQSDataKeyReuseHours is how long SQS reuses a data key from the KMS key before asking
+	// KMS for a new one (KmsDataKeyReusePeriodSeconds; SQS's default is 5 minutes, its
+	// maximum 24 hours). Every queue of the platform uses the maximum: each new data key is a
+	// KMS request for the sender and for the receiver, the dominant KMS cost of the message
+	// path at the default, and a day-old data key still comes from the brand's or the
+	// platform's customer-managed key, which is what the encryption requirement is about.
+	SQSDataKeyReuseHours = 24
 )
 
 // TenantStoreProps configure NewTenantStore.
@@ -142,6 +149,7 @@ func NewTenantStore(scope constructs.Construct, id string, props *TenantStorePro
 		RetentionPeriod:           awscdk.Duration_Days(jsii.Number(OrderDLQRetentionDays)),
 		Encryption:                awssqs.QueueEncryption_KMS,
 		EncryptionMasterKey:       client.Key(),
+		DataKeyReuse:              awscdk.Duration_Hours(jsii.Number(SQSDataKeyReuseHours)),
 		EnforceSSL:                jsii.Bool(true),
 		RemovalPolicy:             settings.RemovalPolicy,
 	})
@@ -158,6 +166,7 @@ func NewTenantStore(scope constructs.Construct, id string, props *TenantStorePro
 		},
 		Encryption:          awssqs.QueueEncryption_KMS,
 		EncryptionMasterKey: client.Key(),
+		DataKeyReuse:        awscdk.Duration_Hours(jsii.Number(SQSDataKeyReuseHours)),
 		EnforceSSL:          jsii.Bool(true),
 		RemovalPolicy:       settings.RemovalPolicy,
 	})

@@ -75,12 +75,12 @@ const ConversationTTL = 24 * time.Hour
 // message SIDs of its entries, see HistoryBytes). A turn writes only the conversation's
 // changed attributes, but DynamoDB bills a write by the size of the whole item (one write
 // unit per KB, of the larger of the item before and after), so the history, the only part
-// that grows, is what keeps every turn's write cheap: about 4 KB of history bounds a turn at
-// about 6 write units (on demand, US$0.625 per million). The last turn is always kept whole,
+// that grows, is what keeps every turn's write cheap: about 2 KB of history bounds a turn at
+// about 3 write units (on demand, US$0.625 per million). The last turn is always kept whole,
 // however long: a redelivered message is recognised, and its replies sent again, from it.
 const (
 	MaxHistory      = 50
-	MaxHistoryBytes = 4 << 10
+	MaxHistoryBytes = 2 << 10
 )
 
 // historyEntryOverhead approximates what an entry costs beyond its body and SID: the
