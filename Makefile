@@ -84,7 +84,7 @@ test: tools lint cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## run every test
 	FUZZTIME=$(FUZZTIME) scripts/with-emulator.sh scripts/test.sh
 
 .PHONY: bench
-bench: tools cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## benchmark the webhook and a worker turn, with AWS calls per message
+bench: tools cdk.out/dev/$(STACK_PREFIX)-dev.template.json $(LAMBDA_BINS) ## measure the message path and write .build/bench/report.{md,json}: calls, units, cold starts, sizes, cost
 	scripts/with-emulator.sh scripts/bench.sh
 
 .PHONY: lint

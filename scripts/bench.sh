@@ -1,15 +1,42 @@
 #!/usr/bin/env bash
-# `make bench`, run under scripts/with-emulator.sh: the webhook, a known customer's worker turn,
-# a menu-and-cart turn and the confirming turn of a checkout, with the AWS calls per message
-# counted by an SDK middleware.
+# `make bench`, run under scripts/with-emulator.sh: measures the message path and writes a
+# report, .build/bench/report.md (printed) and .build/bench/report.json:
+#   1. the benchmarks of shared/wire (webhook; identification, known customer's, cart and
+#      checkout turns through the worker's Lambda entry point): ns/op, CPU, B/op, allocs/op,
+#      AWS calls by service and operation, DynamoDB write and read units, item sizes;
+#   2. the cold start of each function binary (functions/local/coldstart), built for this
+#      machine with the Lambda build's flags;
+#   3. the sizes of the arm64 Lambda binaries (.build/lambda/<name>/bootstrap, which the
+#      Makefile builds first);
+#   4. a cost model in US$ per 1,000 messages from those counts and docs/prices.json
+#      (functions/local/benchreport), with the issue's targets passed or failed.
+# BENCHTIME and BENCHCOUNT set go test's -benchtime and -count; COLDSTART_RUNS the processes
+# started per function; BENCH_STRICT=1 makes a failed target fail the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cat <<'TXT'
-ns/op        wall time per message, including round trips to the emulator on loopback
-cpu-ns/op    CPU time of our process per message (our code, the SDK, its HTTP client)
-B/op allocs/op   memory allocated per message in our process
-*-calls/op   AWS API calls per message (targets: webhook <= 2 in all; a known customer's turn and a
-             menu-and-cart turn <= 4 DynamoDB with a warm menu cache; the checkout turn places
-             the order: create, publish to the store's POS queue, mark sent, write the conversation)
-TXT
-go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-300x}" -count "${BENCHCOUNT:-3}" ./shared/wire/
+out=.build/bench
+mkdir -p "$out/native/webhook" "$out/native/worker"
+benchtime="${BENCHTIME:-300x}"
+count="${BENCHCOUNT:-3}"
+
+echo "== benchmarks (-benchtime $benchtime -count $count)"
+go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count "$count" ./shared/wire/ | tee "$out/bench.txt"
+
+echo "== cold starts (${COLDSTART_RUNS:-5} runs a function, binaries built for $(go env GOOS)/$(go env GOARCH))"
+for f in webhook worker; do
+  CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o "$out/native/$f/bootstrap" "./functions/$f"
+done
+go build -o "$out/coldstart" ./functions/local/coldstart
+go build -o "$out/benchreport" ./functions/local/benchreport
+"$out/coldstart" -webhook "$out/native/webhook/bootstrap" -worker "$out/native/worker/bootstrap" \
+  -runs "${COLDSTART_RUNS:-5}" -out "$out/coldstart.json"
+
+echo "== report"
+strict=()
+if [ "${BENCH_STRICT:-0}" = 1 ]; then strict=(-strict); fi
+"$out/benchreport" -bench "$out/bench.txt" -coldstart "$out/coldstart.json" \
+  -prices docs/prices.json -runtime infra/stacks/runtime.go \
+  -binary webhook=.build/lambda/webhook/bootstrap -binary worker=.build/lambda/worker/bootstrap \
+  -config "-benchtime $benchtime -count $count" -out "$out" ${strict[@]+"${strict[@]}"}
+echo
+echo "report: $out/report.md and $out/report.json"

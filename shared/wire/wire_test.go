@@ -1,13 +1,16 @@
 package wire_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -15,8 +18,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
@@ -25,6 +32,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/dev/localoutbox"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/edge/twiliohook"
+	"github.com/wabot-platform/wabot/shared/inboundqueue"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
 	"github.com/wabot-platform/wabot/shared/wire"
@@ -39,6 +47,7 @@ type fixture struct {
 	rt       *wire.Runtime
 	hook     *twiliohook.Handler
 	calls    *awsclients.CallCounter
+	units    *ddbUnits // DynamoDB and SQS billing units, for the benchmarks
 	customer string
 	token    string // the pizzaria's auth token, which signs deliveries
 	queueURL string
@@ -107,7 +116,9 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _, _ = q.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: created.QueueUrl}) })
+	tb.Cleanup(func() {
+		_, _ = q.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: created.QueueUrl})
+	})
 	// The brands' secrets, named for this test's environment, as the template declares them.
 	tmpl := &emulator.Template{Resources: map[string]emulator.Resource{}}
 	for _, tn := range demo.Tenants() {
@@ -131,10 +142,13 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 				tb.Fatal(err)
 			}
 			posQueues[st.StoreID] = aws.ToString(out.QueueUrl)
-			tb.Cleanup(func() { _, _ = q.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
+			tb.Cleanup(func() {
+				_, _ = q.DeleteQueue(domain.NewPlatformContext(context.Background()), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl})
+			})
 		}
 	}
 	calls := awsclients.CountCalls(&cfg)
+	units := countUnits(&cfg)
 	box, err := localoutbox.New(localoutbox.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		tb.Fatal(err)
@@ -166,7 +180,7 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &fixture{rt: rt, hook: hook, calls: calls, customer: fmt.Sprintf("whatsapp:+5511955%06d", time.Now().UnixNano()%1000000),
+	f := &fixture{rt: rt, hook: hook, calls: calls, units: units, customer: fmt.Sprintf("whatsapp:+5511955%06d", time.Now().UnixNano()%1000000),
 		token: demo.PizzariaToken, queueURL: aws.ToString(created.QueueUrl), sqs: q, posQueues: posQueues}
 	if tw != nil {
 		f.token = tw.Credentials().AuthToken
@@ -262,26 +276,36 @@ func BenchmarkWebhook(b *testing.B) {
 	for i := range reqs {
 		reqs[i] = f.delivery("Quero uma pizza grande de calabresa")
 	}
-	measure(b, f.calls, func(i int) {
+	measure(b, f, func(i int) {
 		if r := f.hook.Handle(ctx, reqs[i]); r.Status != 200 {
 			b.Fatalf("answered %d", r.Status)
 		}
 	})
 }
 
+// A new customer's first message: the brand is known (its caches warm, as in a running
+// worker), the customer is not, and the turn asks which of the pizzaria's two stores. Each
+// operation is a customer of its own.
+func BenchmarkWorkerTurnIdentification(b *testing.B) {
+	f := newFixture(b)
+	f.known(b)
+	evs := make([]events.SQSEvent, b.N)
+	for i := range evs {
+		m := f.message("oi")
+		m.From = f.newPhone()
+		evs[i] = sqsEvent(b, m)
+	}
+	measure(b, f, func(i int) { f.work(b, evs[i]) })
+}
+
 func BenchmarkWorkerTurnKnownCustomer(b *testing.B) {
 	f := newFixture(b)
-	ctx := domain.NewPlatformContext(context.Background())
 	f.known(b)
-	msgs := make([]domain.InboundMessage, b.N)
-	for i := range msgs {
-		msgs[i] = f.message("Vocês entregam no Jardins?")
+	evs := make([]events.SQSEvent, b.N)
+	for i := range evs {
+		evs[i] = sqsEvent(b, f.message("Vocês entregam no Jardins?"))
 	}
-	measure(b, f.calls, func(i int) {
-		if err := f.rt.Conversation.Handle(ctx, msgs[i]); err != nil {
-			b.Fatal(err)
-		}
-	})
+	measure(b, f, func(i int) { f.work(b, evs[i]) })
 }
 
 // A customer who knows the menu adds and removes items: each operation is one cart turn
@@ -292,7 +316,11 @@ func BenchmarkWorkerTurnMenuAndCart(b *testing.B) {
 	f.burger(b, phone, "hi")
 	f.burger(b, phone, "menu")
 	says := []string{"2 cheese burgers with bacon and a coke", "remove the coke", "1 fries", "take out the fries", "can I see my cart"}
-	measure(b, f.calls, func(i int) { f.burger(b, phone, says[i%len(says)]) })
+	evs := make([]events.SQSEvent, b.N)
+	for i := range evs {
+		evs[i] = sqsEvent(b, f.burgerMessage(phone, says[i%len(says)]))
+	}
+	measure(b, f, func(i int) { f.work(b, evs[i]) })
 }
 
 // The confirming turn of a checkout: the order created, published to the store's POS queue
@@ -300,48 +328,84 @@ func BenchmarkWorkerTurnMenuAndCart(b *testing.B) {
 // of its own, brought to the confirmation outside the measurement.
 func BenchmarkWorkerTurnCheckout(b *testing.B) {
 	f := newFixture(b)
-	phones := make([]string, b.N)
+	counts := map[string]int{}
 	var cpu time.Duration
-	var calls, ddb, sqsCalls int
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.StopTimer()
-	for i := range b.N {
-		phones[i] = f.newPhone()
+	f.units.reset()
+	for range b.N {
+		phone := f.newPhone()
 		for _, body := range []string{"hi", "1 classic burger with bacon and 1 fries", "checkout", "pickup", "credit card"} {
-			f.burger(b, phones[i], body)
+			f.burger(b, phone, body)
 		}
+		ev := sqsEvent(b, f.burgerMessage(phone, "yes"))
 		f.calls.Reset()
 		start := cpuTime()
+		f.units.arm(b)
 		b.StartTimer()
-		f.burger(b, phones[i], "yes")
+		f.work(b, ev)
 		b.StopTimer()
+		f.units.disarm()
 		cpu += cpuTime() - start
-		calls += f.calls.Total("")
-		ddb += f.calls.Total("DynamoDB")
-		sqsCalls += f.calls.Total("SQS")
+		for op, n := range f.calls.Snapshot() {
+			counts[op] += n
+		}
 		if got := f.drain(b, "vila-madalena"); got != 1 {
 			b.Fatalf("the POS queue got %d messages for one order", got)
 		}
 	}
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(calls)/float64(b.N), "aws-calls/op")
-	b.ReportMetric(float64(ddb)/float64(b.N), "dynamodb-calls/op")
-	b.ReportMetric(float64(sqsCalls)/float64(b.N), "sqs-calls/op")
+	report(b, counts, f.units, cpu)
+}
+
+// burgerMessage is body from phone to Burger Demo, whose store is open around the clock.
+func (f *fixture) burgerMessage(phone, body string) domain.InboundMessage {
+	return domain.InboundMessage{Version: 1, ClientID: demo.BurgerID, MessageSid: f.sid(), From: phone,
+		To: demo.BurgerNumber, Body: body, ProfileName: "Ana", ReceivedAt: time.Now().UTC()}
+}
+
+// sqsEvent is m as Lambda's SQS event source hands it to the worker: one record whose body
+// is what the webhook enqueues.
+func sqsEvent(tb testing.TB, m domain.InboundMessage) events.SQSEvent {
+	tb.Helper()
+	body, err := json.Marshal(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return events.SQSEvent{Records: []events.SQSMessage{{
+		MessageId: "msg-" + m.MessageSid, ReceiptHandle: "rh-" + m.MessageSid, Body: string(body),
+		EventSource: "aws:sqs", Attributes: map[string]string{
+			"MessageGroupId": inboundqueue.GroupID(m.ClientID, m.From), "MessageDeduplicationId": m.MessageSid,
+			"ApproximateReceiveCount": "1",
+		},
+	}}}
+}
+
+// work runs one SQS event through the worker's Lambda entry point; any failure stops the
+// benchmark.
+func (f *fixture) work(tb testing.TB, ev events.SQSEvent) {
+	tb.Helper()
+	resp, err := f.rt.Worker.HandleSQSEvent(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		tb.Fatalf("worker: %+v %v", resp, err)
+	}
 }
 
 // measure runs op b.N times (inputs prepared beforehand) and reports time, CPU,
-// allocations and AWS calls per operation.
-func measure(b *testing.B, calls *awsclients.CallCounter, op func(i int)) {
-	calls.Reset()
+// allocations, AWS calls and DynamoDB units per operation.
+func measure(b *testing.B, f *fixture, op func(i int)) {
+	f.calls.Reset()
+	f.units.reset()
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := cpuTime()
+	f.units.arm(b)
 	for i := range b.N {
 		op(i)
 	}
+	f.units.disarm()
 	b.StopTimer()
-	report(b, calls, cpuTime()-cpu)
+	report(b, f.calls.Snapshot(), f.units, cpuTime()-cpu)
 }
 
 // cpuTime is the CPU time this process has used. ns/op includes the round trips to the
@@ -355,13 +419,34 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// report adds the CPU time and the AWS calls per operation, in all and by service.
-func report(b *testing.B, c *awsclients.CallCounter, cpu time.Duration) {
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-	b.ReportMetric(float64(c.Total(""))/float64(b.N), "aws-calls/op")
-	b.ReportMetric(float64(c.Total("DynamoDB"))/float64(b.N), "dynamodb-calls/op")
-	b.ReportMetric(float64(c.Total("SQS"))/float64(b.N), "sqs-calls/op")
-	b.ReportMetric(float64(c.Total("Secrets Manager"))/float64(b.N), "secrets-calls/op")
+// report adds, per operation: the CPU time (less what measuring units cost), the AWS calls
+// in all, by service and by API operation ("DynamoDB.GetItem/op"), the DynamoDB read and
+// write request units and the SQS requests as billed, and the item sizes written.
+// scripts/bench.sh's report reads these units by name.
+func report(b *testing.B, counts map[string]int, u *ddbUnits, cpu time.Duration) {
+	n := float64(b.N)
+	if err := u.failure(); err != nil {
+		b.Fatalf("measuring DynamoDB units: %v", err)
+	}
+	b.ReportMetric(float64((cpu-u.overhead).Nanoseconds())/n, "cpu-ns/op")
+	total := map[string]int{}
+	for op, c := range counts {
+		service, _, _ := strings.Cut(op, ".")
+		total[service] += c
+		total[""] += c
+		b.ReportMetric(float64(c)/n, strings.ReplaceAll(op, " ", "")+"/op")
+	}
+	b.ReportMetric(float64(total[""])/n, "aws-calls/op")
+	b.ReportMetric(float64(total["DynamoDB"])/n, "dynamodb-calls/op")
+	b.ReportMetric(float64(total["SQS"])/n, "sqs-calls/op")
+	b.ReportMetric(float64(total["Secrets Manager"])/n, "secrets-calls/op")
+	b.ReportMetric(u.wru/n, "ddb-wru/op")
+	b.ReportMetric(u.rru/n, "ddb-rru/op")
+	b.ReportMetric(u.sqsRequests/n, "sqs-billed-requests/op")
+	b.ReportMetric(float64(u.maxItem), "max-item-bytes")
+	if size, ok := u.conversationBytes(); ok {
+		b.ReportMetric(float64(size), "conv-item-bytes")
+	}
 }
 
 // The path of a Lambda deployment end to end, with every AWS part in the emulator and Twilio
@@ -390,5 +475,440 @@ func TestWebhookToWorkerToTwilio(t *testing.T) {
 	m := sent[0]
 	if m.From != demo.PizzariaNumber || m.To != f.customer || !strings.Contains(m.Body, "2. Paulista") {
 		t.Fatalf("Twilio got %+v", m)
+	}
+}
+
+// ddbUnits measures, while armed, what the calls would be billed in AWS: DynamoDB on-demand
+// write request units (per item written, 1 per started KB of the larger of the item before
+// and after the write; twice that in TransactWriteItems), read request units (1 per started
+// 4 KB read strongly consistent, half that eventually consistent, twice in a transaction)
+// and SQS requests (one per started 64 KB of payload). Item sizes follow DynamoDB's
+// documented rules (ddbItemSize). The units are measured, not asked for, because the
+// emulator cannot tell: moto 5.2.5 answers ReturnConsumedCapacity with fixed placeholders
+// (1.0 for any PutItem, 0.5 for any UpdateItem, none for TransactWriteItems) whatever the
+// item size. Every write operation is handled the same way, whatever the code calls
+// (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems): the items written
+// are read before and after the call with a client of its own, not counted, with the
+// benchmark timer stopped.
+type ddbUnits struct {
+	peek *dynamodb.Client
+
+	mu            sync.Mutex
+	armed         bool
+	pause, resume func()
+	overhead      time.Duration // CPU spent measuring, left out of cpu-ns/op
+	err           error
+	wru, rru      float64
+	sqsRequests   float64
+	maxItem       int
+	lastSize      map[string]int      // table -> size of the item last written there
+	keys          map[string][]string // table -> key attribute names
+}
+
+// countUnits installs the measurement on cfg: every client built from cfg afterwards is
+// measured.
+func countUnits(cfg *aws.Config) *ddbUnits {
+	plain := cfg.Copy()
+	plain.APIOptions = nil
+	u := &ddbUnits{peek: dynamodb.NewFromConfig(plain), lastSize: map[string]int{}, keys: map[string][]string{}}
+	cfg.APIOptions = append(cfg.APIOptions, func(stack *smithymiddleware.Stack) error {
+		return stack.Initialize.Add(smithymiddleware.InitializeMiddlewareFunc("wabotBillingUnits", u.handle), smithymiddleware.After)
+	})
+	return u
+}
+
+func (u *ddbUnits) reset() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.wru, u.rru, u.sqsRequests, u.maxItem, u.overhead, u.err = 0, 0, 0, 0, 0, nil
+	clear(u.lastSize)
+}
+
+// arm measures the calls that follow, stopping b's timer while it reads items.
+func (u *ddbUnits) arm(b *testing.B) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.armed, u.pause, u.resume = true, b.StopTimer, b.StartTimer
+}
+
+func (u *ddbUnits) disarm() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.armed, u.pause, u.resume = false, nil, nil
+}
+
+func (u *ddbUnits) failure() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.err
+}
+
+// conversationBytes is the size of the conversation item after the last measured write to
+// the conversation table.
+func (u *ddbUnits) conversationBytes() (int, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for table, size := range u.lastSize {
+		if strings.HasPrefix(table, resourcenames.ConversationStateTable+"-") {
+			return size, true
+		}
+	}
+	return 0, false
+}
+
+// paused runs measure with the benchmark timer stopped and its CPU time set aside.
+func (u *ddbUnits) paused(measure func()) {
+	u.pause()
+	start := cpuTime()
+	measure()
+	u.overhead += cpuTime() - start
+	u.resume()
+}
+
+// ddbWrite is an item a call writes.
+type ddbWrite struct {
+	table  string
+	key    map[string]ddbtypes.AttributeValue
+	factor float64 // 2 in a transaction
+	before int
+}
+
+func (u *ddbUnits) handle(ctx context.Context, in smithymiddleware.InitializeInput, next smithymiddleware.InitializeHandler) (smithymiddleware.InitializeOutput, smithymiddleware.Metadata, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if !u.armed {
+		return next.HandleInitialize(ctx, in)
+	}
+	var writes []ddbWrite
+	if isDynamoDBWrite(in.Parameters) {
+		u.paused(func() {
+			writes = u.writesOf(ctx, in.Parameters)
+			for i := range writes {
+				writes[i].before = u.size(ctx, writes[i].table, writes[i].key)
+			}
+		})
+	}
+	out, md, err := next.HandleInitialize(ctx, in)
+	if len(writes) > 0 {
+		u.paused(func() {
+			for _, w := range writes {
+				after := u.size(ctx, w.table, w.key)
+				u.wru += w.factor * units(max(w.before, after), 1024)
+				u.lastSize[w.table] = after
+				u.maxItem = max(u.maxItem, w.before, after)
+			}
+		})
+	}
+	if err == nil {
+		u.reads(ctx, in.Parameters, out.Result)
+	}
+	u.sqsRequests += sqsBilled(in.Parameters, out.Result)
+	return out, md, err
+}
+
+func isDynamoDBWrite(params any) bool {
+	switch params.(type) {
+	case *dynamodb.PutItemInput, *dynamodb.UpdateItemInput, *dynamodb.DeleteItemInput,
+		*dynamodb.BatchWriteItemInput, *dynamodb.TransactWriteItemsInput:
+		return true
+	}
+	return false
+}
+
+// units is what size bytes cost at per bytes a unit: started units, at least one.
+func units(size, per int) float64 { return float64(max(1, (size+per-1)/per)) }
+
+// writesOf lists the items a write call touches.
+func (u *ddbUnits) writesOf(ctx context.Context, params any) []ddbWrite {
+	var ws []ddbWrite
+	add := func(table *string, key, item map[string]ddbtypes.AttributeValue, factor float64) {
+		if key == nil {
+			key = u.keyOf(ctx, aws.ToString(table), item)
+		}
+		ws = append(ws, ddbWrite{table: aws.ToString(table), key: key, factor: factor})
+	}
+	switch p := params.(type) {
+	case *dynamodb.PutItemInput:
+		add(p.TableName, nil, p.Item, 1)
+	case *dynamodb.UpdateItemInput:
+		add(p.TableName, p.Key, nil, 1)
+	case *dynamodb.DeleteItemInput:
+		add(p.TableName, p.Key, nil, 1)
+	case *dynamodb.BatchWriteItemInput:
+		for table, reqs := range p.RequestItems {
+			for _, r := range reqs {
+				switch {
+				case r.PutRequest != nil:
+					add(aws.String(table), nil, r.PutRequest.Item, 1)
+				case r.DeleteRequest != nil:
+					add(aws.String(table), r.DeleteRequest.Key, nil, 1)
+				}
+			}
+		}
+	case *dynamodb.TransactWriteItemsInput:
+		for _, t := range p.TransactItems {
+			switch {
+			case t.Put != nil:
+				add(t.Put.TableName, nil, t.Put.Item, 2)
+			case t.Update != nil:
+				add(t.Update.TableName, t.Update.Key, nil, 2)
+			case t.Delete != nil:
+				add(t.Delete.TableName, t.Delete.Key, nil, 2)
+			case t.ConditionCheck != nil:
+				add(t.ConditionCheck.TableName, t.ConditionCheck.Key, nil, 2)
+			}
+		}
+	}
+	return ws
+}
+
+// keyOf is the primary key of item in table.
+func (u *ddbUnits) keyOf(ctx context.Context, table string, item map[string]ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
+	names, ok := u.keys[table]
+	if !ok {
+		out, err := u.peek.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		if err != nil {
+			u.err = cmp.Or(u.err, err)
+			return nil
+		}
+		for _, k := range out.Table.KeySchema {
+			names = append(names, aws.ToString(k.AttributeName))
+		}
+		u.keys[table] = names
+	}
+	key := map[string]ddbtypes.AttributeValue{}
+	for _, n := range names {
+		key[n] = item[n]
+	}
+	return key
+}
+
+// size is the size of the item with key in table now; 0 when absent.
+func (u *ddbUnits) size(ctx context.Context, table string, key map[string]ddbtypes.AttributeValue) int {
+	if key == nil {
+		return 0
+	}
+	out, err := u.peek.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		u.err = cmp.Or(u.err, err)
+		return 0
+	}
+	return ddbItemSize(out.Item)
+}
+
+// reads adds the read units of a read call. DynamoDB bills a read on the size of the items
+// read, not on what a projection returns, so projected reads are measured on the full items.
+func (u *ddbUnits) reads(ctx context.Context, params, result any) {
+	consistency := func(strong *bool) float64 {
+		if aws.ToBool(strong) {
+			return 1
+		}
+		return 0.5
+	}
+	switch p := params.(type) {
+	case *dynamodb.GetItemInput:
+		item := result.(*dynamodb.GetItemOutput).Item
+		if p.ProjectionExpression != nil || p.AttributesToGet != nil {
+			u.paused(func() { item = u.full(ctx, aws.ToString(p.TableName), p.Key) })
+		}
+		u.rru += consistency(p.ConsistentRead) * units(ddbItemSize(item), 4096)
+	case *dynamodb.QueryInput:
+		items := result.(*dynamodb.QueryOutput).Items
+		if p.ProjectionExpression != nil || p.AttributesToGet != nil {
+			u.paused(func() { items = u.unprojected(ctx, p) })
+		}
+		total := 0
+		for _, it := range items {
+			total += ddbItemSize(it)
+		}
+		u.rru += consistency(p.ConsistentRead) * units(total, 4096)
+	case *dynamodb.BatchGetItemInput:
+		for table, got := range result.(*dynamodb.BatchGetItemOutput).Responses {
+			for _, it := range got {
+				u.rru += consistency(p.RequestItems[table].ConsistentRead) * units(ddbItemSize(it), 4096)
+			}
+		}
+	case *dynamodb.TransactGetItemsInput:
+		for _, r := range result.(*dynamodb.TransactGetItemsOutput).Responses {
+			u.rru += 2 * units(ddbItemSize(r.Item), 4096)
+		}
+	case *dynamodb.ScanInput:
+		total := 0
+		for _, it := range result.(*dynamodb.ScanOutput).Items {
+			total += ddbItemSize(it)
+		}
+		u.rru += consistency(p.ConsistentRead) * units(total, 4096)
+	}
+}
+
+// full is the whole item with key in table.
+func (u *ddbUnits) full(ctx context.Context, table string, key map[string]ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
+	out, err := u.peek.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		u.err = cmp.Or(u.err, err)
+		return nil
+	}
+	return out.Item
+}
+
+var expressionName = regexp.MustCompile(`#[A-Za-z0-9_]+`)
+
+// unprojected repeats the page q read, without its projection.
+func (u *ddbUnits) unprojected(ctx context.Context, q *dynamodb.QueryInput) []map[string]ddbtypes.AttributeValue {
+	again := *q
+	again.ProjectionExpression, again.AttributesToGet, again.Select = nil, nil, ""
+	used := map[string]bool{}
+	for _, e := range []*string{q.KeyConditionExpression, q.FilterExpression} {
+		for _, n := range expressionName.FindAllString(aws.ToString(e), -1) {
+			used[n] = true
+		}
+	}
+	again.ExpressionAttributeNames = nil
+	for k, v := range q.ExpressionAttributeNames {
+		if used[k] {
+			if again.ExpressionAttributeNames == nil {
+				again.ExpressionAttributeNames = map[string]string{}
+			}
+			again.ExpressionAttributeNames[k] = v
+		}
+	}
+	out, err := u.peek.Query(ctx, &again)
+	if err != nil {
+		u.err = cmp.Or(u.err, err)
+		return nil
+	}
+	return out.Items
+}
+
+// sqsBilled is the SQS requests a call is billed as: one per started 64 KB of the payload
+// sent or received, at least one.
+func sqsBilled(params, result any) float64 {
+	const chunk = 64 * 1024
+	switch p := params.(type) {
+	case *sqs.SendMessageInput:
+		return units(len(aws.ToString(p.MessageBody))+sqsAttributesSize(p.MessageAttributes), chunk)
+	case *sqs.SendMessageBatchInput:
+		n := 0
+		for _, e := range p.Entries {
+			n += len(aws.ToString(e.MessageBody)) + sqsAttributesSize(e.MessageAttributes)
+		}
+		return units(n, chunk)
+	case *sqs.ReceiveMessageInput:
+		n := 0
+		if out, ok := result.(*sqs.ReceiveMessageOutput); ok && out != nil {
+			for _, m := range out.Messages {
+				n += len(aws.ToString(m.Body)) + sqsAttributesSize(m.MessageAttributes)
+			}
+		}
+		return units(n, chunk)
+	}
+	switch params.(type) {
+	case *sqs.DeleteMessageInput, *sqs.DeleteMessageBatchInput, *sqs.ChangeMessageVisibilityInput,
+		*sqs.ChangeMessageVisibilityBatchInput, *sqs.GetQueueUrlInput, *sqs.GetQueueAttributesInput:
+		return 1
+	}
+	return 0
+}
+
+func sqsAttributesSize(attrs map[string]sqstypes.MessageAttributeValue) int {
+	n := 0
+	for name, a := range attrs {
+		n += len(name) + len(aws.ToString(a.DataType)) + len(aws.ToString(a.StringValue)) + len(a.BinaryValue)
+	}
+	return n
+}
+
+// ddbItemSize is an item's size as DynamoDB computes it for capacity units
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
+// the UTF-8 length of each attribute name plus the size of its value.
+func ddbItemSize(item map[string]ddbtypes.AttributeValue) int {
+	n := 0
+	for name, v := range item {
+		n += len(name) + ddbValueSize(v)
+	}
+	return n
+}
+
+// ddbValueSize: a string's UTF-8 bytes; a binary's raw bytes; a number 1 byte per two
+// significant digits plus 1; null and Boolean 1 byte; a set the sum of its elements; a list
+// or map 3 bytes plus, per element, 1 byte, the element's size and (in a map) its name.
+func ddbValueSize(v ddbtypes.AttributeValue) int {
+	n := 0
+	switch v := v.(type) {
+	case *ddbtypes.AttributeValueMemberS:
+		n = len(v.Value)
+	case *ddbtypes.AttributeValueMemberN:
+		n = ddbNumberSize(v.Value)
+	case *ddbtypes.AttributeValueMemberB:
+		n = len(v.Value)
+	case *ddbtypes.AttributeValueMemberBOOL, *ddbtypes.AttributeValueMemberNULL:
+		n = 1
+	case *ddbtypes.AttributeValueMemberSS:
+		for _, s := range v.Value {
+			n += len(s)
+		}
+	case *ddbtypes.AttributeValueMemberNS:
+		for _, s := range v.Value {
+			n += ddbNumberSize(s)
+		}
+	case *ddbtypes.AttributeValueMemberBS:
+		for _, s := range v.Value {
+			n += len(s)
+		}
+	case *ddbtypes.AttributeValueMemberL:
+		n = 3
+		for _, e := range v.Value {
+			n += 1 + ddbValueSize(e)
+		}
+	case *ddbtypes.AttributeValueMemberM:
+		n = 3
+		for name, e := range v.Value {
+			n += 1 + len(name) + ddbValueSize(e)
+		}
+	}
+	return n
+}
+
+// ddbNumberSize: leading and trailing zeroes trimmed, 1 byte per two significant digits,
+// plus 1 byte.
+func ddbNumberSize(s string) int {
+	s = strings.TrimLeft(s, "+-")
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		s = s[:i]
+	}
+	digits := strings.Trim(strings.ReplaceAll(s, ".", ""), "0")
+	return (len(digits)+1)/2 + 1
+}
+
+func TestDynamoDBItemSize(t *testing.T) {
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	num := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberN{Value: v} }
+	for _, tc := range []struct {
+		name string
+		item map[string]ddbtypes.AttributeValue
+		want int
+	}{
+		{"string", map[string]ddbtypes.AttributeValue{"id": s("abc")}, 2 + 3},
+		{"utf-8 string", map[string]ddbtypes.AttributeValue{"nome": s("São")}, 4 + 4},
+		{"number", map[string]ddbtypes.AttributeValue{"n": num("12345")}, 1 + 3 + 1},
+		{"number zeroes trimmed", map[string]ddbtypes.AttributeValue{"n": num("-0.001200")}, 1 + 1 + 1},
+		{"bool and null", map[string]ddbtypes.AttributeValue{"b": &ddbtypes.AttributeValueMemberBOOL{Value: true}, "z": &ddbtypes.AttributeValueMemberNULL{Value: true}}, 2 + 2},
+		{"empty map", map[string]ddbtypes.AttributeValue{"m": &ddbtypes.AttributeValueMemberM{}}, 1 + 3},
+		{"map", map[string]ddbtypes.AttributeValue{"m": &ddbtypes.AttributeValueMemberM{Value: map[string]ddbtypes.AttributeValue{"a": s("xy")}}}, 1 + 3 + 1 + 1 + 2},
+		{"list", map[string]ddbtypes.AttributeValue{"l": &ddbtypes.AttributeValueMemberL{Value: []ddbtypes.AttributeValue{s("ab"), num("7")}}}, 1 + 3 + (1 + 2) + (1 + 2)},
+		{"string set", map[string]ddbtypes.AttributeValue{"ss": &ddbtypes.AttributeValueMemberSS{Value: []string{"a", "bc"}}}, 2 + 3},
+	} {
+		if got := ddbItemSize(tc.item); got != tc.want {
+			t.Errorf("%s: size %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if got := units(1024, 1024); got != 1 {
+		t.Errorf("1 KB is %v write units, want 1", got)
+	}
+	if got := units(1025, 1024); got != 2 {
+		t.Errorf("1 KB + 1 byte is %v write units, want 2", got)
+	}
+	if got := units(0, 1024); got != 1 {
+		t.Errorf("an absent item costs %v write units, want 1", got)
 	}
 }
