@@ -1376,3 +1376,34 @@ func TestNoReplyStartedTooCloseToTheDeadline(t *testing.T) {
 		t.Fatalf("the retry sent %q", got)
 	}
 }
+
+// A message can arrive twice in one burst (Twilio's retry queued again after the emulator's
+// or SQS's deduplication window) or beside a new one (a redelivery): it is recorded and
+// answered once, and the new message still makes its turn.
+func TestRepeatedMessagesInABurstCountOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := domain.NewPlatformContext(context.Background())
+	phone := customer(43)
+	hi := e.msg(demo.BurgerID, phone, "oi")
+	if err := e.svc.HandleBurst(ctx, []domain.InboundMessage{hi, hi}); err != nil {
+		t.Fatal(err)
+	}
+	if got := entries(e.conv(demo.BurgerID, phone)); !reflect.DeepEqual(got, []string{"in:oi", "out"}) {
+		t.Fatalf("history %q, want the message once", got)
+	}
+	if n := len(e.bodies(phone, demo.BurgerNumber)); n != 1 {
+		t.Fatalf("%d replies, want 1", n)
+	}
+	menu := e.msg(demo.BurgerID, phone, "cardapio")
+	if err := e.svc.HandleBurst(ctx, []domain.InboundMessage{hi, menu, menu}); err != nil {
+		t.Fatal(err)
+	}
+	if got := entries(e.conv(demo.BurgerID, phone)); !reflect.DeepEqual(got, []string{"in:oi", "out", "in:cardapio", "out"}) {
+		t.Fatalf("history %q, want the new message once after the old one", got)
+	}
+	replies := e.bodies(phone, demo.BurgerNumber)
+	if len(replies) != 1 || !strings.Contains(replies[0], "Burgers") {
+		t.Fatalf("replies %q, want the menu once", replies)
+	}
+}

@@ -323,9 +323,17 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		if in, replies, ok := recorded(conv, msgs); ok {
 			return s.replay(ctx, log, client, phone, mapping, conv, in, replies, lastInbound)
 		}
+		// A message may come twice (a redelivery next to a new message, or a Twilio retry
+		// queued again): the turn is made of the messages not in the history yet, each once.
+		fresh := unrecorded(conv, msgs)
+		if len(fresh) < len(msgs) {
+			log.InfoContext(ctx, "messages already processed or repeated in the burst are left out", "dropped", len(msgs)-len(fresh))
+		}
+		turnLast := fresh[len(fresh)-1]
+		turnInbound := receivedAt(turnLast, s.now())
 		t := turn{
-			client: client, stores: stores, mapping: mapping, conv: conv, msgs: msgs, msg: last,
-			phone: phone, now: s.now(), receivedAt: lastInbound, newSession: s.d.NewSessionID,
+			client: client, stores: stores, mapping: mapping, conv: conv, msgs: fresh, msg: turnLast,
+			phone: phone, now: s.now(), receivedAt: turnInbound, newSession: s.d.NewSessionID,
 			catalog: func(storeID string) *storeCatalog { return s.catalogs.get(menu, storeID) },
 		}
 		// step
@@ -357,7 +365,7 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 				return fmt.Errorf("conversation: write: %w", err)
 			}
 		}
-		return s.finish(ctx, log, client, phone, o, last.MessageSid, lastInbound)
+		return s.finish(ctx, log, client, phone, o, turnLast.MessageSid, turnInbound)
 	}
 	return domain.Errorf(domain.EINTERNAL, "the turn did not settle after %d attempts", maxTurnAttempts)
 }

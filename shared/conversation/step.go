@@ -479,10 +479,31 @@ func find(stores []domain.Store, id string) (domain.Store, bool) {
 	return domain.Store{}, false
 }
 
+// unrecorded returns the messages of a burst that are not in the history, each MessageSid
+// once, in order. At least one, when recorded(c, msgs) is false.
+func unrecorded(c *domain.Conversation, msgs []domain.InboundMessage) []domain.InboundMessage {
+	seen := map[string]bool{}
+	if c != nil {
+		for _, e := range c.MessageHistory {
+			if e.Direction == domain.Inbound && e.MessageSid != "" {
+				seen[e.MessageSid] = true
+			}
+		}
+	}
+	out := make([]domain.InboundMessage, 0, len(msgs))
+	for _, m := range msgs {
+		if !seen[m.MessageSid] {
+			seen[m.MessageSid] = true
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // recorded reports whether every message of a turn is in the history already, and returns
 // the replies recorded after the last of them (up to the next inbound message) and that
-// message's entry. A burst is recorded whole or not at all (one write), so a partly recorded
-// burst cannot happen; it is treated as new.
+// message's entry. A burst is recorded whole or not at all (one write); a burst that mixes
+// recorded messages (redelivered) with new ones is a turn of its new ones (unrecorded).
 func recorded(c *domain.Conversation, msgs []domain.InboundMessage) (last domain.HistoryEntry, replies []string, found bool) {
 	if c == nil {
 		return domain.HistoryEntry{}, nil, false
