@@ -1407,3 +1407,45 @@ func TestRepeatedMessagesInABurstCountOnce(t *testing.T) {
 		t.Fatalf("replies %q, want the menu once", replies)
 	}
 }
+
+// A message redelivered after every reply went (its acknowledgement was lost: the queue's
+// delete failed, the Lambda died after returning) is not answered again once the worker has
+// completed its claim; without the completed claim its replies go again (at least once).
+func TestAnsweredMessageRedeliveredIsNotAnsweredAgain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := domain.NewPlatformContext(context.Background())
+	phone := customer(44)
+	m := e.msg(demo.BurgerID, phone, "oi")
+	if len(e.handle(m)) != 1 {
+		t.Fatal("no reply")
+	}
+	if again := e.handle(m); len(again) != 1 {
+		t.Fatalf("redelivery before the claim was completed sent %d replies, want the reply again", len(again))
+	}
+	if err := e.repos.Complete(ctx, demo.BurgerID, []string{domain.InboundClaimKey(m.MessageSid)}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if again := e.handle(m); len(again) != 0 {
+		t.Fatalf("redelivery of a completed message sent %q", again)
+	}
+	// Sending stopped before anything went (Twilio down): the record says so, and the
+	// completed claim does not hide it.
+	n := e.msg(demo.BurgerID, phone, "cardapio")
+	e.out.failNext(1)
+	if err := e.svc.Handle(ctx, n); err == nil {
+		t.Fatal("Handle succeeded with Twilio down")
+	}
+	if d := e.conv(demo.BurgerID, phone).Delivery; d == nil || d.MessageSid != n.MessageSid || d.Sent != 0 {
+		t.Fatalf("delivery record %+v, want 0 sent for %s", d, n.MessageSid)
+	}
+	if err := e.repos.Complete(ctx, demo.BurgerID, []string{domain.InboundClaimKey(n.MessageSid)}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.handle(n); len(got) != 1 || !strings.Contains(got[0], "Burgers") {
+		t.Fatalf("retry sent %q, want the menu", got)
+	}
+	if again := e.handle(n); len(again) != 0 {
+		t.Fatalf("a further redelivery sent %q", again)
+	}
+}

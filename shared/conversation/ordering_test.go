@@ -428,3 +428,36 @@ func TestCategoryByName(t *testing.T) {
 	contains(t, one(t, e.say(demo.PizzariaID, phone, "quanto ta?")), "Subtotal: R$ 12,00")
 	contains(t, one(t, e.say(demo.PizzariaID, phone, "quero uma lasanha")), "não temos \"lasanha\"")
 }
+
+// Twilio is down when the PIX payment is confirmed: the order still goes to the kitchen once,
+// the confirmation fails so the payment provider retries it, and the retry tells the customer,
+// once.
+func TestPaymentNoticeRetriedUntilTold(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := domain.NewPlatformContext(context.Background())
+	phone := customer(413)
+	for _, body := range []string{"hi", "2 veggie burgers", "checkout", "pickup", "pix", "yes"} {
+		e.say(demo.BurgerID, phone, body)
+	}
+	id := lastOrder(e, demo.BurgerID, phone)
+	e.out.failNext(1)
+	if _, err := e.svc.ConfirmPayment(ctx, demo.BurgerID, id); err == nil || domain.IsPermanent(err) {
+		t.Fatalf("ConfirmPayment with Twilio down = %v, want a transient error", err)
+	}
+	if o := e.order(demo.BurgerID, id); o.Status != domain.OrderSentToPOS || !o.CustomerToldPaidAt.IsZero() {
+		t.Fatalf("order %s, told at %v: want SENT_TO_POS and not told", o.Status, o.CustomerToldPaidAt)
+	}
+	for range 2 {
+		if _, err := e.svc.ConfirmPayment(ctx, demo.BurgerID, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	contains(t, one(t, e.bodies(phone, demo.BurgerNumber)), "Payment received", id)
+	if o := e.order(demo.BurgerID, id); o.CustomerToldPaidAt.IsZero() {
+		t.Error("telling the customer was not recorded")
+	}
+	if msgs := e.pos("vila-madalena"); len(msgs) != 1 {
+		t.Fatalf("%d POS messages, want the order once", len(msgs))
+	}
+}

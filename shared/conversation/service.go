@@ -406,7 +406,12 @@ func (s *Service) replay(ctx context.Context, log *slog.Logger, client *domain.C
 	}
 	from := 0
 	if d := conv.Delivery; d != nil && d.MessageSid == in.MessageSid {
-		from = min(d.Sent, len(replies))
+		from = min(d.Sent, len(replies)) // sending stopped part-way: the rest
+	} else if s.completed(ctx, log, conv.ClientID, in.MessageSid) {
+		// The worker completes a burst's claims after every reply went: the message was
+		// redelivered only because its acknowledgement was lost.
+		log.InfoContext(ctx, "redelivered message already answered: nothing sent again", "replies", len(replies))
+		return nil
 	}
 	log.InfoContext(ctx, "redelivered message: step not run again, recorded replies sent again",
 		"replies", len(replies), "alreadySent", from)
@@ -437,17 +442,30 @@ func (s *Service) deliver(ctx context.Context, log *slog.Logger, client *domain.
 			_, err = s.sender.Reply(ctx, log, client, phone, parts[i], lastInbound, resent)
 		}
 		if err != nil {
-			if i > from {
+			if d := conv.GetDelivery(); i > from || d == nil || d.MessageSid != sid {
+				// Also when nothing went: the record then says so, where the completed
+				// claim alone would say that everything went.
 				s.recordDelivery(ctx, log, conv, sid, i)
 			}
 			return err
 		}
 	}
-	if from > 0 && len(parts) > from {
+	if d := conv.GetDelivery(); d != nil && d.MessageSid == sid && d.Sent < len(parts) {
 		// The rest went on this attempt: a further redelivery sends nothing.
 		s.recordDelivery(ctx, log, conv, sid, len(parts))
 	}
 	return nil
+}
+
+// completed reports whether the worker completed the claim of the message sid (every reply
+// of its turn went). A failed lookup counts as not completed: the replies are sent again.
+func (s *Service) completed(ctx context.Context, log *slog.Logger, clientID, sid string) bool {
+	st, err := s.d.Idempotency.Lookup(ctx, clientID, domain.InboundClaimKey(sid))
+	if err != nil {
+		log.WarnContext(ctx, "claim lookup failed; recorded replies are sent again", "error", err)
+		return false
+	}
+	return st == domain.ClaimDone
 }
 
 func roomToSend(ctx context.Context) error {
@@ -701,25 +719,48 @@ func (s *Service) ConfirmPayment(ctx context.Context, clientID, orderID string) 
 	if o, err = s.publishConfirmed(ctx, log, store, o); err != nil {
 		return nil, err
 	}
-	if !wasConfirmed {
-		return o, nil // already sent before: the customer was told then
-	}
-	if _, err := s.d.Conversations.UpdateConversation(ctx, clientID, o.CustomerPhone, func(c *domain.Conversation) error {
-		if c.CurrentState == domain.StateAwaitingPayment && c.Context[ctxLastOrder] == orderID {
-			c.CurrentState = domain.StateOrderPlaced
+	if wasConfirmed {
+		if _, err := s.d.Conversations.UpdateConversation(ctx, clientID, o.CustomerPhone, func(c *domain.Conversation) error {
+			if c.CurrentState == domain.StateAwaitingPayment && c.Context[ctxLastOrder] == orderID {
+				c.CurrentState = domain.StateOrderPlaced
+			}
+			return nil
+		}); err != nil && !domain.IsNotFound(err) {
+			log.WarnContext(ctx, "conversation not moved to ORDER_PLACED", "error", err)
 		}
-		return nil
-	}); err != nil && !domain.IsNotFound(err) {
-		log.WarnContext(ctx, "conversation not moved to ORDER_PLACED", "error", err)
 	}
-	client, err := s.dir.Brand(ctx, clientID)
+	if !o.CustomerToldPaidAt.IsZero() {
+		return o, nil // confirmed before, and the customer was told then
+	}
+	return s.tellPaid(ctx, log, o)
+}
+
+// tellPaid tells the customer their payment was received and records it on the order. A
+// transient failure (Twilio down) is returned, so the payment provider's retry of the
+// confirmation tells them then; a refusal that cannot change (the customer opted out, the
+// 24-hour window closed) is recorded as done, with a log line.
+func (s *Service) tellPaid(ctx context.Context, log *slog.Logger, o *domain.Order) (*domain.Order, error) {
+	client, err := s.dir.Brand(ctx, o.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.sender.Notify(ctx, client, o.CustomerPhone, notify.Text(text(client.DefaultLanguage, txtPaymentConfirmed, orderID))); err != nil {
-		log.WarnContext(ctx, "customer not told of the payment", "error", err)
+	err = s.sender.Notify(ctx, client, o.CustomerPhone, notify.Text(text(client.DefaultLanguage, txtPaymentConfirmed, o.OrderID)))
+	switch {
+	case err != nil && !domain.IsPermanent(err):
+		log.WarnContext(ctx, "customer not told of the payment yet; the confirmation should be retried", "error", err)
+		return nil, fmt.Errorf("conversation: tell the customer order %s is paid: %w", o.OrderID, err)
+	case err != nil:
+		log.WarnContext(ctx, "customer cannot be told of the payment", "error", err)
 	}
-	return o, nil
+	told, err := s.d.Orders.UpdateOrder(ctx, o.ClientID, o.OrderID, func(cur *domain.Order) error {
+		cur.CustomerToldPaidAt = s.now()
+		return nil
+	})
+	if err != nil {
+		// Told, not recorded: a retried confirmation tells them again.
+		return nil, fmt.Errorf("conversation: record that order %s's customer was told: %w", o.OrderID, err)
+	}
+	return told, nil
 }
 
 // Resume gives a conversation in HANDOFF back to the bot (an operator is done). ENOTFOUND

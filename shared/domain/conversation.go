@@ -133,6 +133,14 @@ type Conversation struct {
 	Delivery *Delivery `dynamodbav:"repliesDelivered,omitempty" json:"repliesDelivered,omitempty"`
 }
 
+// GetDelivery is c.Delivery; nil for a nil conversation.
+func (c *Conversation) GetDelivery() *Delivery {
+	if c == nil {
+		return nil
+	}
+	return c.Delivery
+}
+
 // Delivery records how far the replies to a turn got.
 type Delivery struct {
 	// MessageSid is the turn's last inbound message: the replies recorded after it.

@@ -101,9 +101,12 @@ type Order struct {
 	PaymentMethod    PaymentMethod  `dynamodbav:"paymentMethod" json:"paymentMethod"`
 	Status           OrderStatus    `dynamodbav:"status" json:"status"`
 	StatusHistory    []StatusChange `dynamodbav:"statusHistory" json:"statusHistory"`
-	CreatedAt        time.Time      `dynamodbav:"createdAt" json:"createdAt"`
-	UpdatedAt        time.Time      `dynamodbav:"updatedAt" json:"updatedAt"`
-	Version          int64          `dynamodbav:"version" json:"version"`
+	// CustomerToldPaidAt is when the customer was told their payment was received (PIX
+	// orders): until it is set, a repeated payment confirmation tells them again.
+	CustomerToldPaidAt time.Time `dynamodbav:"customerToldPaidAt,omitempty" json:"customerToldPaidAt,omitempty"`
+	CreatedAt          time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt          time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	Version            int64     `dynamodbav:"version" json:"version"`
 }
 
 // MaxOrderLines bounds an order (and a cart).

@@ -102,6 +102,8 @@ type IdempotencyRepository interface {
 	// Complete is the second phase: it marks keys done for ttl from now, whatever their state
 	// (an absent key is recorded done). At most MaxCompleteKeys at once.
 	Complete(ctx context.Context, clientID string, keys []string, ttl time.Duration) error
+	// Lookup reports a key's state without changing it: 0 when there is no live record.
+	Lookup(ctx context.Context, clientID, key string) (ClaimState, error)
 }
 
 // MaxCompleteKeys bounds one Complete: a worker batch holds at most 10 messages.

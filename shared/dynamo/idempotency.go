@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -192,4 +193,37 @@ func (r *Repositories) Complete(ctx context.Context, clientID string, keys []str
 		return err
 	}
 	return r.batchWrite(ctx, api, r.tables.Idempotency, reqs)
+}
+
+// Lookup implements domain.IdempotencyRepository with one strongly consistent GetItem.
+func (r *Repositories) Lookup(ctx context.Context, clientID, key string) (domain.ClaimState, error) {
+	if err := validKey(ctx, clientID, key); err != nil {
+		return 0, err
+	}
+	api, err := r.api(ctx, clientID)
+	if err != nil {
+		return 0, err
+	}
+	k, err := attributevalue.MarshalMap(map[string]string{attrClientID: clientID, attrIdempotencyKey: key})
+	if err != nil {
+		return 0, err
+	}
+	out, err := api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &r.tables.Idempotency, Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: get from %s: %w", r.tables.Idempotency, err)
+	}
+	if out.Item == nil {
+		return 0, nil
+	}
+	var c claim
+	if err := attributevalue.UnmarshalMap(out.Item, &c); err != nil {
+		return 0, fmt.Errorf("dynamo: unmarshal claim: %w", err)
+	}
+	switch {
+	case domain.Expired(c.TTL, r.clock()):
+		return 0, nil
+	case c.State == claimPending:
+		return domain.ClaimInProgress, nil
+	}
+	return domain.ClaimDone, nil
 }

@@ -72,17 +72,42 @@ func (p *Poller) handle(ctx context.Context, msgs []types.Message) {
 	for _, id := range p.Process(ctx, records) {
 		failed[id] = true
 	}
-	// Use a context that outlives a shutdown signal: a processed message must be deleted.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
 	for _, r := range records {
 		if failed[r.ID] {
 			continue
 		}
-		if _, err := p.API.DeleteMessage(cctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(p.URL), ReceiptHandle: aws.String(r.ReceiptHandle)}); err != nil {
-			p.Logger.WarnContext(ctx, "could not delete a processed message", "messageId", r.ID, "error", err)
+		if err := p.delete(ctx, r); err != nil {
+			// The emulator is down, say: keep trying in the background while the receipt is
+			// valid, as Lambda's event source does, so a processed message does not come
+			// back and have its replies sent again.
+			p.Logger.WarnContext(ctx, "could not delete a processed message; retrying", "messageId", r.ID, "error", err)
+			go p.deleteLater(ctx, r)
 		}
 	}
+}
+
+// deleteRetryFor bounds the retries of a delete: past the visibility timeout the receipt is
+// stale anyway and the message is delivered again.
+const deleteRetryFor = 5 * time.Minute
+
+func (p *Poller) delete(ctx context.Context, r Record) error {
+	// A context that outlives a shutdown signal: a processed message must be deleted.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, err := p.API.DeleteMessage(cctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(p.URL), ReceiptHandle: aws.String(r.ReceiptHandle)})
+	return err
+}
+
+func (p *Poller) deleteLater(ctx context.Context, r Record) {
+	deadline := time.Now().Add(deleteRetryFor)
+	for pause := time.Second; time.Now().Before(deadline); pause = min(2*pause, 15*time.Second) {
+		time.Sleep(pause)
+		if err := p.delete(ctx, r); err == nil {
+			p.Logger.InfoContext(ctx, "processed message deleted after retrying", "messageId", r.ID)
+			return
+		}
+	}
+	p.Logger.ErrorContext(ctx, "could not delete a processed message: it will be delivered again", "messageId", r.ID)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -217,3 +217,58 @@ func TestParkKeepsBodyGroupAndCause(t *testing.T) {
 		t.Errorf("attributes %v", m.MessageAttributes)
 	}
 }
+
+// flakyDeletes serves one message and refuses the first delete, as a restarting emulator does.
+type flakyDeletes struct {
+	mu       sync.Mutex
+	served   bool
+	deletes  int
+	deleted  chan struct{}
+	refusals int
+}
+
+func (f *flakyDeletes) ReceiveMessage(ctx context.Context, _ *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.served {
+		return &sqs.ReceiveMessageOutput{}, nil
+	}
+	f.served = true
+	return &sqs.ReceiveMessageOutput{Messages: []types.Message{{MessageId: aws.String("m1"), Body: aws.String("{}"), ReceiptHandle: aws.String("rh1")}}}, nil
+}
+
+func (f *flakyDeletes) DeleteMessage(context.Context, *sqs.DeleteMessageInput, ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deletes++
+	if f.deletes <= f.refusals {
+		return nil, fmt.Errorf("connection refused")
+	}
+	close(f.deleted)
+	return &sqs.DeleteMessageOutput{}, nil
+}
+
+func (f *flakyDeletes) ChangeMessageVisibility(context.Context, *sqs.ChangeMessageVisibilityInput, ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	return &sqs.ChangeMessageVisibilityOutput{}, nil
+}
+
+// A processed message whose delete fails is deleted later, not left to come back and have
+// its replies sent again.
+func TestFailedDeleteIsRetried(t *testing.T) {
+	api := &flakyDeletes{refusals: 1, deleted: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &inboundqueue.Poller{API: api, URL: "q", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Wait: 10 * time.Millisecond,
+		Process: func(context.Context, []inboundqueue.Record) []string { return nil }}
+	go p.Run(ctx)
+	select {
+	case <-api.deleted:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the processed message was never deleted")
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if api.deletes != 2 {
+		t.Errorf("%d delete calls, want 2 (one refused, one retried)", api.deletes)
+	}
+}

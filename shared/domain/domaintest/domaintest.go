@@ -996,7 +996,17 @@ func testIdempotencyTwoPhase(t *testing.T, newRepos Factory) {
 			t.Errorf("%s: Begin(%s) = %s, want %s", why, key, got, want)
 		}
 	}
+	lookup := func(key string, want domain.ClaimState) {
+		t.Helper()
+		got, err := r.Idempotency.Lookup(ctx, Pizzaria, key)
+		must(t, err, "lookup "+key)
+		if got != want {
+			t.Errorf("Lookup(%s) = %v, want %v", key, got, want)
+		}
+	}
+	lookup("twilio#A", 0)
 	begin(Pizzaria, "twilio#A", domain.ClaimTaken, "first delivery")
+	lookup("twilio#A", domain.ClaimInProgress)
 	begin(Pizzaria, "twilio#A", domain.ClaimInProgress, "retry while the first holds its lease")
 	begin(Burger, "twilio#A", domain.ClaimTaken, "the same key of another brand")
 	clock.Advance(lease - time.Second)
@@ -1007,10 +1017,12 @@ func testIdempotencyTwoPhase(t *testing.T, newRepos Factory) {
 
 	must(t, r.Idempotency.Complete(ctx, Pizzaria, []string{"twilio#A", "twilio#B", "twilio#A"}, ttl), "complete")
 	begin(Pizzaria, "twilio#A", domain.ClaimDone, "after Complete")
+	lookup("twilio#A", domain.ClaimDone)
 	begin(Pizzaria, "twilio#B", domain.ClaimDone, "completed without a Begin")
 	clock.Advance(ttl - time.Minute)
 	begin(Pizzaria, "twilio#A", domain.ClaimDone, "done, a minute before the ttl")
 	clock.Advance(2 * time.Minute)
+	lookup("twilio#A", 0)
 	begin(Pizzaria, "twilio#A", domain.ClaimTaken, "done, after the ttl")
 
 	// One-phase claims are done records.

@@ -113,6 +113,19 @@ func (f *fakeIdem) Complete(_ context.Context, c string, keys []string, _ time.D
 	return nil
 }
 
+func (f *fakeIdem) Lookup(_ context.Context, c, k string) (domain.ClaimState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cl, ok := f.keys[c+"/"+k]
+	switch {
+	case !ok:
+		return 0, nil
+	case cl.done:
+		return domain.ClaimDone, nil
+	}
+	return domain.ClaimInProgress, nil
+}
+
 func (f *fakeIdem) advance(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
