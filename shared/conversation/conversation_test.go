@@ -1395,6 +1395,10 @@ func TestRepeatedMessagesInABurstCountOnce(t *testing.T) {
 	if n := len(e.bodies(phone, demo.BurgerNumber)); n != 1 {
 		t.Fatalf("%d replies, want 1", n)
 	}
+	// As the worker does once every reply went.
+	if err := e.repos.Complete(ctx, demo.BurgerID, []string{domain.InboundClaimKey(hi.MessageSid)}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	menu := e.msg(demo.BurgerID, phone, "cardapio")
 	if err := e.svc.HandleBurst(ctx, []domain.InboundMessage{hi, menu, menu}); err != nil {
 		t.Fatal(err)
@@ -1447,5 +1451,27 @@ func TestAnsweredMessageRedeliveredIsNotAnsweredAgain(t *testing.T) {
 	}
 	if again := e.handle(n); len(again) != 0 {
 		t.Fatalf("a further redelivery sent %q", again)
+	}
+}
+
+// Twilio fails the reply to a message; the message comes back together with the customer's
+// next one: the first reply goes first, then the answer to the new message.
+func TestUnsentReplyGoesBeforeTheNextTurn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := domain.NewPlatformContext(context.Background())
+	phone := customer(45)
+	hi := e.msg(demo.BurgerID, phone, "oi")
+	e.out.failNext(1)
+	if err := e.svc.Handle(ctx, hi); err == nil {
+		t.Fatal("Handle succeeded with Twilio down")
+	}
+	menu := e.msg(demo.BurgerID, phone, "cardapio")
+	if err := e.svc.HandleBurst(ctx, []domain.InboundMessage{hi, menu}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.bodies(phone, demo.BurgerNumber)
+	if len(got) != 2 || !strings.Contains(got[0], "Burger Demo") || !strings.Contains(got[1], "Burgers") {
+		t.Fatalf("replies %q, want the greeting, then the menu", got)
 	}
 }

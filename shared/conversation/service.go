@@ -328,6 +328,13 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		fresh := unrecorded(conv, msgs)
 		if len(fresh) < len(msgs) {
 			log.InfoContext(ctx, "messages already processed or repeated in the burst are left out", "dropped", len(msgs)-len(fresh))
+			// A processed message whose replies did not all go (Twilio failed, and it came
+			// back with the customer's next message) gets them first, in order.
+			if in, replies, ok := recorded(conv, processed(conv, msgs)); ok {
+				if err := s.replay(ctx, log, client, phone, mapping, conv, in, replies, lastInbound); err != nil {
+					return err
+				}
+			}
 		}
 		turnLast := fresh[len(fresh)-1]
 		turnInbound := receivedAt(turnLast, s.now())

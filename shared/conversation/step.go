@@ -500,6 +500,21 @@ func unrecorded(c *domain.Conversation, msgs []domain.InboundMessage) []domain.I
 	return out
 }
 
+// processed returns the messages of a burst that are in the history.
+func processed(c *domain.Conversation, msgs []domain.InboundMessage) []domain.InboundMessage {
+	fresh := map[string]bool{}
+	for _, m := range unrecorded(c, msgs) {
+		fresh[m.MessageSid] = true
+	}
+	var out []domain.InboundMessage
+	for _, m := range msgs {
+		if !fresh[m.MessageSid] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // recorded reports whether every message of a turn is in the history already, and returns
 // the replies recorded after the last of them (up to the next inbound message) and that
 // message's entry. A burst is recorded whole or not at all (one write); a burst that mixes
