@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -456,6 +457,43 @@ func TestPaymentNoticeRetriedUntilTold(t *testing.T) {
 	contains(t, one(t, e.bodies(phone, demo.BurgerNumber)), "Payment received", id)
 	if o := e.order(demo.BurgerID, id); o.CustomerToldPaidAt.IsZero() {
 		t.Error("telling the customer was not recorded")
+	}
+	if msgs := e.pos("vila-madalena"); len(msgs) != 1 {
+		t.Fatalf("%d POS messages, want the order once", len(msgs))
+	}
+}
+
+// The payment provider retries a confirmation while the first is still running: the
+// customer is told once.
+func TestConcurrentPaymentConfirmationsTellOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := domain.NewPlatformContext(context.Background())
+	phone := customer(414)
+	for _, body := range []string{"hi", "2 veggie burgers", "checkout", "pickup", "pix", "yes"} {
+		e.say(demo.BurgerID, phone, body)
+	}
+	id := lastOrder(e, demo.BurgerID, phone)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = e.svc.ConfirmPayment(ctx, demo.BurgerID, id) // losers may be told to retry
+		}()
+	}
+	wg.Wait()
+	if _, err := e.svc.ConfirmPayment(ctx, demo.BurgerID, id); err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	for _, b := range e.bodies(phone, demo.BurgerNumber) {
+		if strings.Contains(b, "Payment received") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Fatalf("the customer was told %d times, want once", told)
 	}
 	if msgs := e.pos("vila-madalena"); len(msgs) != 1 {
 		t.Fatalf("%d POS messages, want the order once", len(msgs))

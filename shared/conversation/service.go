@@ -751,24 +751,49 @@ func (s *Service) tellPaid(ctx context.Context, log *slog.Logger, o *domain.Orde
 	if err != nil {
 		return nil, err
 	}
+	// Two confirmations of one payment can run at once (the provider retries while the first
+	// is still telling the customer): the claim lets one of them tell.
+	key := "notice:paid:" + o.OrderID
+	switch st, err := s.d.Idempotency.Begin(ctx, o.ClientID, key, paidNoticeLease, paidNoticeTTL); {
+	case err != nil:
+		return nil, fmt.Errorf("conversation: claim the payment notice of order %s: %w", o.OrderID, err)
+	case st == domain.ClaimDone:
+		return o, nil
+	case st == domain.ClaimInProgress:
+		return nil, domain.Errorf(domain.ECONFLICT, "the customer of order %s is being told of the payment; try again", o.OrderID)
+	}
 	err = s.sender.Notify(ctx, client, o.CustomerPhone, notify.Text(text(client.DefaultLanguage, txtPaymentConfirmed, o.OrderID)))
 	switch {
 	case err != nil && !domain.IsPermanent(err):
 		log.WarnContext(ctx, "customer not told of the payment yet; the confirmation should be retried", "error", err)
+		if rerr := s.d.Idempotency.Release(context.WithoutCancel(ctx), o.ClientID, key); rerr != nil {
+			log.WarnContext(ctx, "release the payment notice claim", "error", rerr)
+		}
 		return nil, fmt.Errorf("conversation: tell the customer order %s is paid: %w", o.OrderID, err)
 	case err != nil:
 		log.WarnContext(ctx, "customer cannot be told of the payment", "error", err)
+	}
+	if err := s.d.Idempotency.Complete(ctx, o.ClientID, []string{key}, paidNoticeTTL); err != nil {
+		log.WarnContext(ctx, "complete the payment notice claim", "error", err)
 	}
 	told, err := s.d.Orders.UpdateOrder(ctx, o.ClientID, o.OrderID, func(cur *domain.Order) error {
 		cur.CustomerToldPaidAt = s.now()
 		return nil
 	})
 	if err != nil {
-		// Told, not recorded: a retried confirmation tells them again.
-		return nil, fmt.Errorf("conversation: record that order %s's customer was told: %w", o.OrderID, err)
+		// Told and claimed, not recorded on the order: a retry finds the claim done.
+		log.WarnContext(ctx, "record that the customer was told of the payment", "error", err)
+		return o, nil
 	}
 	return told, nil
 }
+
+// The payment notice's claim: held while Twilio is called (at most its 10 s timeout), kept
+// done long past any retry of the payment provider.
+const (
+	paidNoticeLease = 30 * time.Second
+	paidNoticeTTL   = 30 * 24 * time.Hour
+)
 
 // Resume gives a conversation in HANDOFF back to the bot (an operator is done). ENOTFOUND
 // when there is no live conversation; EINVALID when it is not in HANDOFF.
