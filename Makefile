@@ -111,3 +111,20 @@ clean: ## remove build output (not the installed tools)
 pos: ## print what a store's point of sale would receive from make dev's emulator: make pos STORE=demo-burger/vila-madalena
 	@if [ -z "$(STORE)" ]; then echo "make pos: STORE is required, as <clientId>/<storeId>: make pos STORE=demo-burger/vila-madalena" >&2; exit 2; fi
 	@go run ./functions/local/pos -store $(STORE)
+
+# ---- load test and redrive ----------------------------------------------------------------
+DURATION  ?= 2m
+CUSTOMERS ?= 20
+FAULTS    ?=
+LOAD_ARGS ?=
+
+.PHONY: load
+load: tools ## load test the message path on a stack of its own: make load DURATION=10m CUSTOMERS=40 FAULTS=restart,twilio,poison (docs/load.md)
+	@$(MAKE) --no-print-directory -j2 $(DEV_TEMPLATE) .build/local
+	go build -o .build/wabot-load ./functions/local/load
+	go build -o .build/twilio-local ./functions/local/twilio
+	.build/wabot-load -duration $(DURATION) -customers $(CUSTOMERS) -faults '$(FAULTS)' -template $(DEV_TEMPLATE) $(LOAD_ARGS)
+
+.PHONY: redrive
+redrive: ## move the inbound dead-letter queue's messages back to the inbound queue: make redrive (make dev's emulator), ENV=dev make redrive (AWS)
+	@go run ./functions/local/redrive $(if $(ENV),-aws -env $(ENV),) $(REDRIVE_ARGS)
