@@ -53,6 +53,10 @@ const (
 	InboundRetentionDays = 4
 	// InboundDLQRetentionDays is SQS's maximum: parked messages wait for a person.
 	InboundDLQRetentionDays = 14
+	// InboundBacklogAlarmSeconds is the age of the oldest inbound message that raises the
+	// backlog alarm: the worker's backoffs together (sqsworker.DefaultBackoff, about 6
+	// minutes) and a few turns.
+	InboundBacklogAlarmSeconds = 600
 	// WorkerBatchSize is the maximum batch of a FIFO event source.
 	WorkerBatchSize = 10
 )
@@ -393,6 +397,20 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 			webhook.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
 		newAlarm("WorkerThrottlesAlarm", "the worker function was throttled: invoked beyond its reserved concurrency (is the event source's maximum concurrency above it?)",
 			worker.fn.MetricThrottles(fiveMinutes(awscloudwatch.Stats_SUM()))),
+		// A customer's message has waited longer than every backoff of the worker put
+		// together (about 6 minutes) plus a turn: the worker cannot keep up (its concurrency,
+		// DynamoDB or Twilio throttling) or a dependency is down. Messages are not lost yet;
+		// customers are waiting.
+		awscloudwatch.NewAlarm(this, jsii.String("InboundBacklogAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String(fmt.Sprintf("wabot %s: a customer's message has waited over %d minutes in %s",
+				env, InboundBacklogAlarmSeconds/60, resourcenames.InboundQueue(env))),
+			Metric:             queue.MetricApproximateAgeOfOldestMessage(fiveMinutes(awscloudwatch.Stats_MAXIMUM())),
+			Threshold:          jsii.Number(InboundBacklogAlarmSeconds),
+			EvaluationPeriods:  jsii.Number(1),
+			DatapointsToAlarm:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}),
 		// The worker logs {"event":"template_missing"} when WhatsApp's 24-hour window forbids
 		// free text and no approved template exists: a customer went unanswered.
 		newAlarm("TemplateMissingAlarm", "free text refused outside WhatsApp's 24-hour window: an approved template (ContentSid) is missing",

@@ -604,8 +604,16 @@ func TestRolesHaveNoManagedPolicies(t *testing.T) {
 func TestRuntimeAlarms(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	if n := len(fx.stack.Runtime().Alarms()); n != 6 {
-		t.Errorf("Alarms() has %d alarms, want 6 (DLQ, errors and throttles of both functions, template missing)", n)
+	if n := len(fx.stack.Runtime().Alarms()); n != 7 {
+		t.Errorf("Alarms() has %d alarms, want 7 (DLQ, errors and throttles of both functions, backlog, template missing)", n)
+	}
+	backlog := *fx.template.FindResources(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"Properties": map[string]any{
+		"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage", "Statistic": "Maximum",
+		"Threshold": stacks.InboundBacklogAlarmSeconds, "Period": 300,
+		"Dimensions": assertions.Match_Exact([]any{map[string]any{"Name": "QueueName", "Value": getAtt(ids.queue, "QueueName")}}),
+	}})
+	if len(backlog) != 1 {
+		t.Errorf("%d backlog alarms on the inbound queue's oldest message, want 1", len(backlog))
 	}
 	common := map[string]any{
 		"ComparisonOperator": "GreaterThanOrEqualToThreshold",
