@@ -325,12 +325,12 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		}
 		// A message may come twice (a redelivery next to a new message, or a Twilio retry
 		// queued again): the turn is made of the messages not in the history yet, each once.
-		fresh := unrecorded(conv, msgs)
+		processed, fresh := split(conv, msgs)
 		if len(fresh) < len(msgs) {
 			log.InfoContext(ctx, "messages already processed or repeated in the burst are left out", "dropped", len(msgs)-len(fresh))
 			// A processed message whose replies did not all go (Twilio failed, and it came
 			// back with the customer's next message) gets them first, in order.
-			if in, replies, ok := recorded(conv, processed(conv, msgs)); ok {
+			if in, replies, ok := recorded(conv, processed); ok {
 				if err := s.replay(ctx, log, client, phone, mapping, conv, in, replies, lastInbound); err != nil {
 					return err
 				}
@@ -395,11 +395,7 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.C
 	}
 	log.InfoContext(ctx, "conversation turn", attrs...)
 	log = log.With("storeId", o.storeID)
-	var parts []notify.Message
-	for _, r := range o.replies {
-		parts = append(parts, notify.Parts(r)...)
-	}
-	return s.deliver(ctx, log, client, phone, o.conv, lastSid, parts, 0, lastInbound, false)
+	return s.deliver(ctx, log, client, phone, o.conv, lastSid, o.replies, 0, lastInbound, false)
 }
 
 // replay sends again the replies recorded for messages already processed, but for those the

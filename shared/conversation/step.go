@@ -42,7 +42,7 @@ type turn struct {
 type outcome struct {
 	kind    string               // what happened, for logs and tests ("store-chosen" ...)
 	conv    *domain.Conversation // the conversation to write; nil: write none
-	replies []notify.Message
+	replies []notify.Message     // of the whole turn: parts that fit one message each (notify.Parts)
 	mapping mappingChange
 	storeID string // the store the customer talks to after this step, for logs ("" none)
 	// order is an order the customer confirmed in this turn: it is placed (created, and
@@ -147,10 +147,13 @@ func step(t turn) outcome {
 	if len(replies) > 1 {
 		replies = []notify.Message{notify.Combine(replies)}
 	}
-	total.replies = replies
+	// The replies as they are sent and recorded: parts that fit one WhatsApp message.
+	for _, r := range replies {
+		total.replies = append(total.replies, notify.Parts(r)...)
+	}
 	if t.conv != nil {
 		total.conv = t.conv
-		t.record(t.conv, msgs, replies)
+		t.record(t.conv, msgs, total.replies)
 	}
 	return total
 }
@@ -398,10 +401,11 @@ func (t turn) newConversation() *domain.Conversation {
 }
 
 // record is the bookkeeping of every processed turn: each inbound message and then each
-// reply, as the parts that are sent (notify.Parts), in the history (an inbound entry moves
-// lastMessageTimestamp), the customer's name, the brand's language, lastInteraction and the
-// TTL; then the history is bounded (domain.MaxHistoryBytes), keeping this turn whole.
-func (t turn) record(c *domain.Conversation, msgs []domain.InboundMessage, replies []notify.Message) {
+// reply (already cut into the parts that are sent, notify.Parts) in the history (an inbound
+// entry moves lastMessageTimestamp), the customer's name, the brand's language,
+// lastInteraction and the TTL; then the history is bounded (domain.MaxHistoryBytes), keeping
+// this turn whole.
+func (t turn) record(c *domain.Conversation, msgs []domain.InboundMessage, parts []notify.Message) {
 	c.Language = t.client.DefaultLanguage
 	for _, m := range msgs {
 		if n := strings.TrimSpace(m.ProfileName); n != "" {
@@ -415,16 +419,12 @@ func (t turn) record(c *domain.Conversation, msgs []domain.InboundMessage, repli
 			Direction: domain.Inbound, Body: clip(m.Body, maxStoredBody), At: at.UTC(), MessageSid: m.MessageSid,
 		})
 	}
-	parts := 0
-	for _, r := range replies {
-		for _, p := range notify.Parts(r) {
-			c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: p.Render(), At: t.now})
-			parts++
-		}
+	for _, p := range parts {
+		c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: p.Render(), At: t.now})
 	}
 	c.Delivery = nil // the last turn's replies are these, none sent yet
 	c.Touch(t.now)
-	c.BoundHistory(len(msgs) + parts)
+	c.BoundHistory(len(msgs) + len(parts))
 }
 
 // cloneConversation deep-copies c, so a step never changes what its caller holds.
@@ -479,46 +479,37 @@ func find(stores []domain.Store, id string) (domain.Store, bool) {
 	return domain.Store{}, false
 }
 
-// unrecorded returns the messages of a burst that are not in the history, each MessageSid
-// once, in order. At least one, when recorded(c, msgs) is false.
-func unrecorded(c *domain.Conversation, msgs []domain.InboundMessage) []domain.InboundMessage {
-	seen := map[string]bool{}
+// split divides a burst into the messages already in the history (processed) and the others
+// (fresh), each MessageSid once, in order. fresh has at least one message when
+// recorded(c, msgs) is false.
+func split(c *domain.Conversation, msgs []domain.InboundMessage) (processed, fresh []domain.InboundMessage) {
+	inHistory := map[string]bool{}
 	if c != nil {
 		for _, e := range c.MessageHistory {
 			if e.Direction == domain.Inbound && e.MessageSid != "" {
-				seen[e.MessageSid] = true
+				inHistory[e.MessageSid] = true
 			}
 		}
 	}
-	out := make([]domain.InboundMessage, 0, len(msgs))
+	seen := map[string]bool{}
 	for _, m := range msgs {
-		if !seen[m.MessageSid] {
-			seen[m.MessageSid] = true
-			out = append(out, m)
+		if seen[m.MessageSid] {
+			continue
+		}
+		seen[m.MessageSid] = true
+		if inHistory[m.MessageSid] {
+			processed = append(processed, m)
+		} else {
+			fresh = append(fresh, m)
 		}
 	}
-	return out
-}
-
-// processed returns the messages of a burst that are in the history.
-func processed(c *domain.Conversation, msgs []domain.InboundMessage) []domain.InboundMessage {
-	fresh := map[string]bool{}
-	for _, m := range unrecorded(c, msgs) {
-		fresh[m.MessageSid] = true
-	}
-	var out []domain.InboundMessage
-	for _, m := range msgs {
-		if !fresh[m.MessageSid] {
-			out = append(out, m)
-		}
-	}
-	return out
+	return processed, fresh
 }
 
 // recorded reports whether every message of a turn is in the history already, and returns
 // the replies recorded after the last of them (up to the next inbound message) and that
 // message's entry. A burst is recorded whole or not at all (one write); a burst that mixes
-// recorded messages (redelivered) with new ones is a turn of its new ones (unrecorded).
+// recorded messages (redelivered) with new ones is a turn of its new ones (split).
 func recorded(c *domain.Conversation, msgs []domain.InboundMessage) (last domain.HistoryEntry, replies []string, found bool) {
 	if c == nil {
 		return domain.HistoryEntry{}, nil, false

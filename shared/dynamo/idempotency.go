@@ -51,6 +51,14 @@ func validKey(ctx context.Context, clientID, key string) error {
 	return nil
 }
 
+// claimKey is the key of a claim's item.
+func claimKey(clientID, key string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrClientID:       &types.AttributeValueMemberS{Value: clientID},
+		attrIdempotencyKey: &types.AttributeValueMemberS{Value: key},
+	}
+}
+
 // expiry is now+ttl in Unix seconds, rounded up: rounding down could make a sub-second claim
 // expire the moment it is written.
 func expiry(now time.Time, ttl time.Duration) int64 {
@@ -71,10 +79,7 @@ func (r *Repositories) Release(ctx context.Context, clientID, key string) error 
 	if err != nil {
 		return err
 	}
-	k, err := attributevalue.MarshalMap(map[string]string{attrClientID: clientID, attrIdempotencyKey: key})
-	if err != nil {
-		return err
-	}
+	k := claimKey(clientID, key)
 	if _, err := api.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &r.tables.Idempotency, Key: k}); err != nil {
 		return fmt.Errorf("dynamo: delete from %s: %w", r.tables.Idempotency, err)
 	}
@@ -204,10 +209,7 @@ func (r *Repositories) Lookup(ctx context.Context, clientID, key string) (domain
 	if err != nil {
 		return 0, err
 	}
-	k, err := attributevalue.MarshalMap(map[string]string{attrClientID: clientID, attrIdempotencyKey: key})
-	if err != nil {
-		return 0, err
-	}
+	k := claimKey(clientID, key)
 	out, err := api.GetItem(ctx, &dynamodb.GetItemInput{TableName: &r.tables.Idempotency, Key: k, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return 0, fmt.Errorf("dynamo: get from %s: %w", r.tables.Idempotency, err)
