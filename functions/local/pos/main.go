@@ -33,13 +33,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/emulator"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
-// The local stack's settings (functions/local, scripts/dev.sh).
 const (
-	defaultEmulatorPort = "4566"
-	localRegion         = "us-east-1"
 	// dedupWindow is SQS's deduplication interval: a second message with the same
 	// deduplication id within it is accepted by SendMessage and never delivered.
 	dedupWindow = 5 * time.Minute
@@ -83,17 +81,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	if !resourcenames.ValidEnv(o.env) {
 		return options{}, fmt.Errorf("-env %q is not one of %v", o.env, resourcenames.Environments)
 	}
-	if o.endpoint == "" {
-		o.endpoint = getenv("WABOT_AWS_ENDPOINT")
-	}
-	if o.endpoint == "" {
-		port := getenv("WABOT_EMULATOR_PORT")
-		if port == "" {
-			port = defaultEmulatorPort
-		}
-		o.endpoint = "http://127.0.0.1:" + port
-	}
-	o.endpoint = strings.TrimRight(o.endpoint, "/")
+	o.endpoint = emulator.Endpoint(o.endpoint, getenv)
 	return o, nil
 }
 
@@ -117,7 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	cfg, err := awsclients.Load(ctx, awsclients.Options{Endpoint: o.endpoint, Region: localRegion})
+	cfg, err := awsclients.Load(ctx, awsclients.Options{Endpoint: o.endpoint, Region: emulator.Region})
 	if err != nil {
 		return err
 	}

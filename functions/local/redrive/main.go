@@ -36,7 +36,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,12 +43,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/dev/emulator"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 const (
-	defaultEmulatorPort = "4566"
-	localRegion         = "us-east-1"
 	// visibility is how long a received message stays invisible while it is moved.
 	visibility = 30
 )
@@ -100,17 +98,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 		}
 		return o, nil
 	}
-	if o.endpoint == "" {
-		o.endpoint = getenv("WABOT_AWS_ENDPOINT")
-	}
-	if o.endpoint == "" {
-		port := getenv("WABOT_EMULATOR_PORT")
-		if port == "" {
-			port = defaultEmulatorPort
-		}
-		o.endpoint = "http://127.0.0.1:" + port
-	}
-	o.endpoint = strings.TrimRight(o.endpoint, "/")
+	o.endpoint = emulator.Endpoint(o.endpoint, getenv)
 	return o, nil
 }
 
@@ -122,7 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	lo := awsclients.Options{}
 	where := "AWS (" + o.env + ")"
 	if !o.aws {
-		lo = awsclients.Options{Endpoint: o.endpoint, Region: localRegion}
+		lo = awsclients.Options{Endpoint: o.endpoint, Region: emulator.Region}
 		where = "the emulator at " + o.endpoint
 	}
 	cfg, err := awsclients.Load(ctx, lo)

@@ -299,3 +299,21 @@ func scalar(v any) string {
 	}
 	return ""
 }
+
+func TestEndpoint(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, tc := range []struct {
+		explicit string
+		env      map[string]string
+		want     string
+	}{
+		{"", nil, "http://127.0.0.1:4566"},
+		{"", map[string]string{"WABOT_EMULATOR_PORT": "4999"}, "http://127.0.0.1:4999"},
+		{"", map[string]string{"WABOT_AWS_ENDPOINT": "http://127.0.0.1:5000/", "WABOT_EMULATOR_PORT": "4999"}, "http://127.0.0.1:5000"},
+		{"http://h:1/", map[string]string{"WABOT_AWS_ENDPOINT": "http://127.0.0.1:5000"}, "http://h:1"},
+	} {
+		if got := emulator.Endpoint(tc.explicit, env(tc.env)); got != tc.want {
+			t.Errorf("Endpoint(%q, %v) = %q, want %q", tc.explicit, tc.env, got, tc.want)
+		}
+	}
+}
