@@ -465,8 +465,7 @@ func waitClaimsDone(t *testing.T, clientID string, sids []string) {
 		for {
 			out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: &table, ConsistentRead: aws.Bool(true),
 				Key: map[string]ddbtypes.AttributeValue{
-					"clientId":       &ddbtypes.AttributeValueMemberS{Value: clientID},
-					"idempotencyKey": &ddbtypes.AttributeValueMemberS{Value: domain.InboundClaimKey(sid)},
+					resourcenames.AttrPK: &ddbtypes.AttributeValueMemberS{Value: resourcenames.TenantKey(clientID, domain.InboundClaimKey(sid))},
 				}})
 			if err == nil {
 				if st, ok := out.Item["claimState"].(*ddbtypes.AttributeValueMemberS); ok && st.Value == "DONE" {

@@ -526,7 +526,7 @@ func TestNewCustomerChoosesStoreByNumber(t *testing.T) {
 	if c.CustomerName != "Maria Souza" || c.Language != domain.PtBR {
 		t.Errorf("customerName %q language %q", c.CustomerName, c.Language)
 	}
-	if !c.LastInteraction.Equal(now) || !c.LastMessageTimestamp.Equal(now) || c.TTL != now.Add(24*time.Hour).Unix() {
+	if !c.LastInteraction.Equal(now) || !c.LastMessageAt().Equal(now) || c.TTL != now.Add(24*time.Hour).Unix() {
 		t.Errorf("lastInteraction %v lastMessageTimestamp %v ttl %d; want %v, %v, %d",
 			c.LastInteraction, c.LastMessageTimestamp, c.TTL, now, now, now.Add(24*time.Hour).Unix())
 	}
@@ -1112,7 +1112,7 @@ func TestHistoryInOrder(t *testing.T) {
 	if !reflect.DeepEqual(gotSids, sids) {
 		t.Errorf("sids %q, want %q", gotSids, sids)
 	}
-	if !c.LastMessageTimestamp.Equal(e.clock.Now()) {
+	if !c.LastMessageAt().Equal(e.clock.Now()) {
 		t.Errorf("lastMessageTimestamp %v, want %v", c.LastMessageTimestamp, e.clock.Now())
 	}
 

@@ -12,15 +12,27 @@ import (
 // Stored in WhatsAppBotClientConfig, keyed by clientId. The brand's Twilio and Asaas
 // credentials are not here: they live in Secrets Manager (see resourcenames.TwilioSecret).
 type Client struct {
-	ClientID          string    `dynamodbav:"clientId" json:"clientId"`
-	ClientName        string    `dynamodbav:"clientName" json:"clientName"`
-	TwilioPhoneNumber string    `dynamodbav:"twilioPhoneNumber" json:"twilioPhoneNumber"`
-	DefaultLanguage   Language  `dynamodbav:"defaultLanguage" json:"defaultLanguage"`
-	WelcomeMessage    string    `dynamodbav:"welcomeMessage,omitempty" json:"welcomeMessage,omitempty"`
-	AIPromptTemplate  string    `dynamodbav:"aiPromptTemplate,omitempty" json:"aiPromptTemplate,omitempty"`
-	IsActive          bool      `dynamodbav:"isActive" json:"isActive"`
-	CreatedAt         time.Time `dynamodbav:"createdAt" json:"createdAt"`
-	UpdatedAt         time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	ClientID string `dynamodbav:"clientId" json:"clientId"`
+	// ClientName is the brand's display name: the seed's `name`.
+	ClientName        string   `dynamodbav:"name" json:"name"`
+	TwilioPhoneNumber string   `dynamodbav:"twilioPhoneNumber" json:"twilioPhoneNumber"`
+	DefaultLanguage   Language `dynamodbav:"defaultLanguage" json:"defaultLanguage"`
+	WelcomeMessage    string   `dynamodbav:"welcomeMessage,omitempty" json:"welcomeMessage,omitempty"`
+	AIPromptTemplate  string   `dynamodbav:"aiPromptTemplate,omitempty" json:"aiPromptTemplate,omitempty"`
+	// IsActive is the seed's `active`: an inactive brand's number gets the webhook's 403.
+	IsActive bool `dynamodbav:"active" json:"active"`
+	// AsaasSandbox sends the brand's charges to Asaas's sandbox instead of production; a new
+	// brand starts in the sandbox (the registration writes true) until an operator says so.
+	AsaasSandbox bool `dynamodbav:"asaasSandbox" json:"asaasSandbox"`
+	// LogoURL is the brand's logo (admin UI, card payment page); optional, https.
+	LogoURL string `dynamodbav:"logoUrl,omitempty" json:"logoUrl,omitempty"`
+	// TwilioSecretARN, AsaasSecretARN and InferenceProfileARN are written by the brand's
+	// registration at deploy time (the TenantClient construct) and read-only to operators.
+	TwilioSecretARN     string    `dynamodbav:"twilioSecretArn,omitempty" json:"twilioSecretArn,omitempty"`
+	AsaasSecretARN      string    `dynamodbav:"asaasSecretArn,omitempty" json:"asaasSecretArn,omitempty"`
+	InferenceProfileARN string    `dynamodbav:"inferenceProfileArn,omitempty" json:"inferenceProfileArn,omitempty"`
+	CreatedAt           time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt           time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
 	// Version is the optimistic-locking counter: every successful write increments it.
 	Version int64 `dynamodbav:"version" json:"version"`
 }

@@ -110,19 +110,22 @@ type CartItem = OrderLine
 // it with one strongly consistent GetItem; sessionId identifies the session inside it and
 // changes when a conversation starts over.
 type Conversation struct {
-	ClientID             string            `dynamodbav:"clientId" json:"clientId"`
-	PhoneNumber          string            `dynamodbav:"phoneNumber" json:"phoneNumber"`
-	SessionID            string            `dynamodbav:"sessionId" json:"sessionId"`
-	StoreID              string            `dynamodbav:"storeId,omitempty" json:"storeId,omitempty"`
-	CurrentState         State             `dynamodbav:"currentState" json:"currentState"`
-	Language             Language          `dynamodbav:"language" json:"language"`
-	CustomerName         string            `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
-	Cart                 []CartItem        `dynamodbav:"cart" json:"cart"`
-	Context              map[string]string `dynamodbav:"context,omitempty" json:"context,omitempty"`
-	MessageHistory       []HistoryEntry    `dynamodbav:"messageHistory" json:"messageHistory"`
-	LastInteraction      time.Time         `dynamodbav:"lastInteraction" json:"lastInteraction"`
-	LastMessageTimestamp time.Time         `dynamodbav:"lastMessageTimestamp" json:"lastMessageTimestamp"`
-	CreatedAt            time.Time         `dynamodbav:"createdAt" json:"createdAt"`
+	ClientID        string            `dynamodbav:"clientId" json:"clientId"`
+	PhoneNumber     string            `dynamodbav:"phoneNumber" json:"phoneNumber"`
+	SessionID       string            `dynamodbav:"sessionId" json:"sessionId"`
+	StoreID         string            `dynamodbav:"storeId,omitempty" json:"storeId,omitempty"`
+	CurrentState    State             `dynamodbav:"currentState" json:"currentState"`
+	Language        Language          `dynamodbav:"language" json:"language"`
+	CustomerName    string            `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
+	Cart            []CartItem        `dynamodbav:"cart" json:"cart"`
+	Context         map[string]string `dynamodbav:"context,omitempty" json:"context,omitempty"`
+	MessageHistory  []HistoryEntry    `dynamodbav:"messageHistory" json:"messageHistory"`
+	LastInteraction time.Time         `dynamodbav:"lastInteraction" json:"lastInteraction"`
+	// LastMessageTimestamp is the customer's last message, epoch milliseconds (a Number, as
+	// the seed says): it opens WhatsApp's 24-hour window, sets the TTL and sorts a store's
+	// conversations in the listing index. See LastMessageAt.
+	LastMessageTimestamp int64     `dynamodbav:"lastMessageTimestamp" json:"lastMessageTimestamp"`
+	CreatedAt            time.Time `dynamodbav:"createdAt" json:"createdAt"`
 	// TTL is epoch seconds after which the item is dead. DynamoDB deletes it up to two days
 	// later; until then reads must treat it as absent (see Expired).
 	TTL     int64 `dynamodbav:"ttl" json:"ttl"`
@@ -131,6 +134,25 @@ type Conversation struct {
 	// sending stopped part-way (a Twilio failure, the Lambda deadline): a redelivery sends
 	// only the rest. Absent when every reply went.
 	Delivery *Delivery `dynamodbav:"repliesDelivered,omitempty" json:"repliesDelivered,omitempty"`
+}
+
+// ConversationSummary is what a store's list of conversations shows: the attributes the
+// listing index projects (resourcenames.ConversationSummaryAttributes). The conversation
+// itself (cart, history) is one read away.
+type ConversationSummary struct {
+	ClientID             string   `dynamodbav:"clientId" json:"clientId"`
+	PhoneNumber          string   `dynamodbav:"phoneNumber" json:"phoneNumber"`
+	StoreID              string   `dynamodbav:"storeId,omitempty" json:"storeId,omitempty"`
+	SessionID            string   `dynamodbav:"sessionId" json:"sessionId"`
+	CurrentState         State    `dynamodbav:"currentState" json:"currentState"`
+	Language             Language `dynamodbav:"language" json:"language"`
+	CustomerName         string   `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
+	LastMessageTimestamp int64    `dynamodbav:"lastMessageTimestamp" json:"lastMessageTimestamp"`
+}
+
+// LastMessageAt is LastMessageTimestamp as a time.
+func (c ConversationSummary) LastMessageAt() time.Time {
+	return time.UnixMilli(c.LastMessageTimestamp).UTC()
 }
 
 // GetDelivery is c.Delivery; nil for a nil conversation.
@@ -186,11 +208,30 @@ func Expired(ttl int64, now time.Time) bool { return ttl > 0 && now.Unix() >= tt
 // Expired reports whether the conversation is past its TTL at now.
 func (c *Conversation) Expired(now time.Time) bool { return Expired(c.TTL, now) }
 
-// Touch records activity at now and pushes the TTL to now + ConversationTTL.
+// LastMessageAt is LastMessageTimestamp as a time; the zero time when there was none.
+func (c *Conversation) LastMessageAt() time.Time {
+	if c == nil || c.LastMessageTimestamp <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(c.LastMessageTimestamp).UTC()
+}
+
+// Touch records activity at now and sets the TTL to ConversationTTL after the customer's last
+// message (after now when there was none yet): the conversation lives as long as WhatsApp's
+// window, however late its last message was processed. A message processed after its window
+// had closed (redriven from the dead-letter queue a day later) still leaves the conversation
+// MinConversationLife to be read, rather than a record born expired.
 func (c *Conversation) Touch(now time.Time) {
 	c.LastInteraction = now
-	c.TTL = now.Add(ConversationTTL).Unix()
+	from := c.LastMessageAt()
+	if from.IsZero() {
+		from = now
+	}
+	c.TTL = max(from.Add(ConversationTTL).Unix(), now.Add(MinConversationLife).Unix())
 }
+
+// MinConversationLife is the least a conversation lives after it was last written.
+const MinConversationLife = 15 * time.Minute
 
 // AppendHistory adds an entry and keeps only the last MaxHistory entries. An inbound entry
 // also moves lastMessageTimestamp, which opens WhatsApp's 24-hour free-text window.
@@ -199,8 +240,8 @@ func (c *Conversation) AppendHistory(e HistoryEntry) {
 	if n := len(c.MessageHistory); n > MaxHistory {
 		c.MessageHistory = append([]HistoryEntry(nil), c.MessageHistory[n-MaxHistory:]...)
 	}
-	if e.Direction == Inbound && e.At.After(c.LastMessageTimestamp) {
-		c.LastMessageTimestamp = e.At
+	if e.Direction == Inbound && e.At.UnixMilli() > c.LastMessageTimestamp {
+		c.LastMessageTimestamp = e.At.UnixMilli()
 	}
 }
 

@@ -159,6 +159,30 @@ func TestConversationTouch(t *testing.T) {
 	}
 }
 
+// The TTL counts from the customer's last message, not from when it was processed: a message
+// that waited an hour in the queue leaves the conversation 23 hours, as WhatsApp's window.
+func TestConversationTouchCountsFromTheLastMessage(t *testing.T) {
+	t.Parallel()
+	sent := time.Date(2025, time.March, 3, 12, 0, 0, 0, time.UTC)
+	processed := sent.Add(time.Hour)
+	c := validConversation()
+	c.AppendHistory(domain.HistoryEntry{Direction: domain.Inbound, Body: "oi", At: sent})
+	c.AppendHistory(domain.HistoryEntry{Direction: domain.Outbound, Body: "Olá!", At: processed})
+	c.Touch(processed)
+	if c.LastMessageTimestamp != sent.UnixMilli() {
+		t.Errorf("lastMessageTimestamp = %d, want the inbound message's %d (epoch ms)", c.LastMessageTimestamp, sent.UnixMilli())
+	}
+	if want := sent.Add(24 * time.Hour).Unix(); c.TTL != want {
+		t.Errorf("TTL = %d, want last message + 24h = %d", c.TTL, want)
+	}
+	// Processed after the window closed (a redrive a day later): not born expired.
+	redriven := sent.Add(25 * time.Hour)
+	c.Touch(redriven)
+	if want := redriven.Add(domain.MinConversationLife).Unix(); c.TTL != want {
+		t.Errorf("TTL after a late touch = %d, want now + MinConversationLife = %d", c.TTL, want)
+	}
+}
+
 func TestConversationAppendHistory(t *testing.T) {
 	t.Parallel()
 	base := time.Date(2025, time.March, 3, 12, 0, 0, 0, time.UTC)
@@ -205,7 +229,7 @@ func TestConversationAppendHistory(t *testing.T) {
 				for _, e := range tt.entries {
 					c.AppendHistory(e)
 				}
-				if !c.LastMessageTimestamp.Equal(tt.want) {
+				if !c.LastMessageAt().Equal(tt.want) {
 					t.Errorf("LastMessageTimestamp = %v, want %v", c.LastMessageTimestamp, tt.want)
 				}
 				if len(c.MessageHistory) != len(tt.entries) {

@@ -20,7 +20,7 @@ type Store struct {
 	OperatingHours OperatingHours  `dynamodbav:"operatingHours" json:"operatingHours"`
 	DeliveryConfig DeliveryConfig  `dynamodbav:"deliveryConfig" json:"deliveryConfig"`
 	PaymentMethods []PaymentMethod `dynamodbav:"paymentMethods" json:"paymentMethods"`
-	IsActive       bool            `dynamodbav:"isActive" json:"isActive"`
+	IsActive       bool            `dynamodbav:"active" json:"active"`
 	// SQSQueueURL and SQSQueueARN are the store's FIFO order queue to its point of sale
 	// (seed 2.2). They are written when the store is provisioned (the TenantStore construct;
 	// locally the demo seed from the applied template) and read at runtime: the runtime never

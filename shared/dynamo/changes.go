@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -38,15 +37,15 @@ func saveChanges[T any](ctx context.Context, r *Repositories, e *entity[T], prev
 	if _, err := stamp(e, &w, version+1, now); err != nil {
 		return err
 	}
-	before, err := attributevalue.MarshalMap(prev)
+	before, err := e.marshal(prev)
 	if err != nil {
-		return fmt.Errorf("dynamo: marshal %s: %w", e.kind, err)
+		return err
 	}
-	after, err := attributevalue.MarshalMap(&w)
+	after, err := e.marshal(&w)
 	if err != nil {
-		return fmt.Errorf("dynamo: marshal %s: %w", e.kind, err)
+		return err
 	}
-	update, changed := diff(before, after, e.keyNames)
+	update, changed := diff(before, after, e.tableKeyNames())
 	if !changed {
 		// Nothing but the version: still written, so the version moves and a concurrent
 		// turn that read the same version loses its race.

@@ -42,15 +42,19 @@ func (r *Repositories) UpdateClient(ctx context.Context, clientID string, fn fun
 	return update(ctx, r, r.clients, []string{clientID}, fn)
 }
 
-// FindClientByPhoneNumber implements domain.ClientRepository. It reads the
-// twilioPhoneNumber GSI with the platform-scope client; when ctx already carries a tenant,
-// another brand's client is refused (EFORBIDDEN) like any other cross-tenant read.
+// FindClientByPhoneNumber implements domain.ClientRepository in two reads. The
+// twilioPhoneNumber index is read with the platform's client: it is how the tenant is found,
+// before there is one, and it projects nothing but the key (clientId), so the platform role
+// that may query it learns which brand owns a number and nothing else. The brand's record is
+// then read like any of the brand's items, in the brand's tenant scope (with credentials
+// scoped to it, in AWS). When ctx already carries a tenant, another brand's number is refused
+// (EFORBIDDEN) like any other cross-tenant read.
 func (r *Repositories) FindClientByPhoneNumber(ctx context.Context, number string) (*domain.Client, error) {
 	num, err := domain.ParseWhatsAppAddress(number)
 	if err != nil {
 		return nil, err
 	}
-	api, err := r.api(ctx, "")
+	api, err := r.api(ctx, platform)
 	if err != nil {
 		return nil, err
 	}
@@ -77,12 +81,22 @@ func (r *Repositories) FindClientByPhoneNumber(ctx context.Context, number strin
 	if len(out.Items) != 1 {
 		return nil, domain.Errorf(domain.ENOTFOUND, "no client has the number %s", domain.Mask(num))
 	}
-	var c domain.Client
-	if err := attributevalue.UnmarshalMap(out.Items[0], &c); err != nil {
-		return nil, fmt.Errorf("dynamo: unmarshal client: %w", err)
+	var owner struct {
+		ClientID string `dynamodbav:"clientId"`
 	}
-	if err := domain.CheckTenant(ctx, c.ClientID); err != nil {
+	if err := attributevalue.UnmarshalMap(out.Items[0], &owner); err != nil {
+		return nil, fmt.Errorf("dynamo: unmarshal client key: %w", err)
+	}
+	if err := domain.CheckTenant(ctx, owner.ClientID); err != nil {
 		return nil, err
 	}
-	return &c, nil
+	c, err := r.GetClient(domain.NewContextWithTenant(ctx, owner.ClientID), owner.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	// The index lags the table: a number just moved to another brand still points here.
+	if c.TwilioPhoneNumber != num {
+		return nil, domain.Errorf(domain.ENOTFOUND, "no client has the number %s", domain.Mask(num))
+	}
+	return c, nil
 }

@@ -7,8 +7,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func conversationEntity(table string) *entity[domain.Conversation] {
@@ -17,6 +19,15 @@ func conversationEntity(table string) *entity[domain.Conversation] {
 		table:    table,
 		keyNames: []string{attrClientID, attrPhoneNumber},
 		keys:     func(c *domain.Conversation) []string { return []string{c.ClientID, c.PhoneNumber} },
+		pk:       true,
+		// A store's conversations by last message (resourcenames.ConversationsByStoreIndex,
+		// sorted by lastMessageTimestamp) and a conversation by its session id.
+		derive: func(c *domain.Conversation) map[string]types.AttributeValue {
+			return map[string]types.AttributeValue{
+				attrStoreShard: stringValue(storeShard(c.ClientID, c.StoreID, c.PhoneNumber)),
+				attrSessionKey: stringValue(resourcenames.TenantKey(c.ClientID, c.SessionID)),
+			}
+		},
 		// A conversation has no updatedAt: lastInteraction, moved by the engine through
 		// Touch, is its activity time.
 		fields: func(c *domain.Conversation) fields {

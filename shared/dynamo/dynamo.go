@@ -13,8 +13,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +42,10 @@ type API interface {
 	// BatchWriteItem writes a menu's rows 25 at a time (PutMenu) and completes claims (Complete).
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 }
+
+// platform is the tenant of the calls made with the function's own role: the lookup of a
+// brand by its number and the idempotency records (docs/security.md).
+const platform = ""
 
 // ClientSource returns the client to use for tenant's items. tenant "" is platform scope:
 // only FindClientByPhoneNumber asks for it, before any tenant is known.
@@ -68,13 +74,18 @@ func SingleClient(api API) ClientSource {
 // Attribute names that are part of the tables' key contract (see the CDK app). They match the
 // dynamodbav tags of the domain types.
 const (
-	attrClientID       = resourcenames.AttrClientID
-	attrStoreID        = resourcenames.AttrStoreID
-	attrPhoneNumber    = resourcenames.AttrPhoneNumber
-	attrTwilioNumber   = resourcenames.AttrTwilioPhoneNumber
-	attrIdempotencyKey = resourcenames.AttrIdempotencyKey
-	attrVersion        = "version"
-	attrTTL            = resourcenames.TTLAttribute
+	attrClientID        = resourcenames.AttrClientID
+	attrStoreID         = resourcenames.AttrStoreID
+	attrPhoneNumber     = resourcenames.AttrPhoneNumber
+	attrTwilioNumber    = resourcenames.AttrTwilioPhoneNumber
+	attrIdempotencyKey  = resourcenames.AttrIdempotencyKey
+	attrPK              = resourcenames.AttrPK
+	attrBrandShard      = resourcenames.AttrBrandShard
+	attrStoreShard      = resourcenames.AttrStoreShard
+	attrSessionKey      = resourcenames.AttrSessionKey
+	attrStatusCreatedAt = resourcenames.AttrStatusCreatedAt
+	attrVersion         = "version"
+	attrTTL             = resourcenames.TTLAttribute
 )
 
 // DefaultMaxRetries bounds the retries of an update that keeps losing to concurrent writers.
@@ -179,24 +190,71 @@ type fields struct {
 
 // entity describes how one domain type is stored, so create, get and update are written once.
 type entity[T any] struct {
-	kind     string   // for messages: "client", "store" ...
-	table    string   // physical table name
-	keyNames []string // primary key attributes, partition key (always clientId) first
-	// keys returns the item's key values in keyNames order.
+	kind  string // for messages: "client", "store" ...
+	table string // physical table name
+	// keyNames are the item's logical key attributes, clientId first; keys returns their
+	// values in that order. Without pk they are also the table's key schema.
+	keyNames []string
 	keys     func(*T) []string
+	// pk, when set, makes the table's key one attribute, resourcenames.AttrPK, built from the
+	// logical key as resourcenames.TenantKey(keys...): tenant first, spread per customer or
+	// order (docs/data-model.md).
+	pk bool
+	// derive, when set, returns the attributes computed from the item that its table's
+	// indexes are keyed by (write shards, "<status>#<createdAt>"): written with every put and
+	// every change, never read back.
+	derive   func(*T) map[string]types.AttributeValue
 	fields   func(*T) fields
 	validate func(*T) error
 	// describe names the item in messages shown to users; phone numbers are masked.
 	describe func(keys []string) string
 }
 
-// key builds the primary key of keys (all key attributes are strings).
+// key builds the table key of the logical key keys (all key attributes are strings).
 func (e *entity[T]) key(keys []string) map[string]types.AttributeValue {
+	if e.pk {
+		return map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: resourcenames.TenantKey(keys[0], keys[1:]...)}}
+	}
 	k := make(map[string]types.AttributeValue, len(keys))
 	for i, name := range e.keyNames {
 		k[name] = &types.AttributeValueMemberS{Value: keys[i]}
 	}
 	return k
+}
+
+// stringValue is v as a DynamoDB string.
+func stringValue(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+// storeShard is the write shard of an item of storeID (resourcenames.NoStore when none yet)
+// spread by id: "<clientId>#<storeId>#<shard>".
+func storeShard(clientID, storeID, id string) string {
+	if storeID == "" {
+		storeID = resourcenames.NoStore
+	}
+	return resourcenames.TenantKey(clientID, storeID, strconv.Itoa(resourcenames.Shard(id)))
+}
+
+// tableKeyNames are the attributes of the table's key schema, which an update never sets.
+func (e *entity[T]) tableKeyNames() []string {
+	if e.pk {
+		return []string{attrPK}
+	}
+	return e.keyNames
+}
+
+// marshal is the stored item of v: its attributes, its table key and its derived attributes.
+func (e *entity[T]) marshal(v *T) (map[string]types.AttributeValue, error) {
+	av, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: marshal %s: %w", e.kind, err)
+	}
+	if e.pk {
+		maps.Copy(av, e.key(e.keys(v)))
+	}
+	if e.derive != nil {
+		maps.Copy(av, e.derive(v))
+	}
+	return av, nil
 }
 
 // liveCond holds when the stored item has not expired at now (see domain.Expired: a TTL of
@@ -237,12 +295,8 @@ func versionCond(v int64) expression.ConditionBuilder {
 	return c
 }
 
-// putIf writes item if cond holds. It returns errConditionFailed when it does not.
-func putIf(ctx context.Context, api API, table string, item any, cond expression.ConditionBuilder) error {
-	av, err := attributevalue.MarshalMap(item)
-	if err != nil {
-		return fmt.Errorf("dynamo: marshal item for %s: %w", table, err)
-	}
+// putIf writes the item av if cond holds. It returns errConditionFailed when it does not.
+func putIf(ctx context.Context, api API, table string, av map[string]types.AttributeValue, cond expression.ConditionBuilder) error {
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
 		return fmt.Errorf("dynamo: build condition for %s: %w", table, err)
@@ -299,7 +353,11 @@ func create[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) err
 	if err != nil {
 		return err
 	}
-	switch err := putIf(ctx, api, e.table, &w, absentCond(f.TTL != nil, now)); {
+	av, err := e.marshal(&w)
+	if err != nil {
+		return err
+	}
+	switch err := putIf(ctx, api, e.table, av, absentCond(f.TTL != nil, now)); {
 	case errors.Is(err, errConditionFailed):
 		return domain.Errorf(domain.ECONFLICT, "%s already exists", e.describe(keys))
 	case err != nil:
@@ -451,7 +509,11 @@ func update[T any](ctx context.Context, r *Repositories, e *entity[T], keys []st
 			// Expiring between our read and our write is a change like any other.
 			cond = cond.And(liveCond(now))
 		}
-		err = putIf(ctx, api, e.table, cur, cond)
+		av, err := e.marshal(cur)
+		if err != nil {
+			return nil, err
+		}
+		err = putIf(ctx, api, e.table, av, cond)
 		if err == nil {
 			return cur, nil
 		}
@@ -515,7 +577,11 @@ func save[T any](ctx context.Context, r *Repositories, e *entity[T], v *T) error
 	if err != nil {
 		return err
 	}
-	switch err := putIf(ctx, api, e.table, &w, cond); {
+	av, err := e.marshal(&w)
+	if err != nil {
+		return err
+	}
+	switch err := putIf(ctx, api, e.table, av, cond); {
 	case errors.Is(err, errConditionFailed):
 		return domain.Errorf(domain.ECONFLICT, "%s changed since it was read", e.describe(keys))
 	case err != nil:

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // MaxIdempotencyKey bounds a key: DynamoDB allows a sort key of 1024 bytes, and the keys we
@@ -28,8 +29,12 @@ const (
 	attrLeaseUntil = "leaseUntilMs"
 )
 
-// claim is the item of the idempotency table.
+// claim is the item of the idempotency table, keyed by pk = "<clientId>#<idempotencyKey>":
+// every claim is its own partition, so a brand's busiest minute spreads over many. The
+// table is platform-level: the functions reach it with their own role, never with a tenant
+// session (docs/security.md), so its calls ask for the platform's client ("").
 type claim struct {
+	PK             string    `dynamodbav:"pk"`
 	ClientID       string    `dynamodbav:"clientId"`
 	IdempotencyKey string    `dynamodbav:"idempotencyKey"`
 	TTL            int64     `dynamodbav:"ttl"`
@@ -53,10 +58,12 @@ func validKey(ctx context.Context, clientID, key string) error {
 
 // claimKey is the key of a claim's item.
 func claimKey(clientID, key string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		attrClientID:       &types.AttributeValueMemberS{Value: clientID},
-		attrIdempotencyKey: &types.AttributeValueMemberS{Value: key},
-	}
+	return map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: resourcenames.TenantKey(clientID, key)}}
+}
+
+// newClaim is the item of key's claim for clientID.
+func newClaim(clientID, key string, now time.Time, ttl time.Duration) claim {
+	return claim{PK: resourcenames.TenantKey(clientID, key), ClientID: clientID, IdempotencyKey: key, TTL: expiry(now, ttl), CreatedAt: now}
 }
 
 // expiry is now+ttl in Unix seconds, rounded up: rounding down could make a sub-second claim
@@ -75,7 +82,7 @@ func (r *Repositories) Release(ctx context.Context, clientID, key string) error 
 	if err := validKey(ctx, clientID, key); err != nil {
 		return err
 	}
-	api, err := r.api(ctx, clientID)
+	api, err := r.api(ctx, platform)
 	if err != nil {
 		return err
 	}
@@ -95,13 +102,16 @@ func (r *Repositories) Claim(ctx context.Context, clientID, key string, ttl time
 	if ttl <= 0 {
 		return false, domain.Errorf(domain.EINVALID, "idempotency ttl must be positive, got %s", ttl)
 	}
-	api, err := r.api(ctx, clientID)
+	api, err := r.api(ctx, platform)
 	if err != nil {
 		return false, err
 	}
 	now := r.clock()
-	item := claim{ClientID: clientID, IdempotencyKey: key, TTL: expiry(now, ttl), CreatedAt: now}
-	switch err := putIf(ctx, api, r.tables.Idempotency, item, absentCond(true, now)); {
+	av, err := attributevalue.MarshalMap(newClaim(clientID, key, now, ttl))
+	if err != nil {
+		return false, fmt.Errorf("dynamo: marshal claim: %w", err)
+	}
+	switch err := putIf(ctx, api, r.tables.Idempotency, av, absentCond(true, now)); {
 	case errors.Is(err, errConditionFailed):
 		return false, nil
 	case err != nil:
@@ -121,13 +131,13 @@ func (r *Repositories) Begin(ctx context.Context, clientID, key string, lease, t
 	if lease <= 0 || ttl < lease {
 		return 0, domain.Errorf(domain.EINVALID, "a claim needs a positive lease (%s) no longer than its ttl (%s)", lease, ttl)
 	}
-	api, err := r.api(ctx, clientID)
+	api, err := r.api(ctx, platform)
 	if err != nil {
 		return 0, err
 	}
 	now := r.clock()
-	item := claim{ClientID: clientID, IdempotencyKey: key, TTL: expiry(now, ttl), CreatedAt: now,
-		State: claimPending, LeaseUntilMs: now.Add(lease).UnixMilli()}
+	item := newClaim(clientID, key, now, ttl)
+	item.State, item.LeaseUntilMs = claimPending, now.Add(lease).UnixMilli()
 	av, err := attributevalue.MarshalMap(item)
 	if err != nil {
 		return 0, fmt.Errorf("dynamo: marshal claim: %w", err)
@@ -187,13 +197,15 @@ func (r *Repositories) Complete(ctx context.Context, clientID string, keys []str
 			continue
 		}
 		seen[k] = true
-		av, err := attributevalue.MarshalMap(claim{ClientID: clientID, IdempotencyKey: k, TTL: expiry(now, ttl), CreatedAt: now, State: claimDone})
+		done := newClaim(clientID, k, now, ttl)
+		done.State = claimDone
+		av, err := attributevalue.MarshalMap(done)
 		if err != nil {
 			return fmt.Errorf("dynamo: marshal claim: %w", err)
 		}
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
 	}
-	api, err := r.api(ctx, clientID)
+	api, err := r.api(ctx, platform)
 	if err != nil {
 		return err
 	}
@@ -205,7 +217,7 @@ func (r *Repositories) Lookup(ctx context.Context, clientID, key string) (domain
 	if err := validKey(ctx, clientID, key); err != nil {
 		return 0, err
 	}
-	api, err := r.api(ctx, clientID)
+	api, err := r.api(ctx, platform)
 	if err != nil {
 		return 0, err
 	}

@@ -3,8 +3,12 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 func mappingEntity(table string) *entity[domain.PhoneMapping] {
@@ -13,6 +17,13 @@ func mappingEntity(table string) *entity[domain.PhoneMapping] {
 		table:    table,
 		keyNames: []string{attrClientID, attrPhoneNumber},
 		keys:     func(m *domain.PhoneMapping) []string { return []string{m.ClientID, m.PhoneNumber} },
+		pk:       true,
+		// A brand's customers, listed shard by shard (resourcenames.MappingsByBrandIndex).
+		derive: func(m *domain.PhoneMapping) map[string]types.AttributeValue {
+			return map[string]types.AttributeValue{
+				attrBrandShard: stringValue(resourcenames.TenantKey(m.ClientID, strconv.Itoa(resourcenames.Shard(m.PhoneNumber)))),
+			}
+		},
 		fields: func(m *domain.PhoneMapping) fields {
 			return fields{Version: &m.Version, CreatedAt: &m.CreatedAt, UpdatedAt: &m.UpdatedAt}
 		},

@@ -3,6 +3,9 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -16,6 +19,14 @@ func orderEntity(table string) *entity[domain.Order] {
 		table:    table,
 		keyNames: []string{attrClientID, attrOrderID},
 		keys:     func(o *domain.Order) []string { return []string{o.ClientID, o.OrderID} },
+		pk:       true,
+		// A store's orders by status, oldest first (resourcenames.OrdersByStoreIndex).
+		derive: func(o *domain.Order) map[string]types.AttributeValue {
+			return map[string]types.AttributeValue{
+				attrStoreShard:      stringValue(storeShard(o.ClientID, o.StoreID, o.OrderID)),
+				attrStatusCreatedAt: stringValue(string(o.Status) + resourcenames.KeySeparator + o.CreatedAt.UTC().Format(time.RFC3339Nano)),
+			}
+		},
 		fields: func(o *domain.Order) fields {
 			return fields{Version: &o.Version, CreatedAt: &o.CreatedAt, UpdatedAt: &o.UpdatedAt}
 		},

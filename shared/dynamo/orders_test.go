@@ -25,17 +25,16 @@ func TestOrderItemOnTheTable(t *testing.T) {
 	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(tables.Orders),
 		Key: map[string]types.AttributeValue{
-			"clientId": &types.AttributeValueMemberS{Value: domaintest.Pizzaria},
-			"orderId":  &types.AttributeValueMemberS{Value: "ORDER00001"},
+			"pk": &types.AttributeValueMemberS{Value: domaintest.Pizzaria + "#ORDER00001"},
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Item == nil {
-		t.Fatal("the order is not under (clientId, orderId)")
+		t.Fatal(`the order is not under pk "<clientId>#<orderId>"`)
 	}
-	for _, attr := range []string{"storeId", "customerPhone", "lines", "status", "statusHistory", "version", "createdAt", "updatedAt"} {
+	for _, attr := range []string{"clientId", "orderId", "storeShard", "statusCreatedAt", "storeId", "customerPhone", "lines", "status", "statusHistory", "version", "createdAt", "updatedAt"} {
 		if _, ok := out.Item[attr]; !ok {
 			t.Errorf("order item lacks %q", attr)
 		}

@@ -302,7 +302,7 @@ func (s *Sender) Notify(ctx context.Context, client *domain.Client, phone string
 		c, err := s.d.Conversations.GetConversation(ctx, client.ClientID, phone)
 		switch {
 		case err == nil:
-			last = c.LastMessageTimestamp
+			last = c.LastMessageAt()
 		case !domain.IsNotFound(err):
 			return fmt.Errorf("notify: read conversation: %w", err)
 		}

@@ -228,3 +228,95 @@ const (
 	// approved template (ContentSid) exists; a customer went unanswered.
 	EventTemplateMissing = "template_missing"
 )
+
+// Tenant-scoped access (ABAC). After the brand of a message is known, the runtime reaches that
+// brand's items, secrets, store queues and inference profile only with credentials from
+// sts:AssumeRole into the tenant access role, tagged TagClientID = the brand. The role's
+// policies compare dynamodb:LeadingKeys and aws:ResourceTag/clientId with
+// ${aws:PrincipalTag/clientId}; the functions' own roles keep only platform-level access.
+const (
+	// EnvVarTenantRoleARN is the ARN of the tenant access role the functions assume.
+	EnvVarTenantRoleARN = "TENANT_ROLE_ARN"
+	// EnvVarMetricsNamespace is the CloudWatch namespace of the per-tenant metrics the
+	// runtime writes in Embedded Metric Format (default MetricNamespace).
+	EnvVarMetricsNamespace = "METRICS_NAMESPACE"
+)
+
+// TenantAccessRoleName is the physical name of the tenant access role of env. It is fixed so
+// the local stack (which never synthesizes IAM into the emulator) and the docs can name it.
+func TenantAccessRoleName(env string) string { return fmt.Sprintf("wabot-%s-tenant-access", env) }
+
+// KeySeparator joins the parts of a tenant-first composite key: "<clientId>#<rest>". Ids are
+// [a-z0-9-] (ValidateID), so a tenant's prefix "<clientId>#" can never be a prefix of another
+// tenant's keys, and IAM's dynamodb:LeadingKeys can confine a session with StringLike
+// "${aws:PrincipalTag/clientId}#*".
+const KeySeparator = "#"
+
+// TenantKey builds a tenant-first composite key: clientID, then parts, joined by KeySeparator.
+func TenantKey(clientID string, parts ...string) string {
+	k := clientID
+	for _, p := range parts {
+		k += KeySeparator + p
+	}
+	return k
+}
+
+// ListingShards is the number of write shards of the per-brand and per-store listing indexes
+// (mappings by brand, conversations and orders by store). A listing queries every shard; a
+// shard gets 1/ListingShards of the writes of its brand or store, so no index partition
+// takes all of a large brand's customer writes (DynamoDB serves about 1,000 writes/s per
+// partition). Changing it needs a backfill of the shard attributes.
+const ListingShards = 8
+
+// Shard returns the write shard (0..ListingShards-1) of an item id (a phone number, an order
+// id): FNV-1a, stable across processes and languages.
+func Shard(id string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return int(h % ListingShards)
+}
+
+// NoStore stands for "no store chosen yet" in a per-store listing key. "_" is outside the id
+// alphabet, so it cannot collide with a storeId.
+const NoStore = "_"
+
+// Key and index attributes of the tenant-first keys (see docs/data-model.md).
+const (
+	// AttrPK is the partition key of the tables keyed per customer, order or claim:
+	// PhoneMapping "<clientId>#<phoneNumber>", ConversationState "<clientId>#<phoneNumber>",
+	// Orders "<clientId>#<orderId>", Idempotency "<clientId>#<idempotencyKey>".
+	AttrPK = "pk"
+	// AttrBrandShard is "<clientId>#<shard>": the partition key of MappingsByBrandIndex.
+	AttrBrandShard = "brandShard"
+	// AttrStoreShard is "<clientId>#<storeId or NoStore>#<shard>": the partition key of
+	// ConversationsByStoreIndex and OrdersByStoreIndex.
+	AttrStoreShard = "storeShard"
+	// AttrSessionKey is "<clientId>#<sessionId>": the partition key of ConversationBySessionIndex.
+	AttrSessionKey = "sessionKey"
+	// AttrLastMessageTimestamp is the conversation's last message, epoch milliseconds (Number):
+	// the sort key of ConversationsByStoreIndex.
+	AttrLastMessageTimestamp = "lastMessageTimestamp"
+	// AttrStatusCreatedAt is "<status>#<createdAt RFC 3339>": the sort key of
+	// OrdersByStoreIndex, so one store's orders of one status are a begins_with query.
+	AttrStatusCreatedAt = "statusCreatedAt"
+)
+
+// Listing indexes (write-sharded: query each of the ListingShards partitions and merge).
+const (
+	// MappingsByBrandIndex on WhatsAppBotPhoneMapping: PK brandShard, SK phoneNumber, ALL.
+	MappingsByBrandIndex = "brandShard-index"
+	// ConversationsByStoreIndex on WhatsAppBotConversationState: PK storeShard, SK
+	// lastMessageTimestamp (N), INCLUDE the summary attributes ConversationSummaryAttributes.
+	ConversationsByStoreIndex = "storeShard-index"
+	// OrdersByStoreIndex on WhatsAppBotOrders: PK storeShard, SK statusCreatedAt, ALL.
+	OrdersByStoreIndex = "storeShard-status-index"
+)
+
+// ConversationSummaryAttributes are projected into ConversationsByStoreIndex: enough for an
+// operator's list of conversations; the full item is one GetItem on pk.
+var ConversationSummaryAttributes = []string{
+	AttrClientID, AttrPhoneNumber, AttrStoreID, AttrSessionID, "currentState", "language", "customerName",
+}

@@ -906,6 +906,7 @@ func testSaveConversation(t *testing.T, newRepos Factory) {
 	prev = read()
 	next = *prev
 	clock.Advance(domain.ConversationTTL + time.Second)
+	next.AppendHistory(domain.HistoryEntry{Direction: domain.Inbound, Body: "oi de novo", At: clock.Now()})
 	next.Touch(clock.Now())
 	wantCode(t, r.Conversations.SaveConversation(ctx, prev, &next), domain.ECONFLICT, "save over an expired conversation")
 }
