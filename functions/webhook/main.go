@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/wire"
 )
 
@@ -27,7 +28,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	h, err := wire.NewWebhook(ctx, cfg, clients, wire.Options{Logger: log})
+	h, err := wire.NewWebhook(ctx, cfg, clients, wire.Options{Logger: log, Metrics: metrics.NewEMF(os.Stdout, metrics.NamespaceFromEnv(os.Getenv))})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/wire"
 )
 
@@ -28,7 +29,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	w, err := wire.NewWorker(ctx, cfg, clients, wire.Options{Logger: log})
+	w, err := wire.NewWorker(ctx, cfg, clients, wire.Options{Logger: log, Metrics: metrics.NewEMF(os.Stdout, metrics.NamespaceFromEnv(os.Getenv))})
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/directory"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/notify"
 	"github.com/wabot-platform/wabot/shared/ordering"
 )
@@ -116,6 +117,10 @@ type Deps struct {
 	// ConfigTTL is how long brands, stores and menus are cached: default DefaultConfigTTL,
 	// at most MaxConfigTTL.
 	ConfigTTL time.Duration
+	// Metrics counts the orders handed to a store's POS (metrics.Orders) and, through the
+	// sender, the messages sent and the failed sends (see notify.Deps), by brand and store;
+	// nil counts nothing.
+	Metrics metrics.Recorder
 }
 
 // Stats are the service's counters since it started.
@@ -175,6 +180,7 @@ func New(d Deps) (*Service, error) {
 	if d.ConfigTTL == 0 {
 		d.ConfigTTL = DefaultConfigTTL
 	}
+	d.Metrics = metrics.Or(d.Metrics)
 	dir := d.Directory
 	if dir == nil {
 		dd := directory.Deps{Clients: d.Clients, Stores: d.Stores, TTL: d.ConfigTTL, Now: d.Now}
@@ -188,6 +194,7 @@ func New(d Deps) (*Service, error) {
 	}
 	sender, err := notify.New(notify.Deps{
 		Messenger: d.Messenger, Mappings: d.Mappings, Conversations: d.Conversations, Now: d.Now, Logger: d.Logger,
+		Metrics: d.Metrics,
 	})
 	if err != nil {
 		return nil, err
@@ -395,6 +402,7 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.C
 	}
 	log.InfoContext(ctx, "conversation turn", attrs...)
 	log = log.With("storeId", o.storeID)
+	ctx = metrics.WithStore(ctx, o.storeID)
 	return s.deliver(ctx, log, client, phone, o.conv, lastSid, o.replies, 0, lastInbound, false)
 }
 
@@ -418,6 +426,7 @@ func (s *Service) replay(ctx context.Context, log *slog.Logger, client *domain.C
 	}
 	log.InfoContext(ctx, "redelivered message: step not run again, recorded replies sent again",
 		"replies", len(replies), "alreadySent", from)
+	ctx = metrics.WithStore(ctx, conv.StoreID)
 	parts := make([]notify.Message, len(replies))
 	for i, r := range replies {
 		parts[i] = notify.Text(r)
@@ -541,6 +550,9 @@ func (s *Service) inactiveNotice(ctx context.Context, log *slog.Logger, client *
 		return nil
 	}
 	log.InfoContext(ctx, "inactive client; sending notice")
+	if mapping != nil {
+		ctx = metrics.WithStore(ctx, mapping.StoreID)
+	}
 	if _, err := s.sender.Reply(ctx, log, client, phone, notify.Text(text(client.DefaultLanguage, txtInactiveClient, client.ClientName)), lastInbound, false); err != nil {
 		// Forget the claim so the retried message sends the notice.
 		if rerr := s.d.Idempotency.Release(ctx, client.ClientID, key); rerr != nil {
@@ -593,6 +605,9 @@ func (s *Service) Apologize(ctx context.Context, msgs []domain.InboundMessage) e
 		return nil
 	}
 	log := s.log.With("clientId", client.ClientID, "messageSid", last.MessageSid, "from", domain.Mask(phone))
+	if mapping != nil {
+		ctx = metrics.WithStore(ctx, mapping.StoreID)
+	}
 	_, err = s.sender.Reply(ctx, log, client, phone, notify.Text(text(client.DefaultLanguage, txtCannotProcess)), receivedAt(last, s.now()), false)
 	return err
 }
@@ -666,6 +681,7 @@ func (s *Service) publishConfirmed(ctx context.Context, log *slog.Logger, store 
 		return nil, fmt.Errorf("conversation: publish order %s: %w", o.OrderID, err)
 	}
 	s.n.ordersPublished.Add(1)
+	s.d.Metrics.Count(ctx, metrics.Orders, 1, metrics.Dims{ClientID: o.ClientID, StoreID: o.StoreID})
 	sent, err := s.d.Orders.UpdateOrder(ctx, o.ClientID, o.OrderID, func(cur *domain.Order) error {
 		_, err := cur.MoveTo(domain.OrderSentToPOS, s.now(), "published to the store's POS queue")
 		return err

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,7 +22,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
+	"github.com/wabot-platform/wabot/shared/twilio"
 )
 
 // Message is one message to a customer.
@@ -198,6 +201,10 @@ type Deps struct {
 	Conversations domain.ConversationRepository
 	Now           func() time.Time
 	Logger        *slog.Logger
+	// Metrics counts each message sent (metrics.MessagesOut) and each failed send
+	// (metrics.TwilioSendFailures, and metrics.TwilioThrottled for Twilio's rate limit), by
+	// brand and store (metrics.WithStore, or the customer's mapping); nil counts nothing.
+	Metrics metrics.Recorder
 }
 
 // Sender sends messages to customers. It is safe for concurrent use.
@@ -217,6 +224,7 @@ func New(d Deps) (*Sender, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
+	d.Metrics = metrics.Or(d.Metrics)
 	return &Sender{d: d}, nil
 }
 
@@ -261,12 +269,24 @@ func (s *Sender) send(ctx context.Context, log *slog.Logger, client *domain.Clie
 	if m.ContentSID == "" {
 		out.Body = m.Render()
 	}
+	dims := metrics.Dims{ClientID: client.ClientID, StoreID: metrics.StoreFrom(ctx)}
 	if _, err := s.d.Messenger.Send(ctx, out); err != nil {
 		s.n.sendErrors.Add(1)
+		s.d.Metrics.Count(ctx, metrics.TwilioSendFailures, 1, dims)
+		if throttled(err) {
+			s.d.Metrics.Count(ctx, metrics.TwilioThrottled, 1, dims)
+		}
 		log.WarnContext(ctx, "message not sent", "error", err)
 		return fmt.Errorf("notify: send to %s: %w", domain.Mask(phone), err)
 	}
+	s.d.Metrics.Count(ctx, metrics.MessagesOut, 1, dims)
 	return nil
+}
+
+// throttled reports whether err is Twilio's rate limit: HTTP 429 or error 20429.
+func throttled(err error) bool {
+	var te *twilio.Error
+	return errors.As(err, &te) && (te.Status == http.StatusTooManyRequests || te.Code == twilio.CodeTooManyRequests)
 }
 
 // Notify sends a proactive message (an order update) to a customer of client. It refuses
@@ -289,6 +309,7 @@ func (s *Sender) Notify(ctx context.Context, client *domain.Client, phone string
 	switch {
 	case err == nil:
 		log = log.With("storeId", mapping.StoreID)
+		ctx = metrics.WithStore(ctx, mapping.StoreID)
 		if mapping.OptedOut {
 			s.n.optedOutSuppressed.Add(1)
 			log.InfoContext(ctx, "notification suppressed: the customer opted out")

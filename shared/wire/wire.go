@@ -23,6 +23,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/edge/sqsworker"
 	"github.com/wabot-platform/wabot/shared/edge/twiliohook"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
+	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/posqueue"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/secrets"
@@ -86,6 +87,9 @@ type Options struct {
 	// test server speaking Twilio's API).
 	TwilioHTTPClient *http.Client
 	Logger           *slog.Logger
+	// Metrics counts messages, orders and errors per tenant (metrics.NewEMF in Lambda); nil
+	// counts nothing.
+	Metrics metrics.Recorder
 	// RepoOptions change the repositories (the tests' clock).
 	RepoOptions []dynamo.Option
 	// ConfigTTL is how long brand, store and menu configuration is cached in memory; 0 means
@@ -151,7 +155,7 @@ func webhookFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Op
 	}
 	return twiliohook.New(twiliohook.Deps{
 		Brands: p.dir, Credentials: p.creds, Idempotency: p.repos, Queue: q,
-		PublicBaseURL: cfg.PublicBaseURL, Logger: opts.logger(), Now: opts.now(),
+		PublicBaseURL: cfg.PublicBaseURL, Logger: opts.logger(), Now: opts.now(), Metrics: opts.Metrics,
 	})
 }
 
@@ -180,7 +184,7 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 	return conversation.New(conversation.Deps{
 		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r,
 		Publisher: pub, Messenger: messenger, Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL,
-		Now: opts.now(),
+		Now: opts.now(), Metrics: opts.Metrics,
 	})
 }
 
@@ -205,7 +209,7 @@ func NewWorker(ctx context.Context, cfg Config, clients awsclients.TenantClients
 // workerFrom builds the worker over the engine: the inbound queue's consumer (retry delays,
 // and the dead-letter queue for what can never be processed) and the claims to complete.
 func workerFrom(ctx context.Context, p *parts, engine *conversation.Service, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
-	d := sqsworker.Deps{Handle: engine.HandleBurst, Claims: p.repos, Apologize: engine.Apologize, Logger: opts.logger()}
+	d := sqsworker.Deps{Handle: engine.HandleBurst, Claims: p.repos, Apologize: engine.Apologize, Logger: opts.logger(), Metrics: opts.Metrics}
 	if cfg.InboundQueueURL != "" || cfg.InboundDLQURL != "" {
 		api, err := clients.SQS(ctx, "")
 		if err != nil {

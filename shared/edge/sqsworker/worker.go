@@ -38,6 +38,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
+	"github.com/wabot-platform/wabot/shared/metrics"
 )
 
 // Defaults.
@@ -113,6 +115,9 @@ type Deps struct {
 	StopBefore time.Duration // default DefaultStopBefore
 	Backoff    Backoff       // default DefaultBackoff
 	Logger     *slog.Logger
+	// Metrics counts metrics.Errors by brand: each burst that failed (transient or
+	// permanent) and each record that cannot be decoded; nil counts nothing.
+	Metrics metrics.Recorder
 }
 
 // Stats are the worker's counters since it started.
@@ -150,6 +155,7 @@ func New(d Deps) (*Worker, error) {
 	if d.Backoff == (Backoff{}) {
 		d.Backoff = DefaultBackoff
 	}
+	d.Metrics = metrics.Or(d.Metrics)
 	return &Worker{d: d, log: d.Logger}, nil
 }
 
@@ -262,6 +268,7 @@ func (w *Worker) one(ctx context.Context, b *burst) bool {
 		w.log.ErrorContext(ctx, "inbound record cannot be processed: parking it in the dead-letter queue",
 			"messageId", p.rec.ID, "error", p.err)
 		w.n.permanent.Add(1)
+		w.d.Metrics.Count(ctx, metrics.Errors, 1, metrics.Dims{ClientID: groupClient(b.group)})
 		if !w.park(ctx, b, p.rec, p.err) {
 			w.retryLater(ctx, b)
 			return false
@@ -281,11 +288,13 @@ func (w *Worker) one(ctx context.Context, b *burst) bool {
 		return true
 	case !domain.IsPermanent(err):
 		w.n.transient.Add(1)
+		w.d.Metrics.Count(tctx, metrics.Errors, 1, metrics.Dims{ClientID: m.ClientID})
 		log.WarnContext(ctx, "inbound messages failed; they will be retried after a backoff", "class", "transient", "error", err)
 		w.retryLater(ctx, b)
 		return false
 	}
 	w.n.permanent.Add(1)
+	w.d.Metrics.Count(tctx, metrics.Errors, 1, metrics.Dims{ClientID: m.ClientID})
 	log.ErrorContext(ctx, "inbound messages failed for good: parking them in the dead-letter queue", "class", "permanent", "error", err)
 	for _, r := range b.recs {
 		if !w.park(ctx, b, r, err) {
@@ -300,6 +309,15 @@ func (w *Worker) one(ctx context.Context, b *burst) bool {
 	}
 	w.complete(tctx, log, b.msgs)
 	return true
+}
+
+// groupClient is the brand of a FIFO group (inboundqueue.GroupID: "<clientId>|<from>"), or ""
+// for a group of another form: a record that cannot be decoded is still counted by brand.
+func groupClient(group string) string {
+	if c, _, ok := strings.Cut(group, "|"); ok {
+		return c
+	}
+	return ""
 }
 
 // answerable: a permanent failure the customer can still be told about. Not when the

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/twilio"
 )
 
@@ -85,6 +86,8 @@ type Deps struct {
 	Now            func() time.Time
 	IdempotencyTTL time.Duration // default DefaultIdempotencyTTL
 	ClaimLease     time.Duration // default DefaultClaimLease
+	// Metrics counts each message queued (metrics.MessagesIn) by brand; nil counts nothing.
+	Metrics metrics.Recorder
 }
 
 // Handler is the webhook. It is safe for concurrent use.
@@ -116,6 +119,7 @@ func New(d Deps) (*Handler, error) {
 	if d.ClaimLease == 0 {
 		d.ClaimLease = DefaultClaimLease
 	}
+	d.Metrics = metrics.Or(d.Metrics)
 	return &Handler{d: d}, nil
 }
 
@@ -232,6 +236,7 @@ func (h *Handler) Handle(ctx context.Context, r Request) Response {
 		}
 		return plain(500, "temporarily unavailable\n")
 	}
+	h.d.Metrics.Count(ctx, metrics.MessagesIn, 1, metrics.Dims{ClientID: client.ClientID})
 	log.InfoContext(ctx, "webhook accepted a message", "from", domain.Mask(from))
 	return accepted()
 }

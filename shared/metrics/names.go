@@ -1,0 +1,30 @@
+package metrics
+
+import "github.com/wabot-platform/wabot/shared/resourcenames"
+
+// The metrics the platform counts (unit Count): resourcenames' names, which the CDK app's
+// alarms and dashboard read too.
+const (
+	// MessagesIn: inbound messages the webhook accepted and queued, by brand (the store is
+	// not known yet at the webhook).
+	MessagesIn = resourcenames.MetricMessagesIn
+	// MessagesOut: messages sent to customers through the messenger, one per part (a long
+	// reply goes as several), by brand and, when the customer has one, store.
+	MessagesOut = resourcenames.MetricMessagesOut
+	// Orders: orders handed to a store's POS queue, by brand and store.
+	Orders = resourcenames.MetricOrders
+	// Errors: inbound messages the worker failed to process, one per failed customer burst
+	// (retried or parked) or undecodable record, by brand.
+	Errors = resourcenames.MetricErrors
+	// TwilioSendFailures: sends the messenger failed, whatever the error, by brand and store.
+	TwilioSendFailures = resourcenames.MetricTwilioSendFailures
+	// TwilioThrottled: sends Twilio refused for its rate limit (HTTP 429 or error 20429),
+	// by brand and store; each is also a TwilioSendFailure.
+	TwilioThrottled = resourcenames.MetricTwilioThrottled
+)
+
+// Dimension names.
+const (
+	dimClientID = resourcenames.DimClientID
+	dimStoreID  = resourcenames.DimStoreID
+)

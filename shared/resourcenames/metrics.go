@@ -1,0 +1,39 @@
+package resourcenames
+
+// Metrics the runtime writes in CloudWatch Embedded Metric Format (EMF) into MetricNamespace
+// (or the namespace of EnvVarMetricsNamespace). The names are a contract with the CDK app's
+// alarms and dashboard: a metric renamed on one side only is an alarm that never fires, so
+// both sides take them from here.
+//
+// Every count is written with three dimension sets: [DimClientID], [DimClientID, DimStoreID]
+// when the store is known, and [] (no dimension). Alarms watch the aggregate [] series, which
+// costs one alarm per environment whatever the number of brands; the dashboard breaks the
+// counts down per brand with SEARCH expressions over the DimClientID series.
+const (
+	// MetricMessagesIn counts the inbound messages the webhook accepted and queued.
+	MetricMessagesIn = "MessagesIn"
+	// MetricMessagesOut counts the messages sent to customers, one per part of a reply.
+	MetricMessagesOut = "MessagesOut"
+	// MetricOrders counts the orders handed to a store's point-of-sale queue.
+	MetricOrders = "Orders"
+	// MetricErrors counts the inbound messages the worker failed to process.
+	MetricErrors = "Errors"
+	// MetricTwilioSendFailures counts the sends to Twilio that failed, whatever the error: a
+	// customer who may not have got an answer.
+	MetricTwilioSendFailures = "TwilioSendFailures"
+	// MetricTwilioThrottled counts the sends Twilio refused for its rate limit (HTTP 429 or
+	// error 20429); each is also a MetricTwilioSendFailures.
+	MetricTwilioThrottled = "TwilioThrottled"
+)
+
+// Dimension names of the EMF metrics.
+const (
+	// DimClientID is the brand of a count: the same value as the clientId tag and key prefix.
+	DimClientID = TagClientID
+	// DimStoreID is the store of a count, when the conversation has one.
+	DimStoreID = TagStoreID
+)
+
+// AlarmTopic is the SNS topic of env that every CloudWatch alarm of the environment notifies
+// (alarm and OK): operators subscribe to it by name.
+func AlarmTopic(env string) string { return "wabot-" + env + "-alarms" }
