@@ -42,8 +42,10 @@ var (
 	runnerBase string
 	runnerErr  error
 	stopRunner func()
-	sidSeq     atomic.Int64
-	phoneSeq   atomic.Int64
+	// awsCalls records the runner's AWS calls once it is up (see TestTenantDataOnlyWithTenantSessions).
+	awsCalls *awsRecorder
+	sidSeq   atomic.Int64
+	phoneSeq atomic.Int64
 )
 
 func TestMain(m *testing.M) {
@@ -64,21 +66,26 @@ func stack(t *testing.T) string {
 			return
 		}
 		port := freePort(t)
+		// The runner reaches the emulator through a recorder of every AWS call it makes.
+		rec, proxy := newAWSRecorder(t, endpoint)
+		awsCalls = rec
 		// The runner's clock starts on a Friday evening, when the demo pizzeria is open.
-		env := map[string]string{"WABOT_AWS_ENDPOINT": endpoint, "WABOT_TEMPLATE": tmpl, "PORT": strconv.Itoa(port),
+		env := map[string]string{"WABOT_AWS_ENDPOINT": proxy.URL, "WABOT_TEMPLATE": tmpl, "PORT": strconv.Itoa(port),
 			"WABOT_NOW": nextFridayEvening().Format(time.RFC3339)}
 		ctx, cancel := context.WithCancel(domain.NewPlatformContext(context.Background()))
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, slog.New(slog.NewJSONHandler(io.Discard, nil)), func(k string) string { return env[k] })
 		}()
-		stopRunner = func() { cancel(); <-done }
+		stopRunner = func() { cancel(); <-done; proxy.Close() }
 		runnerBase = "http://127.0.0.1:" + strconv.Itoa(port)
 		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
 			if resp, err := http.Get(runnerBase + "/healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == 200 {
+					// From here on every call is the runtime's (seeding is done).
+					rec.on.Store(true)
 					return
 				}
 			}

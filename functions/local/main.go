@@ -148,7 +148,13 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	log.Info("local resources ready", "tables", len(res.Tables), "queues", len(res.Queues), "secrets", len(res.Secrets))
 
-	clients := awsclients.NewStatic(awsCfg)
+	// The same tenant sessions as in AWS: each brand's calls carry credentials from an
+	// AssumeRole tagged with the brand (the emulator hands them out without evaluating IAM).
+	tenantRole := emulator.TenantRoleARN(cfg.Env)
+	clients, err := awsclients.NewTenantSessions(awsCfg, tenantRole)
+	if err != nil {
+		return err
+	}
 	tables := resourcenames.TablesFor(cfg.Env)
 	inboundURL, ok := res.Queues[resourcenames.InboundQueue(cfg.Env)]
 	if !ok {
@@ -169,7 +175,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	rt, err := wire.New(ctx, wire.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
-		InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)],
+		InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)], TenantRoleARN: tenantRole,
 	}, clients, opts)
 	if err != nil {
 		return err
@@ -184,6 +190,16 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return err
 	}
 	log.Info("demo data seeded", "clients", len(demo.Tenants()))
+	// Then what `cdk deploy` does to the seeded records: the template's registration calls
+	// (each brand's secrets and inference profile, each store's queue), which keep every
+	// attribute an operator owns (docs/data-model.md, "Registration").
+	registered, err := emulator.ApplyRegistrations(ctx, dynamodb.NewFromConfig(awsCfg), tmpl, emulator.PhaseCreate, emulator.Refs{
+		Region: awsCfg.Region, Account: emulator.Account, QueueURLs: res.Queues, Endpoint: cfg.Endpoint,
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("tenants registered from the template", "records", registered)
 	hook, err := rt.Webhook()
 	if err != nil {
 		return err

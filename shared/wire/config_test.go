@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -18,6 +19,7 @@ func TestConfigFromEnv(t *testing.T) {
 		resourcenames.EnvVarEnvironment: "prod", resourcenames.EnvVarClientTable: "c", resourcenames.EnvVarStoreTable: "s",
 		resourcenames.EnvVarMappingTable: "m", resourcenames.EnvVarConversationTbl: "v", resourcenames.EnvVarIdempotencyTable: "i",
 		resourcenames.EnvVarInboundQueueURL: "https://sqs/q.fifo",
+		resourcenames.EnvVarTenantRoleARN:   "arn:aws:iam::111111111111:role/wabot-prod-tenant-access",
 	}
 	cfg, err := wire.ConfigFromEnv(func(k string) string { return full[k] })
 	if err != nil {
@@ -31,13 +33,17 @@ func TestConfigFromEnv(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), resourcenames.EnvVarClientTable) {
 		t.Errorf("missing tables: %v", err)
 	}
-	bad := map[string]string{}
-	for k, v := range full {
-		bad[k] = v
-	}
+	bad := maps.Clone(full)
 	bad[resourcenames.EnvVarEnvironment] = "qa"
 	if _, err := wire.ConfigFromEnv(func(k string) string { return bad[k] }); err == nil {
 		t.Error("unknown environment accepted")
+	}
+	// Without the tenant role a function could only fall back to its own role for brands'
+	// data, which IAM refuses: it must not start.
+	noRole := maps.Clone(full)
+	delete(noRole, resourcenames.EnvVarTenantRoleARN)
+	if _, err := wire.ConfigFromEnv(func(k string) string { return noRole[k] }); err == nil || !strings.Contains(err.Error(), resourcenames.EnvVarTenantRoleARN) {
+		t.Errorf("no tenant role: %v", err)
 	}
 }
 
@@ -48,6 +54,7 @@ func TestWebhookStartsWithItsOwnEnvironment(t *testing.T) {
 		resourcenames.EnvVarEnvironment: "dev", resourcenames.EnvVarClientTable: "c", resourcenames.EnvVarStoreTable: "s",
 		resourcenames.EnvVarMappingTable: "m", resourcenames.EnvVarConversationTbl: "v", resourcenames.EnvVarIdempotencyTable: "i",
 		resourcenames.EnvVarInboundQueueURL: "https://sqs.us-east-1.amazonaws.com/1/q.fifo",
+		resourcenames.EnvVarTenantRoleARN:   "arn:aws:iam::1:role/wabot-dev-tenant-access",
 	}
 	cfg, err := wire.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {

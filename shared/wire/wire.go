@@ -40,6 +40,9 @@ type Config struct {
 	// such a message to the queue's redrive policy (retried until maxReceiveCount).
 	InboundDLQURL string
 	PublicBaseURL string // optional: see twiliohook.Deps
+	// TenantRoleARN is the tenant access role: every call on a brand's data is made with
+	// credentials from sts:AssumeRole into it, tagged with the brand (awsclients.TenantSessions).
+	TenantRoleARN string
 }
 
 // ConfigFromEnv reads and checks the configuration every function shares; what only one
@@ -59,12 +62,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		InboundQueueURL: getenv(resourcenames.EnvVarInboundQueueURL),
 		InboundDLQURL:   getenv(resourcenames.EnvVarInboundDLQURL),
 		PublicBaseURL:   getenv(resourcenames.EnvVarPublicBaseURL),
+		TenantRoleARN:   getenv(resourcenames.EnvVarTenantRoleARN),
 	}
 	var missing []string
 	for name, v := range map[string]string{
 		resourcenames.EnvVarClientTable: c.Tables.ClientConfig, resourcenames.EnvVarStoreTable: c.Tables.StoreConfig,
 		resourcenames.EnvVarMappingTable: c.Tables.PhoneMapping, resourcenames.EnvVarConversationTbl: c.Tables.ConversationState,
-		resourcenames.EnvVarIdempotencyTable: c.Tables.Idempotency,
+		resourcenames.EnvVarIdempotencyTable: c.Tables.Idempotency, resourcenames.EnvVarTenantRoleARN: c.TenantRoleARN,
 	} {
 		if v == "" {
 			missing = append(missing, name)
@@ -147,8 +151,9 @@ func webhookFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Op
 	if cfg.InboundQueueURL == "" {
 		return nil, errors.New("the webhook needs " + resourcenames.EnvVarInboundQueueURL)
 	}
-	q, err := inboundqueue.NewInbound(cfg.InboundQueueURL, func(ctx context.Context, tenant string) (inboundqueue.SendAPI, error) {
-		return clients.SQS(ctx, tenant)
+	// The inbound queue is the platform's, not a brand's: the function's own role sends to it.
+	q, err := inboundqueue.NewInbound(cfg.InboundQueueURL, func(ctx context.Context, _ string) (inboundqueue.SendAPI, error) {
+		return clients.SQS(ctx, "")
 	})
 	if err != nil {
 		return nil, err
@@ -268,8 +273,9 @@ func (r *Runtime) Webhook() (*twiliohook.Handler, error) {
 	return r.webhook, nil
 }
 
-// FromEnvironment is a Lambda's cold start: the configuration from the environment and AWS
-// credentials from the default chain.
+// FromEnvironment is a Lambda's cold start: the configuration from the environment, the
+// function's own credentials from the default chain, and tenant sessions through the tenant
+// access role for everything that belongs to a brand.
 func FromEnvironment(ctx context.Context) (Config, awsclients.TenantClients, error) {
 	cfg, err := ConfigFromEnv(os.Getenv)
 	if err != nil {
@@ -279,5 +285,9 @@ func FromEnvironment(ctx context.Context) (Config, awsclients.TenantClients, err
 	if err != nil {
 		return cfg, nil, err
 	}
-	return cfg, awsclients.NewStatic(awsCfg), nil
+	clients, err := awsclients.NewTenantSessions(awsCfg, cfg.TenantRoleARN)
+	if err != nil {
+		return cfg, nil, err
+	}
+	return cfg, clients, nil
 }

@@ -250,6 +250,7 @@ func (e functionEnv) forFunction(name string, allTables bool) []string {
 		resourcenames.EnvVarMappingTable:     e.tables.PhoneMapping,
 		resourcenames.EnvVarConversationTbl:  e.tables.ConversationState,
 		resourcenames.EnvVarIdempotencyTable: e.tables.Idempotency,
+		resourcenames.EnvVarTenantRoleARN:    emulator.TenantRoleARN(resourcenames.EnvDev),
 		"AWS_ENDPOINT_URL":                   e.endpoint,
 		"AWS_ACCESS_KEY_ID":                  "test",
 		"AWS_SECRET_ACCESS_KEY":              "test",

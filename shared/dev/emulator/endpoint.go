@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"strings"
+
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // The local stack's defaults (scripts/dev.sh, functions/local).
@@ -27,4 +29,16 @@ func Endpoint(explicit string, getenv func(string) string) string {
 		e = "http://127.0.0.1:" + port
 	}
 	return strings.TrimRight(e, "/")
+}
+
+// Account is the account the emulator keeps every resource in: moto's default, which it
+// also assigns to the temporary credentials of a role of this account.
+const Account = "123456789012"
+
+// TenantRoleARN is the tenant access role of env as the local stack names it. The emulator
+// does not need the role to exist: its sts:AssumeRole returns fresh credentials for any role
+// of Account, so the local runner makes the same AssumeRole calls, with the same session tag,
+// as the functions in AWS (it cannot evaluate the role's policies: tools/iamcheck does).
+func TenantRoleARN(env string) string {
+	return "arn:aws:iam::" + Account + ":role/" + resourcenames.TenantAccessRoleName(env)
 }

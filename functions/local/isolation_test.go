@@ -1,0 +1,146 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/dev/emulator"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
+)
+
+// The runtime reaches a brand's data only with credentials from an sts:AssumeRole into the
+// tenant access role tagged with that brand, and its own credentials only reach what is
+// platform-level. Both brands order end to end (the golden transcripts: webhook, signature
+// with the brand's secret, store choice, menu, cart, checkout, the order on the store's POS
+// queue); then every AWS call the runner made since it started is checked:
+//   - a call signed with a brand's session names only that brand's items (partition keys
+//     "<clientId>" or "<clientId>#..."), secrets and store queues, never the platform's tables;
+//   - a call signed with the runner's own credentials is only the lookup of a brand by its
+//     number (KEYS_ONLY index), the idempotency records or the inbound queues;
+//   - nothing is signed with any other key.
+//
+// The emulator does not evaluate IAM, so the check here is the runtime's half (which
+// credentials it uses for what); tools/iamcheck evaluates the synthesized policies (what AWS
+// would allow those credentials).
+func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
+	base := stack(t)
+	files, err := filepath.Glob("testdata/golden/*.txt")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("golden transcripts: %v %v", files, err)
+	}
+	for _, file := range files {
+		playGolden(t, base, file)
+	}
+	calls, sessions, assumedRoles := awsCalls.snapshot()
+
+	env := resourcenames.EnvDev
+	tables := resourcenames.TablesFor(env)
+	tenantTables := map[string]bool{
+		tables.ClientConfig: true, tables.StoreConfig: true, tables.PhoneMapping: true,
+		tables.ConversationState: true, tables.Menu: true, tables.Orders: true,
+	}
+	inbound := map[string]bool{resourcenames.InboundQueue(env): true, resourcenames.InboundDLQ(env): true}
+	queueName := func(q string) string { return q[strings.LastIndex(q, "/")+1:] }
+
+	for _, a := range assumedRoles {
+		if a.Role != emulator.TenantRoleARN(env) || a.Tag == "" || a.Session != "wabot-"+a.Tag {
+			t.Errorf("AssumeRole %+v: want the tenant access role, tagged clientId, session wabot-<clientId>", a)
+		}
+	}
+
+	// seen[brand] lists what the brand's sessions did, for the coverage check below.
+	seen := map[string]map[string]bool{}
+	for _, c := range calls {
+		if c.Service == "sts" {
+			continue
+		}
+		brand, isSession := sessions[c.AccessKey]
+		if !isSession {
+			if c.AccessKey != "test" { // the emulator config's static key: the function's own role
+				t.Errorf("call signed with an unknown key: %s", c)
+				continue
+			}
+			if !platformAllowed(c, tables, inbound, queueName) {
+				t.Errorf("the runner's own credentials reached tenant data: %s", c)
+			}
+			continue
+		}
+		if seen[brand] == nil {
+			seen[brand] = map[string]bool{}
+		}
+		switch c.Service {
+		case "dynamodb":
+			if !tenantTables[c.Table] {
+				t.Errorf("a %s session called a table that is not tenant data: %s", brand, c)
+			}
+			if len(c.PartitionKeys) == 0 {
+				t.Errorf("a %s session's call names no partition key: %s", brand, c)
+			}
+			for _, k := range c.PartitionKeys {
+				if k != brand && !strings.HasPrefix(k, brand+resourcenames.KeySeparator) {
+					t.Errorf("a %s session named another brand's key %q: %s", brand, k, c)
+				}
+			}
+			seen[brand]["dynamodb "+strings.TrimSuffix(c.Table, "-"+env)] = true
+		case "secretsmanager":
+			if !strings.Contains(c.Secret, "wabot/"+env+"/"+brand+"/") {
+				t.Errorf("a %s session read another secret: %s", brand, c)
+			}
+			seen[brand]["secret"] = true
+		case "sqs":
+			if !strings.HasPrefix(queueName(c.Queue), "wabot-"+env+"-"+brand+"-") {
+				t.Errorf("a %s session reached another queue: %s", brand, c)
+			}
+			if c.Action == "SendMessage" {
+				seen[brand]["pos queue"] = true
+			}
+		default:
+			t.Errorf("a %s session called an unexpected service: %s", brand, c)
+		}
+	}
+
+	// Not vacuous: each brand's sessions did each kind of call the order path makes.
+	want := []string{"secret", "pos queue"}
+	for _, table := range []string{resourcenames.ClientConfigTable, resourcenames.StoreConfigTable, resourcenames.PhoneMappingTable,
+		resourcenames.ConversationStateTable, resourcenames.OrdersTable} {
+		want = append(want, "dynamodb "+table)
+	}
+	for _, tn := range demo.Tenants() {
+		id := tn.Client.ClientID
+		for _, w := range want {
+			if !seen[id][w] {
+				var got []string
+				for k := range seen[id] {
+					got = append(got, k)
+				}
+				slices.Sort(got)
+				t.Errorf("%s: no %s call with the brand's session (saw %v)", id, w, got)
+			}
+		}
+	}
+	if len(calls) == 0 || len(sessions) < len(demo.Tenants()) {
+		t.Fatalf("recorded %d calls and %d tenant sessions: the recorder saw nothing", len(calls), len(sessions))
+	}
+}
+
+// platformAllowed reports whether c is one of the platform-level calls the functions' own
+// roles make (docs/security.md).
+func platformAllowed(c awsCall, tables resourcenames.Tables, inbound map[string]bool, queueName func(string) string) bool {
+	switch c.Service {
+	case "dynamodb":
+		switch {
+		case c.Table == tables.ClientConfig && c.Action == "Query" && c.Index == resourcenames.ClientByPhoneIndex:
+			return true // which brand owns the number called: clientId only
+		case c.Table == tables.Idempotency:
+			return true
+		case c.Action == "DescribeTable" || c.Action == "ListTables":
+			return true // the local runner's health check: no item is read
+		}
+	case "sqs":
+		return inbound[queueName(c.Queue)]
+	}
+	return false
+}
