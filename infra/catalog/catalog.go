@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -19,8 +20,11 @@ import (
 type Deps struct {
 	// Key is the environment's data key.
 	Key awskms.IKey
+	// ClientTable is the environment's WhatsAppBotClientConfig table, where every brand
+	// registers its record.
+	ClientTable awsdynamodb.ITable
 	// StoreTable is the environment's WhatsAppBotStoreConfig table, where every store
-	// registers its order queue.
+	// registers its record and order queue.
 	StoreTable awsdynamodb.ITable
 	// Settings are the environment's settings.
 	Settings config.Settings
@@ -44,27 +48,42 @@ func For(env string) (Func, error) {
 	}
 }
 
+// day is a catalog date (OnboardedAt): midnight UTC.
+func day(year int, month time.Month, d int) time.Time {
+	return time.Date(year, month, d, 0, 0, 0, 0, time.UTC)
+}
+
 // Dev holds the demo tenants that the local stack seeds and the tests use. Two brands, so that
-// isolation between brands is exercised; two stores under one brand, so that store selection is.
+// isolation between brands is exercised; two stores under one brand, so that store selection
+// is; two models and both languages. Names and languages are the demo seed's (a test in
+// package stacks keeps them equal).
 func Dev(scope constructs.Construct, d Deps) []tenant.TenantClient {
 	pizzaria := tenant.NewTenantClient(scope, "demo-pizzaria", &tenant.TenantClientProps{
 		ClientID:          "demo-pizzaria",
+		ClientName:        "Pizzaria Demo",
 		TwilioPhoneNumber: "whatsapp:+5511990000001",
+		OnboardedAt:       day(2025, time.January, 1),
 		Key:               d.Key,
+		ClientTable:       d.ClientTable,
 		StoreTable:        d.StoreTable,
 		Settings:          d.Settings,
 	})
-	tenant.NewTenantStore(pizzaria, "centro", &tenant.TenantStoreProps{Client: pizzaria, StoreID: "centro"})
-	tenant.NewTenantStore(pizzaria, "paulista", &tenant.TenantStoreProps{Client: pizzaria, StoreID: "paulista"})
+	tenant.NewTenantStore(pizzaria, "centro", &tenant.TenantStoreProps{Client: pizzaria, StoreID: "centro", StoreName: "Centro"})
+	tenant.NewTenantStore(pizzaria, "paulista", &tenant.TenantStoreProps{Client: pizzaria, StoreID: "paulista", StoreName: "Paulista"})
 
 	burger := tenant.NewTenantClient(scope, "demo-burger", &tenant.TenantClientProps{
 		ClientID:          "demo-burger",
+		ClientName:        "Burger Demo",
 		TwilioPhoneNumber: "whatsapp:+5511990000002",
+		DefaultLanguage:   "en-US",
+		Model:             "anthropic.claude-3-5-haiku-20241022-v1:0",
+		OnboardedAt:       day(2025, time.January, 1),
 		Key:               d.Key,
+		ClientTable:       d.ClientTable,
 		StoreTable:        d.StoreTable,
 		Settings:          d.Settings,
 	})
-	tenant.NewTenantStore(burger, "vila-madalena", &tenant.TenantStoreProps{Client: burger, StoreID: "vila-madalena"})
+	tenant.NewTenantStore(burger, "vila-madalena", &tenant.TenantStoreProps{Client: burger, StoreID: "vila-madalena", StoreName: "Vila Madalena"})
 
 	return []tenant.TenantClient{pizzaria, burger}
 }
@@ -75,26 +94,35 @@ func Dev(scope constructs.Construct, d Deps) []tenant.TenantClient {
 //	func Staging(scope constructs.Construct, d Deps) []tenant.TenantClient {
 //		acme := tenant.NewTenantClient(scope, "acme-pizza", &tenant.TenantClientProps{
 //			ClientID:          "acme-pizza",
+//			ClientName:        "Acme Pizza",
 //			TwilioPhoneNumber: "whatsapp:+5511912345678",
+//			OnboardedAt:       day(2025, time.July, 1), // the day of this change
 //			Key:               d.Key,
+//			ClientTable:       d.ClientTable,
 //			StoreTable:        d.StoreTable,
 //			Settings:          d.Settings,
 //		})
-//		tenant.NewTenantStore(acme, "moema", &tenant.TenantStoreProps{Client: acme, StoreID: "moema"})
+//		tenant.NewTenantStore(acme, "moema", &tenant.TenantStoreProps{Client: acme, StoreID: "moema", StoreName: "Moema"})
 //		return []tenant.TenantClient{acme}
 //	}
 //
-// then deploy (npx cdk deploy -c env=staging): each store's queue URL and ARN are written into
-// its WhatsAppBotStoreConfig record (sqsQueueUrl, sqsQueueArn), creating a bare record if
-// none exists yet; operators complete the record (name, hours, isActive ...). Then set the
-// brand's credentials:
+// (DefaultLanguage defaults to pt-BR and Model to tenant.DefaultModel.) Then deploy (npx cdk
+// deploy -c env=staging): the brand's record in WhatsAppBotClientConfig gets its number, its
+// secrets' and inference profile's ARNs, and, where absent, name, defaultLanguage, active
+// (true), asaasSandbox (true) and createdAt; each store's record in WhatsAppBotStoreConfig
+// gets its queue's URL and ARN and, where absent, storeName, active (false: a new store has
+// no address, hours or payment methods yet) and createdAt. Operators complete the store's
+// record (address, hours, delivery ...) and activate it through the admin API; a later deploy
+// never overwrites their edits. Then set the brand's credentials:
 //
 //	aws secretsmanager put-secret-value --secret-id wabot/staging/acme-pizza/twilio \
 //	  --secret-string '{"accountSid":"AC...","authToken":"..."}'
 //	aws secretsmanager put-secret-value --secret-id wabot/staging/acme-pizza/asaas \
 //	  --secret-string '{"apiKey":"...","webhookToken":"..."}'
 //
-// A further store of an existing brand is one more tenant.NewTenantStore line.
+// A further store of an existing brand is one more tenant.NewTenantStore line. Removing a
+// store's or a brand's line deactivates its record (active = false) at the next deploy; the
+// record is never deleted.
 func Staging(scope constructs.Construct, d Deps) []tenant.TenantClient {
 	return nil
 }

@@ -26,25 +26,39 @@ type DataLayerProps struct {
 // DataLayer is the environment's stateful core: the customer-managed key and the tables.
 // Tenant constructs encrypt their queues and secrets with Key(); functions added later are
 // granted access to the tables they use through these accessors.
+//
+// Keys start with the tenant and spread per customer, order or claim (docs/data-model.md):
+// tables holding many items per brand are keyed "<clientId>#<id>" (resourcenames.AttrPK), so
+// no partition takes all of a large brand's traffic (DynamoDB serves about 3,000 reads and
+// 1,000 writes per second per partition), and IAM confines a tenant's credentials with a
+// prefix condition on dynamodb:LeadingKeys. Per-brand and per-store listings go through
+// indexes whose keys are write-sharded over resourcenames.ListingShards.
 type DataLayer interface {
 	constructs.Construct
 	// Key is the customer-managed KMS key of tables, queues and secrets.
 	Key() awskms.IKey
-	// ClientConfig is WhatsAppBotClientConfig: one item per brand, found by twilioPhoneNumber.
+	// ClientConfig is WhatsAppBotClientConfig: one item per brand, key clientId. Index
+	// twilioPhoneNumber-index (KEYS_ONLY) turns the number called into the clientId.
 	ClientConfig() awsdynamodb.ITable
-	// StoreConfig is WhatsAppBotStoreConfig: one item per (clientId, storeId).
+	// StoreConfig is WhatsAppBotStoreConfig: one item per (clientId, storeId); a brand's stores
+	// are one Query.
 	StoreConfig() awsdynamodb.ITable
-	// PhoneMapping is WhatsAppBotPhoneMapping: a customer's store per (clientId, phoneNumber).
+	// PhoneMapping is WhatsAppBotPhoneMapping: a customer's store per brand, key pk =
+	// "<clientId>#<phoneNumber>". Index brandShard-index lists a brand's customers.
 	PhoneMapping() awsdynamodb.ITable
-	// ConversationState is WhatsAppBotConversationState: the live conversation per
-	// (clientId, phoneNumber), one strongly consistent key read away.
+	// ConversationState is WhatsAppBotConversationState: the live conversation per brand and
+	// customer, key pk = "<clientId>#<phoneNumber>", one strongly consistent GetItem away.
+	// Indexes: sessionId-index (sessionKey, KEYS_ONLY) and storeShard-index (a store's
+	// conversations by last message).
 	ConversationState() awsdynamodb.ITable
-	// Idempotency is WhatsAppBotIdempotency: delivered MessageSids and order events, by client.
+	// Idempotency is WhatsAppBotIdempotency: delivered MessageSids and order events, key pk =
+	// "<clientId>#<idempotencyKey>".
 	Idempotency() awsdynamodb.ITable
 	// Menu is WhatsAppBotMenu: a brand's categories and items per (clientId, menuKey), the
 	// whole menu one Query on the brand's partition.
 	Menu() awsdynamodb.ITable
-	// Orders is WhatsAppBotOrders: one item per (clientId, orderId).
+	// Orders is WhatsAppBotOrders: one item per order, key pk = "<clientId>#<orderId>". Index
+	// storeShard-status-index lists a store's orders by status and creation time.
 	Orders() awsdynamodb.ITable
 	// Tables lists every table in the order of resourcenames.Tables.All.
 	Tables() []awsdynamodb.ITable
@@ -76,13 +90,16 @@ func (d *dataLayer) Tables() []awsdynamodb.ITable {
 // encryption, backups, removal) is the same for all and set once in newTable.
 type tableSpec struct {
 	name         string
-	partitionKey string
-	sortKey      string // empty: no sort key
+	partitionKey *awsdynamodb.Attribute
+	sortKey      *awsdynamodb.Attribute // nil: no sort key
 	ttl          bool
 }
 
 // NewDataLayer creates the environment's data key and tables. Table names come from
-// resourcenames.TablesFor: they are a contract with the runtime and must never change.
+// resourcenames.TablesFor, and key and index names from resourcenames: they are a contract
+// with the runtime and must never change. (A table's key schema cannot change in place either:
+// CloudFormation replaces the table, which it refuses to do for a named table, so a change of
+// keys in a deployed environment is a migration to tables of new names.)
 func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) DataLayer {
 	s := props.Settings
 	this := &dataLayer{}
@@ -99,7 +116,8 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 	newTable := func(id string, spec tableSpec) awsdynamodb.Table {
 		props := &awsdynamodb.TableProps{
 			TableName:    jsii.String(spec.name),
-			PartitionKey: stringAttr(spec.partitionKey),
+			PartitionKey: spec.partitionKey,
+			SortKey:      spec.sortKey,
 			BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
 			PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
 				PointInTimeRecoveryEnabled: jsii.Bool(s.PointInTimeRecovery),
@@ -109,53 +127,85 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 			RemovalPolicy:      s.RemovalPolicy,
 			DeletionProtection: jsii.Bool(s.DeletionProtection),
 		}
-		if spec.sortKey != "" {
-			props.SortKey = stringAttr(spec.sortKey)
-		}
 		if spec.ttl {
 			props.TimeToLiveAttribute = jsii.String(resourcenames.TTLAttribute)
 		}
 		return awsdynamodb.NewTable(this, jsii.String(id), props)
 	}
 
-	clientConfig := newTable("ClientConfig", tableSpec{name: names.ClientConfig, partitionKey: resourcenames.AttrClientID})
+	clientConfig := newTable("ClientConfig", tableSpec{name: names.ClientConfig, partitionKey: stringAttr(resourcenames.AttrClientID)})
 	// The webhook knows only the number that was called (Twilio's To): this index turns it
-	// into the brand. ALL, so that one query returns the whole client config.
+	// into the brand's clientId, and the webhook then reads the record with a GetItem under
+	// the tenant's own credentials. KEYS_ONLY: the platform-level lookup, allowed to every
+	// brand's items, exposes nothing but the clientId.
 	clientConfig.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
 		IndexName:      jsii.String(resourcenames.ClientByPhoneIndex),
 		PartitionKey:   stringAttr(resourcenames.AttrTwilioPhoneNumber),
-		ProjectionType: awsdynamodb.ProjectionType_ALL,
-	})
-
-	storeConfig := newTable("StoreConfig", tableSpec{name: names.StoreConfig, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrStoreID})
-
-	// Keyed by (clientId, phoneNumber), not the seed's phoneNumber alone: a customer who writes
-	// to two brands has one mapping per brand instead of one overwriting the other.
-	phoneMapping := newTable("PhoneMapping", tableSpec{name: names.PhoneMapping, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrPhoneNumber})
-
-	conversationState := newTable("ConversationState", tableSpec{
-		name: names.ConversationState, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrPhoneNumber, ttl: true,
-	})
-	// For operators holding a sessionId (admin API, support). KEYS_ONLY: the caller follows up
-	// with a consistent GetItem on the table key, never trusting a lagging projection.
-	conversationState.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:      jsii.String(resourcenames.ConversationBySessionIndex),
-		PartitionKey:   stringAttr(resourcenames.AttrClientID),
-		SortKey:        stringAttr(resourcenames.AttrSessionID),
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 	})
 
+	storeConfig := newTable("StoreConfig", tableSpec{
+		name: names.StoreConfig, partitionKey: stringAttr(resourcenames.AttrClientID), sortKey: stringAttr(resourcenames.AttrStoreID),
+	})
+
+	// pk "<clientId>#<phoneNumber>": per brand and customer, not the seed's phoneNumber alone (a
+	// customer who writes to two brands has one mapping per brand), and not under one partition
+	// per brand (a large brand's customers spread over many).
+	phoneMapping := newTable("PhoneMapping", tableSpec{name: names.PhoneMapping, partitionKey: stringAttr(resourcenames.AttrPK)})
+	// A brand's customers: brandShard "<clientId>#<0..7>", one Query per shard, merged by
+	// phoneNumber. ALL: the admin list shows the whole mapping.
+	phoneMapping.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(resourcenames.MappingsByBrandIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrBrandShard),
+		SortKey:        stringAttr(resourcenames.AttrPhoneNumber),
+		ProjectionType: awsdynamodb.ProjectionType_ALL,
+	})
+
+	conversationState := newTable("ConversationState", tableSpec{
+		name: names.ConversationState, partitionKey: stringAttr(resourcenames.AttrPK), ttl: true,
+	})
+	// For operators holding a sessionId (admin API, support): sessionKey
+	// "<clientId>#<sessionId>". KEYS_ONLY: the caller follows up with a consistent GetItem on
+	// pk, never trusting a lagging projection.
+	conversationState.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(resourcenames.ConversationBySessionIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrSessionKey),
+		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+	})
+	// A store's conversations, newest first: storeShard "<clientId>#<storeId or _>#<0..7>",
+	// sort key lastMessageTimestamp (epoch ms). INCLUDE the summary an operator's list shows;
+	// the whole item (cart, history) is one GetItem on pk.
+	conversationState.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:        jsii.String(resourcenames.ConversationsByStoreIndex),
+		PartitionKey:     stringAttr(resourcenames.AttrStoreShard),
+		SortKey:          numberAttr(resourcenames.AttrLastMessageTimestamp),
+		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+		NonKeyAttributes: jsii.Strings(resourcenames.ConversationSummaryAttributes...),
+	})
+
 	idempotency := newTable("Idempotency", tableSpec{
-		name: names.Idempotency, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrIdempotencyKey, ttl: true,
+		name: names.Idempotency, partitionKey: stringAttr(resourcenames.AttrPK), ttl: true,
 	})
 
 	// One item per category ("category#<id>") and per item ("item#<id>") under the brand's
-	// clientId: the worker loads a brand's whole menu with one Query on its partition.
-	menu := newTable("Menu", tableSpec{name: names.Menu, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrMenuKey})
+	// clientId: the worker loads a brand's whole menu with one Query on its partition. A menu
+	// is read from a cache and written by operators, so one partition per brand is far from
+	// DynamoDB's per-partition limits.
+	menu := newTable("Menu", tableSpec{
+		name: names.Menu, partitionKey: stringAttr(resourcenames.AttrClientID), sortKey: stringAttr(resourcenames.AttrMenuKey),
+	})
 
-	// No TTL: orders are business records (payments, point-of-sale history), kept until an
-	// explicit retention policy says otherwise.
-	orders := newTable("Orders", tableSpec{name: names.Orders, partitionKey: resourcenames.AttrClientID, sortKey: resourcenames.AttrOrderID})
+	// pk "<clientId>#<orderId>". No TTL: orders are business records (payments, point-of-sale
+	// history), kept until an explicit retention policy says otherwise.
+	orders := newTable("Orders", tableSpec{name: names.Orders, partitionKey: stringAttr(resourcenames.AttrPK)})
+	// A store's orders: storeShard "<clientId>#<storeId>#<0..7>", sort key statusCreatedAt
+	// "<status>#<createdAt>", so one status is a begins_with query in creation order.
+	orders.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(resourcenames.OrdersByStoreIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrStoreShard),
+		SortKey:        stringAttr(resourcenames.AttrStatusCreatedAt),
+		ProjectionType: awsdynamodb.ProjectionType_ALL,
+	})
 
 	this.key = key
 	this.clientConfig, this.storeConfig, this.phoneMapping = clientConfig, storeConfig, phoneMapping
@@ -166,4 +216,8 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 
 func stringAttr(name string) *awsdynamodb.Attribute {
 	return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
+}
+
+func numberAttr(name string) *awsdynamodb.Attribute {
+	return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_NUMBER}
 }

@@ -29,61 +29,132 @@ func stringAttrs(names ...string) []any {
 	return a
 }
 
+func numberAttr(name string) any { return map[string]any{"AttributeName": name, "AttributeType": "N"} }
+
+// gsi is one GlobalSecondaryIndexes entry of a table (on-demand: no throughput).
+func gsi(name, pk, sk string, projection map[string]any) map[string]any {
+	return map[string]any{"IndexName": name, "KeySchema": keySchema(pk, sk), "Projection": projection}
+}
+
+var (
+	projectAll      = map[string]any{"ProjectionType": "ALL"}
+	projectKeysOnly = map[string]any{"ProjectionType": "KEYS_ONLY"}
+)
+
+func projectInclude(attrs ...string) map[string]any {
+	a := make([]any, len(attrs))
+	for i, n := range attrs {
+		a[i] = n
+	}
+	return map[string]any{"ProjectionType": "INCLUDE", "NonKeyAttributes": a}
+}
+
+// The key schemas, attribute types, indexes and projections of docs/data-model.md, exactly.
 func TestTablesHaveContractKeySchemas(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	names := resourcenames.TablesFor(resourcenames.EnvDev)
 	tests := []struct {
 		table, pk, sk string
 		attrs         []any // every attribute used by the table and its indexes
+		indexes       []any // nil: none
 	}{
-		{names.ClientConfig, "clientId", "", stringAttrs("clientId", "twilioPhoneNumber")},
-		{names.StoreConfig, "clientId", "storeId", stringAttrs("clientId", "storeId")},
-		{names.PhoneMapping, "clientId", "phoneNumber", stringAttrs("clientId", "phoneNumber")},
-		{names.ConversationState, "clientId", "phoneNumber", stringAttrs("clientId", "phoneNumber", "sessionId")},
-		{names.Idempotency, "clientId", "idempotencyKey", stringAttrs("clientId", "idempotencyKey")},
+		{
+			names.ClientConfig, "clientId", "",
+			stringAttrs("clientId", "twilioPhoneNumber"),
+			// The platform-level lookup by the number called exposes the clientId alone.
+			[]any{gsi("twilioPhoneNumber-index", "twilioPhoneNumber", "", projectKeysOnly)},
+		},
+		{names.StoreConfig, "clientId", "storeId", stringAttrs("clientId", "storeId"), nil},
+		{
+			names.PhoneMapping, "pk", "",
+			stringAttrs("pk", "brandShard", "phoneNumber"),
+			[]any{gsi("brandShard-index", "brandShard", "phoneNumber", projectAll)},
+		},
+		{
+			names.ConversationState, "pk", "",
+			append(stringAttrs("pk", "sessionKey", "storeShard"), numberAttr("lastMessageTimestamp")),
+			[]any{
+				gsi("sessionId-index", "sessionKey", "", projectKeysOnly),
+				gsi("storeShard-index", "storeShard", "lastMessageTimestamp", projectInclude(
+					"clientId", "phoneNumber", "storeId", "sessionId", "currentState", "language", "customerName")),
+			},
+		},
+		{names.Idempotency, "pk", "", stringAttrs("pk"), nil},
 		// A brand's menu is one Query on its partition; rows are category#<id> and item#<id>.
-		{names.Menu, "clientId", "menuKey", stringAttrs("clientId", "menuKey")},
-		{names.Orders, "clientId", "orderId", stringAttrs("clientId", "orderId")},
+		{names.Menu, "clientId", "menuKey", stringAttrs("clientId", "menuKey"), nil},
+		{
+			names.Orders, "pk", "",
+			stringAttrs("pk", "storeShard", "statusCreatedAt"),
+			[]any{gsi("storeShard-status-index", "storeShard", "statusCreatedAt", projectAll)},
+		},
 	}
 	check(t, func() { fx.template.ResourceCountIs(jsii.String(tableType), jsii.Number(len(tests))) })
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
+			var indexes any = assertions.Match_Absent()
+			if tt.indexes != nil {
+				indexes = assertions.Match_Exact(tt.indexes)
+			}
 			check(t, func() {
 				fx.template.HasResourceProperties(jsii.String(tableType), map[string]any{
-					"TableName":            tt.table,
-					"KeySchema":            assertions.Match_Exact(keySchema(tt.pk, tt.sk)),
-					"AttributeDefinitions": assertions.Match_Exact(tt.attrs),
-					"BillingMode":          "PAY_PER_REQUEST",
+					"TableName":              tt.table,
+					"KeySchema":              assertions.Match_Exact(keySchema(tt.pk, tt.sk)),
+					"AttributeDefinitions":   assertions.Match_Exact(tt.attrs),
+					"GlobalSecondaryIndexes": indexes,
+					"LocalSecondaryIndexes":  assertions.Match_Absent(),
+					"BillingMode":            "PAY_PER_REQUEST",
 				})
 			})
 		})
 	}
 }
 
-func TestClientConfigHasClientByPhoneIndex(t *testing.T) {
+// The test above spells the contract out; this one ties it to the constants the runtime uses,
+// so that a rename in resourcenames without the table following (or the reverse) fails.
+func TestTableKeysAreTheRuntimeContract(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
-	check(t, func() {
-		fx.template.HasResourceProperties(jsii.String(tableType), map[string]any{
-			"TableName": resourcenames.TablesFor(resourcenames.EnvDev).ClientConfig,
-			"GlobalSecondaryIndexes": assertions.Match_Exact([]any{map[string]any{
-				"IndexName":  resourcenames.ClientByPhoneIndex,
-				"KeySchema":  keySchema("twilioPhoneNumber", ""),
-				"Projection": map[string]any{"ProjectionType": "ALL"},
-			}}),
+	names := resourcenames.TablesFor(resourcenames.EnvDev)
+	tests := []struct {
+		table, pk string
+		indexes   map[string][2]string // index name → partition key, sort key
+	}{
+		{names.ClientConfig, resourcenames.AttrClientID, map[string][2]string{
+			resourcenames.ClientByPhoneIndex: {resourcenames.AttrTwilioPhoneNumber, ""}}},
+		{names.PhoneMapping, resourcenames.AttrPK, map[string][2]string{
+			resourcenames.MappingsByBrandIndex: {resourcenames.AttrBrandShard, resourcenames.AttrPhoneNumber}}},
+		{names.ConversationState, resourcenames.AttrPK, map[string][2]string{
+			resourcenames.ConversationBySessionIndex: {resourcenames.AttrSessionKey, ""},
+			resourcenames.ConversationsByStoreIndex:  {resourcenames.AttrStoreShard, resourcenames.AttrLastMessageTimestamp}}},
+		{names.Idempotency, resourcenames.AttrPK, nil},
+		{names.Orders, resourcenames.AttrPK, map[string][2]string{
+			resourcenames.OrdersByStoreIndex: {resourcenames.AttrStoreShard, resourcenames.AttrStatusCreatedAt}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.table, func(t *testing.T) {
+			check(t, func() {
+				fx.template.HasResourceProperties(jsii.String(tableType), map[string]any{
+					"TableName": tt.table, "KeySchema": keySchema(tt.pk, ""),
+				})
+			})
+			for name, keys := range tt.indexes {
+				check(t, func() {
+					fx.template.HasResourceProperties(jsii.String(tableType), map[string]any{
+						"TableName": tt.table,
+						"GlobalSecondaryIndexes": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+							"IndexName": name, "KeySchema": keySchema(keys[0], keys[1]),
+						})}),
+					})
+				})
+			}
 		})
-	})
-}
-
-func TestConversationStateHasSessionIndex(t *testing.T) {
-	fx := envFixture(t, resourcenames.EnvDev)
+	}
 	check(t, func() {
 		fx.template.HasResourceProperties(jsii.String(tableType), map[string]any{
-			"TableName": resourcenames.TablesFor(resourcenames.EnvDev).ConversationState,
-			"GlobalSecondaryIndexes": assertions.Match_Exact([]any{map[string]any{
-				"IndexName":  resourcenames.ConversationBySessionIndex,
-				"KeySchema":  keySchema("clientId", "sessionId"),
-				"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
-			}}),
+			"TableName": names.ConversationState,
+			"GlobalSecondaryIndexes": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"IndexName":  resourcenames.ConversationsByStoreIndex,
+				"Projection": projectInclude(resourcenames.ConversationSummaryAttributes...),
+			})}),
 		})
 	})
 }

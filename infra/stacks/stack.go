@@ -104,7 +104,7 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 	}
 
 	data := NewDataLayer(stack, "Data", &DataLayerProps{Settings: s})
-	tenants := declare(constructs.NewConstruct(stack, jsii.String("Tenants")), catalog.Deps{Key: data.Key(), StoreTable: data.StoreConfig(), Settings: s})
+	tenants := declare(constructs.NewConstruct(stack, jsii.String("Tenants")), catalog.Deps{Key: data.Key(), ClientTable: data.ClientConfig(), StoreTable: data.StoreConfig(), Settings: s})
 	if err := tenant.CheckUnique(tenants); err != nil {
 		panic(fmt.Sprintf("stacks: catalog of %s: %v", s.Env, err))
 	}

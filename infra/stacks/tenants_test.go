@@ -2,14 +2,17 @@ package stacks_test
 
 import (
 	"encoding/json"
-	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/tenant"
+	"github.com/wabot-platform/wabot/infra/tenant/registration"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -269,106 +272,176 @@ func TestStagingAndProdHaveNoTenantsYet(t *testing.T) {
 	}
 }
 
-const customAWSType = "Custom::AWS"
+const (
+	customAWSType = "Custom::AWS"
+	profileType   = "AWS::Bedrock::ApplicationInferenceProfile"
+)
 
-// storeRegistration returns the Custom::AWS resource that registers store st's queue, with
-// its logical id.
-func storeRegistration(t *testing.T, fx *fixture, st tenant.TenantStore) (string, map[string]any) {
+// sameJSON reports whether a and b marshal to the same JSON.
+func sameJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// registrationOf returns the Custom::AWS resource of a registration (a brand's or a store's),
+// with its logical id, failing t unless it is one.
+func registrationOf(t *testing.T, fx *fixture, what string, cr interface{ Node() constructs.Node }) (string, map[string]any) {
 	t.Helper()
-	id := fx.logicalID(t, st.Registration().Node().FindChild(jsii.String("Resource")))
+	id := fx.logicalID(t, cr.Node().FindChild(jsii.String("Resource")))
 	res, _ := (*fx.template.ToJSON())["Resources"].(map[string]any)[id].(map[string]any)
 	if res == nil || res["Type"] != customAWSType {
-		t.Fatalf("%s/%s: registration %s is %v, want a %s resource", st.ClientID(), st.StoreID(), id, res["Type"], customAWSType)
+		t.Fatalf("%s: registration %s is %v, want a %s resource", what, id, res["Type"], customAWSType)
 	}
 	return id, res
 }
 
-// Each store writes its queue's URL and ARN into its own record of WhatsAppBotStoreConfig on
-// create and on update, with an UpdateItem that changes those two attributes only, and never
-// touches the record on delete.
-func TestStoresRegisterTheirQueuesInStoreConfig(t *testing.T) {
+// sdkCalls decodes a registration's Create, Update and Delete calls.
+func sdkCalls(t *testing.T, res map[string]any) map[string]map[string]any {
+	t.Helper()
+	props, _ := res["Properties"].(map[string]any)
+	if props["InstallLatestAwsSdk"] != false {
+		t.Errorf("InstallLatestAwsSdk = %v, want false (no npm install at deploy time)", props["InstallLatestAwsSdk"])
+	}
+	out := map[string]map[string]any{}
+	for _, phase := range []string{"Create", "Update", "Delete"} {
+		call, err := cdktest.SDKCall(props[phase])
+		if err != nil {
+			t.Fatalf("%s: %v", phase, err)
+		}
+		out[phase] = call
+	}
+	return out
+}
+
+// checkCalls compares a registration's calls with upsert (create, update) and deactivate
+// (delete), as the provider receives them.
+func checkCalls(t *testing.T, got map[string]map[string]any, physicalID string, upsert, deactivate map[string]any) {
+	t.Helper()
+	call := func(params map[string]any, ignore string) map[string]any {
+		c := map[string]any{
+			"service": "DynamoDB", "action": "updateItem", "parameters": params,
+			// Fixed: an update is never a replacement (whose delete would deactivate the record).
+			"physicalResourceId": map[string]any{"id": physicalID},
+		}
+		if ignore != "" {
+			c["ignoreErrorCodesMatching"] = ignore
+		}
+		return c
+	}
+	for phase, want := range map[string]map[string]any{
+		"Create": call(upsert, ""),
+		"Update": call(upsert, ""),
+		// Deactivates an existing record; a missing one is left missing.
+		"Delete": call(deactivate, registration.ConditionalCheckFailed),
+	} {
+		if !sameJSON(got[phase], want) {
+			g, _ := json.MarshalIndent(got[phase], "", "  ")
+			w, _ := json.MarshalIndent(want, "", "  ")
+			t.Errorf("%s call:\n%s\nwant:\n%s", phase, g, w)
+		}
+	}
+}
+
+// Each store registers its record in WhatsAppBotStoreConfig: on create and update its queue's
+// URL and ARN always, storeName, active and createdAt only when absent, version + 1; on
+// delete it deactivates the record, never deletes it.
+func TestStoresRegisterInStoreConfig(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
-	storeTable := fx.logicalID(t, fx.stack.Data().StoreConfig())
-	check(t, func() { fx.template.ResourceCountIs(jsii.String(customAWSType), jsii.Number(len(demoStores))) })
+	storeTable := cdktest.RefPlaceholder(fx.logicalID(t, fx.stack.Data().StoreConfig()))
+	names := map[string]string{"centro": "Centro", "paulista": "Paulista", "vila-madalena": "Vila Madalena"}
 	for _, c := range fx.stack.Tenants() {
 		for _, st := range c.Stores() {
 			t.Run(st.ClientID()+"/"+st.StoreID(), func(t *testing.T) {
-				_, res := storeRegistration(t, fx, st)
-				props, _ := res["Properties"].(map[string]any)
-				if d, ok := props["Delete"]; ok {
-					t.Errorf("registration has a Delete call %v, want none", d)
-				}
-				if props["InstallLatestAwsSdk"] != false {
-					t.Errorf("InstallLatestAwsSdk = %v, want false (no npm install at deploy time)", props["InstallLatestAwsSdk"])
-				}
+				_, res := registrationOf(t, fx, st.ClientID()+"/"+st.StoreID(), st.Registration())
 				queue := fx.logicalID(t, st.Queue())
-				want := map[string]any{
-					"service": "DynamoDB",
-					"action":  "updateItem",
-					"parameters": map[string]any{
-						"TableName": cdktest.RefPlaceholder(storeTable),
-						"Key": map[string]any{
-							resourcenames.AttrClientID: map[string]any{"S": st.ClientID()},
-							resourcenames.AttrStoreID:  map[string]any{"S": st.StoreID()},
-						},
-						"UpdateExpression": "SET sqsQueueUrl = :u, sqsQueueArn = :a",
-						"ExpressionAttributeValues": map[string]any{
-							":u": map[string]any{"S": cdktest.RefPlaceholder(queue)},
-							":a": map[string]any{"S": cdktest.GetAttPlaceholder(queue, "Arn")},
-						},
-					},
-					// Fixed: an update is never a replacement.
-					"physicalResourceId": map[string]any{"id": st.ClientID() + "/" + st.StoreID()},
-				}
-				for _, phase := range []string{"Create", "Update"} {
-					call, err := cdktest.SDKCall(props[phase])
-					if err != nil {
-						t.Fatalf("%s: %v", phase, err)
-					}
-					if !jsonEqual(call, want) {
-						got, _ := json.MarshalIndent(call, "", "  ")
-						exp, _ := json.MarshalIndent(want, "", "  ")
-						t.Errorf("%s call:\n%s\nwant:\n%s", phase, got, exp)
-					}
-				}
+				checkCalls(t, sdkCalls(t, res), st.ClientID()+"/"+st.StoreID(),
+					registration.StoreUpsert(storeTable, registration.Store{
+						ClientID: st.ClientID(), StoreID: st.StoreID(), StoreName: names[st.StoreID()],
+						QueueURL: cdktest.RefPlaceholder(queue), QueueARN: cdktest.GetAttPlaceholder(queue, "Arn"),
+						CreatedAt: "2025-01-01T00:00:00Z",
+					}),
+					registration.StoreDeactivate(storeTable, st.ClientID(), st.StoreID()))
 			})
 		}
 	}
 }
 
-// Each registration's own policy allows UpdateItem on the store table's ARN (no index, no
-// other table, no other DynamoDB action) and the write actions on the data key, and the
-// custom resource waits for it.
-func TestStoreRegistrationPolicyIsUpdateItemOnStoreTable(t *testing.T) {
+// Each brand registers its record in WhatsAppBotClientConfig: on create and update its number
+// and its secrets' and inference profile's ARNs always, name, defaultLanguage, active,
+// asaasSandbox and createdAt only when absent, version + 1; on delete it deactivates it.
+func TestBrandsRegisterInClientConfig(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
-	storeTable := fx.logicalID(t, fx.stack.Data().StoreConfig())
-	wantStatements := []any{
-		map[string]any{"Action": "dynamodb:UpdateItem", "Effect": "Allow", "Resource": getAtt(storeTable, "Arn")},
-		map[string]any{
-			"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
-			"Effect": "Allow", "Resource": fx.keyArn(),
-		},
+	clientTable := cdktest.RefPlaceholder(fx.logicalID(t, fx.stack.Data().ClientConfig()))
+	want := map[string]struct{ name, lang string }{
+		"demo-pizzaria": {"Pizzaria Demo", "pt-BR"},
+		"demo-burger":   {"Burger Demo", "en-US"},
 	}
 	for _, c := range fx.stack.Tenants() {
+		t.Run(c.ClientID(), func(t *testing.T) {
+			_, res := registrationOf(t, fx, c.ClientID(), c.Registration())
+			checkCalls(t, sdkCalls(t, res), c.ClientID(),
+				registration.ClientUpsert(clientTable, registration.Client{
+					ClientID: c.ClientID(), TwilioPhoneNumber: demoBrands[c.ClientID()],
+					Name: want[c.ClientID()].name, DefaultLanguage: want[c.ClientID()].lang, CreatedAt: "2025-01-01T00:00:00Z",
+					TwilioSecretARN:     cdktest.RefPlaceholder(fx.logicalID(t, c.TwilioSecret())),
+					AsaasSecretARN:      cdktest.RefPlaceholder(fx.logicalID(t, c.AsaasSecret())),
+					InferenceProfileARN: cdktest.GetAttPlaceholder(fx.logicalID(t, c.InferenceProfile()), "InferenceProfileArn"),
+				}),
+				registration.ClientDeactivate(clientTable, c.ClientID()))
+		})
+	}
+	check(t, func() {
+		fx.template.ResourceCountIs(jsii.String(customAWSType), jsii.Number(len(demoBrands)+len(demoStores)))
+	})
+}
+
+// policyStatements returns the statements of the one IAM policy a registration depends on.
+func policyStatements(t *testing.T, fx *fixture, res map[string]any) []any {
+	t.Helper()
+	deps, _ := res["DependsOn"].([]any)
+	policies := *fx.template.FindResources(jsii.String("AWS::IAM::Policy"), nil)
+	var statements []any
+	var n int
+	for _, d := range deps {
+		if p := policies[d.(string)]; p != nil {
+			n++
+			doc, _ := (*p)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
+			statements, _ = doc["Statement"].([]any)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("registration depends on %d policies (DependsOn %v), want its own one: it could run before it may write", n, deps)
+	}
+	return statements
+}
+
+// Each registration's own policy allows UpdateItem on its table's ARN (no index, no other
+// table, no other DynamoDB action: never DeleteItem) and the write actions on the data key,
+// without a wildcard, and the custom resource waits for it.
+func TestRegistrationPoliciesAreUpdateItemOnTheirTable(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	want := func(table awsdynamodb.ITable) []any {
+		return []any{
+			map[string]any{"Action": "dynamodb:UpdateItem", "Effect": "Allow", "Resource": getAtt(fx.logicalID(t, table), "Arn")},
+			map[string]any{
+				"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"},
+				"Effect": "Allow", "Resource": fx.keyArn(),
+			},
+		}
+	}
+	for _, c := range fx.stack.Tenants() {
+		t.Run(c.ClientID(), func(t *testing.T) {
+			_, res := registrationOf(t, fx, c.ClientID(), c.Registration())
+			if got := policyStatements(t, fx, res); !sameJSON(got, want(fx.stack.Data().ClientConfig())) {
+				b, _ := json.MarshalIndent(got, "", "  ")
+				t.Errorf("registration policy statements:\n%s\nwant UpdateItem on the client table and the data key's write actions", b)
+			}
+		})
 		for _, st := range c.Stores() {
 			t.Run(st.ClientID()+"/"+st.StoreID(), func(t *testing.T) {
-				_, res := storeRegistration(t, fx, st)
-				deps, _ := res["DependsOn"].([]any)
-				policies := *fx.template.FindResources(jsii.String(policyType), nil)
-				var policy map[string]any
-				for _, d := range deps {
-					if p := policies[d.(string)]; p != nil {
-						if policy != nil {
-							t.Fatalf("registration depends on more than one policy: %v", deps)
-						}
-						policy = (*p)["Properties"].(map[string]any)
-					}
-				}
-				if policy == nil {
-					t.Fatalf("registration depends on no policy (DependsOn %v): it could run before it may write", deps)
-				}
-				doc, _ := policy["PolicyDocument"].(map[string]any)
-				if got, _ := doc["Statement"].([]any); !slices.EqualFunc(got, wantStatements, jsonEqual) {
+				_, res := registrationOf(t, fx, st.StoreID(), st.Registration())
+				if got := policyStatements(t, fx, res); !sameJSON(got, want(fx.stack.Data().StoreConfig())) {
 					b, _ := json.MarshalIndent(got, "", "  ")
 					t.Errorf("registration policy statements:\n%s\nwant UpdateItem on the store table and the data key's write actions", b)
 				}
@@ -377,16 +450,17 @@ func TestStoreRegistrationPolicyIsUpdateItemOnStoreTable(t *testing.T) {
 	}
 }
 
-// The stores share one provider function (AwsCustomResource's per-stack singleton) with a
-// role of our own: no managed policy (AWSLambdaBasicExecutionRole would allow writing to every
-// log group), logs to its own log group only, and the stores' UpdateItem policies attached.
-func TestStoreRegistrationProviderRole(t *testing.T) {
+// The registrations share one provider function (AwsCustomResource's per-stack singleton) with
+// a role of our own: no managed policy (AWSLambdaBasicExecutionRole would allow writing to
+// every log group), logs to its own log group only, with the environment's retention, and the
+// registrations' UpdateItem policies attached. cdk-nag finds nothing to suppress on it.
+func TestRegistrationProviderRole(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
-	providers := *fx.template.FindResources(jsii.String(functionType), map[string]any{
+	providers := *fx.template.FindResources(jsii.String("AWS::Lambda::Function"), map[string]any{
 		"Properties": map[string]any{"Handler": "index.handler"},
 	})
 	if len(providers) != 1 {
-		t.Fatalf("%d registration provider functions, want 1 shared by every store", len(providers))
+		t.Fatalf("%d registration provider functions, want 1 shared by every registration", len(providers))
 	}
 	var role, logs string
 	for id, p := range providers {
@@ -399,10 +473,14 @@ func TestStoreRegistrationProviderRole(t *testing.T) {
 		lg, _ := lc["LogGroup"].(map[string]any)
 		logs, _ = lg["Ref"].(string)
 		for _, c := range fx.stack.Tenants() {
+			crs := []interface{ Node() constructs.Node }{c.Registration()}
 			for _, st := range c.Stores() {
-				_, res := storeRegistration(t, fx, st)
-				if token := res["Properties"].(map[string]any)["ServiceToken"]; !jsonEqual(token, getAtt(id, "Arn")) {
-					t.Errorf("%s/%s's registration is served by %v, want %s", st.ClientID(), st.StoreID(), token, id)
+				crs = append(crs, st.Registration())
+			}
+			for _, cr := range crs {
+				_, res := registrationOf(t, fx, *cr.Node().Path(), cr)
+				if token := res["Properties"].(map[string]any)["ServiceToken"]; !sameJSON(token, getAtt(id, "Arn")) {
+					t.Errorf("%s is served by %v, want %s", *cr.Node().Path(), token, id)
 				}
 			}
 		}
@@ -416,36 +494,71 @@ func TestStoreRegistrationProviderRole(t *testing.T) {
 	if roles[role] == nil {
 		t.Errorf("provider role %s is not in the template or has managed policies", role)
 	}
-	// The role has its default policy (logs) and one policy per store (UpdateItem).
-	var write []map[string]any
-	for _, p := range *fx.template.FindResources(jsii.String(policyType), map[string]any{
+	fx.hasResource(t, "AWS::Logs::LogGroup", logs, map[string]any{"RetentionInDays": 7}) // dev: a week
+	// The role has its default policy (logs) and one policy per registration (UpdateItem).
+	var logWriters []any
+	var updateItem int
+	for _, p := range *fx.template.FindResources(jsii.String("AWS::IAM::Policy"), map[string]any{
 		"Properties": map[string]any{"Roles": assertions.Match_Exact([]any{ref(role)})},
 	}) {
 		doc, _ := (*p)["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
-		write = append(write, statements(doc, "logs:PutLogEvents")...)
+		list, _ := doc["Statement"].([]any)
+		for _, s := range list {
+			st, _ := s.(map[string]any)
+			b, _ := json.Marshal(st["Action"])
+			switch {
+			case strings.Contains(string(b), "logs:PutLogEvents"):
+				logWriters = append(logWriters, st["Resource"])
+			case strings.Contains(string(b), "dynamodb:UpdateItem"):
+				updateItem++
+			}
+		}
 	}
-	if len(write) != 1 || !slices.EqualFunc(resources(write[0]), []any{getAtt(logs, "Arn")}, jsonEqual) {
-		t.Errorf("provider may write logs to %v, want only its log group %s", write, logs)
+	if !sameJSON(logWriters, []any{getAtt(logs, "Arn")}) {
+		t.Errorf("provider may write logs to %v, want only its log group %s", logWriters, logs)
 	}
-	attached := *fx.template.FindResources(jsii.String(policyType), map[string]any{
-		"Properties": map[string]any{
-			"Roles":          assertions.Match_Exact([]any{ref(role)}),
-			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{"Action": "dynamodb:UpdateItem"})})},
-		},
-	})
-	if len(attached) != len(demoStores) {
-		t.Errorf("%d UpdateItem policies on the provider role, want one per store (%d)", len(attached), len(demoStores))
+	if want := len(demoBrands) + len(demoStores); updateItem != want {
+		t.Errorf("%d UpdateItem statements on the provider role, want one per registration (%d)", updateItem, want)
 	}
 }
 
-// Staging and prod declare no stores yet: no registration, no provider.
-func TestNoStoreRegistrationWithoutStores(t *testing.T) {
+// One application inference profile per brand: named wabot-<env>-<clientId>, copied from the
+// brand's catalog model (a foundation model of the stack's region), tagged with its clientId
+// and the application's tags; its ARN is what the brand's record holds.
+func TestBrandInferenceProfiles(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	check(t, func() { fx.template.ResourceCountIs(jsii.String(profileType), jsii.Number(len(demoBrands))) })
+	models := map[string]string{"demo-pizzaria": tenant.DefaultModel, "demo-burger": "anthropic.claude-3-5-haiku-20241022-v1:0"}
+	for _, c := range fx.stack.Tenants() {
+		t.Run(c.ClientID(), func(t *testing.T) {
+			if c.Model() != models[c.ClientID()] {
+				t.Errorf("model %s, want %s", c.Model(), models[c.ClientID()])
+			}
+			fx.hasResource(t, profileType, fx.logicalID(t, c.InferenceProfile()), map[string]any{
+				"InferenceProfileName": tenant.InferenceProfileName(resourcenames.EnvDev, c.ClientID(), models[c.ClientID()]),
+				"ModelSource": assertions.Match_Exact(map[string]any{"CopyFrom": map[string]any{"Fn::Join": []any{"", []any{
+					"arn:", ref("AWS::Partition"), ":bedrock:", ref("AWS::Region"), "::foundation-model/" + models[c.ClientID()],
+				}}}}),
+				// ArrayWith keeps order: CDK sorts tags by key.
+				"Tags": assertions.Match_ArrayWith(&[]any{
+					tag(resourcenames.TagApp, resourcenames.AppName),
+					tag(resourcenames.TagClientID, c.ClientID()),
+					tag(resourcenames.TagEnv, resourcenames.EnvDev),
+				}),
+			})
+		})
+	}
+}
+
+// Staging and prod declare no tenants yet: no registration, no provider, no profile.
+func TestNoRegistrationWithoutTenants(t *testing.T) {
 	for _, env := range []string{resourcenames.EnvStaging, resourcenames.EnvProd} {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
 			check(t, func() { fx.template.ResourceCountIs(jsii.String(customAWSType), jsii.Number(0)) })
+			check(t, func() { fx.template.ResourceCountIs(jsii.String(profileType), jsii.Number(0)) })
 			check(t, func() {
-				fx.template.ResourcePropertiesCountIs(jsii.String(functionType), map[string]any{"Handler": "index.handler"}, jsii.Number(0))
+				fx.template.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), map[string]any{"Handler": "index.handler"}, jsii.Number(0))
 			})
 		})
 	}

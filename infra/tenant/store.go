@@ -3,19 +3,16 @@ package tenant
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/wabot-platform/wabot/infra/config"
+	"github.com/wabot-platform/wabot/infra/tenant/registration"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -49,6 +46,12 @@ type TenantStoreProps struct {
 	Client TenantClient
 	// StoreID is the store's id within the brand (resourcenames.ValidateID). Never changes.
 	StoreID string
+	// StoreName is the store's display name, written into its record's storeName only when
+	// the record has none (operators edit it afterwards). Default: StoreID.
+	StoreName string
+	// OnboardedAt is written into the record's createdAt only when it has none. Default: the
+	// brand's OnboardedAt.
+	OnboardedAt time.Time
 }
 
 // Validate reports the first problem with p, or nil.
@@ -62,6 +65,9 @@ func (p *TenantStoreProps) Validate() error {
 	if err := resourcenames.ValidateID("storeId", p.StoreID); err != nil {
 		return fmt.Errorf("client %q: %w", p.Client.ClientID(), err)
 	}
+	if err := validateName("store name", p.StoreName); err != nil {
+		return fmt.Errorf("store %s/%s: %w", p.Client.ClientID(), p.StoreID, err)
+	}
 	for _, s := range p.Client.Stores() {
 		if s.StoreID() == p.StoreID {
 			return fmt.Errorf("client %q declares store %q twice", p.Client.ClientID(), p.StoreID)
@@ -73,14 +79,9 @@ func (p *TenantStoreProps) Validate() error {
 // Attributes of the store's record in WhatsAppBotStoreConfig that the construct writes: the
 // dynamodbav names of domain.Store's SQSQueueURL and SQSQueueARN (a test keeps them equal).
 const (
-	AttrSQSQueueURL = "sqsQueueUrl"
-	AttrSQSQueueARN = "sqsQueueArn"
+	AttrSQSQueueURL = registration.AttrSQSQueueURL
+	AttrSQSQueueARN = registration.AttrSQSQueueARN
 )
-
-// RegistrationUpdateExpression is the one change the construct makes to a store's record: it
-// sets the queue's two attributes and leaves every other attribute (what operators maintain:
-// name, hours, delivery, isActive, version) as it is.
-const RegistrationUpdateExpression = "SET " + AttrSQSQueueURL + " = :u, " + AttrSQSQueueARN + " = :a"
 
 // TenantStore is one store of a brand: the FIFO queue its point of sale reads confirmed
 // orders from, with a dead-letter queue and an alarm on it, registered in the store's record
@@ -98,14 +99,18 @@ type TenantStore interface {
 	// DeadLetterAlarm fires when any event is parked. It has no action yet: an operators'
 	// notification topic is wired to it when one exists.
 	DeadLetterAlarm() awscloudwatch.IAlarm
-	// Registration is the custom resource that writes Queue's URL and ARN into the store's
-	// record of WhatsAppBotStoreConfig (RegistrationUpdateExpression).
+	// StoreName is the name the store's record starts with (operators may change it).
+	StoreName() string
+	// Registration is the custom resource (Custom::AWS) that registers the store in its record
+	// of WhatsAppBotStoreConfig: registration.StoreUpsert on create and update,
+	// registration.StoreDeactivate on delete.
 	Registration() customresources.AwsCustomResource
 }
 
 type tenantStore struct {
 	constructs.Construct
 	clientID, storeID string
+	storeName         string
 	queue, dlq        awssqs.IQueue
 	alarm             awscloudwatch.IAlarm
 	registration      customresources.AwsCustomResource
@@ -113,6 +118,7 @@ type tenantStore struct {
 
 func (s *tenantStore) ClientID() string                      { return s.clientID }
 func (s *tenantStore) StoreID() string                       { return s.storeID }
+func (s *tenantStore) StoreName() string                     { return s.storeName }
 func (s *tenantStore) Queue() awssqs.IQueue                  { return s.queue }
 func (s *tenantStore) DeadLetterQueue() awssqs.IQueue        { return s.dlq }
 func (s *tenantStore) DeadLetterAlarm() awscloudwatch.IAlarm { return s.alarm }
@@ -121,12 +127,18 @@ func (s *tenantStore) Registration() customresources.AwsCustomResource {
 }
 
 // NewTenantStore creates a store's order queue, its dead-letter queue and the alarm on it, and
-// registers the queue in the store's record (see registerQueue). By convention scope is the
-// store's client, so that the construct tree reads brand/store. It panics on invalid props,
-// like NewTenantClient.
+// registers the store in its record (see package registration). By convention scope is the store's
+// client, so that the construct tree reads brand/store. It panics on invalid props, like
+// NewTenantClient.
 //
 // Content-based deduplication is off: the platform sends an explicit deduplication id per
 // order event (order id + event), and two different events may carry identical bodies.
+//
+// The queues follow the environment's removal policy: in staging and prod a store removed from
+// the catalog (or a deleted stack) leaves its queue and dead-letter queue in place (Retain),
+// with the orders its point of sale has not read yet (kept 4 and 14 days); an operator drains
+// and deletes them. In dev they are deleted. Their names stay taken while they exist: to add a
+// removed store again, delete or import (cdk import) the retained queues first.
 func NewTenantStore(scope constructs.Construct, id string, props *TenantStoreProps) TenantStore {
 	if err := props.Validate(); err != nil {
 		panic("tenant: " + err.Error())
@@ -134,8 +146,16 @@ func NewTenantStore(scope constructs.Construct, id string, props *TenantStorePro
 	client, storeID := props.Client, props.StoreID
 	clientID, settings := client.ClientID(), client.Settings()
 	env := settings.Env
+	storeName := props.StoreName
+	if storeName == "" {
+		storeName = storeID
+	}
+	onboarded := props.OnboardedAt
+	if onboarded.IsZero() {
+		onboarded = client.OnboardedAt()
+	}
 
-	this := &tenantStore{clientID: clientID, storeID: storeID}
+	this := &tenantStore{clientID: clientID, storeID: storeID, storeName: storeName}
 	constructs.NewConstruct_Override(this, scope, jsii.String(id))
 	// clientId too, not only inherited from the client: the store may be scoped elsewhere and
 	// ABAC on queues depends on the tag being there.
@@ -187,129 +207,15 @@ func NewTenantStore(scope constructs.Construct, id string, props *TenantStorePro
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
 
-	this.registration = registerQueue(this, client.StoreTable(), settings, clientID, storeID, queue)
+	table := client.StoreTable()
+	this.registration = register(this, "Registration", table, settings, clientID+"/"+storeID,
+		registration.StoreUpsert(*table.TableName(), registration.Store{
+			ClientID: clientID, StoreID: storeID,
+			QueueURL: *queue.QueueUrl(), QueueARN: *queue.QueueArn(),
+			StoreName: storeName, CreatedAt: formatTime(onboarded),
+		}),
+		registration.StoreDeactivate(*table.TableName(), clientID, storeID))
 	this.queue, this.dlq, this.alarm = queue, dlq, alarm
 	client.addStore(this)
 	return this
-}
-
-// kmsTableWriteActions are what a DynamoDB write on a table encrypted with a customer-managed
-// key needs on the key: the set CDK's Table.grantWriteData grants (stacks uses the same).
-var kmsTableWriteActions = []*string{
-	jsii.String("kms:Decrypt"), jsii.String("kms:DescribeKey"), jsii.String("kms:Encrypt"),
-	jsii.String("kms:ReEncrypt*"), jsii.String("kms:GenerateDataKey*"),
-}
-
-// registerQueue writes queue's URL and ARN into the store's record of table (key clientId +
-// storeId) on create and on every update of the custom resource, with one UpdateItem of
-// RegistrationUpdateExpression. The runtime reads the queue's address from that record and
-// never rebuilds it from a name, so the record is the one place a queue is found; UpdateItem
-// rather than PutItem so that operators' edits to the rest of the record survive a deploy.
-//
-// There is no onDelete: removing a store from the catalog deletes its queue, and operators
-// deactivate the record (isActive) themselves; erasing attributes from a record someone may
-// still be editing is not the deploy's job. If the record does not exist yet, UpdateItem
-// creates it with the key and the two attributes only: isActive is absent (false), so the
-// runtime offers no such store until an operator completes the record.
-//
-// The function that makes the call is the stack's one AwsCustomResource provider; it runs
-// with the role of storeRegistrar, and this call's policy adds UpdateItem on table alone (no
-// index, no other action) plus what the write needs on the table's key.
-func registerQueue(scope constructs.Construct, table awsdynamodb.ITable, settings config.Settings,
-	clientID, storeID string, queue awssqs.IQueue) customresources.AwsCustomResource {
-	call := &customresources.AwsSdkCall{
-		Service: jsii.String("DynamoDB"),
-		Action:  jsii.String("updateItem"),
-		Parameters: map[string]any{
-			"TableName": table.TableName(),
-			"Key": map[string]any{
-				resourcenames.AttrClientID: map[string]any{"S": clientID},
-				resourcenames.AttrStoreID:  map[string]any{"S": storeID},
-			},
-			"UpdateExpression": RegistrationUpdateExpression,
-			"ExpressionAttributeValues": map[string]any{
-				":u": map[string]any{"S": queue.QueueUrl()},
-				":a": map[string]any{"S": queue.QueueArn()},
-			},
-		},
-		// Fixed per store: an update never looks like a replacement to CloudFormation.
-		PhysicalResourceId: customresources.PhysicalResourceId_Of(jsii.String(clientID + "/" + storeID)),
-	}
-	statements := []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("dynamodb:UpdateItem"),
-		Resources: &[]*string{table.TableArn()},
-	})}
-	if key := table.EncryptionKey(); key != nil {
-		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   &kmsTableWriteActions,
-			Resources: &[]*string{key.KeyArn()},
-		}))
-	}
-	reg := storeRegistrar(scope, settings)
-	cr := customresources.NewAwsCustomResource(scope, jsii.String("QueueRegistration"), &customresources.AwsCustomResourceProps{
-		OnCreate: call,
-		OnUpdate: call,
-		Policy:   customresources.AwsCustomResourcePolicy_FromStatements(&statements),
-		Role:     reg.Role(),
-		LogGroup: reg.Logs(),
-		// The SDK in the Lambda runtime has UpdateItem; installing the latest at deploy time
-		// would make every deploy depend on npm being reachable from the function.
-		InstallLatestAwsSdk: jsii.Bool(false),
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(cr, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("kms:GenerateDataKey* and kms:ReEncrypt* on the environment's data key alone: the " +
-			"action families CDK grants for a DynamoDB write to a table encrypted with a customer-managed key, " +
-			"needed by the UpdateItem that registers the store's queue in its WhatsAppBotStoreConfig record."),
-		AppliesTo: &[]any{jsii.String("Action::kms:GenerateDataKey*"), jsii.String("Action::kms:ReEncrypt*")},
-	}}, jsii.Bool(true))
-	return cr
-}
-
-// registrar is the role and log group of the stack's AwsCustomResource provider function.
-// AwsCustomResource creates that function once per stack (a singleton) and gives it the role
-// and log group of the first custom resource, so every store must pass the same ones: they
-// live at the stack's root, made by the first store and found by the others.
-type registrar struct {
-	constructs.Construct
-	role awsiam.Role
-	logs awslogs.LogGroup
-}
-
-// Role and Logs are the provider function's. (jsii also requires a type registered with
-// NewConstruct_Override to have methods with pointer receivers.)
-func (r *registrar) Role() awsiam.Role      { return r.role }
-func (r *registrar) Logs() awslogs.LogGroup { return r.logs }
-
-// registrarID is the construct id of the stack's registrar.
-const registrarID = "StoreQueueRegistrar"
-
-// storeRegistrar returns the registrar of scope's stack, creating it on first use.
-//
-// A role of our own, like the runtime's functions: the provider's default role carries the
-// managed AWSLambdaBasicExecutionRole, which allows writing to every log group (and is
-// AwsSolutions-IAM4). This one may write to its own log group, with the environment's
-// retention, and receives each store's UpdateItem policy.
-func storeRegistrar(scope constructs.Construct, settings config.Settings) *registrar {
-	stack := awscdk.Stack_Of(scope)
-	if existing := stack.Node().TryFindChild(jsii.String(registrarID)); existing != nil {
-		r, ok := existing.(*registrar)
-		if !ok {
-			panic(fmt.Sprintf("tenant: %s of stack %s is not the store queue registrar", registrarID, *stack.StackName()))
-		}
-		return r
-	}
-	r := &registrar{}
-	constructs.NewConstruct_Override(r, stack, jsii.String(registrarID))
-	r.logs = awslogs.NewLogGroup(r, jsii.String("Logs"), &awslogs.LogGroupProps{
-		Retention:     settings.LogRetention,
-		RemovalPolicy: settings.RemovalPolicy,
-	})
-	r.role = awsiam.NewRole(r, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String(fmt.Sprintf("wabot %s: registers each store's order queue in its %s record",
-			settings.Env, resourcenames.StoreConfigTable)),
-	})
-	r.logs.GrantWrite(r.role)
-	return r
 }
