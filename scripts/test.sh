@@ -11,6 +11,8 @@ echo "== shared and functions (race detector on)"
 go test -race -count=1 ./shared/... ./functions/... || status=1
 echo "== infra (CDK assertions)"
 go test -count=1 ./infra/... || status=1
+echo "== cfn-lint: every environment's template (.cfnlintrc)"
+make --no-print-directory cfn-lint || status=1
 echo "== fuzz: webhook form parsing and signature path ($fuzztime)"
 go test -run '^$' -fuzz '^FuzzWebhook$' -fuzztime "$fuzztime" ./shared/edge/twiliohook/ || status=1
 echo "== fuzz: WhatsApp address parsing ($fuzztime)"

@@ -295,6 +295,8 @@ func TestFunctionEnvironments(t *testing.T) {
 		resourcenames.EnvVarMappingTable:     ref(fx.logicalID(t, data.PhoneMapping())),
 		resourcenames.EnvVarConversationTbl:  ref(fx.logicalID(t, data.ConversationState())),
 		resourcenames.EnvVarIdempotencyTable: ref(fx.logicalID(t, data.Idempotency())),
+		resourcenames.EnvVarTenantRoleARN:    getAtt(fx.logicalID(t, fx.stack.Runtime().TenantRole()), "Arn"),
+		resourcenames.EnvVarMetricsNamespace: resourcenames.MetricNamespace,
 	}
 	webhook := map[string]any{resourcenames.EnvVarInboundQueueURL: ref(ids.queue)}
 	// Menus, orders and the dead-letter queue are the worker's alone: exact matches, so the
@@ -487,9 +489,9 @@ func TestWorkerParksInTheDeadLetterQueueAndDelaysRetries(t *testing.T) {
 	if n := len(statements(doc, "sqs:ChangeMessageVisibility")); n != 1 {
 		t.Errorf("%d statements allow ChangeMessageVisibility, want the consume grant's 1", n)
 	}
-	// Sending to the encrypted queue needs the data key (GrantSendMessages adds it).
-	if !mentions(t, statements(doc, "kms:GenerateDataKey*"), fx.keyID) {
-		t.Error("the worker may not GenerateDataKey* on the data key the dead-letter queue is encrypted with")
+	// Sending to the encrypted queue needs a data key from the data key, through SQS.
+	if !mentions(t, statements(doc, "kms:GenerateDataKey"), fx.keyID) {
+		t.Error("the worker may not GenerateDataKey on the data key the dead-letter queue is encrypted with")
 	}
 }
 
@@ -604,8 +606,8 @@ func TestRolesHaveNoManagedPolicies(t *testing.T) {
 func TestRuntimeAlarms(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	if n := len(fx.stack.Runtime().Alarms()); n != 7 {
-		t.Errorf("Alarms() has %d alarms, want 7 (DLQ, errors and throttles of both functions, backlog, template missing)", n)
+	if n := len(fx.stack.Runtime().Alarms()); n != 8 {
+		t.Errorf("Alarms() has %d alarms, want 8 (DLQ, errors and throttles of both functions, backlog, template missing, API 5xx)", n)
 	}
 	backlog := *fx.template.FindResources(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"Properties": map[string]any{
 		"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage", "Statistic": "Maximum",
@@ -643,6 +645,13 @@ func TestRuntimeAlarms(t *testing.T) {
 			"MetricName": "Errors",
 			"Statistic":  "Sum",
 			"Dimensions": assertions.Match_Exact([]any{map[string]any{"Name": "FunctionName", "Value": ref(ids.worker)}}),
+		}},
+		{"API 5xx", map[string]any{
+			"Namespace":  "AWS/ApiGateway",
+			"MetricName": "5xx",
+			"Statistic":  "Sum",
+			"Dimensions": assertions.Match_ArrayWith(&[]any{map[string]any{"Name": "ApiId", "Value": ref(ids.api)},
+				map[string]any{"Name": "Stage", "Value": "$default"}}),
 		}},
 		{"template missing", map[string]any{
 			"Namespace":  resourcenames.MetricNamespace,
@@ -686,12 +695,14 @@ func TestTemplateMissingMetricFilter(t *testing.T) {
 	})
 }
 
-// The webhook only finds the brand, claims the MessageSid and enqueues: it must not be able to
-// touch conversations, mappings or store configuration, even through a bug.
+// The webhook only finds the brand, claims the MessageSid and enqueues: its role must not be
+// able to touch conversations, mappings or store configuration, even through a bug (what it
+// does for a brand goes through the tenant role). Its Deny of scans names every table, so only
+// the Allow statements are searched.
 func TestWebhookPolicyStaysOffConversationData(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	doc := fx.rolePolicy(t, ids.webhookRole)
+	doc := map[string]any{"Statement": anyList(allowOnly(docStatements(fx.rolePolicy(t, ids.webhookRole))))}
 	data := fx.stack.Data()
 	off := map[string]constructs.IConstruct{
 		"conversation table": data.ConversationState(),
@@ -718,170 +729,12 @@ func TestWebhookPolicyStaysOffConversationData(t *testing.T) {
 	if len(put) != 1 || !slices.EqualFunc(resources(put[0]), []any{getAtt(idem, "Arn")}, jsonEqual) {
 		t.Errorf("webhook PutItem statements = %v, want one on the idempotency table only", put)
 	}
-	if s := statements(doc, "dynamodb:UpdateItem"); len(s) != 0 {
-		t.Errorf("webhook may UpdateItem: %v", s)
+	if s := statements(doc, "dynamodb:Query"); len(s) != 1 || mentions(t, resources(s[0]), idem) {
+		t.Errorf("webhook Query statements = %v, want one, on the client table's number index", s)
 	}
 	send := statements(doc, "sqs:SendMessage")
 	if len(send) != 1 || !slices.EqualFunc(resources(send[0]), []any{getAtt(ids.queue, "Arn")}, jsonEqual) {
 		t.Errorf("webhook SendMessage statements = %v, want one on the inbound queue only", send)
-	}
-}
-
-// Both functions read every brand's Twilio credentials and nothing else in Secrets Manager.
-func TestFunctionsReadOnlyTwilioSecrets(t *testing.T) {
-	fx := envFixture(t, resourcenames.EnvDev)
-	ids := fx.runtimeIDs(t)
-	var twilio, asaas []any
-	for _, c := range fx.stack.Tenants() {
-		twilio = append(twilio, ref(fx.logicalID(t, c.TwilioSecret())))
-		asaas = append(asaas, ref(fx.logicalID(t, c.AsaasSecret())))
-	}
-	for name, role := range map[string]string{"webhook": ids.webhookRole, "worker": ids.workerRole} {
-		t.Run(name, func(t *testing.T) {
-			doc := fx.rolePolicy(t, role)
-			get := statements(doc, "secretsmanager:GetSecretValue")
-			if len(get) != 1 {
-				t.Fatalf("%d GetSecretValue statements, want 1: %v", len(get), get)
-			}
-			got := resources(get[0])
-			if len(got) != len(twilio) {
-				t.Errorf("GetSecretValue on %v, want exactly the Twilio secrets %v", got, twilio)
-			}
-			for _, want := range twilio {
-				if !slices.ContainsFunc(got, func(r any) bool { return jsonEqual(r, want) }) {
-					t.Errorf("GetSecretValue misses Twilio secret %v", want)
-				}
-			}
-			for _, a := range asaas {
-				if mentions(t, doc, a.(map[string]any)["Ref"].(string)) {
-					t.Errorf("policy refers to Asaas secret %v", a)
-				}
-			}
-		})
-	}
-}
-
-// The worker sends confirmed orders to each store's point-of-sale queue: SendMessage on every
-// store queue, and nothing else on them (the POS consumes) and nothing on their dead-letter
-// queues (only SQS moves messages there). The webhook's policy names no store queue (see
-// TestWebhookPolicyStaysOffConversationData).
-func TestWorkerSendsToEveryStoreQueue(t *testing.T) {
-	fx := envFixture(t, resourcenames.EnvDev)
-	ids := fx.runtimeIDs(t)
-	doc := fx.rolePolicy(t, ids.workerRole)
-	send := statements(doc, "sqs:SendMessage")
-	var stores int
-	for _, c := range fx.stack.Tenants() {
-		for _, st := range c.Stores() {
-			stores++
-			q := getAtt(fx.logicalID(t, st.Queue()), "Arn")
-			found := false
-			for _, s := range send {
-				if slices.ContainsFunc(resources(s), func(r any) bool { return jsonEqual(r, q) }) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("the worker cannot SendMessage to %s/%s's order queue", st.ClientID(), st.StoreID())
-			}
-			for _, action := range []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:PurgeQueue"} {
-				if mentions(t, statements(doc, action), fx.logicalID(t, st.Queue())) {
-					t.Errorf("the worker may %s on %s/%s's order queue", action, st.ClientID(), st.StoreID())
-				}
-			}
-			if mentions(t, doc, fx.logicalID(t, st.DeadLetterQueue())) {
-				t.Errorf("the worker's policy refers to %s/%s's dead-letter queue", st.ClientID(), st.StoreID())
-			}
-		}
-	}
-	if stores == 0 {
-		t.Fatal("the dev catalog has no stores: nothing was checked")
-	}
-	// GrantSendMessages on an encrypted queue adds the data key actions SQS needs.
-	if !mentions(t, statements(doc, "kms:GenerateDataKey*"), fx.keyID) {
-		t.Error("the worker may not GenerateDataKey* on the data key the store queues are encrypted with")
-	}
-}
-
-func TestWorkerReadsConfigAndWritesConversationData(t *testing.T) {
-	fx := envFixture(t, resourcenames.EnvDev)
-	ids := fx.runtimeIDs(t)
-	doc := fx.rolePolicy(t, ids.workerRole)
-	data := fx.stack.Data()
-	writes := statements(doc, "dynamodb:UpdateItem")
-	written := func(c constructs.IConstruct) bool {
-		arn := getAtt(fx.logicalID(t, c), "Arn")
-		for _, st := range writes {
-			if slices.ContainsFunc(resources(st), func(r any) bool { return jsonEqual(r, arn) }) {
-				return true
-			}
-		}
-		return false
-	}
-	for name, c := range map[string]constructs.IConstruct{
-		"mapping": data.PhoneMapping(), "conversation": data.ConversationState(), "idempotency": data.Idempotency(),
-	} {
-		if !written(c) {
-			t.Errorf("the worker cannot write the %s table", name)
-		}
-	}
-	for name, c := range map[string]constructs.IConstruct{"client": data.ClientConfig(), "store": data.StoreConfig()} {
-		if written(c) {
-			t.Errorf("the worker can write the %s table, want read only", name)
-		}
-		if !mentions(t, statements(doc, "dynamodb:GetItem"), fx.logicalID(t, c)) {
-			t.Errorf("the worker cannot read the %s table", name)
-		}
-	}
-	if mentions(t, statements(doc, "sqs:SendMessage"), ids.queue) {
-		t.Error("the worker may send to the inbound queue")
-	}
-}
-
-// The worker reads menus (GetItem, Query) and keeps orders (GetItem, PutItem, Query), with
-// grants that name each action: no Scan, batch, UpdateItem or DeleteItem on either table and
-// no write at all on the menu, which operators maintain.
-func TestWorkerReadsMenusAndKeepsOrders(t *testing.T) {
-	fx := envFixture(t, resourcenames.EnvDev)
-	ids := fx.runtimeIDs(t)
-	doc := fx.rolePolicy(t, ids.workerRole)
-	data := fx.stack.Data()
-	allowed := func(action string, c constructs.IConstruct) bool {
-		arn := getAtt(fx.logicalID(t, c), "Arn")
-		for _, st := range statements(doc, action) {
-			if slices.ContainsFunc(resources(st), func(r any) bool { return jsonEqual(r, arn) }) {
-				return true
-			}
-		}
-		return false
-	}
-	tests := []struct {
-		name         string
-		table        constructs.IConstruct
-		want, denied []string
-	}{
-		{"menu", data.Menu(),
-			[]string{"dynamodb:GetItem", "dynamodb:Query"},
-			[]string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
-				"dynamodb:BatchGetItem", "dynamodb:Scan"}},
-		{"orders", data.Orders(),
-			[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
-			[]string{"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem",
-				"dynamodb:Scan"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, a := range tt.want {
-				if !allowed(a, tt.table) {
-					t.Errorf("the worker may not %s on the %s table", a, tt.name)
-				}
-			}
-			for _, a := range tt.denied {
-				if mentions(t, statements(doc, a), fx.logicalID(t, tt.table)) {
-					t.Errorf("the worker may %s on the %s table", a, tt.name)
-				}
-			}
-		})
 	}
 }
 
@@ -999,4 +852,13 @@ func TestQueuesReuseDataKeysForADay(t *testing.T) {
 			t.Errorf("queue %s: KmsDataKeyReusePeriodSeconds = %v, want %d", id, got, tenant.SQSDataKeyReuseHours*3600)
 		}
 	}
+}
+
+// anyList converts statements back to a JSON list.
+func anyList(statements []map[string]any) []any {
+	out := make([]any, len(statements))
+	for i, st := range statements {
+		out[i] = st
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 // Package stacks assembles the CDK app: one stack per environment holding the data layer,
-// the environment's tenants and the runtime (webhook, inbound queue, worker), tagged, and
-// checked by cdk-nag.
+// the environment's tenants, the runtime (webhook, inbound queue, worker, tenant access role)
+// and its operations (alarm topic, alarms, dashboard), tagged, encrypted with the data key
+// under a strict key policy, and checked by cdk-nag.
 package stacks
 
 import (
@@ -56,8 +57,10 @@ type WabotStack interface {
 	Data() DataLayer
 	// Tenants are the environment's brands, each with its stores.
 	Tenants() []tenant.TenantClient
-	// Runtime is the webhook, the inbound queue and the worker.
+	// Runtime is the webhook, the inbound queue, the worker and the tenant access role.
 	Runtime() Runtime
+	// Operations is the alarm topic, the alarms outside the runtime and the dashboard.
+	Operations() Operations
 }
 
 type wabotStack struct {
@@ -66,12 +69,14 @@ type wabotStack struct {
 	data     DataLayer
 	tenants  []tenant.TenantClient
 	runtime  Runtime
+	ops      Operations
 }
 
 func (s *wabotStack) Settings() config.Settings      { return s.settings }
 func (s *wabotStack) Data() DataLayer                { return s.data }
 func (s *wabotStack) Tenants() []tenant.TenantClient { return s.tenants }
 func (s *wabotStack) Runtime() Runtime               { return s.runtime }
+func (s *wabotStack) Operations() Operations         { return s.ops }
 
 // NewWabotStack creates the stack of props.Settings.Env, named resourcenames.StackName(env). It is
 // environment-agnostic (no account or region): it synthesizes offline, without credentials,
@@ -110,12 +115,21 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 	}
 	runtime := NewRuntime(stack, "Runtime", &RuntimeProps{
 		Data:          data,
-		Tenants:       tenants,
 		Settings:      s,
 		AssetsDir:     props.AssetsDir,
 		PublicBaseURL: props.PublicBaseURL,
 	})
-	stack.data, stack.tenants, stack.runtime = data, tenants, runtime
+	ops := NewOperations(stack, "Operations", &OperationsProps{Settings: s, Data: data, Runtime: runtime, Tenants: tenants})
+
+	// Encryption at rest with the data key, decided here once every construct exists: the key
+	// policy names the stack's roles (applyDataKeyPolicy), and every log group, including
+	// those made outside this package, is encrypted with the key (an aspect, which runs at
+	// synthesis before cdk-nag's checks).
+	applyDataKeyPolicy(stack, s.Env, data.Key())
+	awscdk.Aspects_Of(stack).Add(&encryptLogGroups{keyArn: data.Key().KeyArn()},
+		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+
+	stack.data, stack.tenants, stack.runtime, stack.ops = data, tenants, runtime, ops
 	return stack
 }
 
