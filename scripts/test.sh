@@ -17,4 +17,6 @@ echo "== fuzz: webhook form parsing and signature path ($fuzztime)"
 go test -run '^$' -fuzz '^FuzzWebhook$' -fuzztime "$fuzztime" ./shared/edge/twiliohook/ || status=1
 echo "== fuzz: WhatsApp address parsing ($fuzztime)"
 go test -run '^$' -fuzz '^FuzzParseWhatsAppAddress$' -fuzztime "$fuzztime" ./shared/domain/ || status=1
+echo "== IAM policy evaluation (iam-simulate)"
+node --test tools/iamcheck/ || status=1
 exit $status
