@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/stacks"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
@@ -16,7 +17,7 @@ func TestEveryTableHasAThrottlingAlarm(t *testing.T) {
 			id := fx.logicalID(t, tb)
 			found := false
 			for _, a := range fx.resourcesOf(alarmType) {
-				m := mustJSON(t, props(a)["Metrics"])
+				m := cdktest.JSON(t, props(a)["Metrics"])
 				if strings.Contains(m, `"ReadThrottleEvents"`) && strings.Contains(m, `"WriteThrottleEvents"`) &&
 					strings.Contains(m, `{"Name":"TableName","Value":{"Ref":"`+id+`"}}`) && props(a)["Threshold"] == float64(1) {
 					found = true
@@ -62,7 +63,7 @@ func TestDashboardShowsTheKeyWidgets(t *testing.T) {
 			if got := props(d)["DashboardName"]; got != "wabot-"+env {
 				t.Errorf("dashboard name %v, want wabot-%s", got, env)
 			}
-			body := mustJSON(t, props(d)["DashboardBody"])
+			body := cdktest.JSON(t, props(d)["DashboardBody"])
 			for _, want := range []string{
 				resourcenames.MetricMessagesIn, resourcenames.MetricMessagesOut, resourcenames.MetricOrders, resourcenames.MetricErrors,
 				`SEARCH('{` + resourcenames.MetricNamespace + `,` + resourcenames.DimClientID + `} MetricName=\\\"` + resourcenames.MetricErrors,

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wabot-platform/wabot/infra/internal/cdktest"
 	"github.com/wabot-platform/wabot/infra/stacks"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
@@ -470,21 +471,21 @@ func TestTenantRoleReachesSecretsQueuesAndProfilesByTag(t *testing.T) {
 			service, _, _ := strings.Cut(a.(string), ":")
 			services[service] = true
 			if service == "secretsmanager" || service == "sqs" ||
-				(service == "bedrock" && strings.Contains(mustJSON(t, st["Resource"]), "application-inference-profile")) {
+				(service == "bedrock" && strings.Contains(cdktest.JSON(t, st["Resource"]), "application-inference-profile")) {
 				c, _ := st["Condition"].(map[string]any)
 				eq, _ := c["StringEquals"].(map[string]any)
 				if eq["aws:ResourceTag/clientId"] != "${aws:PrincipalTag/clientId}" {
 					t.Errorf("%s statement not confined by aws:ResourceTag/clientId: %v", a, st)
 				}
 			}
-			if service == "bedrock" && strings.Contains(mustJSON(t, st["Resource"]), "foundation-model") {
+			if service == "bedrock" && strings.Contains(cdktest.JSON(t, st["Resource"]), "foundation-model") {
 				c, _ := st["Condition"].(map[string]any)
 				like, _ := c["StringLike"].(map[string]any)
-				if !strings.Contains(mustJSON(t, like["bedrock:InferenceProfileArn"]), "application-inference-profile/*") {
+				if !strings.Contains(cdktest.JSON(t, like["bedrock:InferenceProfileArn"]), "application-inference-profile/*") {
 					t.Errorf("foundation models reachable other than through an application inference profile: %v", st)
 				}
 			}
-			if service == "kms" && !strings.Contains(mustJSON(t, st["Condition"]), "kms:ViaService") {
+			if service == "kms" && !strings.Contains(cdktest.JSON(t, st["Condition"]), "kms:ViaService") {
 				t.Errorf("data key usable other than through a service: %v", st)
 			}
 		}
@@ -510,15 +511,6 @@ func TestTenantRoleReachesSecretsQueuesAndProfilesByTag(t *testing.T) {
 			t.Errorf("tenant role may not %s", action)
 		}
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // The functions' own roles reach nothing of a brand: no tenant table (but the webhook's Query
@@ -620,8 +612,8 @@ func TestDataKeyPolicyAdmitsOnlyWhoNeedsIt(t *testing.T) {
 					t.Errorf("statement %s allows kms:*", sid)
 				}
 			}
-			principal := mustJSON(t, st["Principal"])
-			cond := mustJSON(t, st["Condition"])
+			principal := cdktest.JSON(t, st["Principal"])
+			cond := cdktest.JSON(t, st["Condition"])
 			if strings.Contains(principal, ":root") && !strings.Contains(cond, "kms:ViaService") {
 				for _, use := range []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom"} {
 					for _, a := range list(st["Action"]) {
@@ -653,11 +645,11 @@ func TestDataKeyPolicyAdmitsOnlyWhoNeedsIt(t *testing.T) {
 				t.Errorf("role %v may not use the data key", r)
 			}
 		}
-		if c := mustJSON(t, use["Condition"]); !strings.Contains(c, "dynamodb.") || !strings.Contains(c, "sqs.") || !strings.Contains(c, "secretsmanager.") {
+		if c := cdktest.JSON(t, use["Condition"]); !strings.Contains(c, "dynamodb.") || !strings.Contains(c, "sqs.") || !strings.Contains(c, "secretsmanager.") {
 			t.Errorf("StackRolesThroughServices condition %s, want kms:ViaService of the three services", c)
 		}
 		logs := bySid["CloudWatchLogs"]
-		if c := mustJSON(t, logs["Condition"]); !strings.Contains(c, "kms:EncryptionContext:aws:logs:arn") ||
+		if c := cdktest.JSON(t, logs["Condition"]); !strings.Contains(c, "kms:EncryptionContext:aws:logs:arn") ||
 			!strings.Contains(c, stacks.LogGroupPrefix(env)) {
 			t.Errorf("CloudWatchLogs condition %s, want the stack's log groups in the encryption context", c)
 		}

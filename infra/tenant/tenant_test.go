@@ -1,7 +1,6 @@
 package tenant_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -423,7 +422,7 @@ func calls(t *testing.T, resources map[string]any) map[string]map[string]map[str
 			phases[phase] = call
 		}
 		params, _ := phases["Create"]["parameters"].(map[string]any)
-		key := mustJSON(t, params["Key"])
+		key := cdktest.JSON(t, params["Key"])
 		if _, dup := out[key]; dup {
 			t.Fatalf("two registrations of %s", key)
 		}
@@ -522,8 +521,8 @@ func TestRegistrationPayloads(t *testing.T) {
 				"Update": wantCall(w.physicalID, w.upsert, ""),
 				"Delete": wantCall(w.physicalID, w.deactivate, registration.ConditionalCheckFailed),
 			} {
-				if mustJSON(t, g[phase]) != mustJSON(t, call) {
-					t.Errorf("%s call:\n%s\nwant:\n%s", phase, mustJSON(t, g[phase]), mustJSON(t, call))
+				if cdktest.JSON(t, g[phase]) != cdktest.JSON(t, call) {
+					t.Errorf("%s call:\n%s\nwant:\n%s", phase, cdktest.JSON(t, g[phase]), cdktest.JSON(t, call))
 				}
 			}
 		})
@@ -564,7 +563,7 @@ func TestEveryRegistrationGoesThroughOneProvider(t *testing.T) {
 	regs := ofType(resources, "Custom::AWS")
 	tokens := map[string]bool{}
 	for id, props := range regs {
-		tokens[mustJSON(t, props["ServiceToken"])] = true
+		tokens[cdktest.JSON(t, props["ServiceToken"])] = true
 		if props["InstallLatestAwsSdk"] != false {
 			t.Errorf("%s: InstallLatestAwsSdk = %v, want false (no npm install at deploy time)", id, props["InstallLatestAwsSdk"])
 		}
@@ -603,7 +602,7 @@ func TestRegistrationPoliciesAreUpdateItemOnTheirTable(t *testing.T) {
 	}
 	key := onlyID(t, resources, "AWS::KMS::Key")
 	want := func(table string) string {
-		return mustJSON(t, []any{
+		return cdktest.JSON(t, []any{
 			map[string]any{"Action": "dynamodb:UpdateItem", "Effect": "Allow", "Resource": map[string]any{"Fn::GetAtt": []any{table, "Arn"}}},
 			map[string]any{
 				"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"},
@@ -630,7 +629,7 @@ func TestRegistrationPoliciesAreUpdateItemOnTheirTable(t *testing.T) {
 			}
 			n++
 			doc, _ := p["PolicyDocument"].(map[string]any)
-			if got := mustJSON(t, doc["Statement"]); got != want(table) {
+			if got := cdktest.JSON(t, doc["Statement"]); got != want(table) {
 				t.Errorf("%s: policy %s statements %s, want %s", id, d, got, want(table))
 			}
 		}
@@ -665,12 +664,12 @@ func TestInferenceProfilePerBrand(t *testing.T) {
 	for clientID, model := range map[string]string{"acme": tenant.DefaultModel, "bolt": "anthropic.claude-3-5-haiku-20241022-v1:0"} {
 		id := logicalID(t, resources, "AWS::Bedrock::ApplicationInferenceProfile", "InferenceProfileName", tenant.InferenceProfileName(resourcenames.EnvProd, clientID, model))
 		props := profiles[id]
-		if got := mustJSON(t, props["ModelSource"]); got != mustJSON(t, map[string]any{"CopyFrom": source(model)}) {
+		if got := cdktest.JSON(t, props["ModelSource"]); got != cdktest.JSON(t, map[string]any{"CopyFrom": source(model)}) {
 			t.Errorf("%s copies from %s, want %s", clientID, got, model)
 		}
 		tags, _ := props["Tags"].([]any)
 		if !slices.ContainsFunc(tags, func(tag any) bool {
-			return mustJSON(t, tag) == mustJSON(t, map[string]any{"Key": resourcenames.TagClientID, "Value": clientID})
+			return cdktest.JSON(t, tag) == cdktest.JSON(t, map[string]any{"Key": resourcenames.TagClientID, "Value": clientID})
 		}) {
 			t.Errorf("%s's profile tags %v, want clientId=%s", clientID, tags, clientID)
 		}
@@ -698,15 +697,6 @@ func TestModelSourceARNs(t *testing.T) {
 	if len(tenant.Models) != len(tenant.ModelIDs()) {
 		t.Error("ModelIDs and Models differ")
 	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // A brand's profile is named for its model, so choosing another model creates a profile of a

@@ -258,3 +258,14 @@ func placeholder(ref map[string]any) (string, error) {
 	}
 	return "", fmt.Errorf("cdktest: unsupported reference in an SDK call: %v", ref)
 }
+
+// JSON is v marshalled, for comparing template fragments as text; a value that cannot be
+// marshalled fails the test.
+func JSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
