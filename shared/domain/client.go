@@ -52,7 +52,7 @@ func (c *Client) Validate() error {
 	}
 	c.ClientName = strings.TrimSpace(c.ClientName)
 	if c.ClientName == "" || utf8.RuneCountInString(c.ClientName) > MaxName {
-		return Errorf(EINVALID, "clientName is required (at most %d characters)", MaxName)
+		return Errorf(EINVALID, "name is required (at most %d characters)", MaxName)
 	}
 	num, err := ParseWhatsAppAddress(c.TwilioPhoneNumber)
 	if err != nil {

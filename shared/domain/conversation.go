@@ -8,7 +8,7 @@ import (
 
 // PhoneMapping records which store a customer of a brand buys from, and whether the customer
 // opted out of the brand's messages. Stored in WhatsAppBotPhoneMapping keyed by
-// (clientId, phoneNumber): a customer who writes to two brands has two mappings that never
+// pk = "<clientId>#<phoneNumber>": a customer who writes to two brands has two mappings that never
 // overwrite each other. StoreID is empty while no store is chosen (a customer who opts out
 // before choosing one still has a mapping, so the opt-out outlives the conversation).
 type PhoneMapping struct {
@@ -106,7 +106,7 @@ type HistoryEntry struct {
 type CartItem = OrderLine
 
 // Conversation is the active conversation of one customer with one brand. Stored in
-// WhatsAppBotConversationState keyed by (clientId, phoneNumber), so the webhook's worker finds
+// WhatsAppBotConversationState keyed by pk = "<clientId>#<phoneNumber>", so the worker finds
 // it with one strongly consistent GetItem; sessionId identifies the session inside it and
 // changes when a conversation starts over.
 type Conversation struct {

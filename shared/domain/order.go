@@ -82,7 +82,7 @@ type StatusChange struct {
 }
 
 // Order is a customer's order at a store. Stored in WhatsAppBotOrders keyed by
-// (clientId, orderId). The orderId is derived from the conversation session and the message
+// pk = "<clientId>#<orderId>". The orderId is derived from the conversation session and the message
 // that confirmed it, so a retried confirmation finds the order it already created.
 type Order struct {
 	ClientID         string         `dynamodbav:"clientId" json:"clientId"`

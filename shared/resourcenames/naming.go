@@ -73,7 +73,7 @@ const (
 	IdempotencyTable       = "WhatsAppBotIdempotency"
 	// MenuTable holds each brand's catalog: categories and items, keyed (clientId, menuKey).
 	MenuTable = "WhatsAppBotMenu"
-	// OrdersTable holds orders, keyed (clientId, orderId).
+	// OrdersTable holds orders, keyed pk = "<clientId>#<orderId>".
 	OrdersTable = "WhatsAppBotOrders"
 )
 
