@@ -126,6 +126,8 @@ type Conversation struct {
 	// conversations in the listing index. See LastMessageAt.
 	LastMessageTimestamp int64     `dynamodbav:"lastMessageTimestamp" json:"lastMessageTimestamp"`
 	CreatedAt            time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	// UpdatedAt is the last write, set by the repository like every record's.
+	UpdatedAt time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
 	// TTL is epoch seconds after which the item is dead. DynamoDB deletes it up to two days
 	// later; until then reads must treat it as absent (see Expired).
 	TTL     int64 `dynamodbav:"ttl" json:"ttl"`

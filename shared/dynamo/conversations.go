@@ -28,10 +28,10 @@ func conversationEntity(table string) *entity[domain.Conversation] {
 				attrSessionKey: stringValue(resourcenames.TenantKey(c.ClientID, c.SessionID)),
 			}
 		},
-		// A conversation has no updatedAt: lastInteraction, moved by the engine through
-		// Touch, is its activity time.
+		// updatedAt is the last write; lastInteraction, moved by the engine through Touch, is
+		// the customer's activity.
 		fields: func(c *domain.Conversation) fields {
-			return fields{Version: &c.Version, CreatedAt: &c.CreatedAt, TTL: &c.TTL}
+			return fields{Version: &c.Version, CreatedAt: &c.CreatedAt, UpdatedAt: &c.UpdatedAt, TTL: &c.TTL}
 		},
 		validate: (*domain.Conversation).Validate,
 		describe: describeCustomer("conversation"),

@@ -360,4 +360,7 @@ func TestSaveConversationWritesOnlyChanges(t *testing.T) {
 	if len(got.MessageHistory) != 2 || got.MessageHistory[1].Body != "Olá!" || got.CurrentState != domain.StateMenuBrowsing || len(got.Cart) != 1 {
 		t.Errorf("stored %+v", got)
 	}
+	if got.UpdatedAt.IsZero() || got.UpdatedAt.Before(got.CreatedAt) || !names["updatedAt"] {
+		t.Errorf("updatedAt %v (created %v), named in the update: %v; want every write to set it", got.UpdatedAt, got.CreatedAt, names["updatedAt"])
+	}
 }
