@@ -345,7 +345,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		CreateDefaultStage: jsii.Bool(false),
 	})
 	accessLogs := awslogs.NewLogGroup(this, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(LogGroupPrefix(env) + "api-access"),
+		LogGroupName:  jsii.String(resourcenames.LogGroupPrefix(env) + "api-access"),
 		EncryptionKey: data.Key(),
 		Retention:     s.LogRetention,
 		RemovalPolicy: s.RemovalPolicy,
@@ -486,7 +486,7 @@ type goFunction struct {
 func newGoFunction(scope constructs.Construct, id string, spec goFunctionSpec) goFunction {
 	s := spec.settings
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(LogGroupPrefix(s.Env) + spec.name),
+		LogGroupName:  jsii.String(resourcenames.LogGroupPrefix(s.Env) + spec.name),
 		EncryptionKey: spec.key,
 		Retention:     s.LogRetention,
 		RemovalPolicy: s.RemovalPolicy,

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -290,12 +289,6 @@ var keyAdminActions = []string{
 	"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
 }
 
-// LogGroupPrefix is the name prefix of the runtime's log groups in env: the data key admits
-// CloudWatch Logs for log groups under it (and for log groups named by CloudFormation after
-// the stack), and names are fixed so that the key policy can say so without referring to the
-// log groups it encrypts, which would be a cycle.
-func LogGroupPrefix(env string) string { return fmt.Sprintf("/wabot/%s/", env) }
-
 // DataKeyPolicy is the whole key policy of stack's data key:
 //
 //   - KeyAdministration: the account (and so IAM principals the account's policies allow)
@@ -311,9 +304,8 @@ func LogGroupPrefix(env string) string { return fmt.Sprintf("/wabot/%s/", env) }
 //   - AccountThroughSQS: stores' points of sale consume their order queues, and operators
 //     redrive the inbound dead-letter queue (make redrive), with the sqs:* their IAM
 //     policies give; the key adds only SQS.
-//   - CloudWatchLogs: the logs service encrypts the stack's log groups (LogGroupPrefix and
-//     CloudFormation's "<stack>-" names), bound by the log group ARN in the encryption
-//     context.
+//   - CloudWatchLogs: the logs service encrypts the stack's log groups, all named under
+//     resourcenames.LogGroupPrefix, bound by the log group ARN in the encryption context.
 //   - CloudWatchAlarmsToTopic: CloudWatch publishes alarm notifications to the encrypted
 //     alarm topic (it needs a data key from the topic's key); the topic policy admits only
 //     this account's alarms.
@@ -339,10 +331,7 @@ func DataKeyPolicy(stack awscdk.Stack, env string, roles []*string) awsiam.Polic
 		c["StringEquals"].(map[string]any)["kms:CallerAccount"] = account
 		return &c
 	}
-	logGroups := []any{
-		fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s*", partition, region, account, LogGroupPrefix(env)),
-		fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s-*", partition, region, account, resourcenames.StackName(env)),
-	}
+	logGroups := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s*", partition, region, account, resourcenames.LogGroupPrefix(env))
 	statements := []awsiam.PolicyStatement{
 		statement("KeyAdministration", []awsiam.IPrincipal{root}, keyAdminActions, nil),
 		statement("StackRolesThroughServices", rolePrincipals, append([]string{"kms:Encrypt"}, dataKeyUseActions...),
@@ -393,20 +382,4 @@ func applyDataKeyPolicy(stack awscdk.Stack, env string, key awskms.IKey) {
 		panic("stacks: the data key has no CloudFormation key")
 	}
 	cfn.SetKeyPolicy(DataKeyPolicy(stack, env, stackRoleArns(stack)))
-}
-
-// encryptLogGroups is an aspect that encrypts every log group of the stack that has no key
-// with the data key: the runtime's log groups set theirs, and this reaches those made
-// elsewhere (the custom resource provider's), which log tenants' ids and request payloads.
-type encryptLogGroups struct {
-	keyArn *string
-}
-
-// Visit implements awscdk.IAspect.
-func (a *encryptLogGroups) Visit(node constructs.IConstruct) {
-	lg, ok := node.(awslogs.CfnLogGroup)
-	if !ok || lg.KmsKeyId() != nil {
-		return
-	}
-	lg.SetKmsKeyId(a.keyArn)
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/wabot-platform/wabot/infra/internal/cdktest"
-	"github.com/wabot-platform/wabot/infra/stacks"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -650,13 +649,14 @@ func TestDataKeyPolicyAdmitsOnlyWhoNeedsIt(t *testing.T) {
 		}
 		logs := bySid["CloudWatchLogs"]
 		if c := cdktest.JSON(t, logs["Condition"]); !strings.Contains(c, "kms:EncryptionContext:aws:logs:arn") ||
-			!strings.Contains(c, stacks.LogGroupPrefix(env)) {
+			!strings.Contains(c, resourcenames.LogGroupPrefix(env)) {
 			t.Errorf("CloudWatchLogs condition %s, want the stack's log groups in the encryption context", c)
 		}
-		// Log groups the key admits by name: every log group with a name is under the prefix.
+		// The key admits log groups by name: every log group is named under the prefix (one
+		// without a name gets CloudFormation's, which the key would refuse).
 		for id, lg := range fx.resourcesOf(logGroupType) {
-			if name, ok := props(lg)["LogGroupName"].(string); ok && !strings.HasPrefix(name, stacks.LogGroupPrefix(env)) {
-				t.Errorf("log group %s is named %s, outside %s: the key would refuse it", id, name, stacks.LogGroupPrefix(env))
+			if name, _ := props(lg)["LogGroupName"].(string); !strings.HasPrefix(name, resourcenames.LogGroupPrefix(env)) {
+				t.Errorf("log group %s is named %s, outside %s: the key would refuse it", id, name, resourcenames.LogGroupPrefix(env))
 			}
 		}
 	})

@@ -121,13 +121,9 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 	})
 	ops := NewOperations(stack, "Operations", &OperationsProps{Settings: s, Data: data, Runtime: runtime, Tenants: tenants})
 
-	// Encryption at rest with the data key, decided here once every construct exists: the key
-	// policy names the stack's roles (applyDataKeyPolicy), and every log group, including
-	// those made outside this package, is encrypted with the key (an aspect, which runs at
-	// synthesis before cdk-nag's checks).
+	// The data key's policy, decided here once every construct exists: it names the stack's
+	// roles (applyDataKeyPolicy).
 	applyDataKeyPolicy(stack, s.Env, data.Key())
-	awscdk.Aspects_Of(stack).Add(&encryptLogGroups{keyArn: data.Key().KeyArn()},
-		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
 
 	stack.data, stack.tenants, stack.runtime, stack.ops = data, tenants, runtime, ops
 	return stack

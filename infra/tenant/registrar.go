@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -57,7 +58,7 @@ func register(scope constructs.Construct, id string, table awsdynamodb.ITable, s
 			Resources: &[]*string{key.KeyArn()},
 		}))
 	}
-	reg := tenantRegistrar(scope, settings)
+	reg := tenantRegistrar(scope, settings, table.EncryptionKey())
 	return customresources.NewAwsCustomResource(scope, jsii.String(id), &customresources.AwsCustomResourceProps{
 		OnCreate: registrationCall(upsert, physicalID, ""),
 		OnUpdate: registrationCall(upsert, physicalID, ""),
@@ -96,8 +97,10 @@ const registrarID = "TenantRegistrar"
 // managed AWSLambdaBasicExecutionRole, which allows writing to every log group (and is
 // AwsSolutions-IAM4). This one may write to its own log group, with the environment's
 // retention (the provider's default would be a log group kept forever), and receives each
-// registration's UpdateItem policy.
-func tenantRegistrar(scope constructs.Construct, settings config.Settings) *registrar {
+// registration's UpdateItem policy. The log group is named under
+// resourcenames.LogGroupPrefix and encrypted with key (the tables' key, the environment's
+// data key), like the runtime's: the key admits CloudWatch Logs for that prefix only.
+func tenantRegistrar(scope constructs.Construct, settings config.Settings, key awskms.IKey) *registrar {
 	stack := awscdk.Stack_Of(scope)
 	if existing := stack.Node().TryFindChild(jsii.String(registrarID)); existing != nil {
 		r, ok := existing.(*registrar)
@@ -109,6 +112,8 @@ func tenantRegistrar(scope constructs.Construct, settings config.Settings) *regi
 	r := &registrar{}
 	constructs.NewConstruct_Override(r, stack, jsii.String(registrarID))
 	r.logs = awslogs.NewLogGroup(r, jsii.String("Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(resourcenames.LogGroupPrefix(settings.Env) + "tenant-registrar"),
+		EncryptionKey: key,
 		Retention:     settings.LogRetention,
 		RemovalPolicy: settings.RemovalPolicy,
 	})

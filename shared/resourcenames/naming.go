@@ -320,3 +320,8 @@ const (
 var ConversationSummaryAttributes = []string{
 	AttrClientID, AttrPhoneNumber, AttrStoreID, AttrSessionID, "currentState", "language", "customerName",
 }
+
+// LogGroupPrefix is the name prefix of every log group of env ("/wabot/<env>/"): the data key
+// admits CloudWatch Logs for log groups under it, by name, since a key policy that referred to
+// the log groups it encrypts would be a cycle.
+func LogGroupPrefix(env string) string { return fmt.Sprintf("/wabot/%s/", env) }
