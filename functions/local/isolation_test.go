@@ -85,12 +85,12 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 				}
 			}
 			base := strings.TrimSuffix(c.Table, "-"+env)
-			if !slices.Contains(tenantRoleAllows["dynamodb "+base], c.Action) {
+			if !slices.Contains(resourcenames.TenantTableActions[base], c.Action) {
 				t.Errorf("a %s session called %s on %s, which the tenant role does not allow (docs/security.md): %s", brand, c.Action, base, c)
 			}
 			seen[brand]["dynamodb "+base] = true
 		case "secretsmanager":
-			if !slices.Contains(tenantRoleAllows["secretsmanager"], c.Action) {
+			if !slices.Contains(resourcenames.TenantSecretActions, c.Action) {
 				t.Errorf("a %s session called %s, which the tenant role does not allow: %s", brand, c.Action, c)
 			}
 			if !strings.Contains(c.Secret, "wabot/"+env+"/"+brand+"/") {
@@ -98,7 +98,7 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 			}
 			seen[brand]["secret"] = true
 		case "sqs":
-			if !slices.Contains(tenantRoleAllows["sqs"], c.Action) {
+			if !slices.Contains(resourcenames.TenantQueueActions, c.Action) {
 				t.Errorf("a %s session called %s, which the tenant role does not allow: %s", brand, c.Action, c)
 			}
 			if !strings.HasPrefix(queueName(c.Queue), "wabot-"+env+"-"+brand+"-") {
@@ -134,20 +134,6 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 	if len(calls) == 0 || len(sessions) < len(demo.Tenants()) {
 		t.Fatalf("recorded %d calls and %d tenant sessions: the recorder saw nothing", len(calls), len(sessions))
 	}
-}
-
-// tenantRoleAllows is what the tenant access role allows a session, per table and service
-// (infra/stacks/security.go, docs/security.md; tools/iamcheck evaluates the policies
-// themselves). A runtime call outside it passes on the emulator and fails in AWS: caught here.
-var tenantRoleAllows = map[string][]string{
-	"dynamodb " + resourcenames.ClientConfigTable:      {"GetItem"},
-	"dynamodb " + resourcenames.StoreConfigTable:       {"GetItem", "Query"},
-	"dynamodb " + resourcenames.MenuTable:              {"GetItem", "Query", "PutItem", "DeleteItem", "BatchWriteItem"},
-	"dynamodb " + resourcenames.PhoneMappingTable:      {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
-	"dynamodb " + resourcenames.ConversationStateTable: {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
-	"dynamodb " + resourcenames.OrdersTable:            {"GetItem", "PutItem", "UpdateItem", "Query"},
-	"secretsmanager":                                   {"GetSecretValue", "DescribeSecret"},
-	"sqs":                                              {"SendMessage", "GetQueueUrl", "GetQueueAttributes"},
 }
 
 // platformAllowed reports whether c is one of the platform-level calls the functions' own

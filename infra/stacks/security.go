@@ -105,6 +105,15 @@ func allow(sid string, actions []string, resources []*string, conditions *map[st
 	})
 }
 
+// prefixed is actions as IAM names them: "<service>:<action>".
+func prefixed(service string, actions []string) []string {
+	out := make([]string, len(actions))
+	for i, a := range actions {
+		out[i] = service + ":" + a
+	}
+	return out
+}
+
 // indexArn is the ARN of one index of table: no wildcard, so a grant on an index names it.
 func indexArn(table awsdynamodb.ITable, index string) *string {
 	return jsii.String(*table.TableArn() + "/index/" + index)
@@ -162,29 +171,25 @@ func newTenantAccessRole(scope constructs.Construct, id, env string, data DataLa
 	// ---- DynamoDB: a brand's items, by leading key ---------------------------------------
 	lk := leadingKeysCondition()
 	tableStatements := []struct {
-		sid     string
-		table   awsdynamodb.ITable
-		actions []string
+		sid   string
+		table awsdynamodb.ITable
+		base  string // its base name in resourcenames.TenantTableActions
 	}{
 		// The brand's configuration: read per message (cached).
-		{"ClientConfigRead", data.ClientConfig(), []string{"dynamodb:GetItem"}},
-		{"StoreConfigRead", data.StoreConfig(), []string{"dynamodb:GetItem", "dynamodb:Query"}},
+		{"ClientConfigRead", data.ClientConfig(), resourcenames.ClientConfigTable},
+		{"StoreConfigRead", data.StoreConfig(), resourcenames.StoreConfigTable},
 		// The menu: one Query per brand (cached), an item a GetItem; PutItem, DeleteItem and
 		// BatchWriteItem for the menu's seeding and its admin (PutMenu).
-		{"MenuReadWrite", data.Menu(), []string{"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem",
-			"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}},
+		{"MenuReadWrite", data.Menu(), resourcenames.MenuTable},
 		// A customer's store per brand, created, moved and forgotten by the conversation.
-		{"PhoneMappingReadWrite", data.PhoneMapping(), []string{"dynamodb:GetItem", "dynamodb:PutItem",
-			"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}},
+		{"PhoneMappingReadWrite", data.PhoneMapping(), resourcenames.PhoneMappingTable},
 		// The live conversation: optimistic locking on its version.
-		{"ConversationReadWrite", data.ConversationState(), []string{"dynamodb:GetItem", "dynamodb:PutItem",
-			"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}},
+		{"ConversationReadWrite", data.ConversationState(), resourcenames.ConversationStateTable},
 		// Orders are business records: created and moved through their statuses, never deleted.
-		{"OrdersReadWrite", data.Orders(), []string{"dynamodb:GetItem", "dynamodb:PutItem",
-			"dynamodb:UpdateItem", "dynamodb:Query"}},
+		{"OrdersReadWrite", data.Orders(), resourcenames.OrdersTable},
 	}
 	for _, s := range tableStatements {
-		role.AddToPrincipalPolicy(allow(s.sid, s.actions, []*string{s.table.TableArn()}, lk))
+		role.AddToPrincipalPolicy(allow(s.sid, prefixed("dynamodb", resourcenames.TenantTableActions[s.base]), []*string{s.table.TableArn()}, lk))
 	}
 	// Listings per brand and per store, on the write-sharded indexes, whose partition keys
 	// start with "<clientId>#": LeadingKeys confines them like the tables.
@@ -203,14 +208,14 @@ func newTenantAccessRole(scope constructs.Construct, id, env string, data DataLa
 		Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"),
 		ResourceName: jsii.String(fmt.Sprintf("wabot/%s/*", env)), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
-	role.AddToPrincipalPolicy(allow("TenantSecretsRead", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+	role.AddToPrincipalPolicy(allow("TenantSecretsRead", prefixed("secretsmanager", resourcenames.TenantSecretActions),
 		[]*string{secrets}, resourceTenantCondition()))
 	// Confirmed orders to the brand's stores' point-of-sale queues (tagged clientId and
 	// storeId by TenantStore). The inbound queue matches the name but has no clientId tag.
 	queues := stack.FormatArn(&awscdk.ArnComponents{
 		Service: jsii.String("sqs"), Resource: jsii.String(fmt.Sprintf("wabot-%s-*", env)),
 	})
-	role.AddToPrincipalPolicy(allow("TenantStoreQueuesSend", []string{"sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"},
+	role.AddToPrincipalPolicy(allow("TenantStoreQueuesSend", prefixed("sqs", resourcenames.TenantQueueActions),
 		[]*string{queues}, resourceTenantCondition()))
 	// The brand's application inference profile (one per brand, tagged clientId): cost per
 	// brand, and no brand's conversation on another's profile.

@@ -325,3 +325,24 @@ var ConversationSummaryAttributes = []string{
 // admits CloudWatch Logs for log groups under it, by name, since a key policy that referred to
 // the log groups it encrypts would be a cycle.
 func LogGroupPrefix(env string) string { return fmt.Sprintf("/wabot/%s/", env) }
+
+// What the tenant access role allows a brand's session, without the service prefix: exactly
+// what the runtime does for one brand. The CDK app grants these (under dynamodb:LeadingKeys and
+// aws:ResourceTag/clientId conditions), and the local stack's isolation test holds every call
+// of the runtime to them, so a call the role would refuse in AWS fails a test first.
+var (
+	// TenantTableActions are the DynamoDB actions per table, by base table name. Index
+	// queries (the listing indexes) are Query on the table's indexes.
+	TenantTableActions = map[string][]string{
+		ClientConfigTable:      {"GetItem"},
+		StoreConfigTable:       {"GetItem", "Query"},
+		MenuTable:              {"GetItem", "Query", "PutItem", "DeleteItem", "BatchWriteItem"},
+		PhoneMappingTable:      {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
+		ConversationStateTable: {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
+		OrdersTable:            {"GetItem", "PutItem", "UpdateItem", "Query"},
+	}
+	// TenantSecretActions are the Secrets Manager actions on the brand's secrets.
+	TenantSecretActions = []string{"GetSecretValue", "DescribeSecret"}
+	// TenantQueueActions are the SQS actions on the brand's store queues.
+	TenantQueueActions = []string{"SendMessage", "GetQueueUrl", "GetQueueAttributes"}
+)
