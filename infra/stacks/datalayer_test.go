@@ -76,7 +76,7 @@ func TestTablesHaveContractKeySchemas(t *testing.T) {
 			[]any{
 				gsi("sessionId-index", "sessionKey", "", projectKeysOnly),
 				gsi("storeShard-index", "storeShard", "lastMessageTimestamp", projectInclude(
-					"clientId", "phoneNumber", "storeId", "sessionId", "currentState", "language", "customerName")),
+					"clientId", "phoneNumber", "storeId", "sessionId", "currentState", "language", "customerName", "ttl")),
 			},
 		},
 		{names.Idempotency, "pk", "", stringAttrs("pk"), nil},

@@ -150,6 +150,9 @@ type ConversationSummary struct {
 	Language             Language `dynamodbav:"language" json:"language"`
 	CustomerName         string   `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
 	LastMessageTimestamp int64    `dynamodbav:"lastMessageTimestamp" json:"lastMessageTimestamp"`
+	// TTL is the conversation's expiry (epoch seconds), so a list leaves out what reads
+	// treat as absent.
+	TTL int64 `dynamodbav:"ttl" json:"ttl"`
 }
 
 // LastMessageAt is LastMessageTimestamp as a time.

@@ -120,12 +120,9 @@ func (r *Repositories) ListStoreConversations(ctx context.Context, clientID, sto
 	now := r.clock()
 	out := all[:0]
 	for _, c := range all {
-		// The index does not project ttl; a conversation's TTL is a fixed time after its
-		// last message (domain.Conversation.Touch).
-		if !c.LastMessageAt().Add(domain.ConversationTTL).After(now) {
-			continue
+		if !domain.Expired(c.TTL, now) {
+			out = append(out, c)
 		}
-		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b domain.ConversationSummary) int {
 		return cmp.Or(cmp.Compare(b.LastMessageTimestamp, a.LastMessageTimestamp), cmp.Compare(a.PhoneNumber, b.PhoneNumber))

@@ -318,7 +318,7 @@ const (
 // ConversationSummaryAttributes are projected into ConversationsByStoreIndex: enough for an
 // operator's list of conversations; the full item is one GetItem on pk.
 var ConversationSummaryAttributes = []string{
-	AttrClientID, AttrPhoneNumber, AttrStoreID, AttrSessionID, "currentState", "language", "customerName",
+	AttrClientID, AttrPhoneNumber, AttrStoreID, AttrSessionID, "currentState", "language", "customerName", TTLAttribute,
 }
 
 // LogGroupPrefix is the name prefix of every log group of env ("/wabot/<env>/"): the data key
