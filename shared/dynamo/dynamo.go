@@ -16,7 +16,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -225,13 +224,18 @@ func (e *entity[T]) key(keys []string) map[string]types.AttributeValue {
 // stringValue is v as a DynamoDB string.
 func stringValue(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
-// storeShard is the write shard of an item of storeID (resourcenames.NoStore when none yet)
-// spread by id: "<clientId>#<storeId>#<shard>".
-func storeShard(clientID, storeID, id string) string {
+// storeListing is the listing prefix of the brand's store storeID: "<clientId>#<storeId>", or
+// resourcenames.NoStore in its place when no store is chosen yet.
+func storeListing(clientID, storeID string) string {
 	if storeID == "" {
 		storeID = resourcenames.NoStore
 	}
-	return resourcenames.TenantKey(clientID, storeID, strconv.Itoa(resourcenames.Shard(id)))
+	return resourcenames.TenantKey(clientID, storeID)
+}
+
+// storeShard is the listing key an item of storeID is written under, spread by its id.
+func storeShard(clientID, storeID, id string) string {
+	return resourcenames.ShardKey(storeListing(clientID, storeID), resourcenames.Shard(id))
 }
 
 // tableKeyNames are the attributes of the table's key schema, which an update never sets.

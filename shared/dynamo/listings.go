@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,7 +36,7 @@ func (r *Repositories) queryShards(ctx context.Context, tenant, table, index, ke
 	g, gctx := errgroup.WithContext(ctx)
 	for shard := range resourcenames.ListingShards {
 		g.Go(func() error {
-			kc := expression.Key(keyAttr).Equal(expression.Value(resourcenames.TenantKey(prefix, strconv.Itoa(shard))))
+			kc := expression.Key(keyAttr).Equal(expression.Value(resourcenames.ShardKey(prefix, shard)))
 			if sk != nil {
 				kc = sk(kc)
 			}
@@ -99,15 +98,14 @@ func (r *Repositories) ListStoreConversations(ctx context.Context, clientID, sto
 	if err := domain.CheckTenant(ctx, clientID); err != nil {
 		return nil, err
 	}
-	store := storeID
-	if store == "" {
-		store = resourcenames.NoStore
-	} else if err := resourcenames.ValidateID("storeId", storeID); err != nil {
-		return nil, domain.Errorf(domain.EINVALID, "%s", err.Error())
+	if storeID != "" {
+		if err := resourcenames.ValidateID("storeId", storeID); err != nil {
+			return nil, domain.Errorf(domain.EINVALID, "%s", err.Error())
+		}
 	}
 	from := since.UnixMilli()
 	rows, err := r.queryShards(ctx, clientID, r.tables.ConversationState, resourcenames.ConversationsByStoreIndex, attrStoreShard,
-		resourcenames.TenantKey(clientID, store), func(kc expression.KeyConditionBuilder) expression.KeyConditionBuilder {
+		storeListing(clientID, storeID), func(kc expression.KeyConditionBuilder) expression.KeyConditionBuilder {
 			return kc.And(expression.Key(resourcenames.AttrLastMessageTimestamp).GreaterThanEqual(expression.Value(from)))
 		})
 	if err != nil {
@@ -146,7 +144,7 @@ func (r *Repositories) ListStoreOrders(ctx context.Context, clientID, storeID st
 		return nil, err
 	}
 	rows, err := r.queryShards(ctx, clientID, r.tables.Orders, resourcenames.OrdersByStoreIndex, attrStoreShard,
-		resourcenames.TenantKey(clientID, storeID), func(kc expression.KeyConditionBuilder) expression.KeyConditionBuilder {
+		storeListing(clientID, storeID), func(kc expression.KeyConditionBuilder) expression.KeyConditionBuilder {
 			return kc.And(expression.Key(attrStatusCreatedAt).BeginsWith(string(status) + resourcenames.KeySeparator))
 		})
 	if err != nil {

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -21,7 +20,7 @@ func mappingEntity(table string) *entity[domain.PhoneMapping] {
 		// A brand's customers, listed shard by shard (resourcenames.MappingsByBrandIndex).
 		derive: func(m *domain.PhoneMapping) map[string]types.AttributeValue {
 			return map[string]types.AttributeValue{
-				attrBrandShard: stringValue(resourcenames.TenantKey(m.ClientID, strconv.Itoa(resourcenames.Shard(m.PhoneNumber)))),
+				attrBrandShard: stringValue(resourcenames.ShardKey(m.ClientID, resourcenames.Shard(m.PhoneNumber))),
 			}
 		},
 		fields: func(m *domain.PhoneMapping) fields {

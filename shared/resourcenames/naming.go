@@ -9,6 +9,7 @@ package resourcenames
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 )
 
 // Environments the CDK app knows. The name is part of every physical name.
@@ -278,6 +279,11 @@ func Shard(id string) int {
 	}
 	return int(h % ListingShards)
 }
+
+// ShardKey is the listing index partition key of shard n of prefix (a brand's "<clientId>",
+// a store's "<clientId>#<storeId>"): "<prefix>#<n>". Writers use n = Shard(item id), and a
+// listing queries n = 0..ListingShards-1.
+func ShardKey(prefix string, n int) string { return prefix + KeySeparator + strconv.Itoa(n) }
 
 // NoStore stands for "no store chosen yet" in a per-store listing key. "_" is outside the id
 // alphabet, so it cannot collide with a storeId.

@@ -299,3 +299,31 @@ func TestWebhookRetryFragmentIsAValidConnectionOverride(t *testing.T) {
 		t.Errorf("tt=%d leaves no room for a retry after a read timeout of %d", num["tt"], num["rt"])
 	}
 }
+
+// Listing keys are part of the table contract: the shard of an id never changes (it is FNV-1a,
+// which other languages and tools can compute), stays in range, and joins its prefix with the
+// key separator.
+func TestShardKeys(t *testing.T) {
+	// FNV-1a 32 of "whatsapp:+5511999990001" mod 8, computed independently.
+	h := uint32(2166136261)
+	for _, c := range []byte("whatsapp:+5511999990001") {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	if got, want := resourcenames.Shard("whatsapp:+5511999990001"), int(h%8); got != want {
+		t.Errorf("Shard = %d, want %d", got, want)
+	}
+	seen := map[int]bool{}
+	for i := range 200 {
+		n := resourcenames.Shard("whatsapp:+55119" + strconv.Itoa(10000000+i))
+		if n < 0 || n >= resourcenames.ListingShards {
+			t.Fatalf("shard %d out of range", n)
+		}
+		seen[n] = true
+	}
+	if len(seen) != resourcenames.ListingShards {
+		t.Errorf("200 numbers went to %d shards of %d", len(seen), resourcenames.ListingShards)
+	}
+	if got := resourcenames.ShardKey(resourcenames.TenantKey("demo-pizzaria", "centro"), 3); got != "demo-pizzaria#centro#3" {
+		t.Errorf("ShardKey = %q", got)
+	}
+}
