@@ -184,8 +184,9 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
+	// No Queues: the stores' queues are registered below by the template's own calls.
 	if err := demo.Seed(ctx, cfg.Env, demo.Targets{
-		Clients: rt.Repos, Stores: rt.Repos, Menus: rt.Repos, Secrets: secretsmanager.NewFromConfig(awsCfg), Queues: sqsClient,
+		Clients: rt.Repos, Stores: rt.Repos, Menus: rt.Repos, Secrets: secretsmanager.NewFromConfig(awsCfg),
 	}); err != nil {
 		return err
 	}
