@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // awsRecorder stands between the local runner and the emulator and writes down, for every AWS
@@ -65,7 +67,8 @@ var (
 
 // partitionKeyAttrs are the partition keys of the tables and indexes (docs/data-model.md).
 var partitionKeyAttrs = map[string]bool{
-	"pk": true, "clientId": true, "brandShard": true, "storeShard": true, "sessionKey": true, "twilioPhoneNumber": true,
+	resourcenames.AttrPK: true, resourcenames.AttrClientID: true, resourcenames.AttrBrandShard: true,
+	resourcenames.AttrStoreShard: true, resourcenames.AttrSessionKey: true, resourcenames.AttrTwilioPhoneNumber: true,
 }
 
 func (r *awsRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -165,10 +168,10 @@ func dynamoCalls(c awsCall, body []byte) []awsCall {
 		return []awsCall{c}
 	}
 	keyOf := func(item map[string]attrValue) string {
-		if v, ok := item["pk"]; ok {
+		if v, ok := item[resourcenames.AttrPK]; ok {
 			return v.S
 		}
-		return item["clientId"].S
+		return item[resourcenames.AttrClientID].S
 	}
 	c.Table, c.Index = in.TableName, in.IndexName
 	switch c.Action {
