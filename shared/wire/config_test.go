@@ -14,18 +14,25 @@ import (
 	"github.com/wabot-platform/wabot/shared/wire"
 )
 
-func TestConfigFromEnv(t *testing.T) {
-	full := map[string]string{
-		resourcenames.EnvVarEnvironment: "prod", resourcenames.EnvVarClientTable: "c", resourcenames.EnvVarStoreTable: "s",
+// webhookEnv is the environment the CDK app gives the webhook of env (the worker's adds the
+// menu and order tables and the inbound DLQ).
+func webhookEnv(env string) map[string]string {
+	return map[string]string{
+		resourcenames.EnvVarEnvironment: env, resourcenames.EnvVarClientTable: "c", resourcenames.EnvVarStoreTable: "s",
 		resourcenames.EnvVarMappingTable: "m", resourcenames.EnvVarConversationTbl: "v", resourcenames.EnvVarIdempotencyTable: "i",
-		resourcenames.EnvVarInboundQueueURL: "https://sqs/q.fifo",
-		resourcenames.EnvVarTenantRoleARN:   "arn:aws:iam::111111111111:role/wabot-prod-tenant-access",
+		resourcenames.EnvVarInboundQueueURL: "https://sqs.us-east-1.amazonaws.com/1/q.fifo",
+		resourcenames.EnvVarTenantRoleARN:   "arn:aws:iam::111111111111:role/" + resourcenames.TenantAccessRoleName(env),
 	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	full := webhookEnv("prod")
 	cfg, err := wire.ConfigFromEnv(func(k string) string { return full[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Env != "prod" || cfg.Tables.ConversationState != "v" || cfg.InboundQueueURL != "https://sqs/q.fifo" {
+	if cfg.Env != "prod" || cfg.Tables.ConversationState != "v" || cfg.InboundQueueURL != full[resourcenames.EnvVarInboundQueueURL] ||
+		cfg.TenantRoleARN != full[resourcenames.EnvVarTenantRoleARN] {
 		t.Errorf("config %+v", cfg)
 	}
 	missing := map[string]string{resourcenames.EnvVarEnvironment: "dev"}
@@ -50,12 +57,7 @@ func TestConfigFromEnv(t *testing.T) {
 // The webhook Lambda starts with exactly the environment the CDK app gives it: no menu or
 // order table (infra's TestFunctionEnvironments checks it is not given them).
 func TestWebhookStartsWithItsOwnEnvironment(t *testing.T) {
-	env := map[string]string{
-		resourcenames.EnvVarEnvironment: "dev", resourcenames.EnvVarClientTable: "c", resourcenames.EnvVarStoreTable: "s",
-		resourcenames.EnvVarMappingTable: "m", resourcenames.EnvVarConversationTbl: "v", resourcenames.EnvVarIdempotencyTable: "i",
-		resourcenames.EnvVarInboundQueueURL: "https://sqs.us-east-1.amazonaws.com/1/q.fifo",
-		resourcenames.EnvVarTenantRoleARN:   "arn:aws:iam::1:role/wabot-dev-tenant-access",
-	}
+	env := webhookEnv("dev")
 	cfg, err := wire.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
