@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,13 +59,30 @@ type fixture struct {
 	// posQueues are the stores' POS queues by storeId.
 	posQueues map[string]string
 	phones    atomic.Int64
+	// lastReceived is the last message's time (Unix ms), so that each message is a
+	// millisecond after the one before (receivedAt).
+	lastReceived atomic.Int64
+}
+
+// receivedAt is a new message's arrival: now, but always at least a millisecond after the
+// previous message's. A customer's messages are seconds apart; messages prepared in a loop
+// would share a millisecond, and a turn whose lastMessageTimestamp did not move would not
+// pay for the store index's update it pays for in use.
+func (f *fixture) receivedAt() time.Time {
+	for {
+		last := f.lastReceived.Load()
+		next := max(time.Now().UnixMilli(), last+1)
+		if f.lastReceived.CompareAndSwap(last, next) {
+			return time.UnixMilli(next).UTC()
+		}
+	}
 }
 
 // burger sends body from phone to Burger Demo, whose store is open around the clock.
 func (f *fixture) burger(tb testing.TB, phone, body string) {
 	tb.Helper()
 	m := domain.InboundMessage{Version: 1, ClientID: demo.BurgerID, MessageSid: f.sid(), From: phone,
-		To: demo.BurgerNumber, Body: body, ProfileName: "Ana", ReceivedAt: time.Now().UTC()}
+		To: demo.BurgerNumber, Body: body, ProfileName: "Ana", ReceivedAt: f.receivedAt()}
 	if err := f.rt.Conversation.Handle(domain.NewPlatformContext(context.Background()), m); err != nil {
 		tb.Fatal(err)
 	}
@@ -204,7 +224,7 @@ func (f *fixture) delivery(body string) twiliohook.Request {
 
 func (f *fixture) message(body string) domain.InboundMessage {
 	return domain.InboundMessage{Version: 1, ClientID: demo.PizzariaID, MessageSid: f.sid(), From: f.customer,
-		To: demo.PizzariaNumber, Body: body, ProfileName: "Maria", ReceivedAt: time.Now().UTC()}
+		To: demo.PizzariaNumber, Body: body, ProfileName: "Maria", ReceivedAt: f.receivedAt()}
 }
 
 // known makes the fixture's customer a known customer of the Paulista store.
@@ -361,7 +381,7 @@ func BenchmarkWorkerTurnCheckout(b *testing.B) {
 // burgerMessage is body from phone to Burger Demo, whose store is open around the clock.
 func (f *fixture) burgerMessage(phone, body string) domain.InboundMessage {
 	return domain.InboundMessage{Version: 1, ClientID: demo.BurgerID, MessageSid: f.sid(), From: phone,
-		To: demo.BurgerNumber, Body: body, ProfileName: "Ana", ReceivedAt: time.Now().UTC()}
+		To: demo.BurgerNumber, Body: body, ProfileName: "Ana", ReceivedAt: f.receivedAt()}
 }
 
 // sqsEvent is m as Lambda's SQS event source hands it to the worker: one record whose body
@@ -441,6 +461,7 @@ func report(b *testing.B, counts map[string]int, u *ddbUnits, cpu time.Duration)
 	b.ReportMetric(float64(total["SQS"])/n, "sqs-calls/op")
 	b.ReportMetric(float64(total["Secrets Manager"])/n, "secrets-calls/op")
 	b.ReportMetric(u.wru/n, "ddb-wru/op")
+	b.ReportMetric(u.indexWRU/n, "ddb-index-wru/op")
 	b.ReportMetric(u.rru/n, "ddb-rru/op")
 	b.ReportMetric(u.sqsRequests/n, "sqs-billed-requests/op")
 	b.ReportMetric(float64(u.maxItem), "max-item-bytes")
@@ -480,7 +501,8 @@ func TestWebhookToWorkerToTwilio(t *testing.T) {
 
 // ddbUnits measures, while armed, what the calls would be billed in AWS: DynamoDB on-demand
 // write request units (per item written, 1 per started KB of the larger of the item before
-// and after the write; twice that in TransactWriteItems), read request units (1 per started
+// and after the write; twice that in TransactWriteItems; plus the writes of the table's
+// global secondary indexes, see indexUnits), read request units (1 per started
 // 4 KB read strongly consistent, half that eventually consistent, twice in a transaction)
 // and SQS requests (one per started 64 KB of payload). Item sizes follow DynamoDB's
 // documented rules (ddbItemSize). The units are measured, not asked for, because the
@@ -499,10 +521,25 @@ type ddbUnits struct {
 	overhead      time.Duration // CPU spent measuring, left out of cpu-ns/op
 	err           error
 	wru, rru      float64
+	indexWRU      float64 // the part of wru that the indexes' writes cost
 	sqsRequests   float64
 	maxItem       int
-	lastSize      map[string]int      // table -> size of the item last written there
-	keys          map[string][]string // table -> key attribute names
+	lastSize      map[string]int        // table -> size of the item last written there
+	tables        map[string]*tableKeys // table -> its key and its indexes' keys
+}
+
+// tableKeys is what DescribeTable says of a table: its key attributes and its global
+// secondary indexes.
+type tableKeys struct {
+	keys    []string
+	indexes []indexKeys
+}
+
+// indexKeys is one global secondary index: its key attributes and what it projects.
+type indexKeys struct {
+	keys       []string
+	projection ddbtypes.ProjectionType
+	include    []string
 }
 
 // countUnits installs the measurement on cfg: every client built from cfg afterwards is
@@ -510,7 +547,7 @@ type ddbUnits struct {
 func countUnits(cfg *aws.Config) *ddbUnits {
 	plain := cfg.Copy()
 	plain.APIOptions = nil
-	u := &ddbUnits{peek: dynamodb.NewFromConfig(plain), lastSize: map[string]int{}, keys: map[string][]string{}}
+	u := &ddbUnits{peek: dynamodb.NewFromConfig(plain), lastSize: map[string]int{}, tables: map[string]*tableKeys{}}
 	cfg.APIOptions = append(cfg.APIOptions, func(stack *smithymiddleware.Stack) error {
 		return stack.Initialize.Add(smithymiddleware.InitializeMiddlewareFunc("wabotBillingUnits", u.handle), smithymiddleware.After)
 	})
@@ -520,7 +557,7 @@ func countUnits(cfg *aws.Config) *ddbUnits {
 func (u *ddbUnits) reset() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.wru, u.rru, u.sqsRequests, u.maxItem, u.overhead, u.err = 0, 0, 0, 0, 0, nil
+	u.wru, u.indexWRU, u.rru, u.sqsRequests, u.maxItem, u.overhead, u.err = 0, 0, 0, 0, 0, 0, nil
 	clear(u.lastSize)
 }
 
@@ -570,7 +607,7 @@ type ddbWrite struct {
 	table  string
 	key    map[string]ddbtypes.AttributeValue
 	factor float64 // 2 in a transaction
-	before int
+	before map[string]ddbtypes.AttributeValue
 }
 
 func (u *ddbUnits) handle(ctx context.Context, in smithymiddleware.InitializeInput, next smithymiddleware.InitializeHandler) (smithymiddleware.InitializeOutput, smithymiddleware.Metadata, error) {
@@ -584,7 +621,7 @@ func (u *ddbUnits) handle(ctx context.Context, in smithymiddleware.InitializeInp
 		u.paused(func() {
 			writes = u.writesOf(ctx, in.Parameters)
 			for i := range writes {
-				writes[i].before = u.size(ctx, writes[i].table, writes[i].key)
+				writes[i].before = u.item(ctx, writes[i].table, writes[i].key)
 			}
 		})
 	}
@@ -592,10 +629,13 @@ func (u *ddbUnits) handle(ctx context.Context, in smithymiddleware.InitializeInp
 	if len(writes) > 0 {
 		u.paused(func() {
 			for _, w := range writes {
-				after := u.size(ctx, w.table, w.key)
-				u.wru += w.factor * units(max(w.before, after), 1024)
+				item := u.item(ctx, w.table, w.key)
+				before, after := ddbItemSize(w.before), ddbItemSize(item)
+				index := w.factor * u.indexUnits(ctx, w.table, w.before, item)
+				u.wru += w.factor*units(max(before, after), 1024) + index
+				u.indexWRU += index
 				u.lastSize[w.table] = after
-				u.maxItem = max(u.maxItem, w.before, after)
+				u.maxItem = max(u.maxItem, before, after)
 			}
 		})
 	}
@@ -662,38 +702,106 @@ func (u *ddbUnits) writesOf(ctx context.Context, params any) []ddbWrite {
 	return ws
 }
 
+// describe returns table's keys and indexes, asking DynamoDB once per table.
+func (u *ddbUnits) describe(ctx context.Context, table string) *tableKeys {
+	if t, ok := u.tables[table]; ok {
+		return t
+	}
+	out, err := u.peek.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		u.err = cmp.Or(u.err, err)
+		return &tableKeys{}
+	}
+	names := func(ks []ddbtypes.KeySchemaElement) []string {
+		var n []string
+		for _, k := range ks {
+			n = append(n, aws.ToString(k.AttributeName))
+		}
+		return n
+	}
+	t := &tableKeys{keys: names(out.Table.KeySchema)}
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		ix := indexKeys{keys: names(g.KeySchema), projection: ddbtypes.ProjectionTypeAll}
+		if g.Projection != nil {
+			ix.projection, ix.include = g.Projection.ProjectionType, g.Projection.NonKeyAttributes
+		}
+		t.indexes = append(t.indexes, ix)
+	}
+	u.tables[table] = t
+	return t
+}
+
 // keyOf is the primary key of item in table.
 func (u *ddbUnits) keyOf(ctx context.Context, table string, item map[string]ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
-	names, ok := u.keys[table]
-	if !ok {
-		out, err := u.peek.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
-		if err != nil {
-			u.err = cmp.Or(u.err, err)
-			return nil
-		}
-		for _, k := range out.Table.KeySchema {
-			names = append(names, aws.ToString(k.AttributeName))
-		}
-		u.keys[table] = names
-	}
 	key := map[string]ddbtypes.AttributeValue{}
-	for _, n := range names {
+	for _, n := range u.describe(ctx, table).keys {
 		key[n] = item[n]
 	}
 	return key
 }
 
-// size is the size of the item with key in table now; 0 when absent.
-func (u *ddbUnits) size(ctx context.Context, table string, key map[string]ddbtypes.AttributeValue) int {
+// item is the item with key in table now; nil when absent.
+func (u *ddbUnits) item(ctx context.Context, table string, key map[string]ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
 	if key == nil {
-		return 0
+		return nil
 	}
 	out, err := u.peek.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		u.err = cmp.Or(u.err, err)
-		return 0
+		return nil
 	}
-	return ddbItemSize(out.Item)
+	return out.Item
+}
+
+// indexUnits is what a write that turned before into after costs in table's global secondary
+// indexes, as DynamoDB bills them: for each index, nothing when the item is in it neither
+// before nor after, or when nothing the index holds changed; one write of the projected item
+// when it enters, leaves, or changes a projected attribute; two (a delete and a put) when an
+// index key changes. A write is 1 WRU per started KB of the projected item (the table's and
+// the index's keys, and the projected attributes).
+func (u *ddbUnits) indexUnits(ctx context.Context, table string, before, after map[string]ddbtypes.AttributeValue) float64 {
+	t := u.describe(ctx, table)
+	var wru float64
+	for _, ix := range t.indexes {
+		project := func(item map[string]ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
+			for _, k := range ix.keys {
+				if _, ok := item[k]; !ok {
+					return nil // sparse: not in the index
+				}
+			}
+			if ix.projection == ddbtypes.ProjectionTypeAll {
+				return item
+			}
+			p := map[string]ddbtypes.AttributeValue{}
+			for _, n := range slices.Concat(t.keys, ix.keys, ix.include) {
+				if v, ok := item[n]; ok {
+					p[n] = v
+				}
+			}
+			return p
+		}
+		b, a := project(before), project(after)
+		sameKey := func() bool {
+			for _, k := range ix.keys {
+				if !reflect.DeepEqual(b[k], a[k]) {
+					return false
+				}
+			}
+			return true
+		}
+		switch {
+		case b == nil && a == nil:
+		case b == nil:
+			wru += units(ddbItemSize(a), 1024)
+		case a == nil:
+			wru += units(ddbItemSize(b), 1024)
+		case !sameKey():
+			wru += units(ddbItemSize(b), 1024) + units(ddbItemSize(a), 1024)
+		case !reflect.DeepEqual(b, a):
+			wru += units(max(ddbItemSize(b), ddbItemSize(a)), 1024)
+		}
+	}
+	return wru
 }
 
 // reads adds the read units of a read call. DynamoDB bills a read on the size of the items
@@ -910,5 +1018,48 @@ func TestDynamoDBItemSize(t *testing.T) {
 	}
 	if got := units(0, 1024); got != 1 {
 		t.Errorf("an absent item costs %v write units, want 1", got)
+	}
+}
+
+// The index writes of a table write are billed as DynamoDB documents them: per index, nothing
+// when nothing it holds changed, one write when the item enters, leaves or changes a projected
+// attribute, two when an index key changes, each by the size of the projected item.
+func TestIndexUnits(t *testing.T) {
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	n := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberN{Value: v} }
+	u := &ddbUnits{tables: map[string]*tableKeys{"T": {keys: []string{"pk"}, indexes: []indexKeys{
+		{keys: []string{"storeShard", "ts"}, projection: ddbtypes.ProjectionTypeInclude, include: []string{"state"}},
+		{keys: []string{"sessionKey"}, projection: ddbtypes.ProjectionTypeKeysOnly},
+	}}}}
+	base := map[string]ddbtypes.AttributeValue{"pk": s("a#1"), "storeShard": s("a#x#1"), "ts": n("1"), "sessionKey": s("a#s"), "state": s("CART"), "history": s("...")}
+	with := func(k string, v ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
+		m := maps.Clone(base)
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	big := strings.Repeat("x", 1500)
+	tests := []struct {
+		name          string
+		before, after map[string]ddbtypes.AttributeValue
+		want          float64
+	}{
+		{"an attribute no index holds", base, with("history", s("more")), 0},
+		{"a projected attribute", base, with("state", s("CHECKOUT")), 1},
+		{"the sort key of one index", base, with("ts", n("2")), 2},
+		{"both indexes' keys", base, with("ts", n("2")), 4},
+		{"a new item enters both", nil, base, 2},
+		{"a deleted item leaves both", base, nil, 2},
+		{"left out of a sparse index", base, with("storeShard", nil), 1},
+		{"a large projected item", with("state", s(big)), with("state", s(big+"!")), 2},
+	}
+	tests[3].after["sessionKey"] = s("a#t")
+	for _, tt := range tests {
+		if got := u.indexUnits(context.Background(), "T", tt.before, tt.after); got != tt.want {
+			t.Errorf("%s: %v index WRU, want %v", tt.name, got, tt.want)
+		}
 	}
 }

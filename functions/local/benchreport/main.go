@@ -49,7 +49,9 @@ const UnitsMethod = "Computed, not reported by the emulator: moto 5.2.5 answers 
 	"middleware in the benchmarks (shared/wire) reads every item a write touches before and after the call, with a " +
 	"client of its own and the benchmark timer stopped, and bills it as DynamoDB on-demand does: 1 WRU per started KB " +
 	"of the larger of the two, per item (PutItem, UpdateItem, DeleteItem, each BatchWriteItem request), twice that in " +
-	"TransactWriteItems (ConditionCheck included); reads 1 RRU per started 4 KB strongly consistent, half eventually " +
+	"TransactWriteItems (ConditionCheck included), and for each global secondary index of the table nothing when nothing " +
+	"it holds changed, one write of the projected item when the item enters, leaves or changes a projected attribute, " +
+	"two when an index key changes; reads 1 RRU per started 4 KB strongly consistent, half eventually " +
 	"consistent, on the full items even when projected. Item size is the sum of attribute name lengths and value sizes " +
 	"by AWS's documented rules (strings UTF-8 bytes, numbers 1 byte per 2 significant digits + 1, lists and maps 3 bytes + " +
 	"1 per element)."

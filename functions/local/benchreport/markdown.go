@@ -66,7 +66,7 @@ func markdown(r *Report) string {
 	}
 
 	w("\n## Per path (median of the runs, per message)\n\n")
-	w("| path | ns/op | CPU ns/op | B/op | allocs/op | AWS calls | DynamoDB | SQS | Secrets Manager | DynamoDB WRU | DynamoDB RRU | SQS billed requests | conversation item after the turn | largest item written |\n")
+	w("| path | ns/op | CPU ns/op | B/op | allocs/op | AWS calls | DynamoDB | SQS | Secrets Manager | DynamoDB WRU (of which indexes) | DynamoDB RRU | SQS billed requests | conversation item after the turn | largest item written |\n")
 	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range r.Paths {
 		m := p.Metrics
@@ -77,7 +77,7 @@ func markdown(r *Report) string {
 		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s B |\n", p.Name,
 			num(m["ns/op"]), num(m["cpu-ns/op"]), num(m["B/op"]), num(m["allocs/op"]), num(m["aws-calls/op"]),
 			num(m["dynamodb-calls/op"]), num(m["sqs-calls/op"]), num(m["secrets-calls/op"]),
-			num(m["ddb-wru/op"]), num(m["ddb-rru/op"]), num(m["sqs-billed-requests/op"]), conv, num(m["max-item-bytes"]))
+			num(m["ddb-wru/op"])+" ("+num(m["ddb-index-wru/op"])+")", num(m["ddb-rru/op"]), num(m["sqs-billed-requests/op"]), conv, num(m["max-item-bytes"]))
 	}
 	w("\nCalls by API operation, per message:\n\n")
 	for _, p := range r.Paths {
