@@ -172,15 +172,15 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 		PartitionKey:   stringAttr(resourcenames.AttrSessionKey),
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 	})
-	// A store's conversations, newest first: storeShard "<clientId>#<storeId or _>#<0..7>",
-	// sort key lastMessageTimestamp (epoch ms). INCLUDE the summary an operator's list shows;
-	// the whole item (cart, history) is one GetItem on pk.
+	// A store's conversations: storeShard "<clientId>#<storeId or _>#<0..7>", sort key
+	// phoneNumber, KEYS_ONLY. Nothing it holds changes on a customer's turn (only when the
+	// customer changes store), so the turns, the hot path, write no index item; the operator's
+	// list, which is rare, reads the keys and then the conversations (BatchGetItem).
 	conversationState.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
-		IndexName:        jsii.String(resourcenames.ConversationsByStoreIndex),
-		PartitionKey:     stringAttr(resourcenames.AttrStoreShard),
-		SortKey:          numberAttr(resourcenames.AttrLastMessageTimestamp),
-		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
-		NonKeyAttributes: jsii.Strings(resourcenames.ConversationSummaryAttributes...),
+		IndexName:      jsii.String(resourcenames.ConversationsByStoreIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrStoreShard),
+		SortKey:        stringAttr(resourcenames.AttrPhoneNumber),
+		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
 	})
 
 	idempotency := newTable("Idempotency", tableSpec{
@@ -216,8 +216,4 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 
 func stringAttr(name string) *awsdynamodb.Attribute {
 	return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
-}
-
-func numberAttr(name string) *awsdynamodb.Attribute {
-	return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_NUMBER}
 }

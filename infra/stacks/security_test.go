@@ -424,7 +424,7 @@ func TestTenantRoleReachesOneBrandsItemsByLeadingKey(t *testing.T) {
 		"StoreConfig":       {"dynamodb:GetItem", "dynamodb:Query"},
 		"Menu":              {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"},
 		"PhoneMapping":      {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"},
-		"ConversationState": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"},
+		"ConversationState": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"},
 		"Orders":            {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
 		"Idempotency":       nil, // platform-level: the functions' own roles
 	}

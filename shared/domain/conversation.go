@@ -138,9 +138,9 @@ type Conversation struct {
 	Delivery *Delivery `dynamodbav:"repliesDelivered,omitempty" json:"repliesDelivered,omitempty"`
 }
 
-// ConversationSummary is what a store's list of conversations shows: the attributes the
-// listing index projects (resourcenames.ConversationSummaryAttributes). The conversation
-// itself (cart, history) is one read away.
+// ConversationSummary is what a store's list of conversations shows: the attributes the list
+// reads of each (resourcenames.ConversationSummaryAttributes). The conversation itself (cart,
+// history) is one read away.
 type ConversationSummary struct {
 	ClientID             string   `dynamodbav:"clientId" json:"clientId"`
 	PhoneNumber          string   `dynamodbav:"phoneNumber" json:"phoneNumber"`

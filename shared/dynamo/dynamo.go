@@ -40,6 +40,8 @@ type API interface {
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	// BatchWriteItem writes a menu's rows 25 at a time (PutMenu) and completes claims (Complete).
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	// BatchGetItem reads the conversations of a store's list (ListStoreConversations).
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // platform is the tenant of the calls made with the function's own role: the lookup of a

@@ -176,6 +176,10 @@ func (f failing) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.
 	return nil, f.err
 }
 
+func (f failing) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	return nil, f.err
+}
+
 func (f failing) BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
 	return nil, f.err
 }

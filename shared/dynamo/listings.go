@@ -91,9 +91,11 @@ func (r *Repositories) ListMappings(ctx context.Context, clientID string) ([]dom
 
 // ListStoreConversations returns the conversations of the brand's store storeID ("" for
 // customers who have not chosen a store yet) whose last message is at or after since, newest
-// first, as the summaries resourcenames.ConversationsByStoreIndex projects. The full
-// conversation is one GetConversation away. Expired conversations (past their TTL, not yet
-// deleted by DynamoDB) are left out.
+// first, as summaries (resourcenames.ConversationSummaryAttributes). The keys come from
+// resourcenames.ConversationsByStoreIndex (KEYS_ONLY, so that a customer's turn writes no index
+// item), the summaries from the table (BatchGetItem, eventually consistent like the index);
+// the full conversation is one GetConversation away. Expired conversations (past their TTL,
+// not yet deleted by DynamoDB) are left out.
 func (r *Repositories) ListStoreConversations(ctx context.Context, clientID, storeID string, since time.Time) ([]domain.ConversationSummary, error) {
 	if err := domain.CheckTenant(ctx, clientID); err != nil {
 		return nil, err
@@ -103,11 +105,12 @@ func (r *Repositories) ListStoreConversations(ctx context.Context, clientID, sto
 			return nil, domain.Errorf(domain.EINVALID, "%s", err.Error())
 		}
 	}
-	from := since.UnixMilli()
-	rows, err := r.queryShards(ctx, clientID, r.tables.ConversationState, resourcenames.ConversationsByStoreIndex, attrStoreShard,
-		storeListing(clientID, storeID), func(kc expression.KeyConditionBuilder) expression.KeyConditionBuilder {
-			return kc.And(expression.Key(resourcenames.AttrLastMessageTimestamp).GreaterThanEqual(expression.Value(from)))
-		})
+	keys, err := r.queryShards(ctx, clientID, r.tables.ConversationState, resourcenames.ConversationsByStoreIndex, attrStoreShard,
+		storeListing(clientID, storeID), nil)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.batchGet(ctx, clientID, r.tables.ConversationState, keys, resourcenames.ConversationSummaryAttributes)
 	if err != nil {
 		return nil, err
 	}
@@ -115,10 +118,10 @@ func (r *Repositories) ListStoreConversations(ctx context.Context, clientID, sto
 	if err := attributevalue.UnmarshalListOfMaps(rows, &all); err != nil {
 		return nil, fmt.Errorf("dynamo: unmarshal conversations: %w", err)
 	}
-	now := r.clock()
+	now, from := r.clock(), since.UnixMilli()
 	out := all[:0]
 	for _, c := range all {
-		if !domain.Expired(c.TTL, now) {
+		if !domain.Expired(c.TTL, now) && c.LastMessageTimestamp >= from {
 			out = append(out, c)
 		}
 	}
@@ -126,6 +129,57 @@ func (r *Repositories) ListStoreConversations(ctx context.Context, clientID, sto
 		return cmp.Or(cmp.Compare(b.LastMessageTimestamp, a.LastMessageTimestamp), cmp.Compare(a.PhoneNumber, b.PhoneNumber))
 	})
 	return out, nil
+}
+
+// batchGetMaxKeys is BatchGetItem's limit of keys per call.
+const batchGetMaxKeys = 100
+
+// batchGet reads the items of table whose table keys are in rows (index rows: only the table
+// key is used), projected to only, in calls of batchGetMaxKeys; what DynamoDB leaves
+// unprocessed (throttling) is asked again a few times before giving up. Items gone since the
+// index was read are simply absent.
+func (r *Repositories) batchGet(ctx context.Context, tenant, table string, rows []map[string]types.AttributeValue, only []string) ([]map[string]types.AttributeValue, error) {
+	api, err := r.api(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]expression.NameBuilder, len(only))
+	for i, n := range only {
+		names[i] = expression.Name(n)
+	}
+	proj, err := expression.NewBuilder().WithProjection(expression.NamesList(names[0], names[1:]...)).Build()
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: build the projection of %s: %w", table, err)
+	}
+	var items []map[string]types.AttributeValue
+	for start := 0; start < len(rows); start += batchGetMaxKeys {
+		var keys []map[string]types.AttributeValue
+		for _, row := range rows[start:min(start+batchGetMaxKeys, len(rows))] {
+			keys = append(keys, map[string]types.AttributeValue{attrPK: row[attrPK]})
+		}
+		pending := &types.KeysAndAttributes{Keys: keys, ProjectionExpression: proj.Projection(), ExpressionAttributeNames: proj.Names()}
+		for attempt := 0; pending != nil && len(pending.Keys) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt >= maxBatchAttempts {
+					return nil, fmt.Errorf("dynamo: %d reads of %s still unprocessed after %d attempts", len(pending.Keys), table, attempt)
+				}
+				if err := sleep(ctx, attempt-1); err != nil {
+					return nil, err
+				}
+			}
+			out, err := api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{table: *pending}})
+			if err != nil {
+				return nil, fmt.Errorf("dynamo: batch get from %s: %w", table, err)
+			}
+			items = append(items, out.Responses[table]...)
+			next, ok := out.UnprocessedKeys[table]
+			pending = nil
+			if ok {
+				pending = &next
+			}
+		}
+	}
+	return items, nil
 }
 
 // ListStoreOrders returns the orders of the brand's store storeID in status, oldest first,

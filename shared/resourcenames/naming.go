@@ -303,7 +303,7 @@ const (
 	// AttrSessionKey is "<clientId>#<sessionId>": the partition key of ConversationBySessionIndex.
 	AttrSessionKey = "sessionKey"
 	// AttrLastMessageTimestamp is the conversation's last message, epoch milliseconds (Number):
-	// the sort key of ConversationsByStoreIndex.
+	// a store's list of conversations is sorted by it.
 	AttrLastMessageTimestamp = "lastMessageTimestamp"
 	// AttrStatusCreatedAt is "<status>#<createdAt RFC 3339>": the sort key of
 	// OrdersByStoreIndex, so one store's orders of one status are a begins_with query.
@@ -315,16 +315,19 @@ const (
 	// MappingsByBrandIndex on WhatsAppBotPhoneMapping: PK brandShard, SK phoneNumber, ALL.
 	MappingsByBrandIndex = "brandShard-index"
 	// ConversationsByStoreIndex on WhatsAppBotConversationState: PK storeShard, SK
-	// lastMessageTimestamp (N), INCLUDE the summary attributes ConversationSummaryAttributes.
+	// phoneNumber, KEYS_ONLY. Nothing in it changes on a customer's turn (only when the store
+	// does), so a turn writes no index item; a listing reads the keys and then the items.
 	ConversationsByStoreIndex = "storeShard-index"
 	// OrdersByStoreIndex on WhatsAppBotOrders: PK storeShard, SK statusCreatedAt, ALL.
 	OrdersByStoreIndex = "storeShard-status-index"
 )
 
-// ConversationSummaryAttributes are projected into ConversationsByStoreIndex: enough for an
-// operator's list of conversations; the full item is one GetItem on pk.
+// ConversationSummaryAttributes are what a store's list of conversations reads of each (a
+// projection of BatchGetItem over the keys ConversationsByStoreIndex returns): enough for an
+// operator's list; the full item is one GetItem on pk.
 var ConversationSummaryAttributes = []string{
 	AttrClientID, AttrPhoneNumber, AttrStoreID, AttrSessionID, "currentState", "language", "customerName", TTLAttribute,
+	AttrLastMessageTimestamp,
 }
 
 // LogGroupPrefix is the name prefix of every log group of env ("/wabot/<env>/"): the data key
@@ -344,7 +347,7 @@ var (
 		StoreConfigTable:       {"GetItem", "Query"},
 		MenuTable:              {"GetItem", "Query", "PutItem", "DeleteItem", "BatchWriteItem"},
 		PhoneMappingTable:      {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
-		ConversationStateTable: {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
+		ConversationStateTable: {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
 		OrdersTable:            {"GetItem", "PutItem", "UpdateItem", "Query"},
 	}
 	// TenantSecretActions are the Secrets Manager actions on the brand's secrets.

@@ -86,8 +86,10 @@ function tenantItemActions(design, table) {
     case t.menu:
       return d('GetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem');
     case t.phoneMapping:
-    case t.conversationState:
       return d('GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem');
+    case t.conversationState:
+      // BatchGetItem: a store's list reads the conversations the KEYS_ONLY index names.
+      return d('GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem');
     case t.orders:
       return d('GetItem', 'Query', 'PutItem', 'UpdateItem');
     default:
