@@ -18,9 +18,62 @@ const (
 )
 
 // Error is a domain error: a machine-readable code and a message safe to show to a user.
+// An EINVALID error names the fields that break a rule in Fields, when it knows them: the
+// admin API returns them in its problem+json (RFC 9457) "errors" member.
 type Error struct {
 	Code    string
 	Message string
+	Fields  []FieldError
+}
+
+// FieldError is one field that breaks a rule: a JSON path into the request body
+// ("operatingHours.mon[0].open", "items[3].priceCents"), and what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// InvalidField is an EINVALID error about one field: its message is "<field>: <message>".
+func InvalidField(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Code: EINVALID, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// Invalid is an EINVALID error about several fields (none: nil). Its message lists them.
+func Invalid(fields []FieldError) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	msg := fields[0].Field + ": " + fields[0].Message
+	if len(fields) > 1 {
+		msg = fmt.Sprintf("%s (and %d more)", msg, len(fields)-1)
+	}
+	return &Error{Code: EINVALID, Message: msg, Fields: fields}
+}
+
+// FieldsOf returns the fields named by the first *Error in err's chain.
+func FieldsOf(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// Prefixed returns err with every field it names under prefix ("items[3]" + "." + field),
+// for a validator of a part called by a validator of the whole. Other errors are returned as
+// they are.
+func Prefixed(prefix string, err error) error {
+	var e *Error
+	if prefix == "" || !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	fields := make([]FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		fields[i] = FieldError{Field: prefix + "." + f.Field, Message: f.Message}
+	}
+	out := Invalid(fields).(*Error)
+	return out
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }

@@ -24,6 +24,16 @@ const (
 	// MetricTwilioThrottled counts the sends Twilio refused for its rate limit (HTTP 429 or
 	// error 20429); each is also a MetricTwilioSendFailures.
 	MetricTwilioThrottled = "TwilioThrottled"
+	// MetricMessagesProcessed counts the inbound messages the worker put into a conversation
+	// (a burst of three is three): the daily counters' "messages in" (the webhook cannot
+	// write them: it has a budget of two AWS calls).
+	MetricMessagesProcessed = "MessagesProcessed"
+	// MetricConversations counts the conversations started (a new session).
+	MetricConversations = "Conversations"
+	// MetricHandoffs counts the conversations handed to a person (by the customer or an operator).
+	MetricHandoffs = "Handoffs"
+	// MetricRevenueCents adds the total, in centavos, of each order counted in MetricOrders.
+	MetricRevenueCents = "RevenueCents"
 )
 
 // Dimension names of the EMF metrics.

@@ -349,6 +349,8 @@ var (
 		PhoneMappingTable:      {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
 		ConversationStateTable: {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
 		OrdersTable:            {"GetItem", "PutItem", "UpdateItem", "Query"},
+		// The worker's daily counters (atomic ADDs on the brand's items).
+		DailyMetricsTable: {"UpdateItem"},
 	}
 	// TenantSecretActions are the Secrets Manager actions on the brand's secrets.
 	TenantSecretActions = []string{"GetSecretValue", "DescribeSecret"}
