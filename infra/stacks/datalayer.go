@@ -60,6 +60,12 @@ type DataLayer interface {
 	// Orders is WhatsAppBotOrders: one item per order, key pk = "<clientId>#<orderId>". Index
 	// storeShard-status-index lists a store's orders by status and creation time.
 	Orders() awsdynamodb.ITable
+	// Audit is WhatsAppBotAudit: a record of every change made through the admin API, key
+	// (clientId, auditKey), TTL; index auditDay-index lists a day's records of every brand.
+	Audit() awsdynamodb.ITable
+	// DailyMetrics is WhatsAppBotDailyMetrics: the runtime's daily counters, key (clientId,
+	// metricKey = "<day>#<storeId or _>"), TTL.
+	DailyMetrics() awsdynamodb.ITable
 	// Tables lists every table in the order of resourcenames.Tables.All.
 	Tables() []awsdynamodb.ITable
 }
@@ -68,7 +74,7 @@ type dataLayer struct {
 	constructs.Construct
 	key                                                                     awskms.IKey
 	clientConfig, storeConfig, phoneMapping, conversationState, idempotency awsdynamodb.ITable
-	menu, orders                                                            awsdynamodb.ITable
+	menu, orders, audit, dailyMetrics                                       awsdynamodb.ITable
 }
 
 func (d *dataLayer) Key() awskms.IKey                      { return d.key }
@@ -79,10 +85,13 @@ func (d *dataLayer) ConversationState() awsdynamodb.ITable { return d.conversati
 func (d *dataLayer) Idempotency() awsdynamodb.ITable       { return d.idempotency }
 func (d *dataLayer) Menu() awsdynamodb.ITable              { return d.menu }
 func (d *dataLayer) Orders() awsdynamodb.ITable            { return d.orders }
+func (d *dataLayer) Audit() awsdynamodb.ITable             { return d.audit }
+func (d *dataLayer) DailyMetrics() awsdynamodb.ITable      { return d.dailyMetrics }
 
 func (d *dataLayer) Tables() []awsdynamodb.ITable {
 	return []awsdynamodb.ITable{
 		d.clientConfig, d.storeConfig, d.phoneMapping, d.conversationState, d.idempotency, d.menu, d.orders,
+		d.audit, d.dailyMetrics,
 	}
 }
 
@@ -142,6 +151,16 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 		IndexName:      jsii.String(resourcenames.ClientByPhoneIndex),
 		PartitionKey:   stringAttr(resourcenames.AttrTwilioPhoneNumber),
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+	})
+	// Every brand, for a platform admin's list (the admin function's own role reads it; a
+	// brand's record is then read with the brand's session). brandList is the same value on
+	// every record: brands are few and rarely written, so one partition is plenty.
+	clientConfig.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:        jsii.String(resourcenames.BrandsIndex),
+		PartitionKey:     stringAttr(resourcenames.AttrBrandList),
+		SortKey:          stringAttr(resourcenames.AttrClientID),
+		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+		NonKeyAttributes: jsii.Strings(resourcenames.BrandListAttributes...),
 	})
 
 	storeConfig := newTable("StoreConfig", tableSpec{
@@ -206,11 +225,39 @@ func NewDataLayer(scope constructs.Construct, id string, props *DataLayerProps) 
 		SortKey:        stringAttr(resourcenames.AttrStatusCreatedAt),
 		ProjectionType: awsdynamodb.ProjectionType_ALL,
 	})
+	// A customer's orders (LGPD export and erasure): customerKey "<clientId>#<phoneNumber>",
+	// written once when the order is created and removed when it is pseudonymised. KEYS_ONLY:
+	// the caller reads each order with GetItem.
+	orders.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(resourcenames.OrdersByCustomerIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrCustomerKey),
+		SortKey:        stringAttr(resourcenames.AttrCreatedAt),
+		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+	})
+
+	// The admin API's audit: per brand, in time order (auditKey "<time>#<requestId>#<n>"),
+	// and per day across brands for a platform admin. Kept for resourcenames.AuditRetentionDays.
+	audit := newTable("Audit", tableSpec{
+		name: names.Audit, partitionKey: stringAttr(resourcenames.AttrClientID), sortKey: stringAttr(resourcenames.AttrAuditKey), ttl: true,
+	})
+	audit.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:      jsii.String(resourcenames.AuditByDayIndex),
+		PartitionKey:   stringAttr(resourcenames.AttrAuditDay),
+		SortKey:        stringAttr(resourcenames.AttrAuditKey),
+		ProjectionType: awsdynamodb.ProjectionType_ALL,
+	})
+
+	// Daily counters per brand and store: one item per (brand, day, store), incremented with
+	// atomic ADDs by the worker; a brand's days are one Query on its partition.
+	dailyMetrics := newTable("DailyMetrics", tableSpec{
+		name: names.DailyMetrics, partitionKey: stringAttr(resourcenames.AttrClientID), sortKey: stringAttr(resourcenames.AttrMetricKey), ttl: true,
+	})
 
 	this.key = key
 	this.clientConfig, this.storeConfig, this.phoneMapping = clientConfig, storeConfig, phoneMapping
 	this.conversationState, this.idempotency = conversationState, idempotency
 	this.menu, this.orders = menu, orders
+	this.audit, this.dailyMetrics = audit, dailyMetrics
 	return this
 }
 

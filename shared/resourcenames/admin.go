@@ -68,7 +68,7 @@ const (
 	// AuditTable holds a record of every change made through the admin API, keyed
 	// (clientId, auditKey = "<RFC 3339 nano time>#<requestId>#<n>"); platform-level changes
 	// (none today) would use clientId AuditPlatformTenant. Index AuditByDayIndex lists every
-	// brand's records of one day for a platform admin. Records expire after AuditRetention.
+	// brand's records of one day for a platform admin. Records expire after AuditRetentionDays.
 	AuditTable = "WhatsAppBotAudit"
 	// AuditByDayIndex: PK auditDay ("YYYY-MM-DD", UTC), SK auditKey, ALL.
 	AuditByDayIndex = "auditDay-index"
@@ -80,10 +80,25 @@ const (
 	AttrMetricKey     = "metricKey"
 )
 
-// AdminTablesFor returns the admin API's table names of env: "<base>-<env>".
-func AdminTablesFor(env string) (audit, dailyMetrics string) {
-	return AuditTable + "-" + env, DailyMetricsTable + "-" + env
-}
+// Indexes the admin API adds to the runtime's tables.
+const (
+	// BrandsIndex on WhatsAppBotClientConfig lists every brand for a platform admin: PK
+	// brandList (always BrandListValue, written with every client record), SK clientId,
+	// projecting the few attributes of a brand list. Brands are few and written rarely: one
+	// partition is far from any limit.
+	BrandsIndex    = "brandList-index"
+	AttrBrandList  = "brandList"
+	BrandListValue = "brand"
+	// OrdersByCustomerIndex on WhatsAppBotOrders: PK customerKey "<clientId>#<phoneNumber>",
+	// SK createdAt, KEYS_ONLY: a customer's orders, for the LGPD export and erasure (which
+	// removes customerKey, so a pseudonymised order leaves the index).
+	OrdersByCustomerIndex = "customerKey-index"
+	AttrCustomerKey       = "customerKey"
+	AttrCreatedAt         = "createdAt"
+)
+
+// BrandListAttributes are what BrandsIndex projects besides its keys.
+var BrandListAttributes = []string{"name", "active", "defaultLanguage", "twilioPhoneNumber", "updatedAt"}
 
 // TenantAdminRoleName is the physical name of the role the admin function assumes for a
 // brand's data: the tenant access role's conditions (LeadingKeys, resource tags), with the
@@ -107,4 +122,13 @@ var (
 	TenantAdminSecretActions = []string{"GetSecretValue", "DescribeSecret", "PutSecretValue"}
 	// TenantAdminQueueActions: the store queues' and their dead-letter queues' depths.
 	TenantAdminQueueActions = []string{"GetQueueUrl", "GetQueueAttributes"}
+)
+
+// Retention of the admin tables' items (their ttl attribute).
+const (
+	// AuditRetentionDays: audit records are kept five years (the period of Brazil's tax and
+	// consumer-protection claims), then expire.
+	AuditRetentionDays = 5 * 366
+	// DailyMetricsRetentionDays: daily counters are kept about two years.
+	DailyMetricsRetentionDays = 2 * 366
 )

@@ -63,6 +63,9 @@ type Tables struct {
 	Idempotency       string `json:"idempotency"`
 	Menu              string `json:"menu"`
 	Orders            string `json:"orders"`
+	// Audit and DailyMetrics are the admin API's tables (resourcenames/admin.go).
+	Audit        string `json:"audit"`
+	DailyMetrics string `json:"dailyMetrics"`
 }
 
 // Base names of the tables: the seed's four, plus the idempotency table the webhook needs.
@@ -113,12 +116,14 @@ func TablesFor(env string) Tables {
 		Idempotency:       IdempotencyTable + "-" + env,
 		Menu:              MenuTable + "-" + env,
 		Orders:            OrdersTable + "-" + env,
+		Audit:             AuditTable + "-" + env,
+		DailyMetrics:      DailyMetricsTable + "-" + env,
 	}
 }
 
 // All returns the table names in a fixed order.
 func (t Tables) All() []string {
-	return []string{t.ClientConfig, t.StoreConfig, t.PhoneMapping, t.ConversationState, t.Idempotency, t.Menu, t.Orders}
+	return []string{t.ClientConfig, t.StoreConfig, t.PhoneMapping, t.ConversationState, t.Idempotency, t.Menu, t.Orders, t.Audit, t.DailyMetrics}
 }
 
 // StoreOrderQueue is the name of a store's FIFO queue to its point of sale.

@@ -124,5 +124,7 @@ func Tables(tb testing.TB) resourcenames.Tables {
 		Idempotency:       want.Idempotency + suffix,
 		Menu:              want.Menu + suffix,
 		Orders:            want.Orders + suffix,
+		Audit:             want.Audit + suffix,
+		DailyMetrics:      want.DailyMetrics + suffix,
 	}
 }
