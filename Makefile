@@ -130,6 +130,11 @@ pos: ## print what a store's point of sale would receive from make dev's emulato
 	@if [ -z "$(STORE)" ]; then echo "make pos: STORE is required, as <clientId>/<storeId>: make pos STORE=demo-burger/vila-madalena" >&2; exit 2; fi
 	@go run ./functions/local/pos -store $(STORE)
 
+.PHONY: token
+token: ## print an ID token of make dev's user pool for the admin API: make token ROLE=brand-admin CLIENT=demo-burger (ROLE=platform-admin|brand-admin|brand-viewer)
+	@if [ -z "$(ROLE)" ]; then echo "make token: ROLE is required (platform-admin, brand-admin, brand-viewer): make token ROLE=brand-admin CLIENT=demo-burger" >&2; exit 2; fi
+	@go run ./functions/local/token -role '$(ROLE)' $(if $(CLIENT),-client '$(CLIENT)',)
+
 # ---- load test and redrive ----------------------------------------------------------------
 DURATION  ?= 2m
 CUSTOMERS ?= 20

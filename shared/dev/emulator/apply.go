@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -38,11 +39,13 @@ type Result struct {
 	Tables  []string          // physical table names
 	Queues  map[string]string // physical queue name -> queue URL
 	Secrets []string          // secret names
+	// UserPools are the Cognito user pools by name, with their app clients and groups.
+	UserPools map[string]UserPool
 }
 
-// Apply creates the template's tables, queues and secrets in the emulator behind cfg. It is
-// idempotent: what exists already is kept as it is (a restarted `make dev` against a running
-// emulator works), so a secret value set by a seed is not replaced.
+// Apply creates the template's tables, queues, secrets and user pools in the emulator behind
+// cfg. It is idempotent: what exists already is kept as it is (a restarted `make dev` against
+// a running emulator works), so a secret value set by a seed is not replaced.
 func Apply(ctx context.Context, cfg aws.Config, t *Template, opts Options) (*Result, error) {
 	res := &Result{Queues: map[string]string{}}
 	tables, err := ApplyTables(ctx, dynamodb.NewFromConfig(cfg), t, opts)
@@ -54,6 +57,9 @@ func Apply(ctx context.Context, cfg aws.Config, t *Template, opts Options) (*Res
 		return nil, err
 	}
 	if res.Secrets, err = ApplySecrets(ctx, secretsmanager.NewFromConfig(cfg), t, opts); err != nil {
+		return nil, err
+	}
+	if res.UserPools, err = ApplyUserPools(ctx, cognitoidentityprovider.NewFromConfig(cfg), t, opts); err != nil {
 		return nil, err
 	}
 	return res, nil
