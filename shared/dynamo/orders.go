@@ -11,7 +11,22 @@ import (
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
-const attrOrderID = resourcenames.AttrOrderID
+const (
+	attrOrderID     = resourcenames.AttrOrderID
+	attrCustomerKey = resourcenames.AttrCustomerKey
+)
+
+// customerKey is the order's key in resourcenames.OrdersByCustomerIndex,
+// "<clientId>#<phoneNumber>", while its customerPhone is a WhatsApp address. A pseudonymised
+// order (PseudonymiseOrder) has none: every write of it leaves the index, and no later write
+// can put it back under anyone's number.
+func customerKey(o *domain.Order) (string, bool) {
+	num, err := domain.ParseWhatsAppAddress(o.CustomerPhone)
+	if err != nil {
+		return "", false
+	}
+	return resourcenames.TenantKey(o.ClientID, num), true
+}
 
 func orderEntity(table string) *entity[domain.Order] {
 	return &entity[domain.Order]{
@@ -20,12 +35,18 @@ func orderEntity(table string) *entity[domain.Order] {
 		keyNames: []string{attrClientID, attrOrderID},
 		keys:     func(o *domain.Order) []string { return []string{o.ClientID, o.OrderID} },
 		pk:       true,
-		// A store's orders by status, oldest first (resourcenames.OrdersByStoreIndex).
+		// A store's orders by status, oldest first (resourcenames.OrdersByStoreIndex), and a
+		// customer's orders (resourcenames.OrdersByCustomerIndex, for the LGPD export and
+		// erasure).
 		derive: func(o *domain.Order) map[string]types.AttributeValue {
-			return map[string]types.AttributeValue{
+			av := map[string]types.AttributeValue{
 				attrStoreShard:      stringValue(storeShard(o.ClientID, o.StoreID, o.OrderID)),
 				attrStatusCreatedAt: stringValue(string(o.Status) + resourcenames.KeySeparator + o.CreatedAt.UTC().Format(time.RFC3339Nano)),
 			}
+			if k, ok := customerKey(o); ok {
+				av[attrCustomerKey] = stringValue(k)
+			}
+			return av
 		},
 		fields: func(o *domain.Order) fields {
 			return fields{Version: &o.Version, CreatedAt: &o.CreatedAt, UpdatedAt: &o.UpdatedAt}
