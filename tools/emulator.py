@@ -104,6 +104,22 @@ class Gate:
 copyreg.pickle(_thread.LockType, lambda _lock: (_thread.allocate_lock, ()))
 copyreg.pickle(type(threading.RLock()), lambda _lock: (threading.RLock, ()))
 
+
+def _pickle_private_keys():
+    """Cognito user pools hold their signing key as a cryptography RSA key object, which
+    cannot be pickled: it is saved as its PKCS#8 DER bytes and loaded back, so a restart keeps
+    the pools (their ids, users and key) and the tokens `make token` printed stay valid."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding, NoEncryption, PrivateFormat, load_der_private_key)
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    copyreg.pickle(type(key), lambda k: (load_der_private_key, (
+        k.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption()), None)))
+
+
+_pickle_private_keys()
+
 # Services whose data the local stack needs: a state file without them is refused.
 REQUIRED = ("dynamodb", "sqs", "secretsmanager")
 

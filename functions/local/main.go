@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/wabot-platform/wabot/shared/admin"
 	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator"
@@ -37,6 +38,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/health"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
+	"github.com/wabot-platform/wabot/shared/privacy"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/twilio"
 	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
@@ -205,10 +207,15 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
+	adminAPI, err := localAdmin(ctx, cfg, awsCfg, tables, res, opts)
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &health.Checker{DB: dynamodb.NewFromConfig(awsCfg), Tables: tables.All()})
 	mux.Handle("POST "+resourcenames.WebhookPath, hook)
+	mux.Handle(resourcenames.AdminPathPrefix+"/", adminAPI)
 	mux.Handle("GET /dev/outbox", box.Handler())
 	mux.HandleFunc("GET /dev/stats", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -265,6 +272,33 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// localAdmin builds the admin API as the admin function does in AWS: tokens of the
+// emulator's user pool (created from the template) verified by adminauth, each brand's data
+// through sessions of the tenant admin role tagged with the brand.
+func localAdmin(ctx context.Context, cfg config, awsCfg aws.Config, tables resourcenames.Tables, res *emulator.Result, opts wire.Options) (*admin.Handler, error) {
+	issuer, audience, jwks, err := emulator.LocalJWTConfig(ctx, awsCfg, cfg.Endpoint, resourcenames.UserPoolName(cfg.Env), resourcenames.UserPoolClientName(cfg.Env))
+	if err != nil {
+		return nil, fmt.Errorf("the admin API's user pool: %w", err)
+	}
+	acfg := wire.AdminConfig{
+		Config: wire.Config{Env: cfg.Env, Tables: tables, InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)],
+			TenantRoleARN: emulator.TenantAdminRoleARN(cfg.Env)},
+		Issuer: issuer, Audience: audience, JWKSURL: jwks,
+		// The local stack's key, clearly named as such; in AWS the environment's secret.
+		PseudonymKey: privacy.LocalPseudonymKey,
+	}
+	clients, err := awsclients.NewTenantSessions(awsCfg, acfg.TenantRoleARN)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := wire.AdminAuthenticator(acfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Tokens are checked against the real clock (moto signs them with it), whatever WABOT_NOW says.
+	return wire.NewAdmin(ctx, acfg, clients, auth, opts)
 }
 
 // clock reads start when called first and advances with real time; the real clock when start

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -24,6 +25,10 @@ func clientEntity(table string) *entity[domain.Client] {
 		},
 		validate: (*domain.Client).Validate,
 		describe: func(k []string) string { return fmt.Sprintf("client %q", k[0]) },
+		// Every client record is in the platform admin's brand list (resourcenames.BrandsIndex).
+		derive: func(*domain.Client) map[string]types.AttributeValue {
+			return map[string]types.AttributeValue{resourcenames.AttrBrandList: stringValue(resourcenames.BrandListValue)}
+		},
 	}
 }
 

@@ -132,3 +132,9 @@ const (
 	// DailyMetricsRetentionDays: daily counters are kept about two years.
 	DailyMetricsRetentionDays = 2 * 366
 )
+
+// PseudonymKeySecret is the secret holding env's key for pseudonymising the orders of erased
+// customers (HMAC-SHA256, package privacy): generated at deploy, never rotated (a new key would
+// give a customer's old and new orders different pseudonyms). "_platform" is outside the
+// brand id alphabet, so no brand's secret can be named like it.
+func PseudonymKeySecret(env string) string { return fmt.Sprintf("wabot/%s/_platform/pseudonym-key", env) }

@@ -42,3 +42,9 @@ const Account = "123456789012"
 func TenantRoleARN(env string) string {
 	return "arn:aws:iam::" + Account + ":role/" + resourcenames.TenantAccessRoleName(env)
 }
+
+// TenantAdminRoleARN is the ARN the local admin API assumes for a brand's data, as the admin
+// function assumes the tenant admin role in AWS.
+func TenantAdminRoleARN(env string) string {
+	return "arn:aws:iam::" + Account + ":role/" + resourcenames.TenantAdminRoleName(env)
+}

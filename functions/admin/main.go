@@ -1,0 +1,41 @@
+// Command admin is the Lambda behind /admin/v1 (API Gateway HTTP API, payload format 2.0,
+// with the user pool's JWT authorizer in front): the admin REST API. It only wires; the
+// behaviour is in shared/admin, the token verification in shared/adminauth.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/wabot-platform/wabot/shared/edge/httpapi"
+	"github.com/wabot-platform/wabot/shared/wire"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	slog.SetDefault(log)
+	if err := run(context.Background(), log); err != nil {
+		log.Error("admin cannot start", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger) error {
+	cfg, clients, err := wire.AdminFromEnvironment(ctx)
+	if err != nil {
+		return err
+	}
+	auth, err := wire.AdminAuthenticator(cfg, nil)
+	if err != nil {
+		return err
+	}
+	h, err := wire.NewAdmin(ctx, cfg, clients, auth, wire.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	lambda.Start(httpapi.Handler(h))
+	return nil
+}

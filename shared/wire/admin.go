@@ -1,0 +1,174 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/wabot-platform/wabot/shared/admin"
+	"github.com/wabot-platform/wabot/shared/adminauth"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/privacy"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
+	"github.com/wabot-platform/wabot/shared/secrets"
+)
+
+// AdminConfig is the admin function's configuration (resourcenames.EnvVar*).
+type AdminConfig struct {
+	Config
+	// Issuer and Audience are what the tokens must carry (the user pool and its app client);
+	// JWKSURL overrides where the keys are read (default Issuer + /.well-known/jwks.json).
+	Issuer, Audience, JWKSURL string
+	// PseudonymKey is the key of erased customers' pseudonyms; nil reads the secret
+	// resourcenames.PseudonymKeySecret(Env) with the function's own role.
+	PseudonymKey privacy.KeySource
+}
+
+// privacyAdapter gives the admin API the privacy service.
+type privacyAdapter struct{ *privacy.Service }
+
+func (p privacyAdapter) Export(ctx context.Context, clientID, phone string) (any, error) {
+	return p.Service.Export(ctx, clientID, phone)
+}
+
+// pseudonymKeys is the key source of cfg: the configured one, or the environment's secret.
+func pseudonymKeys(ctx context.Context, env string, key privacy.KeySource, clients awsclients.TenantClients) (privacy.KeySource, error) {
+	if key != nil {
+		return key, nil
+	}
+	sm, err := clients.SecretsManager(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return privacy.NewSecretKey(sm, resourcenames.PseudonymKeySecret(env)), nil
+}
+
+// AdminConfigFromEnv reads the admin function's configuration. Its tenant sessions are of
+// the tenant admin role (EnvVarTenantAdminRoleARN), not of the runtime's tenant role.
+func AdminConfigFromEnv(getenv func(string) string) (AdminConfig, error) {
+	env := func(k string) string {
+		if k == resourcenames.EnvVarTenantRoleARN {
+			return getenv(resourcenames.EnvVarTenantAdminRoleARN)
+		}
+		return getenv(k)
+	}
+	base, err := ConfigFromEnv(env)
+	if err != nil {
+		return AdminConfig{}, err
+	}
+	c := AdminConfig{Config: base, Issuer: getenv(resourcenames.EnvVarJWTIssuer), Audience: getenv(resourcenames.EnvVarJWTAudience)}
+	c.Tables.Audit = getenv(resourcenames.EnvVarAuditTable)
+	c.Tables.DailyMetrics = getenv(resourcenames.EnvVarDailyMetricsTable)
+	var missing []string
+	for k, v := range map[string]string{resourcenames.EnvVarJWTIssuer: c.Issuer, resourcenames.EnvVarJWTAudience: c.Audience,
+		resourcenames.EnvVarAuditTable: c.Tables.Audit, resourcenames.EnvVarMenuTable: c.Tables.Menu, resourcenames.EnvVarOrdersTable: c.Tables.Orders} {
+		if v == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("missing environment variables: %v", missing)
+	}
+	return c, nil
+}
+
+// AdminFromEnvironment is the admin Lambda's cold start.
+func AdminFromEnvironment(ctx context.Context) (AdminConfig, awsclients.TenantClients, error) {
+	cfg, err := AdminConfigFromEnv(os.Getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	awsCfg, err := awsclients.Load(ctx, awsclients.Options{})
+	if err != nil {
+		return cfg, nil, err
+	}
+	clients, err := awsclients.NewTenantSessions(awsCfg, cfg.TenantRoleARN)
+	if err != nil {
+		return cfg, nil, err
+	}
+	return cfg, clients, nil
+}
+
+// sqsDepths reads queue depths with the tenant's SQS client.
+type sqsDepths struct{ clients awsclients.TenantClients }
+
+func (q sqsDepths) Depth(ctx context.Context, tenant, url string) (admin.QueueDepth, error) {
+	if url == "" {
+		return admin.QueueDepth{}, errors.New("no queue URL")
+	}
+	c, err := q.clients.SQS(ctx, tenant)
+	if err != nil {
+		return admin.QueueDepth{}, err
+	}
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{
+		sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed,
+	}})
+	if err != nil {
+		return admin.QueueDepth{}, err
+	}
+	n := func(k sqstypes.QueueAttributeName) int64 { v, _ := strconv.ParseInt(out.Attributes[string(k)], 10, 64); return v }
+	return admin.QueueDepth{
+		Visible:  n(sqstypes.QueueAttributeNameApproximateNumberOfMessages),
+		InFlight: n(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible),
+		Delayed:  n(sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed),
+	}, nil
+}
+
+// NewAdmin builds the admin API over clients (tenant sessions of the tenant admin role in
+// AWS), with auth verifying the tokens.
+func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantClients, auth admin.Authenticator, opts Options) (*admin.Handler, error) {
+	p, engine, err := buildEngine(cfg.Config, clients, opts)
+	if err != nil {
+		return nil, err
+	}
+	_ = engine
+	integ, err := secrets.NewIntegrations(cfg.Env, clients)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := pseudonymKeys(ctx, cfg.Env, cfg.PseudonymKey, clients)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := privacy.New(privacy.Deps{Mappings: p.repos, Conversations: p.repos, Orders: p.repos, Claims: p.repos, Keys: keys,
+		Now: opts.now(), Log: opts.logger()})
+	if err != nil {
+		return nil, err
+	}
+	return admin.New(admin.Deps{
+		Auth: auth, Repos: p.repos, Integrations: integ, Queues: sqsDepths{clients}, InboundDLQURL: cfg.InboundDLQURL, Env: cfg.Env,
+		Privacy: privacyAdapter{priv}, Now: opts.now(), Logger: opts.logger(),
+	})
+}
+
+// AdminAuthenticator verifies the admin API's tokens with adminauth: the user pool's ID
+// tokens, keys from its JWKS (through httpClient, nil for the default). An invalid token is
+// 401 with its reason; a user without a role 403; a key set that cannot be read is an internal
+// error (503-like 500), not a 401 that would send every operator to sign in again.
+func AdminAuthenticator(cfg AdminConfig, httpClient *http.Client) (admin.Authenticator, error) {
+	v, err := adminauth.NewVerifier(adminauth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience, JWKSURL: cfg.JWKSURL, HTTPClient: httpClient})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, token string) (admin.Principal, error) {
+		p, err := v.Verify(ctx, token)
+		var ae *adminauth.Error
+		switch {
+		case errors.Is(err, adminauth.ErrNoRole):
+			return admin.Principal{}, fmt.Errorf("%w: %v", admin.ErrNoRole, err)
+		case errors.As(err, &ae) && errors.Is(err, adminauth.ErrUnauthenticated):
+			return admin.Principal{}, fmt.Errorf("%w: %s", admin.ErrUnauthenticated, ae.Reason)
+		case err != nil:
+			return admin.Principal{}, err
+		}
+		return admin.Principal{Subject: p.Subject, Username: p.Username, Role: p.Role, ClientID: p.ClientID}, nil
+	}, nil
+}
