@@ -115,8 +115,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 type fixture struct {
 	env     string
@@ -290,7 +294,7 @@ func (f *fixture) customer(tb testing.TB, clientID, storeID, phone string) {
 	}
 	c := &domain.Conversation{ClientID: clientID, PhoneNumber: phone, SessionID: fmt.Sprintf("s%d", now.UnixNano()), StoreID: storeID,
 		CurrentState: domain.StateMenuBrowsing, Language: domain.PtBR, Cart: []domain.CartItem{}, Context: map[string]string{},
-		MessageHistory: []domain.HistoryEntry{{Direction: domain.Inbound, Body: "oi", At: now.Add(-time.Minute), MessageSid: fmt.Sprintf("SM%032d", now.UnixNano()%1e12)}},
+		MessageHistory:       []domain.HistoryEntry{{Direction: domain.Inbound, Body: "oi", At: now.Add(-time.Minute), MessageSid: fmt.Sprintf("SM%032d", now.UnixNano()%1e12)}},
 		LastMessageTimestamp: now.Add(-time.Minute).UnixMilli()}
 	if err := f.repos.CreateConversation(ctx, c); err != nil && !domain.IsConflict(err) {
 		tb.Fatal(err)

@@ -137,4 +137,6 @@ const (
 // customers (HMAC-SHA256, package privacy): generated at deploy, never rotated (a new key would
 // give a customer's old and new orders different pseudonyms). "_platform" is outside the
 // brand id alphabet, so no brand's secret can be named like it.
-func PseudonymKeySecret(env string) string { return fmt.Sprintf("wabot/%s/_platform/pseudonym-key", env) }
+func PseudonymKeySecret(env string) string {
+	return fmt.Sprintf("wabot/%s/_platform/pseudonym-key", env)
+}

@@ -114,7 +114,10 @@ func (q sqsDepths) Depth(ctx context.Context, tenant, url string) (admin.QueueDe
 	if err != nil {
 		return admin.QueueDepth{}, err
 	}
-	n := func(k sqstypes.QueueAttributeName) int64 { v, _ := strconv.ParseInt(out.Attributes[string(k)], 10, 64); return v }
+	n := func(k sqstypes.QueueAttributeName) int64 {
+		v, _ := strconv.ParseInt(out.Attributes[string(k)], 10, 64)
+		return v
+	}
 	return admin.QueueDepth{
 		Visible:  n(sqstypes.QueueAttributeNameApproximateNumberOfMessages),
 		InFlight: n(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible),
