@@ -300,3 +300,15 @@ func (f *fixture) customer(tb testing.TB, clientID, storeID, phone string) {
 		tb.Fatal(err)
 	}
 }
+
+// twilioSecret reads demo-burger's Twilio secret as the runtime would.
+func (f *fixture) twilioSecret(t *testing.T) (map[string]string, error) {
+	t.Helper()
+	out, err := f.sm.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(resourcenames.TwilioSecret(f.env, demo.BurgerID))})
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]string
+	err = json.Unmarshal([]byte(aws.ToString(out.SecretString)), &m)
+	return m, err
+}

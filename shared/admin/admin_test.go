@@ -1,0 +1,310 @@
+package admin_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wabot-platform/wabot/shared/admin"
+	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
+)
+
+func fieldsOf(p admin.Problem) []string {
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, e.Field)
+	}
+	return out
+}
+
+// etag reads a resource's current ETag.
+func (f *fixture) etag(t *testing.T, path, token string) string {
+	t.Helper()
+	res := f.do(t, "GET", path, token, nil)
+	if res.status != 200 || res.header.Get("ETag") == "" {
+		t.Fatalf("GET %s: %d %s", path, res.status, res.body)
+	}
+	return res.header.Get("ETag")
+}
+
+// Every resource refuses bad input with a problem naming each failing field.
+func TestValidationNamesTheFields(t *testing.T) {
+	f := newFixture(t)
+	tok := f.brandAdmin(t, demo.BurgerID)
+	platform := f.platform(t)
+	brand := "/admin/v1/brands/demo-burger"
+	store := brand + "/stores/vila-madalena"
+	cases := []struct {
+		name, method, path, token string
+		body                      any
+		ifMatch                   string // a GET path for If-Match
+		status                    int
+		fields                    []string
+	}{
+		{"brand: bad number, language and logo", "POST", "/admin/v1/brands", platform,
+			map[string]any{"clientId": "Bad Id", "name": "", "twilioPhoneNumber": "+55 11 99999", "defaultLanguage": "es-AR", "logoUrl": "http://x"},
+			"", 422, []string{"clientId", "name", "defaultLanguage", "logoUrl", "twilioPhoneNumber"}},
+		{"brand: a welcome message too long", "PATCH", brand, tok, map[string]any{"welcomeMessage": strings.Repeat("a", 1025)}, brand, 422, []string{"welcomeMessage"}},
+		{"brand: a number where text goes", "PATCH", brand, tok, map[string]any{"name": 42}, brand, 400, []string{"name"}},
+		{"brand: a field that does not exist", "PATCH", brand, tok, map[string]any{"colour": "red"}, brand, 400, []string{"colour"}},
+		{"store: bad hours", "PATCH", store, tok, map[string]any{"operatingHours": map[string]any{"monday": []any{map[string]any{"open": "25:00", "close": "23:00"}}}}, store, 422,
+			[]string{"operatingHours.monday[0].open"}},
+		{"store: unknown payment method", "PATCH", store, tok, map[string]any{"paymentMethods": []string{"PIX", "BOLETO"}}, store, 422, []string{"paymentMethods[1]"}},
+		{"store: negative delivery fee", "PATCH", store, tok, map[string]any{"deliveryConfig": map[string]any{"deliveryEnabled": true, "deliveryFeeCents": -100}}, store, 422,
+			[]string{"deliveryConfig.deliveryFeeCents"}},
+		{"item: negative price", "PUT", brand + "/menu/items/classic", tok, map[string]any{"categoryId": "burgers", "name": "Classic", "priceCents": -1, "available": true}, "", 422,
+			[]string{"priceCents"}},
+		{"menu import: every bad line", "PUT", brand + "/menu", tok, map[string]any{
+			"categories": []any{map[string]any{"categoryId": "burgers", "name": "Burgers"}},
+			"items": []any{
+				map[string]any{"itemId": "ok", "categoryId": "burgers", "name": "Fine", "priceCents": 1000, "available": true},
+				map[string]any{"itemId": "neg", "categoryId": "burgers", "name": "Negative", "priceCents": -5, "available": true},
+				map[string]any{"itemId": "orphan", "categoryId": "nowhere", "name": "Orphan", "priceCents": 500, "available": true},
+				map[string]any{"itemId": "ok", "categoryId": "burgers", "name": "Twice", "priceCents": 700, "available": true},
+			}}, "", 422, []string{"items[1].priceCents", "items[2].categoryId", "items[3].itemId"}},
+		{"twilio: bad account SID and a short token", "PUT", brand + "/integrations/twilio", tok,
+			map[string]any{"accountSid": "XX123", "authToken": "short", "phoneNumber": "whatsapp:+5511990000002"}, "", 422, []string{"accountSid", "authToken"}},
+		{"customer: a number that is not one", "GET", brand + "/customers/12345", tok, nil, "", 422, []string{"phone"}},
+		{"customer: move to a store the brand does not have", "PATCH", brand + "/customers/%2B5511977770002", tok, map[string]any{"storeId": "centro"}, "", 422, []string{"storeId"}},
+		{"operator message: empty", "POST", brand + "/customers/%2B5511977770002/conversation/messages", tok, map[string]any{"body": "  "}, "", 422, []string{"body"}},
+		{"orders: unknown status", "GET", store + "/orders?status=LOST", tok, nil, "", 422, []string{"status"}},
+		{"customers: a forged cursor", "GET", brand + "/customers?cursor=bm9wZQ", tok, nil, "", 422, []string{"cursor"}},
+		{"audit: a forged cursor", "GET", brand + "/audit?cursor=e30", tok, nil, "", 422, []string{"cursor"}},
+		{"body: not JSON", "PATCH", brand, tok, "{nope", brand, 400, []string{"body"}},
+	}
+	f.customer(t, demo.BurgerID, "vila-madalena", burgerCustomer)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var hdr []string
+			if c.ifMatch != "" {
+				hdr = []string{"If-Match", f.etag(t, c.ifMatch, tok)}
+			}
+			res := f.do(t, c.method, c.path, c.token, c.body, hdr...)
+			if res.status != c.status {
+				t.Fatalf("%d, want %d: %s", res.status, c.status, res.body)
+			}
+			p := res.problem(t)
+			got := fieldsOf(p)
+			for _, want := range c.fields {
+				if !slices.Contains(got, want) {
+					t.Errorf("fields %v lack %q: %s", got, want, res.body)
+				}
+			}
+			if p.Detail == "" || p.Type == "" || p.Status != c.status {
+				t.Errorf("problem %+v", p)
+			}
+		})
+	}
+}
+
+func TestSizeMediaTypeAndConcurrency(t *testing.T) {
+	f := newFixture(t)
+	tok := f.brandAdmin(t, demo.BurgerID)
+	brand := "/admin/v1/brands/demo-burger"
+	tag := f.etag(t, brand, tok)
+
+	if res := f.do(t, "PATCH", brand, tok, map[string]any{"welcomeMessage": strings.Repeat("x", 70<<10)}, "If-Match", tag); res.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("70 KB brand body: %d, want 413", res.status)
+	} else {
+		res.problem(t)
+	}
+	if res := f.do(t, "PATCH", brand, tok, `{"name":"X"}`, "If-Match", tag, "Content-Type", "text/plain"); res.status != http.StatusUnsupportedMediaType {
+		t.Errorf("text/plain: %d, want 415", res.status)
+	}
+	if res := f.do(t, "PATCH", brand, tok, map[string]any{"name": "Burger Demo"}); res.status != http.StatusPreconditionRequired {
+		t.Errorf("no If-Match: %d, want 428", res.status)
+	}
+	// Two operators read the same version; the second write loses with 412 and changes nothing.
+	res := f.do(t, "PATCH", brand, tok, map[string]any{"welcomeMessage": "first"}, "If-Match", tag)
+	if res.status != 200 || res.header.Get("ETag") == tag {
+		t.Fatalf("first write: %d %s (etag %s)", res.status, res.body, res.header.Get("ETag"))
+	}
+	res = f.do(t, "PATCH", brand, tok, map[string]any{"welcomeMessage": "second"}, "If-Match", tag)
+	if res.status != http.StatusPreconditionFailed {
+		t.Fatalf("stale write: %d, want 412: %s", res.status, res.body)
+	}
+	var cl domain.Client
+	f.do(t, "GET", brand, tok, nil).json(t, &cl)
+	if cl.WelcomeMessage != "first" {
+		t.Errorf("welcome %q after a stale write", cl.WelcomeMessage)
+	}
+	// The menu's import limit is larger, and still a limit.
+	if res := f.do(t, "PUT", brand+"/menu", tok, `{"categories":[],"items":[`+strings.Repeat(`{"itemId":"a"},`, 80000)+`{}]}`); res.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("1.2 MB menu: %d, want 413", res.status)
+	}
+}
+
+// Integration values are written and never read back: not in any response, not in a log line,
+// not in the audit. What can be seen is whether each is configured and its last four.
+func TestSecretsNeverLeave(t *testing.T) {
+	f := newFixture(t)
+	tok := f.brandAdmin(t, demo.BurgerID)
+	brand := "/admin/v1/brands/demo-burger"
+	sid, token := "AC"+strings.Repeat("9f", 16), "tok3nV4lu3-"+fmt.Sprint(time.Now().UnixNano())+"-zq7w"
+	apiKey, hook := "$aact_prod_"+strings.Repeat("Kx", 20)+"Q9rT", "hook-secret-"+fmt.Sprint(time.Now().UnixNano())+"-p8m2"
+	var bodies []string
+	record := func(r response) response { bodies = append(bodies, string(r.body)); return r }
+
+	res := record(f.do(t, "PUT", brand+"/integrations/twilio", tok, map[string]any{"accountSid": sid, "authToken": token, "phoneNumber": demo.BurgerNumber}))
+	if res.status != 200 {
+		t.Fatalf("put twilio: %d %s", res.status, res.body)
+	}
+	res = record(f.do(t, "PUT", brand+"/integrations/asaas", tok, map[string]any{"apiKey": apiKey, "webhookToken": hook, "sandbox": false}))
+	if res.status != 200 {
+		t.Fatalf("put asaas: %d %s", res.status, res.body)
+	}
+	var got admin.Integrations
+	record(f.do(t, "GET", brand+"/integrations", tok, nil)).json(t, &got)
+	if !got.Twilio.Configured || got.Twilio.AuthToken.Last4 != token[len(token)-4:] || !got.Asaas.Configured || got.Asaas.APIKey.Last4 != "Q9rT" || got.AsaasSandbox {
+		t.Errorf("integrations %+v", got)
+	}
+	// A bad value is refused without being echoed.
+	record(f.do(t, "PUT", brand+"/integrations/twilio", tok, map[string]any{"accountSid": token, "authToken": "x", "phoneNumber": demo.BurgerNumber}))
+	record(f.do(t, "GET", brand+"/audit", tok, nil))
+	record(f.do(t, "GET", brand, tok, nil))
+	record(f.do(t, "GET", "/admin/v1/audit", f.platform(t), nil))
+	all := strings.Join(bodies, "\n") + "\n" + f.logs.String()
+	for name, v := range map[string]string{"account SID": sid, "auth token": token, "API key": apiKey, "webhook token": hook} {
+		if strings.Contains(all, v) {
+			t.Errorf("the %s appears in a response or a log line", name)
+		}
+	}
+	// And the values did reach Secrets Manager, as the runtime will read them.
+	creds, err := f.twilioSecret(t)
+	if err != nil || creds["authToken"] != token {
+		t.Errorf("the secret holds %v (%v)", creds != nil, err)
+	}
+}
+
+// Every change through the API leaves an audit record: actor, role, action, target, before
+// and after with secrets and numbers masked; a brand sees its own, a platform admin all.
+func TestAuditRecordsEveryChange(t *testing.T) {
+	f := newFixture(t)
+	tok := f.brandAdmin(t, demo.BurgerID)
+	brand := "/admin/v1/brands/demo-burger"
+	f.customer(t, demo.BurgerID, "vila-madalena", burgerCustomer)
+	steps := []struct {
+		method, path string
+		body         any
+		ifMatch      bool
+		action       string
+	}{
+		{"PATCH", brand, map[string]any{"welcomeMessage": "Oi!"}, true, "brand.update"},
+		{"PATCH", brand + "/stores/vila-madalena", map[string]any{"deliveryConfig": map[string]any{"deliveryEnabled": true, "pickupEnabled": true, "deliveryFeeCents": 500, "minimumOrderCents": 0, "deliveryRadiusKm": 3, "estimatedMinutes": 30}}, true, "store.update"},
+		{"PUT", brand + "/integrations/twilio", map[string]any{"accountSid": "AC" + strings.Repeat("ab", 16), "authToken": "audit-token-0123456789", "phoneNumber": demo.BurgerNumber}, false, "integration.twilio.put"},
+		{"PUT", brand + "/menu/items/fries", map[string]any{"categoryId": "sides", "name": "Fries", "priceCents": 1600, "available": true}, false, "menu.item.put"},
+		{"POST", brand + "/customers/%2B5511977770002/erase", nil, false, "customer.erase"},
+	}
+	for _, s := range steps {
+		var hdr []string
+		if s.ifMatch {
+			hdr = []string{"If-Match", f.etag(t, s.path, tok)}
+		}
+		if res := f.do(t, s.method, s.path, tok, s.body, hdr...); res.status >= 300 {
+			t.Fatalf("%s %s: %d %s", s.method, s.path, res.status, res.body)
+		}
+	}
+	var list admin.AuditList
+	f.do(t, "GET", brand+"/audit", tok, nil).json(t, &list)
+	var actions []string
+	for _, r := range list.Records {
+		actions = append(actions, r.Action)
+		if r.Actor == "" || r.Role != resourcenames.RoleBrandAdmin || r.RequestID == "" || r.ClientID != demo.BurgerID || r.At.IsZero() {
+			t.Errorf("record %+v", r)
+		}
+		raw := string(r.Before) + string(r.After) + r.Target
+		if strings.Contains(raw, "audit-token-0123456789") || strings.Contains(raw, "977770002") {
+			t.Errorf("record %s holds a secret or an unmasked number: %s", r.Action, raw)
+		}
+	}
+	for _, s := range steps {
+		if !slices.Contains(actions, s.action) {
+			t.Errorf("no %s record in %v", s.action, actions)
+		}
+	}
+	var upd domain.AuditRecord
+	for _, r := range list.Records {
+		if r.Action == "brand.update" && strings.Contains(string(r.After), "Oi!") {
+			upd = r
+		}
+	}
+	if len(upd.Before) == 0 || !json.Valid(upd.Before) {
+		t.Errorf("brand.update has no before: %+v", upd)
+	}
+	// Another brand's admin sees none of them; a platform admin sees them in the day's list.
+	var other admin.AuditList
+	f.do(t, "GET", "/admin/v1/brands/demo-pizzaria/audit", f.brandAdmin(t, demo.PizzariaID), nil).json(t, &other)
+	if len(other.Records) != 0 {
+		t.Errorf("pizzaria sees %d records", len(other.Records))
+	}
+	var day admin.AuditList
+	f.do(t, "GET", "/admin/v1/audit?day="+time.Now().UTC().Format("2006-01-02"), f.platform(t), nil).json(t, &day)
+	n := 0
+	for _, r := range day.Records {
+		if r.ClientID == demo.BurgerID {
+			n++
+		}
+	}
+	if n < len(steps) {
+		t.Errorf("the day's audit has %d of burger's %d changes", n, len(steps))
+	}
+}
+
+// A brand's customers come a page at a time, each once; a cursor is bound to its brand.
+func TestCustomersPaginate(t *testing.T) {
+	f := newFixture(t)
+	tok := f.brandAdmin(t, demo.BurgerID)
+	want := map[string]bool{}
+	for i := range 23 {
+		p := fmt.Sprintf("whatsapp:+55119888%05d", i)
+		f.customer(t, demo.BurgerID, "vila-madalena", p)
+		want[p] = true
+	}
+	seen := map[string]bool{}
+	cursor, pages := "", 0
+	for {
+		var page admin.CustomerList
+		res := f.do(t, "GET", "/admin/v1/brands/demo-burger/customers?limit=10&cursor="+cursor, tok, nil)
+		if res.status != 200 {
+			t.Fatalf("page %d: %d %s", pages, res.status, res.body)
+		}
+		res.json(t, &page)
+		pages++
+		if len(page.Customers) > 10 {
+			t.Fatalf("page of %d", len(page.Customers))
+		}
+		for _, c := range page.Customers {
+			if seen[c.PhoneNumber] {
+				t.Errorf("%s twice", domain.Mask(c.PhoneNumber))
+			}
+			seen[c.PhoneNumber] = true
+		}
+		if page.Next == "" {
+			break
+		}
+		if pages > 10 {
+			t.Fatal("no end")
+		}
+		// Another brand cannot follow burger's cursor.
+		if pages == 1 {
+			if res := f.do(t, "GET", "/admin/v1/brands/demo-pizzaria/customers?cursor="+page.Next, f.brandAdmin(t, demo.PizzariaID), nil); res.status != 422 {
+				t.Errorf("burger's cursor on pizzaria: %d", res.status)
+			}
+		}
+		cursor = page.Next
+	}
+	for p := range want {
+		if !seen[p] {
+			t.Errorf("%s never listed", domain.Mask(p))
+		}
+	}
+	if pages < 3 {
+		t.Errorf("%d customers in %d pages of 10", len(seen), pages)
+	}
+}
