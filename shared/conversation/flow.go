@@ -27,6 +27,7 @@ const (
 	ctxMisses      = "misses"      // messages not understood in a row
 	ctxLastOrder   = "lastOrder"   // the id of the last order placed
 	ctxHandoffAt   = "handoffAt"   // when the customer asked for a person (RFC 3339)
+	ctxBotBack     = "botBack"     // an operator resumed the bot: its next reply says so
 )
 
 // What the last reply asked the customer for.
@@ -41,8 +42,9 @@ const (
 )
 
 // HandoffTimeout is how long a conversation stays with a person after the customer asked
-// for one: the bot stays silent until an operator resumes it (Service.Resume) or this time
-// passes without that, after which the bot answers again. Two hours covers a restaurant's
+// for one (or an operator took it, Service.Handoff, or last wrote in it,
+// Service.OperatorMessage): the bot stays silent until an operator resumes it
+// (Service.Resume) or this time passes without that, after which the bot answers again. Two hours covers a restaurant's
 // rush; a customer forgotten in HANDOFF is not left unanswered forever.
 const HandoffTimeout = 2 * time.Hour
 
@@ -67,7 +69,7 @@ type flow struct {
 	out   []notify.Message
 }
 
-func (f *flow) tx(id textID, args ...any) string { return text(f.lang, id, args...) }
+func (f *flow) tx(id textID, args ...any) string { return textIn(f.t.client, f.lang, id, args...) }
 func (f *flow) reply(m notify.Message)           { f.out = append(f.out, m) }
 func (f *flow) replyText(id textID, args ...any) { f.reply(notify.Text(f.tx(id, args...))) }
 func (f *flow) await(what string)                { f.c.Context[ctxAwait] = what }
@@ -108,7 +110,10 @@ func (f *flow) run() {
 		delete(c.Context, ctxHandoffAt)
 		f.setState(f.restingState())
 		f.replyText(txtBotBack)
+	} else if c.Context[ctxBotBack] != "" {
+		f.replyText(txtBotBack)
 	}
+	delete(c.Context, ctxBotBack)
 	if has(f.r, understand.IntentHuman) {
 		f.o.kind = "handoff"
 		f.setState(domain.StateHandoff)
@@ -897,6 +902,7 @@ func (f *flow) place() {
 	}
 	id := ordering.OrderID(f.t.client.ClientID, f.c.SessionID, f.t.msg.MessageSid)
 	order := ordering.NewOrder(id, &f.store, f.c, f.c.Cart, co, f.t.now)
+	order.Test = domain.IsSandboxNumber(order.CustomerPhone) // never sent to the kitchen
 	f.o.order = order
 	f.o.kind = "order-placed"
 	f.c.Context[ctxLastOrder] = id
@@ -924,20 +930,20 @@ func (f *flow) closedText() string {
 		return f.tx(txtClosedNoHours, f.store.StoreName)
 	}
 	loc, _ := domain.LoadTimezone(f.store.Timezone)
-	return f.tx(txtClosed, f.store.StoreName, dayName(f.lang, f.t.now.In(loc), next), next.Format("15:04"))
+	return f.tx(txtClosed, f.store.StoreName, dayName(f.t.client, f.lang, f.t.now.In(loc), next), next.Format("15:04"))
 }
 
 // dayName says when next is, seen from now: "hoje", "amanhã" or the weekday.
-func dayName(lang domain.Language, now, next time.Time) string {
+func dayName(c *domain.Client, lang domain.Language, now, next time.Time) string {
 	y1, m1, d1 := now.Date()
 	today := time.Date(y1, m1, d1, 0, 0, 0, 0, now.Location())
 	y2, m2, d2 := next.Date()
 	days := int(time.Date(y2, m2, d2, 0, 0, 0, 0, now.Location()).Sub(today).Hours() / 24)
 	switch days {
 	case 0:
-		return text(lang, txtToday)
+		return textIn(c, lang, txtToday)
 	case 1:
-		return text(lang, txtTomorrow)
+		return textIn(c, lang, txtTomorrow)
 	}
 	if lang == domain.EnUS {
 		return "on " + next.Weekday().String()

@@ -48,6 +48,18 @@
 // The mapping is written before the conversation, and the step converges: once its mapping
 // change is stored, running the step again wants no further change and yields the same
 // conversation and replies.
+//
+// # Erasure, operators, the sandbox
+//
+// A customer may ask in the chat to erase their data (erase.go): after their confirmation the
+// turn calls Deps.Eraser instead of writing anything, sends the reply, and a redelivery of
+// the confirmation is recognised by an idempotency record of the message, not of the
+// customer. Operators act on a live conversation through the admin API (operator.go: reset,
+// handoff, resume, a person's message under the 24-hour rules). The admin's test chat
+// (Sandbox, sandbox.go) runs this engine for a customer who cannot exist, captures the
+// replies and places test orders that never reach a point of sale.
+//
+// Every text is rendered through the brand's overrides (domain.Client.Texts; customtexts.go).
 package conversation
 
 import (
@@ -65,6 +77,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/notify"
 	"github.com/wabot-platform/wabot/shared/ordering"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Configuration bounds.
@@ -117,10 +130,17 @@ type Deps struct {
 	// ConfigTTL is how long brands, stores and menus are cached: default DefaultConfigTTL,
 	// at most MaxConfigTTL.
 	ConfigTTL time.Duration
-	// Metrics counts the orders handed to a store's POS (metrics.Orders) and, through the
-	// sender, the messages sent and the failed sends (see notify.Deps), by brand and store;
-	// nil counts nothing.
+	// Metrics counts, by brand and store: the inbound messages of each turn
+	// (MetricMessagesProcessed, not again on a redelivery), the conversations started
+	// (MetricConversations: a turn that creates one where the customer had none live), the
+	// handoffs to a person (MetricHandoffs: asked by the customer, or Service.Handoff), the
+	// orders handed to a store's POS (metrics.Orders) and their totals (MetricRevenueCents),
+	// and, through the sender, the messages sent and the failed sends (see notify.Deps); nil
+	// counts nothing.
 	Metrics metrics.Recorder
+	// Eraser erases a customer's data when they ask for it in the chat and confirm (see
+	// erase.go); nil: the customer is told it cannot be done in the chat.
+	Eraser domain.CustomerEraser
 }
 
 // Stats are the service's counters since it started.
@@ -138,11 +158,13 @@ type Stats struct {
 	OrdersPlaced       int64 // orders created
 	OrdersPublished    int64 // order events sent to a store's POS queue
 	Handoffs           int64 // conversations handed to a person
+	Erasures           int64 // customers' data erased at their request in the chat
 }
 
 type counters struct {
 	turns, duplicates, optedOutIgnored, inactiveSent atomic.Int64
 	ordersPlaced, ordersPublished, handoffs          atomic.Int64
+	erasures                                         atomic.Int64
 }
 
 // Service runs turns and proactive sends. It is safe for concurrent use; the caller
@@ -154,17 +176,24 @@ type Service struct {
 	sender   *notify.Sender
 	catalogs *catalogs
 	n        counters
+	// sandbox: the engine of a Sandbox, which places test orders only and publishes none.
+	sandbox bool
 }
 
 // New validates d and returns a service.
 func New(d Deps) (*Service, error) {
+	if (d.Orders == nil) != (d.Publisher == nil) {
+		return nil, errors.New("conversation: orders and the POS publisher go together")
+	}
+	return newService(d, false)
+}
+
+func newService(d Deps, sandbox bool) (*Service, error) {
 	switch {
 	case d.Clients == nil, d.Stores == nil, d.Mappings == nil, d.Conversations == nil, d.Idempotency == nil:
 		return nil, errors.New("conversation: every repository is required")
 	case d.Messenger == nil:
 		return nil, errors.New("conversation: a messenger is required")
-	case (d.Orders == nil) != (d.Publisher == nil):
-		return nil, errors.New("conversation: orders and the POS publisher go together")
 	case d.ConfigTTL < 0 || d.ConfigTTL > MaxConfigTTL:
 		return nil, fmt.Errorf("conversation: ConfigTTL must be between 0 (default %s) and %s, got %s", DefaultConfigTTL, MaxConfigTTL, d.ConfigTTL)
 	}
@@ -199,7 +228,7 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{d: d, log: d.Logger, dir: dir, sender: sender, catalogs: newCatalogs()}, nil
+	return &Service{d: d, log: d.Logger, dir: dir, sender: sender, catalogs: newCatalogs(), sandbox: sandbox}, nil
 }
 
 func randomID() string {
@@ -225,6 +254,7 @@ func (s *Service) Stats() Stats {
 		OrdersPlaced:       s.n.ordersPlaced.Load(),
 		OrdersPublished:    s.n.ordersPublished.Load(),
 		Handoffs:           s.n.handoffs.Load(),
+		Erasures:           s.n.erasures.Load(),
 	}
 }
 
@@ -330,6 +360,11 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		if in, replies, ok := recorded(conv, msgs); ok {
 			return s.replay(ctx, log, client, phone, mapping, conv, in, replies, lastInbound)
 		}
+		if conv == nil && mapping == nil {
+			if done, err := s.erasedBy(ctx, log, client, phone, msgs, lastInbound); done || err != nil {
+				return err
+			}
+		}
 		// A message may come twice (a redelivery next to a new message, or a Twilio retry
 		// queued again): the turn is made of the messages not in the history yet, each once.
 		processed, fresh := split(conv, msgs)
@@ -348,7 +383,8 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		t := turn{
 			client: client, stores: stores, mapping: mapping, conv: conv, msgs: fresh, msg: turnLast,
 			phone: phone, now: s.now(), receivedAt: turnInbound, newSession: s.d.NewSessionID,
-			catalog: func(storeID string) *storeCatalog { return s.catalogs.get(menu, storeID) },
+			catalog:  func(storeID string) *storeCatalog { return s.catalogs.get(menu, storeID) },
+			canErase: s.d.Eraser != nil,
 		}
 		// step
 		o := step(t)
@@ -359,6 +395,9 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 			if o = step(t); o.mapping.needed(t.mapping) {
 				continue
 			}
+		}
+		if o.erase {
+			return s.erase(ctx, log, client, phone, o, len(fresh), turnLast.MessageSid, turnInbound)
 		}
 		// effects that must precede the write
 		if o.order != nil {
@@ -379,14 +418,19 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 				return fmt.Errorf("conversation: write: %w", err)
 			}
 		}
-		return s.finish(ctx, log, client, phone, o, turnLast.MessageSid, turnInbound)
+		return s.finish(ctx, log, client, phone, o, len(fresh), turnLast.MessageSid, turnInbound)
 	}
 	return domain.Errorf(domain.EINTERNAL, "the turn did not settle after %d attempts", maxTurnAttempts)
 }
 
-// finish counts and logs the turn, then sends its replies.
-func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, o outcome, lastSid string, lastInbound time.Time) error {
+// finish counts and logs the turn of processed messages, then sends its replies.
+func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.Client, phone string, o outcome, processed int, lastSid string, lastInbound time.Time) error {
 	s.n.turns.Add(1)
+	dims := metrics.Dims{ClientID: client.ClientID, StoreID: o.storeID}
+	s.d.Metrics.Count(ctx, resourcenames.MetricMessagesProcessed, float64(processed), dims)
+	if o.created {
+		s.d.Metrics.Count(ctx, resourcenames.MetricConversations, 1, dims)
+	}
 	attrs := []any{"step", o.kind, "storeId", o.storeID, "replies", len(o.replies)}
 	if o.conv != nil {
 		attrs = append(attrs, "state", o.conv.CurrentState, "sessionId", o.conv.SessionID, "cartLines", len(o.conv.Cart))
@@ -399,6 +443,7 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, client *domain.C
 		s.n.optedOutIgnored.Add(1)
 	case "handoff":
 		s.n.handoffs.Add(1)
+		s.d.Metrics.Count(ctx, resourcenames.MetricHandoffs, 1, dims)
 	}
 	log.InfoContext(ctx, "conversation turn", attrs...)
 	log = log.With("storeId", o.storeID)
@@ -553,7 +598,7 @@ func (s *Service) inactiveNotice(ctx context.Context, log *slog.Logger, client *
 	if mapping != nil {
 		ctx = metrics.WithStore(ctx, mapping.StoreID)
 	}
-	if _, err := s.sender.Reply(ctx, log, client, phone, notify.Text(text(client.DefaultLanguage, txtInactiveClient, client.ClientName)), lastInbound, false); err != nil {
+	if _, err := s.sender.Reply(ctx, log, client, phone, notify.Text(text(client, txtInactiveClient, client.ClientName)), lastInbound, false); err != nil {
 		// Forget the claim so the retried message sends the notice.
 		if rerr := s.d.Idempotency.Release(ctx, client.ClientID, key); rerr != nil {
 			log.WarnContext(ctx, "release inactive notice claim", "error", rerr)
@@ -608,7 +653,7 @@ func (s *Service) Apologize(ctx context.Context, msgs []domain.InboundMessage) e
 	if mapping != nil {
 		ctx = metrics.WithStore(ctx, mapping.StoreID)
 	}
-	_, err = s.sender.Reply(ctx, log, client, phone, notify.Text(text(client.DefaultLanguage, txtCannotProcess)), receivedAt(last, s.now()), false)
+	_, err = s.sender.Reply(ctx, log, client, phone, notify.Text(text(client, txtCannotProcess)), receivedAt(last, s.now()), false)
 	return err
 }
 
@@ -645,11 +690,17 @@ func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Or
 	if !ok {
 		return domain.Errorf(domain.ENOTFOUND, "store %q not found", o.StoreID)
 	}
-	next := domain.OrderConfirmed
+	next, reason := domain.OrderConfirmed, "checkout"
 	if ordering.PaysOnline(o.PaymentMethod) {
 		next = domain.OrderAwaitingPayment
 	}
-	if _, err := o.MoveTo(next, s.now(), "checkout"); err != nil {
+	if domain.IsSandboxNumber(o.CustomerPhone) || s.sandbox {
+		o.Test = true
+	}
+	if o.Test && next == domain.OrderConfirmed {
+		reason = testOrderReason
+	}
+	if _, err := o.MoveTo(next, s.now(), reason); err != nil {
 		return err
 	}
 	err := s.d.Orders.CreateOrder(ctx, o)
@@ -666,9 +717,15 @@ func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Or
 	default:
 		return fmt.Errorf("conversation: create order: %w", err)
 	}
-	_, err = s.publishConfirmed(ctx, log, &store, o)
+	o, err = s.publishConfirmed(ctx, log, &store, o)
+	if c := captureFrom(ctx); c != nil && o != nil {
+		c.setOrder(o)
+	}
 	return err
 }
+
+// testOrderReason is the status history's reason of a sandbox order's confirmation.
+const testOrderReason = "test order: not sent to the point of sale"
 
 // publishConfirmed hands a CONFIRMED order to the store's POS and marks it SENT_TO_POS, and
 // returns the order as stored. An order in any other status is left as it is: not yet paid,
@@ -677,11 +734,20 @@ func (s *Service) publishConfirmed(ctx context.Context, log *slog.Logger, store 
 	if o.Status != domain.OrderConfirmed {
 		return o, nil
 	}
+	if o.Test || domain.IsSandboxNumber(o.CustomerPhone) {
+		log.InfoContext(ctx, "test order confirmed; not sent to the POS", "orderId", o.OrderID)
+		return o, nil
+	}
+	if s.d.Publisher == nil {
+		return nil, domain.Errorf(domain.EINTERNAL, "no POS publisher: order %s cannot be sent", o.OrderID)
+	}
 	if err := s.d.Publisher.PublishOrder(ctx, store, o, domain.EventOrderConfirmed); err != nil {
 		return nil, fmt.Errorf("conversation: publish order %s: %w", o.OrderID, err)
 	}
 	s.n.ordersPublished.Add(1)
-	s.d.Metrics.Count(ctx, metrics.Orders, 1, metrics.Dims{ClientID: o.ClientID, StoreID: o.StoreID})
+	dims := metrics.Dims{ClientID: o.ClientID, StoreID: o.StoreID}
+	s.d.Metrics.Count(ctx, metrics.Orders, 1, dims)
+	s.d.Metrics.Count(ctx, resourcenames.MetricRevenueCents, float64(o.TotalCents), dims)
 	sent, err := s.d.Orders.UpdateOrder(ctx, o.ClientID, o.OrderID, func(cur *domain.Order) error {
 		_, err := cur.MoveTo(domain.OrderSentToPOS, s.now(), "published to the store's POS queue")
 		return err
@@ -774,7 +840,7 @@ func (s *Service) tellPaid(ctx context.Context, log *slog.Logger, o *domain.Orde
 	case st == domain.ClaimInProgress:
 		return nil, domain.Errorf(domain.ECONFLICT, "the customer of order %s is being told of the payment; try again", o.OrderID)
 	}
-	err = s.sender.Notify(ctx, client, o.CustomerPhone, notify.Text(text(client.DefaultLanguage, txtPaymentConfirmed, o.OrderID)))
+	err = s.sender.Notify(ctx, client, o.CustomerPhone, notify.Text(text(client, txtPaymentConfirmed, o.OrderID)))
 	switch {
 	case err != nil && !domain.IsPermanent(err):
 		log.WarnContext(ctx, "customer not told of the payment yet; the confirmation should be retried", "error", err)
@@ -806,24 +872,3 @@ const (
 	paidNoticeLease = 30 * time.Second
 	paidNoticeTTL   = 30 * 24 * time.Hour
 )
-
-// Resume gives a conversation in HANDOFF back to the bot (an operator is done). ENOTFOUND
-// when there is no live conversation; EINVALID when it is not in HANDOFF.
-func (s *Service) Resume(ctx context.Context, clientID, phone string) (*domain.Conversation, error) {
-	ctx, err := tenantContext(ctx, clientID)
-	if err != nil {
-		return nil, err
-	}
-	return s.d.Conversations.UpdateConversation(ctx, clientID, phone, func(c *domain.Conversation) error {
-		if c.CurrentState != domain.StateHandoff {
-			return domain.Errorf(domain.EINVALID, "the conversation is %s, not HANDOFF", c.CurrentState)
-		}
-		delete(c.Context, ctxHandoffAt)
-		if len(c.Cart) > 0 {
-			c.CurrentState = domain.StateCart
-		} else {
-			c.CurrentState = domain.StateMenuBrowsing
-		}
-		return nil
-	})
-}

@@ -35,6 +35,9 @@ type turn struct {
 	// catalog returns the menu of a store of the brand, resolved and ready to match text
 	// against (nil: the brand has no menu). Prepared before the step: a lookup, no I/O.
 	catalog func(storeID string) *storeCatalog
+	// canErase: the service has an eraser (Deps.Eraser), so a customer's request to erase
+	// their data is confirmed and carried out in the chat.
+	canErase bool
 }
 
 // outcome is the result of one step: what to write and what to send. It is computed without
@@ -51,6 +54,13 @@ type outcome struct {
 	order *domain.Order
 	// cancelOrder is the id of an order awaiting payment the customer cancelled.
 	cancelOrder string
+	// erase: the customer confirmed the erasure of their data with the message eraseSid.
+	// The service erases (Deps.Eraser) and sends the replies; nothing is written: conv is
+	// nil and the mapping unchanged, since both are gone.
+	erase    bool
+	eraseSid string
+	// created: the turn starts a conversation where the customer had no live one.
+	created bool
 }
 
 // mappingChange is what a step wants the customer's phone mapping to become. Nil fields are
@@ -121,6 +131,7 @@ func step(t turn) outcome {
 	}
 	var total outcome
 	var replies []notify.Message
+	hadConv := t.conv != nil
 	for _, m := range msgs {
 		sub := t
 		sub.msg, sub.mapping = m, mapping
@@ -143,7 +154,16 @@ func step(t turn) outcome {
 		if o.conv != nil {
 			t.conv = o.conv
 		}
+		if o.erase {
+			// The customer's data is erased after this message: the rest of the burst is
+			// not read, and nothing of the turn is written.
+			total.erase, total.eraseSid = true, o.eraseSid
+			total.mapping, total.order, total.cancelOrder = mappingChange{}, nil, ""
+			t.conv = nil
+			break
+		}
 	}
+	total.created = !hadConv && t.conv != nil
 	if len(replies) > 1 {
 		replies = []notify.Message{notify.Combine(replies)}
 	}
@@ -161,7 +181,6 @@ func step(t turn) outcome {
 // stepOne handles one message: identification, then the ordering flow.
 func stepOne(t turn) outcome {
 	said := normalize(t.msg.Body)
-	lang := t.client.DefaultLanguage
 	var o outcome
 	if t.mapping != nil {
 		o.storeID = t.mapping.StoreID
@@ -173,7 +192,7 @@ func stepOne(t turn) outcome {
 		// attempt already wrote the mapping must still send the confirmation.
 		o.kind = "opt-out"
 		o.mapping = mappingChange{OptedOut: ptr(true), CustomerName: t.profileName()}
-		o.replies = say(text(lang, txtOptOut, t.client.ClientName))
+		o.replies = say(text(t.client, txtOptOut, t.client.ClientName))
 		return t.keepLive(o)
 	case isOptIn(said) && t.mapping != nil:
 		// Confirmed every time, like the opt-out: the step must give the same answer once its
@@ -181,12 +200,30 @@ func stepOne(t turn) outcome {
 		// "back" in a sentence ("quero voltar", "volta pro cardápio") is the flow's.
 		o.kind = "opt-in"
 		o.mapping = mappingChange{OptedOut: ptr(false), CustomerName: t.profileName()}
-		o.replies = say(text(lang, txtOptIn, t.client.ClientName))
+		o.replies = say(text(t.client, txtOptIn, t.client.ClientName))
 		return t.keepLive(o)
 	case t.mapping != nil && t.mapping.OptedOut:
 		// Silence until VOLTAR/START; the message is still recorded where a conversation is.
 		o.kind = "opted-out"
 		return t.keepLive(o)
+	}
+
+	// The erasure of the customer's data (LGPD): a pending question is answered first, then a
+	// request anywhere in the message is asked to be confirmed (erase.go).
+	if !t.silenced() {
+		if t.eraseAsked() {
+			switch eraseAnswer(t.msg.Body) {
+			case answerYes:
+				return t.erase(o)
+			case answerNo:
+				return t.keepData(o)
+			}
+			// Anything else: the question is dropped and the message read as usual.
+			delete(t.conv.Context, ctxEraseAsked)
+		}
+		if wantsErasure(said) {
+			return t.askErase(o)
+		}
 	}
 
 	o.mapping.CustomerName = t.profileName()
@@ -197,7 +234,7 @@ func stepOne(t turn) outcome {
 		if len(active) == 0 {
 			return t.noStore(o)
 		}
-		return t.offer(o, active, text(lang, txtChangeStore, storeList(active)))
+		return t.offer(o, active, text(t.client, txtChangeStore, storeList(active)))
 	}
 	if t.conv != nil && t.conv.CurrentState == domain.StateStoreSelection {
 		return t.choose(o, said, active)
@@ -218,7 +255,7 @@ func stepOne(t turn) outcome {
 			return t.startAndOrder(o, active[0])
 		default:
 			o.kind = "store-selection"
-			return t.offer(o, active, text(lang, txtChooseStore, t.client.ClientName, storeList(active)))
+			return t.offer(o, active, text(t.client, txtChooseStore, t.client.ClientName, storeList(active)))
 		}
 	}
 
@@ -231,14 +268,14 @@ func stepOne(t turn) outcome {
 		}
 		switch {
 		case len(active) == 0 && known:
-			o.replies = say(text(lang, txtStoreUnavailNone, name))
+			o.replies = say(text(t.client, txtStoreUnavailNone, name))
 			return t.keepLive(o)
 		case len(active) == 0:
 			return t.noStore(o)
 		case known:
-			return t.offer(o, active, text(lang, txtStoreUnavailable, name, storeList(active)))
+			return t.offer(o, active, text(t.client, txtStoreUnavailable, name, storeList(active)))
 		default:
-			return t.offer(o, active, text(lang, txtStoreGoneChoose, storeList(active)))
+			return t.offer(o, active, text(t.client, txtStoreGoneChoose, storeList(active)))
 		}
 	}
 	if t.conv == nil || t.conv.StoreID != store.StoreID {
@@ -272,7 +309,7 @@ func (t turn) choose(o outcome, said string, active []domain.Store) outcome {
 	if len(active) == 0 {
 		return t.noStore(o)
 	}
-	return t.offer(o, active, text(t.client.DefaultLanguage, txtInvalidChoice, storeList(active)))
+	return t.offer(o, active, text(t.client, txtInvalidChoice, storeList(active)))
 }
 
 // offeredStores returns the stores of the last list shown, in its order, with their current
@@ -377,7 +414,7 @@ func (t turn) actionable(storeID string) bool {
 // noStore answers that no store takes orders. A new customer gets nothing else (no
 // conversation is created); a live conversation records the exchange and keeps its state.
 func (t turn) noStore(o outcome) outcome {
-	o.replies = say(text(t.client.DefaultLanguage, txtNoStore, t.client.ClientName))
+	o.replies = say(text(t.client, txtNoStore, t.client.ClientName))
 	return t.keepLive(o)
 }
 
@@ -525,8 +562,8 @@ func recorded(c *domain.Conversation, msgs []domain.InboundMessage) (last domain
 		at = max(at, i)
 	}
 	for _, r := range c.MessageHistory[at+1:] {
-		if r.Direction != domain.Outbound {
-			break
+		if r.Direction != domain.Outbound || r.MessageSid == OperatorMessageSid {
+			break // the next message, or a person's: not a reply of this turn
 		}
 		replies = append(replies, r.Body)
 	}

@@ -110,7 +110,7 @@ func TestCatalogComplete(t *testing.T) {
 			t.Errorf("%s has %d versions, want 2", id, len(versions))
 		}
 	}
-	if got := text(domain.Language("fr-FR"), txtNoStore, "X"); !strings.Contains(got, "nenhuma loja") {
+	if got := textIn(nil, domain.Language("fr-FR"), txtNoStore, "X"); !strings.Contains(got, "nenhuma loja") {
 		t.Errorf("unknown language falls back to %q, want pt-BR", got)
 	}
 }

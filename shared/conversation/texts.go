@@ -2,106 +2,242 @@ package conversation
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/ordering"
 )
 
 // textID names a bot text in the catalog.
 type textID string
 
-// The bot's texts. Each has a version in every language the platform speaks (a test checks
-// it); arguments are listed beside each id, in order.
+// The bot's texts. Each has a version in every language the platform speaks and the same
+// arguments in each (a test checks it); what each argument is, in order, is textArgs. A brand
+// may override any of them per language (domain.Client.Texts, see ValidateTexts).
 const (
-	txtDefaultWelcome   textID = "default_welcome"    // client name; when the brand set no welcomeMessage
-	txtChooseStore      textID = "choose_store"       // client name, numbered store list
-	txtChangeStore      textID = "change_store"       // numbered store list
-	txtInvalidChoice    textID = "invalid_choice"     // numbered store list
-	txtStoreIntro       textID = "store_intro"        // store name, store address
-	txtStoreUnavailable textID = "store_unavailable"  // store name, numbered store list
-	txtStoreGoneChoose  textID = "store_gone_choose"  // numbered store list (store deleted: no name)
-	txtStoreUnavailNone textID = "store_unavail_none" // store name (no other store to offer)
-	txtNoStore          textID = "no_store"           // client name
-	txtOptOut           textID = "opt_out"            // client name
-	txtOptIn            textID = "opt_in"             // client name
-	txtInactiveClient   textID = "inactive_client"    // client name
-	txtCannotProcess    textID = "cannot_process"     // (none): a message that failed for good
+	txtDefaultWelcome   textID = "default_welcome" // when the brand set no welcomeMessage
+	txtChooseStore      textID = "choose_store"
+	txtChangeStore      textID = "change_store"
+	txtInvalidChoice    textID = "invalid_choice"
+	txtStoreIntro       textID = "store_intro"
+	txtStoreUnavailable textID = "store_unavailable"
+	txtStoreGoneChoose  textID = "store_gone_choose" // the store chosen was deleted: no name
+	txtStoreUnavailNone textID = "store_unavail_none"
+	txtNoStore          textID = "no_store"
+	txtOptOut           textID = "opt_out"
+	txtOptIn            textID = "opt_in"
+	txtInactiveClient   textID = "inactive_client"
+	txtCannotProcess    textID = "cannot_process" // a message that failed for good
+)
+
+// Texts of the erasure of the customer's data (LGPD), asked in the chat (erase.go).
+const (
+	txtEraseAsk         textID = "erase_ask"
+	txtEraseDone        textID = "erase_done"
+	txtEraseKept        textID = "erase_kept"
+	txtEraseUnavailable textID = "erase_unavailable" // no eraser configured
 )
 
 // Texts of the ordering flow (flow.go).
 const (
 	txtBotBack            textID = "bot_back"
-	txtHandoff            textID = "handoff" // store name
-	txtNoMenu             textID = "no_menu" // store name
+	txtHandoff            textID = "handoff"
+	txtNoMenu             textID = "no_menu"
 	txtCheckoutStopped    textID = "checkout_stopped"
 	txtCartCleared        textID = "cart_cleared"
 	txtHelpIntro          textID = "help_intro"
-	txtGreetingAgain      textID = "greeting_again" // store name
+	txtGreetingAgain      textID = "greeting_again"
 	txtHello              textID = "hello"
 	txtThanks             textID = "thanks"
-	txtMenuIntro          textID = "menu_intro" // store name
+	txtMenuIntro          textID = "menu_intro"
 	txtMenuFooter         textID = "menu_footer"
-	txtNoSuchNumber       textID = "no_such_number" // the number
+	txtNoSuchNumber       textID = "no_such_number"
 	txtCategoryFooter     textID = "category_footer"
-	txtExtras             textID = "extras"     // "Borda recheada +R$ 8,00, ..."
-	txtTooMany            textID = "too_many"   // max quantity, item name
-	txtCannotAdd          textID = "cannot_add" // item name
+	txtExtras             textID = "extras"
+	txtTooMany            textID = "too_many"
+	txtCannotAdd          textID = "cannot_add"
 	txtCartFull           textID = "cart_full"
 	txtAdded              textID = "added"
-	txtUnavailable        textID = "unavailable" // item name, store name
+	txtUnavailable        textID = "unavailable"
 	txtOneAtATime         textID = "one_at_a_time"
-	txtAskSize            textID = "ask_size"    // item name
-	txtRemoved            textID = "removed"     // quantity, line description
-	txtNotInCart          textID = "not_in_cart" // item name
-	txtWhichOne           textID = "which_one"   // the customer's words
+	txtAskSize            textID = "ask_size"
+	txtRemoved            textID = "removed"
+	txtNotInCart          textID = "not_in_cart"
+	txtWhichOne           textID = "which_one"
 	txtReplyNumber        textID = "reply_number"
-	txtUnknownItem        textID = "unknown_item" // the customer's words
+	txtUnknownItem        textID = "unknown_item"
 	txtCartEmpty          textID = "cart_empty"
 	txtCartHead           textID = "cart_head"
-	txtSubtotal           textID = "subtotal" // amount
+	txtSubtotal           textID = "subtotal"
 	txtCartFooter         textID = "cart_footer"
-	txtNoFulfillment      textID = "no_fulfillment" // store name
+	txtNoFulfillment      textID = "no_fulfillment"
 	txtAskFulfillment     textID = "ask_fulfillment"
-	txtPickupOption       textID = "pickup_option"   // store address
-	txtDeliveryOption     textID = "delivery_option" // fee
-	txtFreeAbove          textID = "free_above"      // threshold
-	txtAboutMinutes       textID = "about_minutes"   // minutes
-	txtNoDelivery         textID = "no_delivery"     // store name
-	txtNoPickup           textID = "no_pickup"       // store name
-	txtBelowMinimum       textID = "below_minimum"   // minimum, missing, subtotal
+	txtPickupOption       textID = "pickup_option"
+	txtDeliveryOption     textID = "delivery_option" // continued by free_above and about_minutes
+	txtFreeAbove          textID = "free_above"
+	txtAboutMinutes       textID = "about_minutes"
+	txtNoDelivery         textID = "no_delivery"
+	txtNoPickup           textID = "no_pickup"
+	txtBelowMinimum       textID = "below_minimum"
 	txtAskAddress         textID = "ask_address"
 	txtBadAddress         textID = "bad_address"
 	txtAskPayment         textID = "ask_payment"
 	txtPayPIX             textID = "pay_pix"
 	txtPayCredit          textID = "pay_credit"
 	txtPayDebit           textID = "pay_debit"
-	txtPaymentNotAccepted textID = "payment_not_accepted" // payment label
+	txtPaymentNotAccepted textID = "payment_not_accepted"
 	txtSummaryHead        textID = "summary_head"
 	txtFeeFree            textID = "fee_free"
-	txtFee                textID = "fee"        // amount
-	txtTotal              textID = "total"      // amount
-	txtDeliverTo          textID = "deliver_to" // address, minutes
-	txtPickupAt           textID = "pickup_at"  // store name, store address
-	txtPaymentIs          textID = "payment_is" // payment label
+	txtFee                textID = "fee"
+	txtTotal              textID = "total"
+	txtDeliverTo          textID = "deliver_to"
+	txtPickupAt           textID = "pickup_at"
+	txtPaymentIs          textID = "payment_is"
 	txtConfirmQuestion    textID = "confirm_question"
-	txtPlacedPIX          textID = "placed_pix"      // order id, total
-	txtPlaced             textID = "placed"          // order id, total, payment label, eta text
-	txtEtaPickup          textID = "eta_pickup"      // store name
-	txtEtaDelivery        textID = "eta_delivery"    // minutes
-	txtClosed             textID = "closed"          // store name, day ("amanhã"), time "18:00"
-	txtClosedNoHours      textID = "closed_no_hours" // store name
+	txtPlacedPIX          textID = "placed_pix"
+	txtPlaced             textID = "placed"
+	txtEtaPickup          textID = "eta_pickup"
+	txtEtaDelivery        textID = "eta_delivery"
+	txtClosed             textID = "closed"
+	txtClosedNoHours      textID = "closed_no_hours"
 	txtToday              textID = "today"
 	txtTomorrow           textID = "tomorrow"
 	txtCancelled          textID = "cancelled"
-	txtOrderCancelled     textID = "order_cancelled"  // order id
-	txtAwaitingPayment    textID = "awaiting_payment" // order id
-	txtAlreadyPlaced      textID = "already_placed"   // order id
+	txtOrderCancelled     textID = "order_cancelled"
+	txtAwaitingPayment    textID = "awaiting_payment"
+	txtAlreadyPlaced      textID = "already_placed"
 	txtPickFromList       textID = "pick_from_list"
 	txtStillLost          textID = "still_lost"
 	txtNotUnderstood      textID = "not_understood"
-	txtHelp               textID = "help"              // an example item
-	txtPaymentConfirmed   textID = "payment_confirmed" // order id
+	txtHelp               textID = "help"
+	txtPaymentConfirmed   textID = "payment_confirmed"
 )
+
+// textArg is one argument of a text: what it is, for operators who override the text, and a
+// value to preview it with.
+type textArg struct {
+	desc   string
+	sample func(c *domain.Client, lang domain.Language) any
+}
+
+func sample(v any) func(*domain.Client, domain.Language) any {
+	return func(*domain.Client, domain.Language) any { return v }
+}
+
+func sampleIn(pt, en any) func(*domain.Client, domain.Language) any {
+	return func(_ *domain.Client, lang domain.Language) any {
+		if lang == domain.EnUS {
+			return en
+		}
+		return pt
+	}
+}
+
+// sampleStores are the stores of previews.
+var sampleStores = []domain.Store{
+	{StoreID: "centro", StoreName: "Centro", Address: domain.Address{Street: "Rua XV de Novembro", Number: "100", Neighborhood: "Centro", City: "São Paulo", State: "SP"}},
+	{StoreID: "paulista", StoreName: "Paulista", Address: domain.Address{Street: "Avenida Paulista", Number: "1500", Neighborhood: "Bela Vista", City: "São Paulo", State: "SP"}},
+}
+
+// The arguments texts take.
+var (
+	argBrand = textArg{"brand name", func(c *domain.Client, _ domain.Language) any {
+		if c != nil && c.ClientName != "" {
+			return c.ClientName
+		}
+		return "Pizzaria Exemplo"
+	}}
+	argStoreName    = textArg{"store name", sample(sampleStores[0].StoreName)}
+	argStoreAddress = textArg{"store address", sample(sampleStores[0].Address.String())}
+	argStoreList    = textArg{"numbered list of the stores, one per line", sample(storeList(sampleStores))}
+	argListNumber   = textArg{"the number the customer sent", sample(7)}
+	argExtras       = textArg{"the extras of the listed items, with their prices", sample("Borda recheada +R$ 8,00, Bacon +R$ 5,00")}
+	argMaxQuantity  = textArg{"the largest quantity of one item per order", sample(ordering.MaxLineQuantity)}
+	argItemName     = textArg{"item name", sample("Calabresa")}
+	argQuantity     = textArg{"quantity", sample(2)}
+	argLine         = textArg{"the cart line: item, size and options", sample("Calabresa (Grande, Borda recheada)")}
+	argWords        = textArg{"the customer's words", sampleIn("pizza de chocolate", "chocolate pizza")}
+	argFee          = textArg{"delivery fee", sample(ordering.FormatBRL(800))}
+	argFreeAbove    = textArg{"order amount above which delivery is free", sample(ordering.FormatBRL(10000))}
+	argMinutes      = textArg{"estimated delivery time in minutes", sample(45)}
+	argMinimum      = textArg{"minimum order for delivery", sample(ordering.FormatBRL(3000))}
+	argMissing      = textArg{"amount missing to reach the minimum", sample(ordering.FormatBRL(1200))}
+	argSubtotal     = textArg{"subtotal of the cart", sample(ordering.FormatBRL(5200))}
+	argTotal        = textArg{"total of the order", sample(ordering.FormatBRL(6000))}
+	argPayment      = textArg{"payment method, as the pay_pix, pay_credit or pay_debit text", func(c *domain.Client, lang domain.Language) any {
+		return textIn(c, lang, txtPayCredit)
+	}}
+	argAddress = textArg{"the customer's delivery address", sample("Rua Augusta, 500, ap 12 - Consolação")}
+	argOrderID = textArg{"order number", sample("K7Q2M9XH4A")}
+	argEta     = textArg{"when the order is ready: the eta_pickup or eta_delivery text", func(c *domain.Client, lang domain.Language) any {
+		return textIn(c, lang, txtEtaDelivery, 45)
+	}}
+	argDay = textArg{"the day the store opens: the today or tomorrow text, or a weekday", func(c *domain.Client, lang domain.Language) any {
+		return textIn(c, lang, txtTomorrow)
+	}}
+	argTime    = textArg{"the time the store opens (HH:MM)", sample("18:00")}
+	argExample = textArg{"an item of the store, as an example", sampleIn("calabresa grande", "cheese burger")}
+)
+
+// textArgs lists the arguments of each text that takes any, in order.
+var textArgs = map[textID][]textArg{
+	txtDefaultWelcome:     {argBrand},
+	txtChooseStore:        {argBrand, argStoreList},
+	txtChangeStore:        {argStoreList},
+	txtInvalidChoice:      {argStoreList},
+	txtStoreIntro:         {argStoreName, argStoreAddress},
+	txtStoreUnavailable:   {argStoreName, argStoreList},
+	txtStoreGoneChoose:    {argStoreList},
+	txtStoreUnavailNone:   {argStoreName},
+	txtNoStore:            {argBrand},
+	txtOptOut:             {argBrand},
+	txtOptIn:              {argBrand},
+	txtInactiveClient:     {argBrand},
+	txtEraseAsk:           {argBrand},
+	txtEraseDone:          {argBrand},
+	txtEraseUnavailable:   {argBrand},
+	txtHandoff:            {argStoreName},
+	txtNoMenu:             {argStoreName},
+	txtGreetingAgain:      {argStoreName},
+	txtMenuIntro:          {argStoreName},
+	txtNoSuchNumber:       {argListNumber},
+	txtExtras:             {argExtras},
+	txtTooMany:            {argMaxQuantity, argItemName},
+	txtCannotAdd:          {argItemName},
+	txtUnavailable:        {argItemName, argStoreName},
+	txtAskSize:            {argItemName},
+	txtRemoved:            {argQuantity, argLine},
+	txtNotInCart:          {argItemName},
+	txtWhichOne:           {argWords},
+	txtUnknownItem:        {argWords},
+	txtSubtotal:           {argSubtotal},
+	txtNoFulfillment:      {argStoreName},
+	txtPickupOption:       {argStoreAddress},
+	txtDeliveryOption:     {argFee},
+	txtFreeAbove:          {argFreeAbove},
+	txtAboutMinutes:       {argMinutes},
+	txtNoDelivery:         {argStoreName},
+	txtNoPickup:           {argStoreName},
+	txtBelowMinimum:       {argMinimum, argMissing, argSubtotal},
+	txtPaymentNotAccepted: {argPayment},
+	txtFee:                {argFee},
+	txtTotal:              {argTotal},
+	txtDeliverTo:          {argAddress, argMinutes},
+	txtPickupAt:           {argStoreName, argStoreAddress},
+	txtPaymentIs:          {argPayment},
+	txtPlacedPIX:          {argOrderID, argTotal},
+	txtPlaced:             {argOrderID, argTotal, argPayment, argEta},
+	txtEtaPickup:          {argStoreName},
+	txtEtaDelivery:        {argMinutes},
+	txtClosed:             {argStoreName, argDay, argTime},
+	txtClosedNoHours:      {argStoreName},
+	txtOrderCancelled:     {argOrderID},
+	txtAwaitingPayment:    {argOrderID},
+	txtAlreadyPlaced:      {argOrderID},
+	txtHelp:               {argExample},
+	txtPaymentConfirmed:   {argOrderID},
+}
 
 // catalog holds every bot text by id and language, as fmt formats.
 var catalog = map[textID]map[domain.Language]string{
@@ -140,6 +276,22 @@ var catalog = map[textID]map[domain.Language]string{
 	txtNoStore: {
 		domain.PtBR: "Olá! Obrigado pelo contato com %s. No momento não há nenhuma loja disponível para pedidos. Por favor, tente novamente mais tarde.",
 		domain.EnUS: "Hi! Thank you for contacting %s. No store is taking orders at the moment. Please try again later.",
+	},
+	txtEraseAsk: {
+		domain.PtBR: "Você pediu para %s apagar seus dados. Se confirmar, apagamos seu cadastro, esta conversa e seu endereço; os pedidos já feitos ficam guardados sem seu nome e número, como registro fiscal. Responda *SIM* para apagar ou *NÃO* para manter seus dados.",
+		domain.EnUS: "You asked %s to erase your data. If you confirm, we delete your profile, this chat and your address; past orders are kept without your name and number, as fiscal records. Reply *YES* to erase or *NO* to keep your data.",
+	},
+	txtEraseDone: {
+		domain.PtBR: "Pronto! Seus dados em %s foram apagados. Os pedidos já feitos ficam guardados sem seu nome e número (pseudonimizados), como registro fiscal exigido por lei. Se escrever de novo, começamos do zero.",
+		domain.EnUS: "Done! Your data at %s has been erased. Past orders are kept without your name and number (pseudonymised), as fiscal records the law requires. If you write again, we'll start from scratch.",
+	},
+	txtEraseKept: {
+		domain.PtBR: "Tudo bem, não apaguei nada. Podemos continuar de onde paramos.",
+		domain.EnUS: "OK, nothing was erased. We can carry on where we left off.",
+	},
+	txtEraseUnavailable: {
+		domain.PtBR: "Desculpe, não consigo apagar seus dados por aqui. Por favor, fale com %s pelos canais oficiais de atendimento para fazer esse pedido.",
+		domain.EnUS: "Sorry, I can't erase your data in this chat. Please contact %s through its official support channels to make this request.",
 	},
 	txtBotBack: {
 		domain.PtBR: "O atendimento automático está de volta. 🙂",
@@ -443,13 +595,33 @@ var catalog = map[textID]map[domain.Language]string{
 	},
 }
 
-// text renders id in lang. A language without a version falls back to pt-BR, the
-// platform's home language (clients are validated to pt-BR or en-US, so this is a guard).
-func text(lang domain.Language, id textID, args ...any) string {
+// text renders id for the brand c in its language (see textIn).
+func text(c *domain.Client, id textID, args ...any) string {
+	lang := domain.PtBR
+	if c != nil {
+		lang = c.DefaultLanguage
+	}
+	return textIn(c, lang, id, args...)
+}
+
+// textIn renders id in lang for the brand c (nil: the platform's defaults): the brand's
+// override when it has one for lang whose verbs match the catalog's (ValidateTexts refuses
+// any other, and one written around it is ignored), else the catalog's version. A language
+// without a version falls back to pt-BR, the platform's home language (clients are validated
+// to pt-BR or en-US, so this is a guard). Every text the engine sends goes through here.
+func textIn(c *domain.Client, lang domain.Language, id textID, args ...any) string {
 	versions := catalog[id]
 	f, ok := versions[lang]
 	if !ok {
-		f = versions[domain.PtBR]
+		lang = domain.PtBR
+		f = versions[lang]
+	}
+	if c != nil {
+		if o, ok := c.Texts[string(id)][lang]; ok && strings.TrimSpace(o) != "" {
+			if v, err := verbsOf(o); err == nil && slices.Equal(v, catalogVerbs[id]) {
+				f = o
+			}
+		}
 	}
 	return fmt.Sprintf(f, args...)
 }
@@ -465,14 +637,15 @@ func storeList(stores []domain.Store) string {
 }
 
 // welcome is the brand's own welcome message, or a polite default with its name.
+// The welcomeMessage wins over an override of default_welcome.
 func welcome(c *domain.Client) string {
 	if w := strings.TrimSpace(c.WelcomeMessage); w != "" {
 		return w
 	}
-	return text(c.DefaultLanguage, txtDefaultWelcome, c.ClientName)
+	return text(c, txtDefaultWelcome, c.ClientName)
 }
 
 // greeting opens a conversation with a store: the brand's welcome and which store answers.
 func greeting(c *domain.Client, s domain.Store) string {
-	return welcome(c) + "\n\n" + text(c.DefaultLanguage, txtStoreIntro, s.StoreName, s.Address.String())
+	return welcome(c) + "\n\n" + text(c, txtStoreIntro, s.StoreName, s.Address.String())
 }

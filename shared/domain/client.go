@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +21,14 @@ type Client struct {
 	DefaultLanguage   Language `dynamodbav:"defaultLanguage" json:"defaultLanguage"`
 	WelcomeMessage    string   `dynamodbav:"welcomeMessage,omitempty" json:"welcomeMessage,omitempty"`
 	AIPromptTemplate  string   `dynamodbav:"aiPromptTemplate,omitempty" json:"aiPromptTemplate,omitempty"`
+	// Texts overrides the bot's texts (seed 4.3, custom messages): text id -> language ->
+	// the brand's version, used instead of the platform's default wherever the engine renders
+	// that text for this brand. The ids, their arguments (fmt verbs) and defaults are the
+	// conversation package's catalog (conversation.TextCatalog); an override is checked
+	// against it by conversation.ValidateTexts, which the admin API calls before saving:
+	// this package cannot import conversation, so Validate only bounds the sizes. The engine
+	// ignores an override whose verbs do not match its text's (written around the API).
+	Texts map[string]map[Language]string `dynamodbav:"texts,omitempty" json:"texts,omitempty"`
 	// IsActive is the seed's `active`: an inactive brand's number gets the webhook's 403.
 	IsActive bool `dynamodbav:"active" json:"active"`
 	// AsaasSandbox sends the brand's charges to Asaas's sandbox instead of production; a new
@@ -43,6 +53,10 @@ const (
 	MaxWelcomeMessage = 1024
 	MaxPromptTemplate = 8000
 	MaxName           = 100
+	// MaxTextOverride bounds one text override (Client.Texts), MaxTextOverrides all of them
+	// together: the brand's configuration is read (cached) on every turn.
+	MaxTextOverride  = 1024
+	MaxTextOverrides = 16000
 )
 
 // Validate checks the client's invariants and normalises its number and language in place.
@@ -70,5 +84,27 @@ func (c *Client) Validate() error {
 	if utf8.RuneCountInString(c.AIPromptTemplate) > MaxPromptTemplate {
 		return Errorf(EINVALID, "aiPromptTemplate is longer than %d characters", MaxPromptTemplate)
 	}
-	return nil
+	return validTextSizes(c.Texts)
+}
+
+// validTextSizes bounds the text overrides: each at most MaxTextOverride characters, all at
+// most MaxTextOverrides. What they say (ids, languages, verbs) is checked by
+// conversation.ValidateTexts.
+func validTextSizes(texts map[string]map[Language]string) error {
+	total := 0
+	var fields []FieldError
+	for id, versions := range texts {
+		for lang, s := range versions {
+			n := utf8.RuneCountInString(s)
+			total += n
+			if n > MaxTextOverride {
+				fields = append(fields, FieldError{Field: "texts." + id + "." + string(lang), Message: fmt.Sprintf("longer than %d characters", MaxTextOverride)})
+			}
+		}
+	}
+	if total > MaxTextOverrides {
+		fields = append(fields, FieldError{Field: "texts", Message: fmt.Sprintf("the overrides add up to %d characters, more than %d", total, MaxTextOverrides)})
+	}
+	sort.Slice(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
+	return Invalid(fields)
 }

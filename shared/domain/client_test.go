@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,6 +62,12 @@ func TestClientValidate(t *testing.T) {
 		{name: "unsupported language", modify: func(c *domain.Client) { c.DefaultLanguage = "es-ES" }, wantErr: true},
 		{name: "welcome too long", modify: func(c *domain.Client) { c.WelcomeMessage = strings.Repeat("w", domain.MaxWelcomeMessage+1) }, wantErr: true},
 		{name: "prompt too long", modify: func(c *domain.Client) { c.AIPromptTemplate = strings.Repeat("p", domain.MaxPromptTemplate+1) }, wantErr: true},
+		{name: "text override at max length", modify: func(c *domain.Client) {
+			c.Texts = map[string]map[domain.Language]string{"handoff": {domain.PtBR: strings.Repeat("t", domain.MaxTextOverride)}}
+		}},
+		{name: "text override too long", modify: func(c *domain.Client) {
+			c.Texts = map[string]map[domain.Language]string{"handoff": {domain.PtBR: strings.Repeat("t", domain.MaxTextOverride+1)}}
+		}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,5 +101,26 @@ func TestClientValidateMasksNumberInError(t *testing.T) {
 	}
 	if strings.Contains(msg, "5511987654321") {
 		t.Errorf("message %q reveals the number", msg)
+	}
+}
+
+// Client.Validate bounds the text overrides' sizes (what they say is conversation's to check)
+// and names the fields at fault.
+func TestClientValidateTextSizes(t *testing.T) {
+	t.Parallel()
+	c := validClient()
+	c.Texts = map[string]map[domain.Language]string{}
+	for i := 0; i*domain.MaxTextOverride <= domain.MaxTextOverrides; i++ {
+		c.Texts[fmt.Sprintf("text_%02d", i)] = map[domain.Language]string{domain.PtBR: strings.Repeat("t", domain.MaxTextOverride)}
+	}
+	c.Texts["handoff"] = map[domain.Language]string{domain.EnUS: strings.Repeat("é", domain.MaxTextOverride+1)}
+	err := c.Validate()
+	assertCode(t, err, domain.EINVALID)
+	var fields []string
+	for _, f := range domain.FieldsOf(err) {
+		fields = append(fields, f.Field)
+	}
+	if want := []string{"texts", "texts.handoff.en-US"}; !slices.Equal(fields, want) {
+		t.Errorf("fields %q, want %q", fields, want)
 	}
 }

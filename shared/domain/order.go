@@ -104,9 +104,14 @@ type Order struct {
 	// CustomerToldPaidAt is when the customer was told their payment was received (PIX
 	// orders): until it is set, a repeated payment confirmation tells them again.
 	CustomerToldPaidAt time.Time `dynamodbav:"customerToldPaidAt,omitempty" json:"customerToldPaidAt,omitempty"`
-	CreatedAt          time.Time `dynamodbav:"createdAt" json:"createdAt"`
-	UpdatedAt          time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
-	Version            int64     `dynamodbav:"version" json:"version"`
+	// Test marks an order placed in the sandbox (the admin's test chat, see SandboxNumber):
+	// it is stored like any other, so operators see what a customer's order would be, and is
+	// never handed to a store's point of sale (the engine does not publish it, and the POS
+	// publisher refuses it).
+	Test      bool      `dynamodbav:"test,omitempty" json:"test,omitempty"`
+	CreatedAt time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	Version   int64     `dynamodbav:"version" json:"version"`
 }
 
 // MaxOrderLines bounds an order (and a cart).

@@ -1,6 +1,9 @@
 package domain_test
 
 import (
+	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +126,30 @@ func TestMenuValidate(t *testing.T) {
 		if err := m.Validate(); domain.ErrorCode(err) != domain.EINVALID {
 			t.Errorf("%s: %v, want EINVALID", name, err)
 		}
+	}
+}
+
+// A test order says so in its JSON and DynamoDB attributes; a real one says nothing.
+func TestOrderTestFlag(t *testing.T) {
+	t.Parallel()
+	o := validOrder()
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"test"`) {
+		t.Errorf("a real order's JSON mentions test: %s", b)
+	}
+	o.Test = true
+	if err := o.Validate(); err != nil {
+		t.Fatalf("a test order is invalid: %v", err)
+	}
+	b, _ = json.Marshal(o)
+	var back domain.Order
+	if err := json.Unmarshal(b, &back); err != nil || !back.Test || !strings.Contains(string(b), `"test":true`) {
+		t.Errorf("JSON %s does not round-trip the flag (%v)", b, err)
+	}
+	if f, _ := reflect.TypeOf(domain.Order{}).FieldByName("Test"); f.Tag.Get("dynamodbav") != "test,omitempty" {
+		t.Errorf("the DynamoDB attribute of Test is %q, want test,omitempty", f.Tag.Get("dynamodbav"))
 	}
 }

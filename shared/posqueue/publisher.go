@@ -64,8 +64,8 @@ func New(src ClientSource, now func() time.Time) (*Publisher, error) {
 //     (SENT_TO_POS) is what keeps an order from being published again; only a CONFIRMED order
 //     is accepted here.
 //
-// Errors: EFORBIDDEN when ctx carries another tenant; EINVALID for an order that is not the
-// store's, or is invalid; ECONFLICT for an order that is not CONFIRMED; EINTERNAL with a
+// Errors: EFORBIDDEN when ctx carries another tenant; EINVALID (permanent) for a test order
+// or a sandbox customer's, an order that is not the store's, or is invalid; ECONFLICT for an order that is not CONFIRMED; EINTERNAL with a
 // clear message for a store without a queue; an internal error when SQS fails (retry).
 func (p *Publisher) PublishOrder(ctx context.Context, store *domain.Store, o *domain.Order, event domain.OrderEventType) error {
 	if store == nil || o == nil {
@@ -108,14 +108,17 @@ func (p *Publisher) PublishOrder(ctx context.Context, store *domain.Store, o *do
 // GroupID is the FIFO message group of an order's events.
 func GroupID(orderID string) string { return orderID }
 
-// check refuses what must never reach a POS: an order of another store (another brand's
-// kitchen would see a customer's address), an invalid order, an order that is not confirmed
-// (a PIX order is announced as PAID), an event this contract does not define, or a store
-// without a queue.
+// check refuses what must never reach a POS: a test order (the admin's sandbox, Order.Test or
+// a sandbox customer), an order of another store (another brand's kitchen would see a
+// customer's address), an invalid order, an order that is not confirmed (a PIX order is
+// announced as PAID), an event this contract does not define, or a store without a queue.
 func check(store *domain.Store, o *domain.Order, event domain.OrderEventType) error {
 	want, known := statusOf[event]
 	if !known {
 		return domain.Errorf(domain.EINVALID, "order event %q is not part of the POS contract %s", event, SchemaVersion)
+	}
+	if o.Test || domain.IsSandboxNumber(o.CustomerPhone) {
+		return domain.Errorf(domain.EINVALID, "order %s is a test order (the sandbox): it is never sent to a point of sale", o.OrderID)
 	}
 	if o.ClientID != store.ClientID || o.StoreID != store.StoreID {
 		return domain.Errorf(domain.EINVALID, "order %s belongs to store %s/%s, not to %s/%s", o.OrderID, o.ClientID, o.StoreID, store.ClientID, store.StoreID)

@@ -104,6 +104,8 @@ func TestPublishRefuses(t *testing.T) {
 		"order id with a space": {ctx, store(), confirmed("BAD ID", nil), domain.EventOrderConfirmed, domain.EINVALID},
 		"nameless line":         {ctx, store(), confirmed("NONAME0001", func(o *domain.Order) { o.Lines[1].Name = "" }), domain.EventOrderConfirmed, domain.EINVALID},
 		"nil order":             {ctx, store(), nil, domain.EventOrderConfirmed, domain.EINVALID},
+		"test order":            {ctx, store(), confirmed("TEST000001", func(o *domain.Order) { o.Test = true }), domain.EventOrderConfirmed, domain.EINVALID},
+		"sandbox customer":      {ctx, store(), confirmed("TEST000002", func(o *domain.Order) { o.CustomerPhone = domain.SandboxNumber("user-ana") }), domain.EventOrderConfirmed, domain.EINVALID},
 		"nil store":             {ctx, nil, pixDelivery(), domain.EventOrderConfirmed, domain.EINVALID},
 	} {
 		rec := &recorder{}
@@ -119,6 +121,10 @@ func TestPublishRefuses(t *testing.T) {
 	err := publisher(t, &recorder{}, nil).PublishOrder(ctx, noQueue, pixDelivery(), domain.EventOrderConfirmed)
 	if msg := domain.ErrorMessage(err); !strings.Contains(msg, "no order queue") || !strings.Contains(msg, "demo-pizzaria/centro") {
 		t.Errorf("message for a store without a queue = %q, want it to name the store and the missing queue", msg)
+	}
+	err = publisher(t, &recorder{}, nil).PublishOrder(ctx, store(), confirmed("TEST000003", func(o *domain.Order) { o.Test = true }), domain.EventOrderConfirmed)
+	if !domain.IsPermanent(err) || !strings.Contains(domain.ErrorMessage(err), "test order") {
+		t.Errorf("a test order: %v, want a permanent refusal that says why", err)
 	}
 	if _, err := posqueue.New(nil, nil); err == nil {
 		t.Error("New without a client source succeeded")

@@ -427,6 +427,29 @@ func TestInvalidMessages(t *testing.T) {
 	}
 }
 
+// The admin's test chat never reaches Twilio: a sandbox customer (domain.SandboxNumber) is
+// refused before any call, permanently, without the number in the error.
+func TestSandboxCustomerRefused(t *testing.T) {
+	t.Parallel()
+	srv, _, m := setup(t)
+	to := domain.SandboxNumber("user-ana")
+	for name, msg := range map[string]domain.OutboundMessage{
+		"text":             {ClientID: brand, From: brandNum, To: to, Body: body},
+		"template":         {ClientID: brand, From: brandNum, To: to, ContentSID: "HX0123456789abcdef0123456789abcdef"},
+		"any +5500 number": {ClientID: brand, From: brandNum, To: "whatsapp:+550012345678", Body: body},
+	} {
+		_, err := m.Send(context.Background(), msg)
+		if domain.ErrorCode(err) != domain.EINVALID || !twilio.IsPermanent(err) || !strings.Contains(err.Error(), "sandbox") {
+			t.Errorf("%s: err = %v, want a permanent EINVALID about the sandbox", name, err)
+		} else if strings.Contains(err.Error(), strings.TrimPrefix(msg.To, "whatsapp:")) || strings.Contains(err.Error(), body) {
+			t.Errorf("%s: error %q leaks the number or the body", name, err)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent to Twilio for a sandbox customer", n)
+	}
+}
+
 func TestCanceledContext(t *testing.T) {
 	t.Parallel()
 	srv, _, m := setup(t)
