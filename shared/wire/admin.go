@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -15,7 +16,11 @@ import (
 	"github.com/wabot-platform/wabot/shared/admin"
 	"github.com/wabot-platform/wabot/shared/adminauth"
 	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/conversation"
+	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/dynamo"
 	"github.com/wabot-platform/wabot/shared/privacy"
+	"github.com/wabot-platform/wabot/shared/prompt"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/secrets"
 )
@@ -36,6 +41,73 @@ type privacyAdapter struct{ *privacy.Service }
 
 func (p privacyAdapter) Export(ctx context.Context, clientID, phone string) (any, error) {
 	return p.Service.Export(ctx, clientID, phone)
+}
+
+// operatorAdapter gives the admin API the engine's operator actions.
+type operatorAdapter struct{ *conversation.Service }
+
+func (o operatorAdapter) ResetConversation(ctx context.Context, clientID, phone string) error {
+	_, err := o.Service.ResetConversation(ctx, clientID, phone)
+	return err
+}
+
+// sandboxAdapter gives the admin API the engine's test chat.
+type sandboxAdapter struct{ *conversation.Sandbox }
+
+func (s sandboxAdapter) Send(ctx context.Context, clientID, storeID, operatorID, text string) (admin.SandboxReply, error) {
+	r, err := s.Sandbox.Send(ctx, clientID, storeID, operatorID, text)
+	return admin.SandboxReply{Replies: r.Replies, StateBefore: r.StateBefore, StateAfter: r.StateAfter, Conversation: r.Conversation, Order: r.Order}, err
+}
+
+// textsAdapter gives the admin API the engine's text catalog and the prompt renderer.
+type textsAdapter struct {
+	repos *dynamo.Repositories
+	now   func() time.Time
+}
+
+// TextView is one text of the catalog with the brand's overrides.
+type TextView struct {
+	conversation.TextInfo
+	Overrides map[domain.Language]string `json:"overrides,omitempty"`
+}
+
+func (textsAdapter) Catalog(c *domain.Client) any {
+	cat := conversation.TextCatalog()
+	out := make([]TextView, len(cat))
+	for i, t := range cat {
+		out[i] = TextView{TextInfo: t, Overrides: c.Texts[t.ID]}
+	}
+	return map[string]any{"texts": out, "languages": conversation.Languages}
+}
+
+func (textsAdapter) ValidateTexts(t map[string]map[domain.Language]string) error {
+	return conversation.ValidateTexts(t)
+}
+
+func (textsAdapter) PreviewText(c *domain.Client, lang domain.Language, id string) (string, error) {
+	return conversation.PreviewText(c, string(lang), id)
+}
+
+func (textsAdapter) PromptVariables() any {
+	return map[string]any{"variables": prompt.Variables(), "default": prompt.Default}
+}
+
+func (textsAdapter) ValidatePrompt(tmpl string) error { return prompt.Validate(tmpl) }
+
+// RenderPrompt renders tmpl ("" the default) for a store with the brand's own data only.
+func (t textsAdapter) RenderPrompt(ctx context.Context, c *domain.Client, storeID string, lang domain.Language, tmpl string) (string, error) {
+	store, err := t.repos.GetStore(ctx, c.ClientID, storeID)
+	if err != nil {
+		return "", err
+	}
+	menu, err := t.repos.GetMenu(ctx, c.ClientID)
+	if err != nil {
+		return "", err
+	}
+	if tmpl == "" {
+		tmpl = prompt.Default
+	}
+	return prompt.Render(tmpl, prompt.DataFor(c, store, menu, lang, t.now()))
 }
 
 // pseudonymKeys is the key source of cfg: the configured one, or the environment's secret.
@@ -132,7 +204,6 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	if err != nil {
 		return nil, err
 	}
-	_ = engine
 	integ, err := secrets.NewIntegrations(cfg.Env, clients)
 	if err != nil {
 		return nil, err
@@ -146,9 +217,18 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	if err != nil {
 		return nil, err
 	}
+	r := p.repos
+	sandbox, err := conversation.NewSandbox(conversation.Deps{
+		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r, Eraser: priv,
+		Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL, Now: opts.now(),
+	})
+	if err != nil {
+		return nil, err
+	}
 	return admin.New(admin.Deps{
-		Auth: auth, Repos: p.repos, Integrations: integ, Queues: sqsDepths{clients}, InboundDLQURL: cfg.InboundDLQURL, Env: cfg.Env,
-		Privacy: privacyAdapter{priv}, Now: opts.now(), Logger: opts.logger(),
+		Auth: auth, Repos: r, Integrations: integ, Queues: sqsDepths{clients}, InboundDLQURL: cfg.InboundDLQURL, Env: cfg.Env,
+		Privacy: privacyAdapter{priv}, Operator: operatorAdapter{engine}, Sandbox: sandboxAdapter{sandbox},
+		Texts: textsAdapter{repos: r, now: opts.now()}, Now: opts.now(), Logger: opts.logger(),
 	})
 }
 
