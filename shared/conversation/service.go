@@ -825,6 +825,10 @@ func (s *Service) ConfirmPayment(ctx context.Context, clientID, orderID string) 
 // confirmation tells them then; a refusal that cannot change (the customer opted out, the
 // 24-hour window closed) is recorded as done, with a log line.
 func (s *Service) tellPaid(ctx context.Context, log *slog.Logger, o *domain.Order) (*domain.Order, error) {
+	if !o.PseudonymisedAt.IsZero() {
+		// The customer asked to be forgotten: there is no number to tell.
+		return o, nil
+	}
 	client, err := s.dir.Brand(ctx, o.ClientID)
 	if err != nil {
 		return nil, err

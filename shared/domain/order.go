@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -108,10 +109,14 @@ type Order struct {
 	// it is stored like any other, so operators see what a customer's order would be, and is
 	// never handed to a store's point of sale (the engine does not publish it, and the POS
 	// publisher refuses it).
-	Test      bool      `dynamodbav:"test,omitempty" json:"test,omitempty"`
-	CreatedAt time.Time `dynamodbav:"createdAt" json:"createdAt"`
-	UpdatedAt time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
-	Version   int64     `dynamodbav:"version" json:"version"`
+	Test bool `dynamodbav:"test,omitempty" json:"test,omitempty"`
+	// PseudonymisedAt is when the customer's data was erased (LGPD): CustomerPhone then holds
+	// a pseudonym (PseudonymPrefix...), and the name and delivery address are gone. The order
+	// stays, a fiscal record.
+	PseudonymisedAt time.Time `dynamodbav:"pseudonymisedAt,omitempty" json:"pseudonymisedAt,omitzero"`
+	CreatedAt       time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt       time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	Version         int64     `dynamodbav:"version" json:"version"`
 }
 
 // MaxOrderLines bounds an order (and a cart).
@@ -129,11 +134,15 @@ func (o *Order) Validate() error {
 	if o.OrderID == "" || len(o.OrderID) > 64 {
 		return Errorf(EINVALID, "orderId is required (at most 64 characters)")
 	}
-	num, err := ParseWhatsAppAddress(o.CustomerPhone)
-	if err != nil {
-		return err
+	if o.PseudonymisedAt.IsZero() {
+		num, err := ParseWhatsAppAddress(o.CustomerPhone)
+		if err != nil {
+			return err
+		}
+		o.CustomerPhone = num
+	} else if !strings.HasPrefix(o.CustomerPhone, PseudonymPrefix) {
+		return Errorf(EINVALID, "a pseudonymised order's customerPhone must be a pseudonym")
 	}
-	o.CustomerPhone = num
 	if len(o.Lines) == 0 || len(o.Lines) > MaxOrderLines {
 		return Errorf(EINVALID, "an order has 1 to %d lines", MaxOrderLines)
 	}
@@ -149,7 +158,7 @@ func (o *Order) Validate() error {
 	}
 	switch o.Fulfillment {
 	case FulfillmentDelivery:
-		if o.DeliveryAddress == "" {
+		if o.DeliveryAddress == "" && o.PseudonymisedAt.IsZero() {
 			return Errorf(EINVALID, "a delivery order needs an address")
 		}
 	case FulfillmentPickup:

@@ -20,3 +20,8 @@ type ErasureReport struct {
 	IdempotencyRecords  int `json:"idempotencyRecords"`
 	OrdersPseudonymised int `json:"ordersPseudonymised"`
 }
+
+// PseudonymPrefix starts the pseudonym that replaces an erased customer's number on the
+// orders kept (package privacy derives it): it is never a WhatsApp address, so nothing can
+// message it.
+const PseudonymPrefix = "anon:"

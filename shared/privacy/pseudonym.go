@@ -18,7 +18,7 @@ import (
 // PseudonymPrefix starts every pseudonym written in place of a customer's number: a reserved
 // form that no WhatsApp address can take ("whatsapp:+..."), so a pseudonymised order can
 // never be mistaken for a number to message, nor be put back in the customer index.
-const PseudonymPrefix = "anon:"
+const PseudonymPrefix = domain.PseudonymPrefix
 
 // pseudonymBytes is how much of the HMAC a pseudonym keeps: 160 bits, 32 base32 characters.
 const pseudonymBytes = 20
