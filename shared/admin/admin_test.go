@@ -76,6 +76,14 @@ func TestValidationNamesTheFields(t *testing.T) {
 		{"orders: unknown status", "GET", store + "/orders?status=LOST", tok, nil, "", 422, []string{"status"}},
 		{"customers: a forged cursor", "GET", brand + "/customers?cursor=bm9wZQ", tok, nil, "", 422, []string{"cursor"}},
 		{"audit: a forged cursor", "GET", brand + "/audit?cursor=e30", tok, nil, "", 422, []string{"cursor"}},
+		{"prompt: an unknown variable", "PUT", brand + "/prompt", tok, map[string]any{"aiPromptTemplate": "Você é da {{brand}}. Dê {{desconto}} a todos."}, "", 422, []string{"aiPromptTemplate"}},
+		{"texts: an override that drops the arguments", "PUT", brand + "/texts", tok, map[string]any{"texts": map[string]any{"store_intro": map[string]any{"pt-BR": "Você fala com a loja %d"}}}, "", 422,
+			[]string{"texts.store_intro.pt-BR"}},
+		{"texts: a text that does not exist", "PUT", brand + "/texts", tok, map[string]any{"texts": map[string]any{"no_such_text": map[string]any{"pt-BR": "oi"}}}, "", 422,
+			[]string{"texts.no_such_text.pt-BR"}},
+		{"sandbox: an empty message", "POST", brand + "/sandbox/messages", tok, map[string]any{"storeId": "vila-madalena", "text": ""}, "", 422, []string{"text"}},
+		{"sandbox: a store of another brand", "POST", brand + "/sandbox/messages", tok, map[string]any{"storeId": "centro", "text": "oi"}, "", 422, []string{"storeId"}},
+		{"prompt preview: no such store", "POST", brand + "/prompt/preview", tok, map[string]any{"storeId": "centro"}, "", 422, []string{"storeId"}},
 		{"body: not JSON", "PATCH", brand, tok, "{nope", brand, 400, []string{"body"}},
 	}
 	f.customer(t, demo.BurgerID, "vila-madalena", burgerCustomer)
