@@ -47,32 +47,108 @@ func parseClock(s string) (int, error) {
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
 
-// Validate checks weekday names and every interval.
+// MaxRangesPerDay bounds a day's opening ranges (lunch and dinner need two).
+const MaxRangesPerDay = 6
+
+// weekOrder lists the weekdays as errors report them: Monday first.
+var weekOrder = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+const minutesPerDay = 24 * 60
+
+// span is a valid opening range on the week's timeline: minutes after Monday 00:00, end
+// exclusive and past the week's end for Sunday's overnight range.
+type span struct {
+	field    string // operatingHours.<day>[i]
+	from, to int
+	text     string // "11:00-15:00", "18:00-02:00 the next day"
+}
+
+// Validate checks weekday names and every range, and reports every field at fault (an
+// EINVALID error, or nil): "operatingHours.<day>" for an unknown weekday or too many ranges,
+// "operatingHours.<day>[i].open" and ".close" for a clock that is not HH:MM or a range that
+// is empty, and "operatingHours.<day>[i]" for a range that overlaps an earlier one (days
+// from Monday, ranges in their order). Ranges overlap when some minute is in both, across
+// midnight too: an overnight range ("18:00"-"02:00" on Friday) overlaps a range of the next
+// morning that opens before it closes ("00:00"-"03:00" on Saturday), and Sunday's overnight
+// range reaches into Monday. Ranges that only touch ("11:00"-"15:00", "15:00"-"23:00") do not
+// overlap.
 func (oh OperatingHours) Validate() error {
-	days := make([]string, 0, len(oh))
+	var p problems
+	var unknown []string
 	for d := range oh {
-		days = append(days, d)
-	}
-	sort.Strings(days)
-	for _, day := range days {
-		if _, ok := weekdays[day]; !ok {
-			return Errorf(EINVALID, "operatingHours: %q is not a weekday (use monday ... sunday)", day)
-		}
-		for _, r := range oh[day] {
-			o, err := parseClock(r.Open)
-			if err != nil {
-				return Errorf(EINVALID, "operatingHours.%s: open %v", day, err)
-			}
-			c, err := parseClock(r.Close)
-			if err != nil {
-				return Errorf(EINVALID, "operatingHours.%s: close %v", day, err)
-			}
-			if o == c || o == 24*60 {
-				return Errorf(EINVALID, "operatingHours.%s: %s-%s is an empty interval", day, r.Open, r.Close)
-			}
+		if _, ok := weekdays[d]; !ok {
+			unknown = append(unknown, d)
 		}
 	}
-	return nil
+	sort.Strings(unknown)
+	for _, d := range unknown {
+		p.add("operatingHours."+d, "%q is not a weekday: use monday, tuesday, ..., sunday", clip(d))
+	}
+	var spans []span
+	for di, day := range weekOrder {
+		ranges := oh[day]
+		if len(ranges) > MaxRangesPerDay {
+			p.add("operatingHours."+day, "at most %d opening ranges a day, got %d", MaxRangesPerDay, len(ranges))
+			continue
+		}
+		for i, r := range ranges {
+			field := fmt.Sprintf("operatingHours.%s[%d]", day, i)
+			o, errOpen := parseClock(r.Open)
+			if errOpen != nil {
+				p.add(field+".open", "%v", errOpen)
+			} else if o == minutesPerDay {
+				p.add(field+".open", "%q ends a day: a range cannot open at it (use 00:00 of the next day)", r.Open)
+			}
+			c, errClose := parseClock(r.Close)
+			if errClose != nil {
+				p.add(field+".close", "%v", errClose)
+			}
+			if errOpen != nil || errClose != nil || o == minutesPerDay {
+				continue
+			}
+			if o == c {
+				p.add(field+".close", "equals open (%s): the range is empty", r.Open)
+				continue
+			}
+			sp := span{field: field, from: di*minutesPerDay + o, to: di*minutesPerDay + c, text: r.Open + "-" + r.Close}
+			if c < o {
+				sp.to += minutesPerDay
+				if c > 0 {
+					sp.text += " the next day"
+				}
+			}
+			for _, e := range spans {
+				if overlap(sp, e) {
+					p.add(field, "%s overlaps %s (%s)", sp.text, e.field, e.text)
+					break
+				}
+			}
+			spans = append(spans, sp)
+		}
+	}
+	return p.err()
+}
+
+// overlap reports whether two ranges of the week share a minute; Sunday's overnight range
+// continues on Monday.
+func overlap(a, b span) bool {
+	const week = 7 * minutesPerDay
+	for _, shift := range []int{0, week, -week} {
+		if a.from+shift < b.to && b.from < a.to+shift {
+			return true
+		}
+	}
+	return false
+}
+
+// hasRanges reports whether any weekday has an opening range.
+func (oh OperatingHours) hasRanges() bool {
+	for _, d := range weekOrder {
+		if len(oh[d]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // IsOpenAt reports whether a store with these hours, in time zone loc, is open at t.

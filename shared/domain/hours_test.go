@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -9,60 +10,129 @@ import (
 
 func TestOperatingHoursValidate(t *testing.T) {
 	t.Parallel()
+	r := func(open, close string) domain.TimeRange { return domain.TimeRange{Open: open, Close: close} }
 	tests := []struct {
-		name    string
-		hours   domain.OperatingHours
-		wantErr bool
+		name  string
+		hours domain.OperatingHours
+		want  []string // the fields named, in order; none: valid
 	}{
 		{name: "nil is valid (always closed)", hours: nil},
 		{name: "empty day", hours: domain.OperatingHours{"monday": nil}},
-		{name: "normal interval", hours: domain.OperatingHours{"monday": {{Open: "11:00", Close: "23:00"}}}},
-		{name: "two intervals", hours: domain.OperatingHours{"tuesday": {{Open: "11:00", Close: "14:30"}, {Open: "18:00", Close: "23:59"}}}},
-		{name: "close at 24:00", hours: domain.OperatingHours{"friday": {{Open: "18:00", Close: "24:00"}}}},
-		{name: "whole day", hours: domain.OperatingHours{"sunday": {{Open: "00:00", Close: "24:00"}}}},
-		{name: "overnight", hours: domain.OperatingHours{"friday": {{Open: "18:00", Close: "01:00"}}}},
-		{name: "overnight to midnight as 00:00", hours: domain.OperatingHours{"saturday": {{Open: "18:00", Close: "00:00"}}}},
-		{name: "every weekday", hours: domain.OperatingHours{
-			"sunday": {{Open: "10:00", Close: "12:00"}}, "monday": {{Open: "10:00", Close: "12:00"}},
-			"tuesday": {{Open: "10:00", Close: "12:00"}}, "wednesday": {{Open: "10:00", Close: "12:00"}},
-			"thursday": {{Open: "10:00", Close: "12:00"}}, "friday": {{Open: "10:00", Close: "12:00"}},
-			"saturday": {{Open: "10:00", Close: "12:00"}},
+		{name: "normal interval", hours: domain.OperatingHours{"monday": {r("11:00", "23:00")}}},
+		{name: "two intervals", hours: domain.OperatingHours{"tuesday": {r("11:00", "14:30"), r("18:00", "23:59")}}},
+		{name: "two intervals out of order", hours: domain.OperatingHours{"tuesday": {r("18:00", "23:00"), r("11:00", "14:30")}}},
+		{name: "intervals that touch", hours: domain.OperatingHours{"tuesday": {r("11:00", "15:00"), r("15:00", "23:00")}}},
+		{name: "close at 24:00", hours: domain.OperatingHours{"friday": {r("18:00", "24:00")}}},
+		{name: "whole day", hours: domain.OperatingHours{"sunday": {r("00:00", "24:00")}}},
+		{name: "whole week, day after day", hours: domain.OperatingHours{
+			"monday": {r("00:00", "24:00")}, "tuesday": {r("00:00", "24:00")}, "wednesday": {r("00:00", "24:00")},
+			"thursday": {r("00:00", "24:00")}, "friday": {r("00:00", "24:00")}, "saturday": {r("00:00", "24:00")},
+			"sunday": {r("00:00", "24:00")},
 		}},
-		{name: "hour 25", hours: domain.OperatingHours{"monday": {{Open: "11:00", Close: "25:00"}}}, wantErr: true},
-		{name: "24:30", hours: domain.OperatingHours{"monday": {{Open: "11:00", Close: "24:30"}}}, wantErr: true},
-		{name: "one-digit hour", hours: domain.OperatingHours{"monday": {{Open: "7:00", Close: "12:00"}}}, wantErr: true},
-		{name: "minute 60", hours: domain.OperatingHours{"monday": {{Open: "12:60", Close: "13:00"}}}, wantErr: true},
-		{name: "negative hour", hours: domain.OperatingHours{"monday": {{Open: "-1:00", Close: "13:00"}}}, wantErr: true},
-		{name: "negative minute", hours: domain.OperatingHours{"monday": {{Open: "12:-5", Close: "13:00"}}}, wantErr: true},
-		{name: "letters", hours: domain.OperatingHours{"monday": {{Open: "ab:cd", Close: "13:00"}}}, wantErr: true},
-		{name: "dot separator", hours: domain.OperatingHours{"monday": {{Open: "12.00", Close: "13:00"}}}, wantErr: true},
-		{name: "with seconds", hours: domain.OperatingHours{"monday": {{Open: "12:00:00", Close: "13:00"}}}, wantErr: true},
-		{name: "empty open", hours: domain.OperatingHours{"monday": {{Open: "", Close: "13:00"}}}, wantErr: true},
-		{name: "empty close", hours: domain.OperatingHours{"monday": {{Open: "12:00", Close: ""}}}, wantErr: true},
-		{name: "open equals close", hours: domain.OperatingHours{"monday": {{Open: "12:00", Close: "12:00"}}}, wantErr: true},
-		{name: "open at 24:00", hours: domain.OperatingHours{"monday": {{Open: "24:00", Close: "02:00"}}}, wantErr: true},
-		{name: "00:00 to 00:00", hours: domain.OperatingHours{"monday": {{Open: "00:00", Close: "00:00"}}}, wantErr: true},
-		{name: "bad second interval", hours: domain.OperatingHours{"monday": {{Open: "11:00", Close: "14:00"}, {Open: "18:00", Close: "18:00"}}}, wantErr: true},
-		{name: "capitalised weekday", hours: domain.OperatingHours{"Monday": {{Open: "11:00", Close: "23:00"}}}, wantErr: true},
-		{name: "abbreviated weekday", hours: domain.OperatingHours{"mon": {{Open: "11:00", Close: "23:00"}}}, wantErr: true},
-		{name: "portuguese weekday", hours: domain.OperatingHours{"segunda": {{Open: "11:00", Close: "23:00"}}}, wantErr: true},
-		{name: "unknown weekday with no intervals", hours: domain.OperatingHours{"holiday": nil}, wantErr: true},
+		{name: "overnight", hours: domain.OperatingHours{"friday": {r("18:00", "01:00")}}},
+		{name: "overnight to midnight as 00:00", hours: domain.OperatingHours{"saturday": {r("18:00", "00:00")}}},
+		{name: "overnight then the next day opens when it closes", hours: domain.OperatingHours{
+			"friday": {r("18:00", "02:00")}, "saturday": {r("02:00", "04:00"), r("18:00", "02:00")},
+		}},
+		{name: "overnight then the next day opens later", hours: domain.OperatingHours{
+			"friday": {r("18:00", "02:00")}, "saturday": {r("11:00", "15:00")},
+		}},
+		{name: "lunch and an overnight dinner", hours: domain.OperatingHours{"friday": {r("11:00", "15:00"), r("18:00", "02:00")}}},
+		{name: "sunday overnight and monday after it", hours: domain.OperatingHours{
+			"sunday": {r("20:00", "02:00")}, "monday": {r("02:00", "10:00")},
+		}},
+		{name: "six ranges a day", hours: domain.OperatingHours{"monday": {
+			r("06:00", "07:00"), r("08:00", "09:00"), r("10:00", "11:00"), r("12:00", "13:00"), r("14:00", "15:00"), r("16:00", "17:00"),
+		}}},
+		{name: "every weekday", hours: domain.OperatingHours{
+			"sunday": {r("10:00", "12:00")}, "monday": {r("10:00", "12:00")},
+			"tuesday": {r("10:00", "12:00")}, "wednesday": {r("10:00", "12:00")},
+			"thursday": {r("10:00", "12:00")}, "friday": {r("10:00", "12:00")},
+			"saturday": {r("10:00", "12:00")},
+		}},
+
+		{name: "hour 25", hours: domain.OperatingHours{"monday": {r("11:00", "25:00")}}, want: []string{"operatingHours.monday[0].close"}},
+		{name: "24:30", hours: domain.OperatingHours{"monday": {r("11:00", "24:30")}}, want: []string{"operatingHours.monday[0].close"}},
+		{name: "one-digit hour", hours: domain.OperatingHours{"monday": {r("7:00", "12:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "minute 60", hours: domain.OperatingHours{"monday": {r("12:60", "13:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "negative hour", hours: domain.OperatingHours{"monday": {r("-1:00", "13:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "negative minute", hours: domain.OperatingHours{"monday": {r("12:-5", "13:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "letters", hours: domain.OperatingHours{"monday": {r("ab:cd", "13:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "dot separator", hours: domain.OperatingHours{"monday": {r("12.00", "13:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "with seconds", hours: domain.OperatingHours{"monday": {r("12:00:00", "13:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "empty open", hours: domain.OperatingHours{"monday": {r("", "13:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "empty close", hours: domain.OperatingHours{"monday": {r("12:00", "")}}, want: []string{"operatingHours.monday[0].close"}},
+		{name: "both clocks bad", hours: domain.OperatingHours{"monday": {r("noon", "late")}}, want: []string{
+			"operatingHours.monday[0].open", "operatingHours.monday[0].close",
+		}},
+		{name: "open equals close", hours: domain.OperatingHours{"monday": {r("12:00", "12:00")}}, want: []string{"operatingHours.monday[0].close"}},
+		{name: "open at 24:00", hours: domain.OperatingHours{"monday": {r("24:00", "02:00")}}, want: []string{"operatingHours.monday[0].open"}},
+		{name: "00:00 to 00:00", hours: domain.OperatingHours{"monday": {r("00:00", "00:00")}}, want: []string{"operatingHours.monday[0].close"}},
+		{name: "bad second interval", hours: domain.OperatingHours{"monday": {r("11:00", "14:00"), r("18:00", "18:00")}}, want: []string{"operatingHours.monday[1].close"}},
+		{name: "capitalised weekday", hours: domain.OperatingHours{"Monday": {r("11:00", "23:00")}}, want: []string{"operatingHours.Monday"}},
+		{name: "abbreviated weekday", hours: domain.OperatingHours{"mon": {r("11:00", "23:00")}}, want: []string{"operatingHours.mon"}},
+		{name: "portuguese weekday", hours: domain.OperatingHours{"segunda": {r("11:00", "23:00")}}, want: []string{"operatingHours.segunda"}},
+		{name: "unknown weekday with no intervals", hours: domain.OperatingHours{"holiday": nil}, want: []string{"operatingHours.holiday"}},
 		{name: "unknown weekday beside valid ones", hours: domain.OperatingHours{
-			"monday": {{Open: "11:00", Close: "23:00"}}, "funday": {{Open: "11:00", Close: "23:00"}},
-		}, wantErr: true},
+			"monday": {r("11:00", "23:00")}, "funday": {r("11:00", "23:00")},
+		}, want: []string{"operatingHours.funday"}},
+		{name: "seven ranges a day", hours: domain.OperatingHours{"monday": {
+			r("06:00", "07:00"), r("08:00", "09:00"), r("10:00", "11:00"), r("12:00", "13:00"), r("14:00", "15:00"), r("16:00", "17:00"), r("18:00", "19:00"),
+		}}, want: []string{"operatingHours.monday"}},
+		{name: "overlap on one day", hours: domain.OperatingHours{"monday": {r("11:00", "15:00"), r("14:00", "23:00")}}, want: []string{"operatingHours.monday[1]"}},
+		{name: "one range inside another", hours: domain.OperatingHours{"monday": {r("11:00", "23:00"), r("12:00", "13:00")}}, want: []string{"operatingHours.monday[1]"}},
+		{name: "the same range twice", hours: domain.OperatingHours{"monday": {r("11:00", "23:00"), r("11:00", "23:00")}}, want: []string{"operatingHours.monday[1]"}},
+		{name: "a range overlapping two earlier ones is named once", hours: domain.OperatingHours{
+			"monday": {r("11:00", "14:00"), r("18:00", "23:00"), r("10:00", "24:00")},
+		}, want: []string{"operatingHours.monday[2]"}},
+		{name: "overlaps on several days", hours: domain.OperatingHours{
+			"monday": {r("11:00", "15:00"), r("14:00", "23:00")}, "wednesday": {r("11:00", "15:00"), r("11:30", "12:00"), r("12:00", "16:00")},
+		}, want: []string{"operatingHours.monday[1]", "operatingHours.wednesday[1]", "operatingHours.wednesday[2]"}},
+		{name: "an overnight range and the same evening", hours: domain.OperatingHours{"friday": {r("18:00", "02:00"), r("22:00", "23:00")}}, want: []string{"operatingHours.friday[1]"}},
+		{name: "an overnight range and the next morning", hours: domain.OperatingHours{
+			"friday": {r("18:00", "02:00")}, "saturday": {r("00:00", "03:00")},
+		}, want: []string{"operatingHours.saturday[0]"}},
+		{name: "an overnight range and the next day's overnight range of the whole day", hours: domain.OperatingHours{
+			"friday": {r("18:00", "02:00")}, "saturday": {r("01:00", "00:00")},
+		}, want: []string{"operatingHours.saturday[0]"}},
+		{name: "an overnight range on sunday reaches monday", hours: domain.OperatingHours{
+			"monday": {r("00:00", "03:00")}, "sunday": {r("20:00", "02:00")},
+		}, want: []string{"operatingHours.sunday[0]"}},
+		{name: "an overnight range to 00:00 does not reach the next day", hours: domain.OperatingHours{
+			"friday": {r("18:00", "00:00")}, "saturday": {r("00:00", "03:00")},
+		}},
+		{name: "bad ranges are left out of the overlap check", hours: domain.OperatingHours{
+			"monday": {r("11:00", "23:00"), r("12:00", "12:00"), r("25:00", "13:00")},
+		}, want: []string{"operatingHours.monday[1].close", "operatingHours.monday[2].open"}},
+		{name: "many problems, unknown days first then monday to sunday", hours: domain.OperatingHours{
+			"sunday": {r("10:00", "9:00")}, "xday": nil, "monday": {r("24:00", "01:00")}, "aday": nil,
+			"thursday": {r("10:00", "12:00"), r("11:00", "13:00")},
+		}, want: []string{
+			"operatingHours.aday", "operatingHours.xday", "operatingHours.monday[0].open",
+			"operatingHours.thursday[1]", "operatingHours.sunday[0].close",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := tt.hours.Validate()
-			if !tt.wantErr {
-				if err != nil {
-					t.Fatalf("Validate() error = %v", err)
-				}
-				return
-			}
-			assertCode(t, err, domain.EINVALID)
+			checkInvalidFields(t, tt.hours.Validate(), tt.want...)
 		})
+	}
+}
+
+func TestOperatingHoursValidateMessages(t *testing.T) {
+	t.Parallel()
+	hours := domain.OperatingHours{
+		"friday":   {{Open: "18:00", Close: "02:00"}},
+		"saturday": {{Open: "00:00", Close: "03:00"}, {Open: "7:00", Close: "09:00"}, {Open: "10:00", Close: "10:00"}},
+	}
+	want := []domain.FieldError{
+		{Field: "operatingHours.saturday[0]", Message: "00:00-03:00 overlaps operatingHours.friday[0] (18:00-02:00 the next day)"},
+		{Field: "operatingHours.saturday[1].open", Message: `"7:00" is not HH:MM`},
+		{Field: "operatingHours.saturday[2].close", Message: "equals open (10:00): the range is empty"},
+	}
+	if got := domain.FieldsOf(hours.Validate()); !slices.Equal(got, want) {
+		t.Errorf("fields = %q\nwant %q", got, want)
 	}
 }
 

@@ -2,11 +2,12 @@ package domain
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Menu is a brand's catalog: its categories and items, with per-store availability and
@@ -80,130 +81,206 @@ const (
 	maxMenuNameRunes = 80
 )
 
-// Validate checks the whole catalog: ids, names, prices, references to categories, and no
-// duplicate ids. It reports the first problem with the item's id.
+// Validate checks the whole catalog and reports every line at fault, in document order (an
+// EINVALID error whose Fields are JSON paths into the menu, or nil): the client id, each
+// category ("categories[2].categoryId", a duplicate naming where the id first appeared),
+// the number of items, then each item: its own problems (MenuItem.Validate, under
+// "items[i]"), an id that appears twice ("items[7].itemId") and a category that is not on
+// the menu ("items[3].categoryId"). At most MaxFieldErrors are listed, then one entry says
+// how many more there are. Names are trimmed in place.
 func (m *Menu) Validate() error {
-	if err := resourcenames.ValidateID("clientId", m.ClientID); err != nil {
-		return Errorf(EINVALID, "%s", err.Error())
-	}
-	if len(m.Items) > MaxMenuItems {
-		return Errorf(EINVALID, "a menu has at most %d items, got %d", MaxMenuItems, len(m.Items))
-	}
-	cats := map[string]bool{}
+	var p problems
+	p.id("clientId", "clientId", m.ClientID)
+	cats := map[string]int{}
 	for i := range m.Categories {
 		c := &m.Categories[i]
-		if err := resourcenames.ValidateID("categoryId", c.CategoryID); err != nil {
-			return Errorf(EINVALID, "%s", err.Error())
+		field := fmt.Sprintf("categories[%d]", i)
+		if p.id(field+".categoryId", "categoryId", c.CategoryID) {
+			if first, dup := cats[c.CategoryID]; dup {
+				p.add(field+".categoryId", "%q appears twice (first at categories[%d])", c.CategoryID, first)
+			} else {
+				cats[c.CategoryID] = i
+			}
 		}
-		if cats[c.CategoryID] {
-			return Errorf(EINVALID, "category %q appears twice", c.CategoryID)
-		}
-		cats[c.CategoryID] = true
-		if err := validName("category "+c.CategoryID, &c.Name); err != nil {
-			return err
+		if msg := nameProblem(&c.Name); msg != "" {
+			p.add(field+".name", "%s", msg)
 		}
 	}
-	items := map[string]bool{}
+	if len(m.Items) > MaxMenuItems {
+		p.add("items", "a menu has at most %d items, got %d", MaxMenuItems, len(m.Items))
+	}
+	items := map[string]int{}
 	for i := range m.Items {
-		if err := m.Items[i].Validate(); err != nil {
-			return err
+		it := &m.Items[i]
+		fields := it.problems()
+		if idProblem("itemId", it.ItemID) == "" {
+			if first, dup := items[it.ItemID]; dup {
+				fields = append(fields, FieldError{Field: "itemId", Message: fmt.Sprintf("%q appears twice (first at items[%d])", it.ItemID, first)})
+			} else {
+				items[it.ItemID] = i
+			}
 		}
-		it := m.Items[i]
-		if items[it.ItemID] {
-			return Errorf(EINVALID, "item %q appears twice", it.ItemID)
+		if _, ok := cats[it.CategoryID]; !ok && idProblem("categoryId", it.CategoryID) == "" {
+			fields = append(fields, FieldError{Field: "categoryId", Message: fmt.Sprintf("%q is not a category of the menu", it.CategoryID)})
 		}
-		items[it.ItemID] = true
-		if !cats[it.CategoryID] {
-			return Errorf(EINVALID, "item %q: category %q is not on the menu", it.ItemID, it.CategoryID)
-		}
+		// The item's fields in its own order: the id and the category first.
+		slices.SortStableFunc(fields, func(a, b FieldError) int { return itemFieldRank(a.Field) - itemFieldRank(b.Field) })
+		p.addAll(FieldsOf(Prefixed(fmt.Sprintf("items[%d]", i), Invalid(fields))))
 	}
-	return nil
+	return p.err()
 }
 
-func validName(what string, s *string) error {
+func itemFieldRank(field string) int {
+	switch field {
+	case "itemId":
+		return 0
+	case "categoryId":
+		return 1
+	}
+	return 2
+}
+
+// nameProblem trims a name in place and says what is wrong with it ("" when nothing is).
+func nameProblem(s *string) string {
 	*s = strings.TrimSpace(*s)
 	if *s == "" || utf8.RuneCountInString(*s) > maxMenuNameRunes {
-		return Errorf(EINVALID, "%s: a name is required (at most %d characters)", what, maxMenuNameRunes)
+		return fmt.Sprintf("is required, at most %d characters", maxMenuNameRunes)
 	}
-	return nil
+	return ""
 }
 
-func validPrice(what string, cents int64) error {
-	if cents < 0 || cents > MaxPriceCents {
-		return Errorf(EINVALID, "%s: price %d centavos is out of range (0 to %d)", what, cents, int64(MaxPriceCents))
+// priceProblem says what is wrong with an amount of money ("" when nothing is): negative,
+// or above MaxPriceCents.
+func priceProblem(cents int64) string {
+	switch {
+	case cents < 0:
+		return "must not be negative"
+	case cents > MaxPriceCents:
+		return fmt.Sprintf("must be at most %d centavos (R$ %d,%02d)", int64(MaxPriceCents), MaxPriceCents/100, MaxPriceCents%100)
 	}
-	return nil
+	return ""
 }
 
-// Validate checks one item (not its category reference: see Menu.Validate).
+// Validate checks one item and reports every field at fault, named relative to the item
+// ("priceCents", "sizes[1].priceCents", "stores.centro.sizePrices.grande"), so a route that
+// takes one item reports them as they are and Menu.Validate puts them under "items[i]". It
+// checks the category id's form, not that the category exists: see Menu.Validate. Names and
+// aliases are trimmed in place.
 func (it *MenuItem) Validate() error {
-	if err := resourcenames.ValidateID("itemId", it.ItemID); err != nil {
-		return Errorf(EINVALID, "%s", err.Error())
+	var p problems
+	p.addAll(it.problems())
+	return p.err()
+}
+
+// problems lists every field of the item at fault, in the item's field order.
+func (it *MenuItem) problems() []FieldError {
+	var f []FieldError
+	add := func(field, format string, args ...any) {
+		f = append(f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	what := "item " + it.ItemID
-	if err := validName(what, &it.Name); err != nil {
-		return err
+	if msg := idProblem("itemId", it.ItemID); msg != "" {
+		add("itemId", "%s", msg)
+	}
+	if msg := idProblem("categoryId", it.CategoryID); msg != "" {
+		add("categoryId", "%s", msg)
+	}
+	if msg := nameProblem(&it.Name); msg != "" {
+		add("name", "%s", msg)
 	}
 	if utf8.RuneCountInString(it.Description) > MaxDescription {
-		return Errorf(EINVALID, "%s: description is longer than %d characters", what, MaxDescription)
+		add("description", "is longer than %d characters", MaxDescription)
 	}
-	if len(it.Sizes) == 0 && it.PriceCents <= 0 {
-		return Errorf(EINVALID, "%s: a price (or sizes with prices) is required", what)
+	switch {
+	case it.PriceCents < 0 || it.PriceCents > MaxPriceCents:
+		add("priceCents", "%s", priceProblem(it.PriceCents))
+	case len(it.Sizes) == 0 && it.PriceCents == 0:
+		add("priceCents", "is required for an item without sizes")
+	case len(it.Sizes) > 0 && it.PriceCents != 0:
+		add("priceCents", "is unused for an item with sizes: price each size and leave priceCents 0")
 	}
-	if err := validPrice(what, it.PriceCents); err != nil {
-		return err
+	if len(it.Sizes) > MaxItemSizes {
+		add("sizes", "an item has at most %d sizes, got %d", MaxItemSizes, len(it.Sizes))
 	}
-	if len(it.Sizes) > MaxItemSizes || len(it.Options) > MaxItemOptions || len(it.Aliases) > MaxAliases {
-		return Errorf(EINVALID, "%s: at most %d sizes, %d options and %d aliases", what, MaxItemSizes, MaxItemOptions, MaxAliases)
-	}
-	sizes := map[string]bool{}
+	sizes := map[string]int{}
 	for i := range it.Sizes {
 		s := &it.Sizes[i]
-		if err := resourcenames.ValidateID("sizeId", s.SizeID); err != nil || sizes[s.SizeID] {
-			return Errorf(EINVALID, "%s: size ids must be unique lower-case ids, got %q", what, s.SizeID)
+		field := fmt.Sprintf("sizes[%d]", i)
+		if msg := idProblem("sizeId", s.SizeID); msg != "" {
+			add(field+".sizeId", "%s", msg)
+		} else if first, dup := sizes[s.SizeID]; dup {
+			add(field+".sizeId", "%q appears twice (first at sizes[%d])", s.SizeID, first)
+		} else {
+			sizes[s.SizeID] = i
 		}
-		sizes[s.SizeID] = true
-		if err := validName(what+" size "+s.SizeID, &s.Name); err != nil {
-			return err
+		if msg := nameProblem(&s.Name); msg != "" {
+			add(field+".name", "%s", msg)
 		}
-		if s.PriceCents <= 0 {
-			return Errorf(EINVALID, "%s size %s: a price is required", what, s.SizeID)
-		}
-		if err := validPrice(what, s.PriceCents); err != nil {
-			return err
+		if s.PriceCents == 0 {
+			add(field+".priceCents", "is required")
+		} else if msg := priceProblem(s.PriceCents); msg != "" {
+			add(field+".priceCents", "%s", msg)
 		}
 	}
-	opts := map[string]bool{}
+	if len(it.Options) > MaxItemOptions {
+		add("options", "an item has at most %d options, got %d", MaxItemOptions, len(it.Options))
+	}
+	opts := map[string]int{}
 	for i := range it.Options {
 		o := &it.Options[i]
-		if err := resourcenames.ValidateID("optionId", o.OptionID); err != nil || opts[o.OptionID] {
-			return Errorf(EINVALID, "%s: option ids must be unique lower-case ids, got %q", what, o.OptionID)
+		field := fmt.Sprintf("options[%d]", i)
+		if msg := idProblem("optionId", o.OptionID); msg != "" {
+			add(field+".optionId", "%s", msg)
+		} else if first, dup := opts[o.OptionID]; dup {
+			add(field+".optionId", "%q appears twice (first at options[%d])", o.OptionID, first)
+		} else {
+			opts[o.OptionID] = i
 		}
-		opts[o.OptionID] = true
-		if err := validName(what+" option "+o.OptionID, &o.Name); err != nil {
-			return err
+		if msg := nameProblem(&o.Name); msg != "" {
+			add(field+".name", "%s", msg)
 		}
-		if err := validPrice(what+" option "+o.OptionID, o.PriceDeltaCents); err != nil {
-			return err
-		}
-	}
-	for storeID, s := range it.Stores {
-		if err := resourcenames.ValidateID("storeId", storeID); err != nil {
-			return Errorf(EINVALID, "%s: %s", what, err.Error())
-		}
-		if err := validPrice(what+" in store "+storeID, s.PriceCents); err != nil {
-			return err
-		}
-		for sizeID, p := range s.SizePrices {
-			if !sizes[sizeID] {
-				return Errorf(EINVALID, "%s in store %s: size %q does not exist", what, storeID, sizeID)
-			}
-			if err := validPrice(what+" in store "+storeID, p); err != nil {
-				return err
-			}
+		if msg := priceProblem(o.PriceDeltaCents); msg != "" {
+			add(field+".priceDeltaCents", "%s", msg)
 		}
 	}
-	return nil
+	if len(it.Aliases) > MaxAliases {
+		add("aliases", "an item has at most %d aliases, got %d", MaxAliases, len(it.Aliases))
+	}
+	for i := range it.Aliases {
+		if msg := nameProblem(&it.Aliases[i]); msg != "" {
+			add(fmt.Sprintf("aliases[%d]", i), "%s", msg)
+		}
+	}
+	storeIDs := make([]string, 0, len(it.Stores))
+	for id := range it.Stores {
+		storeIDs = append(storeIDs, id)
+	}
+	sort.Strings(storeIDs)
+	for _, storeID := range storeIDs {
+		s := it.Stores[storeID]
+		field := "stores." + storeID
+		if msg := idProblem("storeId", storeID); msg != "" {
+			add(field, "%s", msg)
+			continue
+		}
+		if msg := priceProblem(s.PriceCents); msg != "" {
+			add(field+".priceCents", "%s", msg)
+		} else if s.PriceCents != 0 && len(it.Sizes) > 0 {
+			add(field+".priceCents", "is unused for an item with sizes: use sizePrices")
+		}
+		sizeIDs := make([]string, 0, len(s.SizePrices))
+		for id := range s.SizePrices {
+			sizeIDs = append(sizeIDs, id)
+		}
+		sort.Strings(sizeIDs)
+		for _, sizeID := range sizeIDs {
+			if _, ok := sizes[sizeID]; !ok {
+				add(field+".sizePrices."+sizeID, "%q is not a size of the item", clip(sizeID))
+			} else if msg := priceProblem(s.SizePrices[sizeID]); msg != "" {
+				add(field+".sizePrices."+sizeID, "%s", msg)
+			}
+		}
+	}
+	return f
 }
 
 // Size returns the item's size with id, if it has one.

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +16,32 @@ func assertCode(t *testing.T, err error, want string) {
 	}
 	if got := domain.ErrorCode(err); got != want {
 		t.Fatalf("ErrorCode(%v) = %q, want %q", err, got, want)
+	}
+}
+
+// checkInvalidFields fails the test unless err names exactly the fields want, in that order:
+// an EINVALID error whose message starts with the first field, or nil when want is empty.
+func checkInvalidFields(t *testing.T, err error, want ...string) {
+	t.Helper()
+	if len(want) == 0 {
+		if err != nil {
+			t.Fatalf("error = %v, want nil", err)
+		}
+		return
+	}
+	assertCode(t, err, domain.EINVALID)
+	var got []string
+	for _, f := range domain.FieldsOf(err) {
+		got = append(got, f.Field)
+		if f.Message == "" {
+			t.Errorf("field %q has no message", f.Field)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("fields = %q, want %q\n(error: %v)", got, want, domain.FieldsOf(err))
+	}
+	if msg := domain.ErrorMessage(err); !strings.HasPrefix(msg, want[0]+": ") {
+		t.Errorf("message %q does not start with %q", msg, want[0]+": ")
 	}
 }
 
