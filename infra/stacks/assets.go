@@ -32,10 +32,11 @@ const DefaultLambdaAssets = ".build/lambda"
 const (
 	WebhookAsset = "webhook"
 	WorkerAsset  = "worker"
+	AdminAsset   = "admin"
 )
 
 // LambdaAssetNames lists every function asset the app deploys.
-var LambdaAssetNames = []string{WebhookAsset, WorkerAsset}
+var LambdaAssetNames = []string{WebhookAsset, WorkerAsset, AdminAsset}
 
 // bootstrapFile is the executable a provided.al2023 function starts.
 const bootstrapFile = "bootstrap"

@@ -50,9 +50,16 @@ func TestTablesHaveContractKeySchemas(t *testing.T) {
 	}{
 		{
 			names.ClientConfig, "clientId", "",
-			stringAttrs("clientId", "twilioPhoneNumber"),
-			// The platform-level lookup by the number called exposes the clientId alone.
-			[]any{gsi("twilioPhoneNumber-index", "twilioPhoneNumber", "", projectKeysOnly)},
+			stringAttrs("clientId", "twilioPhoneNumber", "brandList"),
+			[]any{
+				// The platform-level lookup by the number called exposes the clientId alone.
+				gsi("twilioPhoneNumber-index", "twilioPhoneNumber", "", projectKeysOnly),
+				// A platform admin's list of brands: one partition, a list's few attributes.
+				gsi("brandList-index", "brandList", "clientId", map[string]any{
+					"ProjectionType":   "INCLUDE",
+					"NonKeyAttributes": []any{"name", "active", "defaultLanguage", "twilioPhoneNumber", "updatedAt"},
+				}),
+			},
 		},
 		{names.StoreConfig, "clientId", "storeId", stringAttrs("clientId", "storeId"), nil},
 		{
@@ -73,9 +80,21 @@ func TestTablesHaveContractKeySchemas(t *testing.T) {
 		{names.Menu, "clientId", "menuKey", stringAttrs("clientId", "menuKey"), nil},
 		{
 			names.Orders, "pk", "",
-			stringAttrs("pk", "storeShard", "statusCreatedAt"),
-			[]any{gsi("storeShard-status-index", "storeShard", "statusCreatedAt", projectAll)},
+			stringAttrs("pk", "storeShard", "statusCreatedAt", "customerKey", "createdAt"),
+			[]any{
+				gsi("storeShard-status-index", "storeShard", "statusCreatedAt", projectAll),
+				// A customer's orders (LGPD export and erasure); each order is then read by pk.
+				gsi("customerKey-index", "customerKey", "createdAt", projectKeysOnly),
+			},
 		},
+		// The admin API's audit: per brand in time order, and per day across brands.
+		{
+			names.Audit, "clientId", "auditKey",
+			stringAttrs("clientId", "auditKey", "auditDay"),
+			[]any{gsi("auditDay-index", "auditDay", "auditKey", projectAll)},
+		},
+		// The daily counters per brand and store: a brand's days are one Query.
+		{names.DailyMetrics, "clientId", "metricKey", stringAttrs("clientId", "metricKey"), nil},
 	}
 	check(t, func() { fx.template.ResourceCountIs(jsii.String(tableType), jsii.Number(len(tests))) })
 	for _, tt := range tests {
@@ -108,7 +127,8 @@ func TestTableKeysAreTheRuntimeContract(t *testing.T) {
 		indexes   map[string][2]string // index name → partition key, sort key
 	}{
 		{names.ClientConfig, resourcenames.AttrClientID, map[string][2]string{
-			resourcenames.ClientByPhoneIndex: {resourcenames.AttrTwilioPhoneNumber, ""}}},
+			resourcenames.ClientByPhoneIndex: {resourcenames.AttrTwilioPhoneNumber, ""},
+			resourcenames.BrandsIndex:        {resourcenames.AttrBrandList, resourcenames.AttrClientID}}},
 		{names.PhoneMapping, resourcenames.AttrPK, map[string][2]string{
 			resourcenames.MappingsByBrandIndex: {resourcenames.AttrBrandShard, resourcenames.AttrPhoneNumber}}},
 		{names.ConversationState, resourcenames.AttrPK, map[string][2]string{
@@ -116,7 +136,8 @@ func TestTableKeysAreTheRuntimeContract(t *testing.T) {
 			resourcenames.ConversationsByStoreIndex:  {resourcenames.AttrStoreShard, resourcenames.AttrPhoneNumber}}},
 		{names.Idempotency, resourcenames.AttrPK, nil},
 		{names.Orders, resourcenames.AttrPK, map[string][2]string{
-			resourcenames.OrdersByStoreIndex: {resourcenames.AttrStoreShard, resourcenames.AttrStatusCreatedAt}}},
+			resourcenames.OrdersByStoreIndex:    {resourcenames.AttrStoreShard, resourcenames.AttrStatusCreatedAt},
+			resourcenames.OrdersByCustomerIndex: {resourcenames.AttrCustomerKey, resourcenames.AttrCreatedAt}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -156,6 +177,10 @@ func TestTimeToLive(t *testing.T) {
 		// The menu is maintained by operators; orders are business records (payments, POS).
 		{names.Menu, assertions.Match_Absent()},
 		{names.Orders, assertions.Match_Absent()},
+		// Audit records and daily counters expire (resourcenames.AuditRetentionDays,
+		// DailyMetricsRetentionDays): the writers set ttl.
+		{names.Audit, ttl},
+		{names.DailyMetrics, ttl},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -285,8 +310,10 @@ func TestDataLayerAccessors(t *testing.T) {
 		table awsdynamodb.ITable
 		want  string
 	}{
-		"Menu":   {data.Menu(), names.Menu},
-		"Orders": {data.Orders(), names.Orders},
+		"Menu":         {data.Menu(), names.Menu},
+		"Orders":       {data.Orders(), names.Orders},
+		"Audit":        {data.Audit(), names.Audit},
+		"DailyMetrics": {data.DailyMetrics(), names.DailyMetrics},
 	} {
 		ref, _ := fx.stack.Resolve(tt.table.TableName()).(map[string]any)
 		id, _ := ref["Ref"].(string)

@@ -38,6 +38,9 @@ type OperationsProps struct {
 	Data DataLayer
 	// Runtime is the message path the dashboard shows.
 	Runtime Runtime
+	// Admin is the admin API the dashboard shows (its function's errors, throttles and
+	// duration); nil: no admin row.
+	Admin Admin
 	// Tenants are the brands, whose stores' dead-letter queues the dashboard shows.
 	Tenants []tenant.TenantClient
 }
@@ -192,10 +195,18 @@ func NewOperations(scope constructs.Construct, id string, props *OperationsProps
 			{
 				graph("Dead-letter queues: messages parked", dlqs...),
 				graph("DynamoDB throttled requests", throttles...),
-				graph("Webhook API: 5xx and latency (p99)", rt.Stage().MetricServerError(opts(sum)), rt.Stage().MetricLatency(opts(p99))),
+				graph("API: 5xx and latency (p99)", rt.Stage().MetricServerError(opts(sum)), rt.Stage().MetricLatency(opts(p99))),
 			},
 		},
 	})
+	if p.Admin != nil {
+		fn := p.Admin.Function()
+		this.dashboard.AddWidgets(
+			graph("Admin function: errors and throttles", fn.MetricErrors(opts(sum)), fn.MetricThrottles(opts(sum))),
+			graph("Admin function: invocations", fn.MetricInvocations(opts(sum))),
+			graph("Admin function: duration (p99)", fn.MetricDuration(opts(p99))),
+		)
+	}
 
 	this.topic = topic
 	return this

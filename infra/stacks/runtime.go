@@ -115,7 +115,8 @@ func (p *RuntimeProps) Validate() error {
 // worker function that runs the conversation.
 type Runtime interface {
 	constructs.Construct
-	// API is the HTTP API with the one route POST resourcenames.WebhookPath.
+	// API is the HTTP API: POST resourcenames.WebhookPath here, and the admin routes under
+	// resourcenames.AdminPathPrefix, which NewAdmin adds.
 	API() awsapigatewayv2.HttpApi
 	// WebhookURL is the URL to configure in the Twilio console: PublicBaseURL or the API's
 	// endpoint, plus resourcenames.WebhookPath and resourcenames.WebhookRetryFragment (see
@@ -130,8 +131,9 @@ type Runtime interface {
 	// InboundDeadLetterQueue holds messages the worker failed InboundMaxReceiveCount times
 	// and those it parked at once as permanent failures.
 	InboundDeadLetterQueue() awssqs.IQueue
-	// Stage is the API's $default stage, throttled and logged: its metrics are the webhook's
-	// as Twilio sees it (5xx, latency).
+	// Stage is the API's $default stage, throttled and logged (the admin routes have a
+	// route-level throttle of their own, set by NewAdmin): its metrics are mostly the
+	// webhook's as Twilio sees it (5xx, latency).
 	Stage() awsapigatewayv2.IHttpStage
 	// TenantRole is the tenant access role (resourcenames.TenantAccessRoleName): the one way
 	// the functions reach a brand's items, secrets, store queues and inference profile.
@@ -273,6 +275,9 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		resourcenames.EnvVarMenuTable:     data.Menu().TableName(),
 		resourcenames.EnvVarOrdersTable:   data.Orders().TableName(),
 		resourcenames.EnvVarInboundDLQURL: dlq.QueueUrl(),
+		// The daily counters per brand and store, written with the brand's session
+		// (UpdateItem with atomic ADDs, resourcenames.TenantTableActions).
+		resourcenames.EnvVarDailyMetricsTable: data.DailyMetrics().TableName(),
 		// The worker delays a failed message's retry with ChangeMessageVisibility, which
 		// needs the queue's URL (the event carries only its ARN).
 		resourcenames.EnvVarInboundQueueURL: queue.QueueUrl(),
@@ -340,7 +345,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	// ---- HTTP API ---------------------------------------------------------------------
 	api := awsapigatewayv2.NewHttpApi(this, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		ApiName:     jsii.String(fmt.Sprintf("wabot-%s", env)),
-		Description: jsii.String(fmt.Sprintf("wabot %s: Twilio webhook", env)),
+		Description: jsii.String(fmt.Sprintf("wabot %s: Twilio webhook and admin API", env)),
 		// The default stage is added below, with throttling and access logs.
 		CreateDefaultStage: jsii.Bool(false),
 	})
@@ -397,19 +402,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 
 	// ---- alarms -----------------------------------------------------------------------
 	newAlarm := func(id, description string, metric awscloudwatch.IMetric) awscloudwatch.IAlarm {
-		return awscloudwatch.NewAlarm(this, jsii.String(id), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(fmt.Sprintf("wabot %s: %s", env, description)),
-			Metric:             metric,
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			DatapointsToAlarm:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			// Missing data is an idle queue or function, not a problem.
-			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-	}
-	fiveMinutes := func(stat *string) *awscloudwatch.MetricOptions {
-		return &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: stat}
+		return newOnceAlarm(this, id, env, description, metric)
 	}
 	this.alarms = []awscloudwatch.IAlarm{
 		// One parked message is already a customer who got no answer.
@@ -450,7 +443,9 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		// A 5xx is a message Twilio has to retry: the webhook failed or timed out, or Lambda
 		// throttled it (API Gateway answers 500). Twilio retries a few times (the URL's
 		// fragment), so one 5xx is not yet a lost message, but it is the first sign of one.
-		newAlarm("Api5xxAlarm", "the webhook API answered 5xx (Twilio retries; a message may be lost after its retries)",
+		// The admin routes count here too: their own failures also raise AdminErrorsAlarm.
+		newAlarm("Api5xxAlarm", "the API answered 5xx: on the webhook Twilio retries (a message may be lost after its retries); "+
+			"on the admin routes an operator's request failed",
 			stage.MetricServerError(fiveMinutes(awscloudwatch.Stats_SUM()))),
 	}
 
@@ -458,6 +453,26 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	this.webhook, this.worker = webhook.fn, worker.fn
 	this.queue, this.dlq = queue, dlq
 	return this
+}
+
+// newOnceAlarm is an alarm of env that fires when metric reaches 1 in one period: a parked
+// message, a failed or throttled invocation. Missing data is an idle queue or function, not a
+// problem.
+func newOnceAlarm(scope constructs.Construct, id, env, description string, metric awscloudwatch.IMetric) awscloudwatch.IAlarm {
+	return awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(fmt.Sprintf("wabot %s: %s", env, description)),
+		Metric:             metric,
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		DatapointsToAlarm:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+}
+
+// fiveMinutes are the options of a metric over five-minute periods with statistic stat.
+func fiveMinutes(stat *string) *awscloudwatch.MetricOptions {
+	return &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: stat}
 }
 
 // goFunctionSpec is what differs between the Go functions.

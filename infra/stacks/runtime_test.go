@@ -104,10 +104,13 @@ func mentions(t *testing.T, v any, id string) bool {
 	return strings.Contains(string(b), `"`+id+`"`)
 }
 
-func TestWebhookRouteIsTheOnlyRoute(t *testing.T) {
+// The webhook's route; the admin routes, the API's others, are tested in admin_test.go.
+func TestWebhookRoute(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(1)) })
+	check(t, func() {
+		fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(1+len(stacks.AdminRouteKeys)))
+	})
 	routes := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
 		"Properties": map[string]any{"ApiId": ref(ids.api), "RouteKey": "POST " + resourcenames.WebhookPath},
 	})
@@ -148,7 +151,15 @@ func TestWebhookRouteIsTheOnlyRoute(t *testing.T) {
 func TestOnlyAPIGatewayMayInvokeTheWebhook(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(1)) })
+	// One permission per route: the webhook's and the admin function's (admin_test.go).
+	check(t, func() {
+		fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(1+len(stacks.AdminRouteKeys)))
+	})
+	if n := len(*fx.template.FindResources(jsii.String("AWS::Lambda::Permission"), map[string]any{
+		"Properties": map[string]any{"FunctionName": getAtt(ids.webhook, "Arn")},
+	})); n != 1 {
+		t.Errorf("%d permissions to invoke the webhook, want 1", n)
+	}
 	check(t, func() {
 		fx.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
 			"Action":       "lambda:InvokeFunction",
@@ -210,12 +221,12 @@ func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
 func TestFunctionsAreGoOnGraviton(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	// The two Go functions; dev has a third, the Node.js provider of the stores' queue
-	// registration (CDK's AwsCustomResource, tested in tenants_test.go).
+	// The three Go functions (webhook, worker, admin); dev has a fourth, the Node.js provider
+	// of the stores' queue registration (CDK's AwsCustomResource, tested in tenants_test.go).
 	check(t, func() {
-		fx.template.ResourcePropertiesCountIs(jsii.String(functionType), map[string]any{"Runtime": "provided.al2023"}, jsii.Number(2))
+		fx.template.ResourcePropertiesCountIs(jsii.String(functionType), map[string]any{"Runtime": "provided.al2023"}, jsii.Number(3))
 	})
-	check(t, func() { fx.template.ResourceCountIs(jsii.String(functionType), jsii.Number(3)) })
+	check(t, func() { fx.template.ResourceCountIs(jsii.String(functionType), jsii.Number(4)) })
 	tests := []struct {
 		name, id        string
 		memory, timeout int
@@ -224,6 +235,8 @@ func TestFunctionsAreGoOnGraviton(t *testing.T) {
 		// The worker stops starting customers' bursts 20 s before its deadline and stops
 		// sending 12 s before it: 60 s leaves it 40 s of turns.
 		{"worker", ids.worker, 512, 60},
+		// API Gateway gives up on an HTTP API integration after 30 s.
+		{"admin", fx.logicalID(t, fx.stack.Admin().Function()), 512, 29},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +319,8 @@ func TestFunctionEnvironments(t *testing.T) {
 		resourcenames.EnvVarOrdersTable:     ref(fx.logicalID(t, data.Orders())),
 		resourcenames.EnvVarInboundDLQURL:   ref(ids.dlq),
 		resourcenames.EnvVarInboundQueueURL: ref(ids.queue), // to delay a failed message's retry
+		// The daily counters, written with the brand's session.
+		resourcenames.EnvVarDailyMetricsTable: ref(fx.logicalID(t, data.DailyMetrics())),
 	}
 	for k, v := range tables {
 		webhook[k] = v
@@ -544,11 +559,11 @@ func TestLogGroupsKeepEventsPerEnvironment(t *testing.T) {
 		policy string
 		groups int
 	}{
-		// The two functions' and the API's access logs, and in dev (the only environment with
-		// stores yet) the store queue registration provider's.
-		{resourcenames.EnvDev, 7, "Delete", 4},
-		{resourcenames.EnvStaging, 30, "Retain", 3},
-		{resourcenames.EnvProd, 180, "Retain", 3},
+		// The three functions' and the API's access logs, and in dev (the only environment
+		// with stores yet) the store queue registration provider's.
+		{resourcenames.EnvDev, 7, "Delete", 5},
+		{resourcenames.EnvStaging, 30, "Retain", 4},
+		{resourcenames.EnvProd, 180, "Retain", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -147,121 +148,248 @@ func grantAssumeTenantRole(role awsiam.IRole, tenantRole awsiam.IRole) {
 		[]*string{tenantRole.RoleArn()}, nil))
 }
 
-// newTenantAccessRole creates the tenant access role of env (resourcenames.TenantAccessRoleName),
-// which only assumers may assume, and only with a non-empty clientId session tag and no other
-// tag. Its permissions are exactly what the runtime does for one brand once it knows which
-// (tables of data by ARN and named index, the env's secrets, queues and application inference
-// profiles by ABAC, the data key through the services), and nothing else: no S3, no IAM.
-func newTenantAccessRole(scope constructs.Construct, id, env string, data DataLayer, assumers ...awsiam.IRole) awsiam.Role {
+// tenantRoleSpec is what differs between the roles a brand's session is assumed into: the
+// tenant access role of the runtime and the tenant admin role of the admin API. Both get the
+// same conditions (dynamodb:LeadingKeys, aws:ResourceTag/clientId, kms:ViaService), the same
+// trust (only assumers, only with a clientId session tag) and the same explicit Deny of scans;
+// only the actions, the assumers and the Bedrock grant differ.
+type tenantRoleSpec struct {
+	name        string // physical name (resourcenames.TenantAccessRoleName ...)
+	description string
+	trustSid    string // the trust statement's Sid
+	assumers    []awsiam.IRole
+	// tables are the DynamoDB actions per base table name, without the "dynamodb:" prefix
+	// (resourcenames.TenantTableActions, TenantAdminTableActions). A table whose actions
+	// include Query may also be queried on its indexes that lead with the brand
+	// (tenantIndexes).
+	tables map[string][]string
+	// secretActions and queueActions, without their service prefix, on the brand's secrets
+	// and store queues (and their dead-letter queues); none: no statement.
+	secretActions, queueActions []string
+	// invokeModels opens the brand's application inference profile (and the foundation
+	// models behind it, only through such a profile).
+	invokeModels bool
+	// kmsVia are the services through which the role may use the data key.
+	kmsVia []string
+}
+
+// tenantTableOrder is the order in which a tenant role's table statements are written, with
+// the Sid prefix of each: the order of resourcenames.Tables.All, so templates are stable.
+var tenantTableOrder = []struct{ base, sid string }{
+	{resourcenames.ClientConfigTable, "ClientConfig"},
+	{resourcenames.StoreConfigTable, "StoreConfig"},
+	{resourcenames.PhoneMappingTable, "PhoneMapping"},
+	{resourcenames.ConversationStateTable, "Conversation"},
+	{resourcenames.IdempotencyTable, "Idempotency"},
+	{resourcenames.MenuTable, "Menu"},
+	{resourcenames.OrdersTable, "Orders"},
+	{resourcenames.AuditTable, "Audit"},
+	{resourcenames.DailyMetricsTable, "DailyMetrics"},
+}
+
+// tenantIndexes are the indexes, per base table name, whose partition key starts with the
+// brand ("<clientId>#..."): dynamodb:LeadingKeys confines a Query on them like one on the
+// table. The other indexes (twilioPhoneNumber-index, brandList-index on ClientConfig,
+// auditDay-index on Audit) are keyed by something else and are never a tenant role's.
+var tenantIndexes = map[string][]string{
+	resourcenames.PhoneMappingTable:      {resourcenames.MappingsByBrandIndex},
+	resourcenames.ConversationStateTable: {resourcenames.ConversationBySessionIndex, resourcenames.ConversationsByStoreIndex},
+	resourcenames.OrdersTable:            {resourcenames.OrdersByStoreIndex, resourcenames.OrdersByCustomerIndex},
+}
+
+// tableByBase maps the base table names of resourcenames to data's tables.
+func tableByBase(data DataLayer) map[string]awsdynamodb.ITable {
+	return map[string]awsdynamodb.ITable{
+		resourcenames.ClientConfigTable:      data.ClientConfig(),
+		resourcenames.StoreConfigTable:       data.StoreConfig(),
+		resourcenames.PhoneMappingTable:      data.PhoneMapping(),
+		resourcenames.ConversationStateTable: data.ConversationState(),
+		resourcenames.IdempotencyTable:       data.Idempotency(),
+		resourcenames.MenuTable:              data.Menu(),
+		resourcenames.OrdersTable:            data.Orders(),
+		resourcenames.AuditTable:             data.Audit(),
+		resourcenames.DailyMetricsTable:      data.DailyMetrics(),
+	}
+}
+
+// newTenantRole creates a role that only spec.assumers may assume, and only with a non-empty
+// clientId session tag and no other tag (tenantTrustPolicy), for at most
+// TenantSessionMaxHours. Its permissions are spec's actions on one brand's items (tables by
+// ARN and named index, under the LeadingKeys condition), secrets and store queues (by
+// ABAC), optionally its inference profile, and the data key through spec.kmsVia; nothing
+// else: no S3, no IAM, no Scan.
+func newTenantRole(scope constructs.Construct, id, env string, data DataLayer, spec tenantRoleSpec) awsiam.Role {
 	stack := awscdk.Stack_Of(scope)
-	trust := make([]awsiam.IPrincipal, len(assumers))
-	for i, a := range assumers {
+	trust := make([]awsiam.IPrincipal, len(spec.assumers))
+	for i, a := range spec.assumers {
 		trust[i] = awsiam.NewArnPrincipal(a.RoleArn())
 	}
 	role := awsiam.NewRole(scope, jsii.String(id), &awsiam.RoleProps{
-		RoleName: jsii.String(resourcenames.TenantAccessRoleName(env)),
+		RoleName: jsii.String(spec.name),
 		// Replaced below by tenantTrustPolicy; NewRole requires a principal.
 		AssumedBy:          awsiam.NewCompositePrincipal(trust...),
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(TenantSessionMaxHours)),
-		Description: jsii.String(fmt.Sprintf("wabot %s: one brand's data, secrets, store queues and model, "+
-			"for sessions of the webhook and worker tagged %s", env, TenantSessionTag)),
+		Description:        jsii.String(spec.description),
 	})
-	role.Node().DefaultChild().(awsiam.CfnRole).SetAssumeRolePolicyDocument(tenantTrustPolicy(assumers...))
+	role.Node().DefaultChild().(awsiam.CfnRole).SetAssumeRolePolicyDocument(tenantTrustPolicy(spec.trustSid, spec.assumers...))
 
 	// ---- DynamoDB: a brand's items, by leading key ---------------------------------------
 	lk := leadingKeysCondition()
-	tableStatements := []struct {
-		sid   string
-		table awsdynamodb.ITable
-		base  string // its base name in resourcenames.TenantTableActions
-	}{
-		// The brand's configuration: read per message (cached).
-		{"ClientConfigRead", data.ClientConfig(), resourcenames.ClientConfigTable},
-		{"StoreConfigRead", data.StoreConfig(), resourcenames.StoreConfigTable},
-		// The menu: one Query per brand (cached), an item a GetItem; PutItem, DeleteItem and
-		// BatchWriteItem for the menu's seeding and its admin (PutMenu).
-		{"MenuReadWrite", data.Menu(), resourcenames.MenuTable},
-		// A customer's store per brand, created, moved and forgotten by the conversation.
-		{"PhoneMappingReadWrite", data.PhoneMapping(), resourcenames.PhoneMappingTable},
-		// The live conversation: optimistic locking on its version.
-		{"ConversationReadWrite", data.ConversationState(), resourcenames.ConversationStateTable},
-		// Orders are business records: created and moved through their statuses, never deleted.
-		{"OrdersReadWrite", data.Orders(), resourcenames.OrdersTable},
+	tables := tableByBase(data)
+	known := map[string]bool{}
+	var indexes []*string
+	for _, t := range tenantTableOrder {
+		known[t.base] = true
+		actions := spec.tables[t.base]
+		if len(actions) == 0 {
+			continue
+		}
+		role.AddToPrincipalPolicy(allow(t.sid+"Items", prefixed("dynamodb", actions), []*string{tables[t.base].TableArn()}, lk))
+		if slices.Contains(actions, "Query") {
+			for _, ix := range tenantIndexes[t.base] {
+				indexes = append(indexes, indexArn(tables[t.base], ix))
+			}
+		}
 	}
-	for _, s := range tableStatements {
-		role.AddToPrincipalPolicy(allow(s.sid, prefixed("dynamodb", resourcenames.TenantTableActions[s.base]), []*string{s.table.TableArn()}, lk))
+	for base := range spec.tables {
+		if !known[base] {
+			panic(fmt.Sprintf("stacks: tenant role %s: unknown table %s", spec.name, base))
+		}
 	}
-	// Listings per brand and per store, on the write-sharded indexes, whose partition keys
-	// start with "<clientId>#": LeadingKeys confines them like the tables.
-	role.AddToPrincipalPolicy(allow("TenantIndexQuery", []string{"dynamodb:Query"}, []*string{
-		indexArn(data.PhoneMapping(), resourcenames.MappingsByBrandIndex),
-		indexArn(data.ConversationState(), resourcenames.ConversationBySessionIndex),
-		indexArn(data.ConversationState(), resourcenames.ConversationsByStoreIndex),
-		indexArn(data.Orders(), resourcenames.OrdersByStoreIndex),
-	}, lk))
+	// Listings per brand and per store, on the write-sharded indexes, and a customer's
+	// orders: their partition keys start with "<clientId>#", so LeadingKeys confines them
+	// like the tables.
+	if len(indexes) > 0 {
+		role.AddToPrincipalPolicy(allow("TenantIndexQuery", []string{"dynamodb:Query"}, indexes, lk))
+	}
 	denyScans(role, data)
 
 	// ---- Secrets, store queues and the model, by resource tag ----------------------------
-	// The brand's Twilio and Asaas credentials: every secret of the environment is under
-	// wabot/<env>/ and tagged clientId by TenantClient.
-	secrets := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"),
-		ResourceName: jsii.String(fmt.Sprintf("wabot/%s/*", env)), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-	})
-	role.AddToPrincipalPolicy(allow("TenantSecretsRead", prefixed("secretsmanager", resourcenames.TenantSecretActions),
-		[]*string{secrets}, resourceTenantCondition()))
-	// Confirmed orders to the brand's stores' point-of-sale queues (tagged clientId and
-	// storeId by TenantStore). The inbound queue matches the name but has no clientId tag.
-	queues := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("sqs"), Resource: jsii.String(fmt.Sprintf("wabot-%s-*", env)),
-	})
-	role.AddToPrincipalPolicy(allow("TenantStoreQueuesSend", prefixed("sqs", resourcenames.TenantQueueActions),
-		[]*string{queues}, resourceTenantCondition()))
-	// The brand's application inference profile (one per brand, tagged clientId): cost per
-	// brand, and no brand's conversation on another's profile.
-	profiles := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("bedrock"), Resource: jsii.String("application-inference-profile"), ResourceName: jsii.String("*"),
-	})
-	invoke := []string{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
-	role.AddToPrincipalPolicy(allow("TenantInferenceProfileInvoke", invoke, []*string{profiles}, resourceTenantCondition()))
-	// Bedrock also authorizes the call on the foundation model behind the profile. IAM's
-	// bedrock:InferenceProfileArn condition key is set when a foundation model is reached
-	// through an inference profile, so the models are open only that way, through an
-	// application inference profile of this account and region (the statement above decides
-	// which): a direct InvokeModel on a model, which no brand's tag could confine, is refused.
-	models := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("bedrock"), Region: jsii.String("*"), Account: jsii.String(""),
-		Resource: jsii.String("foundation-model"), ResourceName: jsii.String("*"),
-	})
-	role.AddToPrincipalPolicy(allow("FoundationModelsThroughProfiles", invoke, []*string{models}, &map[string]any{
-		"StringLike": map[string]any{"bedrock:InferenceProfileArn": *profiles},
-	}))
+	var wildcards []any
+	if len(spec.secretActions) > 0 {
+		// The brand's Twilio and Asaas credentials: every secret of the environment is under
+		// wabot/<env>/ and tagged clientId by TenantClient.
+		secrets := stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("secretsmanager"), Resource: jsii.String("secret"),
+			ResourceName: jsii.String(fmt.Sprintf("wabot/%s/*", env)), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+		role.AddToPrincipalPolicy(allow("TenantSecrets", prefixed("secretsmanager", spec.secretActions),
+			[]*string{secrets}, resourceTenantCondition()))
+		wildcards = append(wildcards, jsii.String(fmt.Sprintf("Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:wabot/%s/*", env)))
+	}
+	if len(spec.queueActions) > 0 {
+		// The brand's stores' point-of-sale queues and their dead-letter queues (tagged
+		// clientId and storeId by TenantStore). The inbound queue and its dead-letter queue
+		// match the name but have no clientId tag.
+		queues := stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("sqs"), Resource: jsii.String(fmt.Sprintf("wabot-%s-*", env)),
+		})
+		role.AddToPrincipalPolicy(allow("TenantStoreQueues", prefixed("sqs", spec.queueActions),
+			[]*string{queues}, resourceTenantCondition()))
+		wildcards = append(wildcards, jsii.String(fmt.Sprintf("Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:wabot-%s-*", env)))
+	}
+	if spec.invokeModels {
+		// The brand's application inference profile (one per brand, tagged clientId): cost per
+		// brand, and no brand's conversation on another's profile.
+		profiles := stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("bedrock"), Resource: jsii.String("application-inference-profile"), ResourceName: jsii.String("*"),
+		})
+		invoke := []string{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+		role.AddToPrincipalPolicy(allow("TenantInferenceProfileInvoke", invoke, []*string{profiles}, resourceTenantCondition()))
+		// Bedrock also authorizes the call on the foundation model behind the profile. IAM's
+		// bedrock:InferenceProfileArn condition key is set when a foundation model is reached
+		// through an inference profile, so the models are open only that way, through an
+		// application inference profile of this account and region (the statement above
+		// decides which): a direct InvokeModel on a model, which no brand's tag could confine,
+		// is refused.
+		models := stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("bedrock"), Region: jsii.String("*"), Account: jsii.String(""),
+			Resource: jsii.String("foundation-model"), ResourceName: jsii.String("*"),
+		})
+		role.AddToPrincipalPolicy(allow("FoundationModelsThroughProfiles", invoke, []*string{models}, &map[string]any{
+			"StringLike": map[string]any{"bedrock:InferenceProfileArn": *profiles},
+		}))
+		wildcards = append(wildcards,
+			jsii.String("Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:application-inference-profile/*"),
+			jsii.String("Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/*"))
+	}
 
 	// ---- the data key, through the services ----------------------------------------------
-	grantDataKeyVia(role, data.Key(), viaDynamoDB, viaSQS, viaSecretsManager)
+	grantDataKeyVia(role, data.Key(), spec.kmsVia...)
 
-	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
-		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Attribute-based access for one brand: each wildcard is confined by a condition on the " +
-			"session's clientId tag. Secrets under wabot/<env>/*, queues named wabot-<env>-* and application inference " +
-			"profiles are allowed only when their clientId tag equals ${aws:PrincipalTag/clientId} (brands are onboarded " +
-			"by deploy, so their ARNs are not known to this role); foundation models only through an application " +
-			"inference profile (bedrock:InferenceProfileArn). The explicit Deny of scans names <table>/index/*."),
-		AppliesTo: &[]any{
-			jsii.String(fmt.Sprintf("Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:wabot/%s/*", env)),
-			jsii.String(fmt.Sprintf("Resource::arn:<AWS::Partition>:sqs:<AWS::Region>:<AWS::AccountId>:wabot-%s-*", env)),
-			jsii.String("Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:application-inference-profile/*"),
-			jsii.String("Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/*"),
-		},
-	}}, jsii.Bool(true))
+	if len(wildcards) > 0 {
+		cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("Attribute-based access for one brand: each wildcard is confined by a condition on the " +
+				"session's clientId tag. Secrets under wabot/<env>/*, queues named wabot-<env>-* and application inference " +
+				"profiles are allowed only when their clientId tag equals ${aws:PrincipalTag/clientId} (brands are onboarded " +
+				"by deploy, so their ARNs are not known to this role); foundation models only through an application " +
+				"inference profile (bedrock:InferenceProfileArn). The explicit Deny of scans names <table>/index/*."),
+			AppliesTo: &wildcards,
+		}}, jsii.Bool(true))
+	}
 	return role
+}
+
+// newTenantAccessRole creates the tenant access role of env (resourcenames.TenantAccessRoleName),
+// which only assumers (the webhook's and the worker's roles) may assume. Its permissions are
+// exactly what the runtime does for one brand once it knows which
+// (resourcenames.TenantTableActions, TenantSecretActions, TenantQueueActions, the brand's
+// inference profile, the data key through DynamoDB, SQS and Secrets Manager):
+//
+//   - ClientConfig, StoreConfig: the brand's configuration, read per message (cached);
+//   - Menu: one Query per brand (cached), an item a GetItem; PutItem, DeleteItem and
+//     BatchWriteItem for the menu's seeding;
+//   - PhoneMapping: a customer's store per brand, created, moved and forgotten by the
+//     conversation;
+//   - ConversationState: the live conversation, with optimistic locking on its version;
+//   - Orders: business records, created and moved through their statuses, never deleted;
+//   - DailyMetrics: the worker's daily counters (UpdateItem with atomic ADDs);
+//   - secrets: the brand's Twilio and Asaas credentials, read; store queues: confirmed orders
+//     sent to the brand's stores' points of sale.
+func newTenantAccessRole(scope constructs.Construct, id, env string, data DataLayer, assumers ...awsiam.IRole) awsiam.Role {
+	return newTenantRole(scope, id, env, data, tenantRoleSpec{
+		name: resourcenames.TenantAccessRoleName(env),
+		description: fmt.Sprintf("wabot %s: one brand's data, secrets, store queues and model, "+
+			"for sessions of the webhook and worker tagged %s", env, TenantSessionTag),
+		trustSid:      "RuntimeSessionsTaggedWithABrand",
+		assumers:      assumers,
+		tables:        resourcenames.TenantTableActions,
+		secretActions: resourcenames.TenantSecretActions,
+		queueActions:  resourcenames.TenantQueueActions,
+		invokeModels:  true,
+		kmsVia:        []string{viaDynamoDB, viaSQS, viaSecretsManager},
+	})
+}
+
+// newTenantAdminRole creates the tenant admin role of env (resourcenames.TenantAdminRoleName),
+// which only the admin function's role may assume, with the same tag rules. It allows what
+// the admin API does on one brand (resourcenames.TenantAdminTableActions,
+// TenantAdminSecretActions, TenantAdminQueueActions) under the tenant access role's
+// conditions: writes to the brand's configuration, stores, menu, customers, conversations,
+// orders and counters, the brand's secrets' values written (integrations) and read, and the
+// depths of its store queues and their dead-letter queues. No model: the admin API calls no
+// model. The data key only through DynamoDB and Secrets Manager: reading queue attributes
+// needs no key.
+func newTenantAdminRole(scope constructs.Construct, id, env string, data DataLayer, adminFunction awsiam.IRole) awsiam.Role {
+	return newTenantRole(scope, id, env, data, tenantRoleSpec{
+		name: resourcenames.TenantAdminRoleName(env),
+		description: fmt.Sprintf("wabot %s: one brand's data, secrets and store queues for the admin API, "+
+			"for sessions of the admin function tagged %s", env, TenantSessionTag),
+		trustSid:      "AdminSessionsTaggedWithABrand",
+		assumers:      []awsiam.IRole{adminFunction},
+		tables:        resourcenames.TenantAdminTableActions,
+		secretActions: resourcenames.TenantAdminSecretActions,
+		queueActions:  resourcenames.TenantAdminQueueActions,
+		kmsVia:        []string{viaDynamoDB, viaSecretsManager},
+	})
 }
 
 // tenantTrustPolicy admits assumers, and no one else, to sts:AssumeRole with sts:TagSession,
 // only when the request tags the session with a non-empty clientId and with no other tag
 // key: a session without a brand, or with a second tag that a later policy might trust, is
 // refused.
-func tenantTrustPolicy(assumers ...awsiam.IRole) awsiam.PolicyDocument {
+func tenantTrustPolicy(sid string, assumers ...awsiam.IRole) awsiam.PolicyDocument {
 	principals := make([]awsiam.IPrincipal, len(assumers))
 	for i, a := range assumers {
 		principals[i] = awsiam.NewArnPrincipal(a.RoleArn())
@@ -269,7 +397,7 @@ func tenantTrustPolicy(assumers ...awsiam.IRole) awsiam.PolicyDocument {
 	return awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
 		Minimize: jsii.Bool(false),
 		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("RuntimeSessionsTaggedWithABrand"),
+			Sid:        jsii.String(sid),
 			Effect:     awsiam.Effect_ALLOW,
 			Principals: &principals,
 			Actions:    jsii.Strings("sts:AssumeRole", "sts:TagSession"),

@@ -426,7 +426,17 @@ func TestTenantRoleReachesOneBrandsItemsByLeadingKey(t *testing.T) {
 		"PhoneMapping":      {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"},
 		"ConversationState": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"},
 		"Orders":            {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
-		"Idempotency":       nil, // platform-level: the functions' own roles
+		// The worker's daily counters: atomic ADDs on the brand's items.
+		"DailyMetrics": {"dynamodb:UpdateItem"},
+		"Idempotency":  nil, // platform-level: the functions' own roles
+		"Audit":        nil, // the admin function's own role
+	}
+	// The expectations above are spelled out; they must be the contract's.
+	for base, actions := range resourcenames.TenantTableActions {
+		name := strings.TrimPrefix(base, "WhatsAppBot")
+		if got, ok := want[name]; !ok || !slices.Equal(got, prefixed(actions)) {
+			t.Errorf("%s: the test expects %v, resourcenames.TenantTableActions says %v", name, got, actions)
+		}
 	}
 	for name, actions := range want {
 		for _, a := range all {
@@ -548,9 +558,11 @@ func TestFunctionRolesStayOffTenantData(t *testing.T) {
 						t.Errorf("%s's role has a statement on tenant resource %s: %v", name, id, st)
 					}
 				}
+				pseudonymKey := name == "worker" && jsonEqual(list(st["Resource"]), []any{map[string]any{"Ref": fx.logicalID(t, fx.stack.Admin().PseudonymKey())}}) &&
+					jsonEqual(list(st["Action"]), []any{"secretsmanager:GetSecretValue"})
 				for _, a := range list(st["Action"]) {
-					if strings.HasPrefix(a.(string), "secretsmanager:") || strings.HasPrefix(a.(string), "bedrock:") {
-						t.Errorf("%s's role may %s", name, a)
+					if (strings.HasPrefix(a.(string), "secretsmanager:") && !pseudonymKey) || strings.HasPrefix(a.(string), "bedrock:") {
+						t.Errorf("%s's role may %s: %v", name, a, st)
 					}
 				}
 			}
@@ -668,4 +680,13 @@ func TestFunctionsAreTracedByXRay(t *testing.T) {
 	for _, fn := range []string{ids.webhook, ids.worker} {
 		fx.hasResource(t, functionType, fn, map[string]any{"TracingConfig": map[string]any{"Mode": "Active"}})
 	}
+}
+
+// prefixed is DynamoDB actions with their service prefix.
+func prefixed(actions []string) []string {
+	out := make([]string, len(actions))
+	for i, a := range actions {
+		out[i] = "dynamodb:" + a
+	}
+	return out
 }

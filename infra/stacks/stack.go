@@ -1,6 +1,7 @@
 // Package stacks assembles the CDK app: one stack per environment holding the data layer,
-// the environment's tenants, the runtime (webhook, inbound queue, worker, tenant access role)
-// and its operations (alarm topic, alarms, dashboard), tagged, encrypted with the data key
+// the environment's tenants, the runtime (webhook, inbound queue, worker, tenant access role),
+// the admin API (user pool, JWT-authorized routes, admin function, tenant admin role) and its
+// operations (alarm topic, alarms, dashboard), tagged, encrypted with the data key
 // under a strict key policy, and checked by cdk-nag.
 package stacks
 
@@ -59,6 +60,8 @@ type WabotStack interface {
 	Tenants() []tenant.TenantClient
 	// Runtime is the webhook, the inbound queue, the worker and the tenant access role.
 	Runtime() Runtime
+	// Admin is the admin API: user pool, routes, admin function and tenant admin role.
+	Admin() Admin
 	// Operations is the alarm topic, the alarms outside the runtime and the dashboard.
 	Operations() Operations
 }
@@ -69,6 +72,7 @@ type wabotStack struct {
 	data     DataLayer
 	tenants  []tenant.TenantClient
 	runtime  Runtime
+	admin    Admin
 	ops      Operations
 }
 
@@ -76,6 +80,7 @@ func (s *wabotStack) Settings() config.Settings      { return s.settings }
 func (s *wabotStack) Data() DataLayer                { return s.data }
 func (s *wabotStack) Tenants() []tenant.TenantClient { return s.tenants }
 func (s *wabotStack) Runtime() Runtime               { return s.runtime }
+func (s *wabotStack) Admin() Admin                   { return s.admin }
 func (s *wabotStack) Operations() Operations         { return s.ops }
 
 // NewWabotStack creates the stack of props.Settings.Env, named resourcenames.StackName(env). It is
@@ -98,7 +103,7 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 	// a Stack (assertions.Template_FromStack, NagSuppressions ...).
 	stack := &wabotStack{settings: s}
 	awscdk.NewStack_Override(stack, scope, jsii.String(resourcenames.StackName(s.Env)), &awscdk.StackProps{
-		Description: jsii.String(fmt.Sprintf("wabot %s: multi-tenant WhatsApp ordering (data layer, tenants, webhook and worker)", s.Env)),
+		Description: jsii.String(fmt.Sprintf("wabot %s: multi-tenant WhatsApp ordering (data layer, tenants, webhook, worker and admin API)", s.Env)),
 		// Stack tags reach what CloudFormation creates on the stack's behalf; the Tags aspect
 		// below reaches every taggable resource in the template. With
 		// @aws-cdk/core:explicitStackTags the aspect no longer does the former, so both.
@@ -119,13 +124,24 @@ func NewWabotStack(scope constructs.Construct, props *WabotStackProps) WabotStac
 		AssetsDir:     props.AssetsDir,
 		PublicBaseURL: props.PublicBaseURL,
 	})
-	ops := NewOperations(stack, "Operations", &OperationsProps{Settings: s, Data: data, Runtime: runtime, Tenants: tenants})
+	admin := NewAdmin(stack, "Admin", &AdminProps{
+		Data:          data,
+		Runtime:       runtime,
+		Settings:      s,
+		AssetsDir:     props.AssetsDir,
+		PublicBaseURL: props.PublicBaseURL,
+	})
+	// A customer who asks in the chat to erase their data is erased by the worker, which
+	// pseudonymises their orders with the environment's key, as the admin API does.
+	runtime.WorkerFunction().Role().AddToPrincipalPolicy(allow("PseudonymKey", []string{"secretsmanager:GetSecretValue"},
+		[]*string{admin.PseudonymKey().SecretArn()}, nil))
+	ops := NewOperations(stack, "Operations", &OperationsProps{Settings: s, Data: data, Runtime: runtime, Admin: admin, Tenants: tenants})
 
 	// The data key's policy, decided here once every construct exists: it names the stack's
 	// roles (applyDataKeyPolicy).
 	applyDataKeyPolicy(stack, s.Env, data.Key())
 
-	stack.data, stack.tenants, stack.runtime, stack.ops = data, tenants, runtime, ops
+	stack.data, stack.tenants, stack.runtime, stack.admin, stack.ops = data, tenants, runtime, admin, ops
 	return stack
 }
 

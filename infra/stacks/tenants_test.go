@@ -192,8 +192,12 @@ func TestStoreDLQAlarm(t *testing.T) {
 
 func TestBrandSecrets(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
+	// Two per brand, besides the platform's pseudonymisation key (admin_test.go).
 	check(t, func() {
-		fx.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2*len(demoBrands)))
+		fx.template.ResourcePropertiesCountIs(jsii.String("AWS::SecretsManager::Secret"), clientTagged(), jsii.Number(2*len(demoBrands)))
+	})
+	check(t, func() {
+		fx.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2*len(demoBrands)+1))
 	})
 	for clientID := range demoBrands {
 		tests := []struct {
@@ -263,9 +267,10 @@ func TestStagingAndProdHaveNoTenantsYet(t *testing.T) {
 	for _, env := range []string{resourcenames.EnvStaging, resourcenames.EnvProd} {
 		t.Run(env, func(t *testing.T) {
 			fx := envFixture(t, env)
-			check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(0)) })
-			// The runtime's queues and alarms are there; nothing belongs to a tenant.
-			for _, typ := range []string{queueType, "AWS::CloudWatch::Alarm"} {
+			// The platform's pseudonymisation key (admin_test.go) is the only secret.
+			check(t, func() { fx.template.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1)) })
+			// The runtime's queues, alarms and secret are there; nothing belongs to a tenant.
+			for _, typ := range []string{queueType, "AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret"} {
 				check(t, func() { fx.template.ResourcePropertiesCountIs(jsii.String(typ), clientTagged(), jsii.Number(0)) })
 			}
 		})

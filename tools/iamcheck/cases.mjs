@@ -13,9 +13,11 @@ import { decide, externalPrincipal, rolePrincipal } from './simulate.mjs';
 export const DEV_DESIGN = {
   env: 'dev',
   tenantRoleName: 'wabot-dev-tenant-access',
+  tenantAdminRoleName: 'wabot-dev-tenant-admin',
   tenantTag: 'clientId',
   webhookFunction: /Webhook/,
   workerFunction: /Worker/,
+  adminFunction: /^AdminFunction/,
   brand: 'demo-burger',
   brandStore: 'vila-madalena',
   other: 'demo-pizzaria',
@@ -28,12 +30,37 @@ export const DEV_DESIGN = {
     conversationState: 'WhatsAppBotConversationState-dev',
     orders: 'WhatsAppBotOrders-dev',
     idempotency: 'WhatsAppBotIdempotency-dev',
+    dailyMetrics: 'WhatsAppBotDailyMetrics-dev',
+    audit: 'WhatsAppBotAudit-dev',
   },
   clientIndex: 'twilioPhoneNumber-index',
+  // The admin API's platform-level indexes (its function's own role): the brand list, one
+  // partition keyed brandListValue, and the audit by day.
+  brandsIndex: 'brandList-index',
+  brandListValue: 'brand',
+  auditDayIndex: 'auditDay-index',
   inboundQueue: 'wabot-dev-inbound.fifo',
   inboundDlq: 'wabot-dev-inbound-dlq.fifo',
   secret: (clientId, kind) => `wabot/dev/${clientId}/${kind}`,
+  // The platform's key of erased customers' pseudonyms (no clientId tag): the admin
+  // function's own role reads it, no tenant session does.
+  pseudonymKey: 'wabot/dev/_platform/pseudonym-key',
   storeQueue: (clientId, storeId) => `wabot-dev-${clientId}-${storeId}-orders.fifo`,
+  storeDlq: (clientId, storeId) => `wabot-dev-${clientId}-${storeId}-orders-dlq.fifo`,
+  // What the tenant admin role allows a brand's session: resourcenames.TenantAdminTableActions,
+  // TenantAdminSecretActions and TenantAdminQueueActions (infra/stacks/admin_test.go holds the
+  // template to them exactly; this is the same list, for the evaluator).
+  tenantAdminTableActions: {
+    'WhatsAppBotClientConfig-dev': ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    'WhatsAppBotStoreConfig-dev': ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+    'WhatsAppBotMenu-dev': ['GetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem'],
+    'WhatsAppBotPhoneMapping-dev': ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+    'WhatsAppBotConversationState-dev': ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
+    'WhatsAppBotOrders-dev': ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
+    'WhatsAppBotDailyMetrics-dev': ['GetItem', 'Query', 'UpdateItem'],
+  },
+  tenantAdminSecretActions: ['GetSecretValue', 'DescribeSecret', 'PutSecretValue'],
+  tenantAdminQueueActions: ['GetQueueUrl', 'GetQueueAttributes'],
   inferenceProfile: (clientId) => `wabot-dev-${clientId}`,
 };
 
@@ -50,6 +77,8 @@ function itemKey(design, table, brand) {
     case t.clientConfig:
     case t.storeConfig:
     case t.menu:
+    case t.dailyMetrics:
+    case t.audit:
       return brand;
     case t.phoneMapping:
     case t.conversationState:
@@ -63,10 +92,13 @@ function itemKey(design, table, brand) {
   }
 }
 
-/** The tenant tables (every table but the platform's idempotency table). */
+/**
+ * The tenant tables: every table but the platform's idempotency table and the admin API's
+ * audit (written and read by the admin function's own role, never by a tenant session).
+ */
 function tenantTables(design) {
   const t = design.tables;
-  return [t.clientConfig, t.storeConfig, t.menu, t.phoneMapping, t.conversationState, t.orders];
+  return [t.clientConfig, t.storeConfig, t.menu, t.phoneMapping, t.conversationState, t.orders, t.dailyMetrics];
 }
 
 /**
@@ -92,6 +124,9 @@ function tenantItemActions(design, table) {
       return d('GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem');
     case t.orders:
       return d('GetItem', 'Query', 'PutItem', 'UpdateItem');
+    case t.dailyMetrics:
+      // The worker's daily counters: atomic ADDs on the brand's items.
+      return d('UpdateItem');
     default:
       throw new Error(`no runtime actions for ${table}`);
   }
@@ -117,6 +152,8 @@ function tenantIndexes(design) {
     [t.conversationState, 'storeShard-index', (brand, store) => `${brand}#${store}#2`],
     [t.conversationState, 'sessionId-index', (brand) => `${brand}#sess-0001`],
     [t.orders, 'storeShard-status-index', (brand, store) => `${brand}#${store}#2`],
+    // A customer's orders (LGPD export and erasure): customerKey "<clientId>#<phone>".
+    [t.orders, 'customerKey-index', (brand) => `${brand}#${PHONE}`],
   ];
 }
 
@@ -415,7 +452,240 @@ export function buildCases(stack, design = DEV_DESIGN) {
     );
   }
 
-  // 3. No role scans any table, with or without a tenant tag. ---------------------------------
+  add(g1, 'tenant-pseudonym-key', `${tenantLabel(B)} secretsmanager:GetSecretValue secret:${design.pseudonymKey} (the platform's, untagged)`, 'deny', () =>
+    decide(stack, { principal: tenantSession(B), action: 'secretsmanager:GetSecretValue', resource: stack.secret(design.pseudonymKey).arn }),
+  );
+  // The worker reads it: a customer who asks in the chat to be erased is erased there.
+  for (const [fn, role] of functionRoles) {
+    const expect = fn === 'worker' ? 'allow' : 'deny';
+    add(g2, `fn-pseudonym-key:${fn}`, `${fn} role (no tenant session) secretsmanager:GetSecretValue secret:${design.pseudonymKey}`, expect, () =>
+      decide(stack, { principal: rolePrincipal(stack, role()), action: 'secretsmanager:GetSecretValue', resource: stack.secret(design.pseudonymKey).arn }),
+    );
+  }
+
+  // The audit belongs to the admin function's own role: no runtime tenant session reaches it.
+  for (const action of ITEM_ACTIONS) {
+    const table = design.tables.audit;
+    const keys = [itemKey(design, table, B)];
+    add(g1, `tenant-audit:${action}`, `${tenantLabel(B)} ${action} table/${table} ${leadingKeys(keys)} (the admin function's, not a tenant's)`, 'deny', () =>
+      decide(stack, { principal: tenantSession(B), action, resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': keys } }),
+    );
+  }
+
+  // 4. The admin API: the tenant admin session of demo-burger, the admin function's own role,
+  //    and who may assume the tenant admin role. ----------------------------------------------
+  const g5 = 'tenant admin session';
+  const tenantAdminRole = () => stack.roleNamed(design.tenantAdminRoleName);
+  const adminSession = (brand) => rolePrincipal(stack, tenantAdminRole(), { [design.tenantTag]: brand });
+  const adminLabel = (brand) => `tenant-admin(${design.tenantAdminRoleName}, clientId=${brand})`;
+  for (const [table, actions] of Object.entries(design.tenantAdminTableActions)) {
+    for (const a of actions) {
+      const action = `dynamodb:${a}`;
+      const own = [itemKey(design, table, B)];
+      add(g5, `admin-own:${table}:${action}`, `${adminLabel(B)} ${action} table/${table} ${leadingKeys(own)}`, 'allow', () =>
+        decide(stack, { principal: adminSession(B), action, resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': own } }),
+      );
+    }
+    for (const action of ITEM_ACTIONS) {
+      const other = [itemKey(design, table, O)];
+      add(g5, `admin-other:${table}:${action}`, `${adminLabel(B)} ${action} table/${table} ${leadingKeys(other)}`, 'deny', () =>
+        decide(stack, { principal: adminSession(B), action, resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': other } }),
+      );
+    }
+    add(g5, `admin-nokeys:${table}`, `${adminLabel(B)} dynamodb:PutItem table/${table} no LeadingKeys in the request (Null guard)`, 'deny', () =>
+      decide(stack, { principal: adminSession(B), action: 'dynamodb:PutItem', resource: stack.table(table).arn }),
+    );
+    add(g5, `admin-lookalike:${table}`, `${adminLabel(B)} dynamodb:PutItem table/${table} ${leadingKeys([`${B}-x`])} (look-alike key)`, 'deny', () =>
+      decide(stack, { principal: adminSession(B), action: 'dynamodb:PutItem', resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': [`${B}-x`] } }),
+    );
+  }
+  for (const table of [design.tables.idempotency, design.tables.audit]) {
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']) {
+      const own = [itemKey(design, table, B)];
+      add(g5, `admin-platform-table:${table}:${action}`, `${adminLabel(B)} ${action} table/${table} ${leadingKeys(own)} (platform-level, not a brand's session's)`, 'deny', () =>
+        decide(stack, { principal: adminSession(B), action, resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': own } }),
+      );
+    }
+  }
+  for (const [table, index, key] of tenantIndexes(design)) {
+    const own = [key(B, design.brandStore)];
+    const other = [key(O, design.otherStores[0])];
+    add(g5, `admin-own-index:${index}`, `${adminLabel(B)} dynamodb:Query table/${table}/index/${index} ${leadingKeys(own)}`, 'allow', () =>
+      decide(stack, { principal: adminSession(B), action: 'dynamodb:Query', resource: stack.index(table, index).arn, context: { 'dynamodb:LeadingKeys': own } }),
+    );
+    add(g5, `admin-other-index:${index}`, `${adminLabel(B)} dynamodb:Query table/${table}/index/${index} ${leadingKeys(other)}`, 'deny', () =>
+      decide(stack, { principal: adminSession(B), action: 'dynamodb:Query', resource: stack.index(table, index).arn, context: { 'dynamodb:LeadingKeys': other } }),
+    );
+  }
+  for (const a of design.tenantAdminSecretActions) {
+    const action = `secretsmanager:${a}`;
+    for (const kind of ['twilio', 'asaas']) {
+      add(g5, `admin-own-secret:${kind}:${action}`, `${adminLabel(B)} ${action} secret:${design.secret(B, kind)}`, 'allow', () =>
+        decide(stack, { principal: adminSession(B), action, resource: stack.secret(design.secret(B, kind)).arn }),
+      );
+      add(g5, `admin-other-secret:${kind}:${action}`, `${adminLabel(B)} ${action} secret:${design.secret(O, kind)}`, 'deny', () =>
+        decide(stack, { principal: adminSession(B), action, resource: stack.secret(design.secret(O, kind)).arn }),
+      );
+    }
+  }
+  add(g5, 'admin-pseudonym-key', `${adminLabel(B)} secretsmanager:GetSecretValue secret:${design.pseudonymKey} (the platform's, untagged)`, 'deny', () =>
+    decide(stack, { principal: adminSession(B), action: 'secretsmanager:GetSecretValue', resource: stack.secret(design.pseudonymKey).arn }),
+  );
+  add(g5, 'admin-secret-delete', `${adminLabel(B)} secretsmanager:DeleteSecret secret:${design.secret(B, 'twilio')} (not the admin API's)`, 'deny', () =>
+    decide(stack, { principal: adminSession(B), action: 'secretsmanager:DeleteSecret', resource: stack.secret(design.secret(B, 'twilio')).arn }),
+  );
+  const ownQueues = [design.storeQueue(B, design.brandStore), design.storeDlq(B, design.brandStore)];
+  const otherQueues = [design.storeQueue(O, design.otherStores[0]), design.storeDlq(O, design.otherStores[0])];
+  for (const a of design.tenantAdminQueueActions) {
+    const action = `sqs:${a}`;
+    for (const q of ownQueues) {
+      add(g5, `admin-own-queue:${q}:${action}`, `${adminLabel(B)} ${action} ${q}`, 'allow', () =>
+        decide(stack, { principal: adminSession(B), action, resource: stack.queue(q).arn }),
+      );
+    }
+    for (const q of [...otherQueues, design.inboundDlq]) {
+      add(g5, `admin-other-queue:${q}:${action}`, `${adminLabel(B)} ${action} ${q}`, 'deny', () =>
+        decide(stack, { principal: adminSession(B), action, resource: stack.queue(q).arn }),
+      );
+    }
+  }
+  for (const action of ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:PurgeQueue']) {
+    add(g5, `admin-queue-data:${action}`, `${adminLabel(B)} ${action} ${ownQueues[0]} (depths only)`, 'deny', () =>
+      decide(stack, { principal: adminSession(B), action, resource: stack.queue(ownQueues[0]).arn }),
+    );
+  }
+  add(g5, 'admin-profile', `${adminLabel(B)} bedrock:InvokeModel application-inference-profile ${design.inferenceProfile(B)} (no model for the admin API)`, 'deny', () =>
+    decide(stack, { principal: adminSession(B), action: 'bedrock:InvokeModel', resource: stack.inferenceProfile(design.inferenceProfile(B)).arn }),
+  );
+  for (const [action, service] of [
+    ['kms:Decrypt', 'dynamodb'],
+    ['kms:GenerateDataKey', 'secretsmanager'],
+  ]) {
+    add(g5, `admin-kms:${action}:${service}`, `${adminLabel(B)} ${action} key (data key) kms:ViaService=${kms(service)}`, 'allow', () =>
+      decide(stack, { principal: adminSession(B), action, resource: dataKey().arn, context: { 'kms:ViaService': kms(service), 'kms:CallerAccount': stack.accountId } }),
+    );
+  }
+  add(g5, 'admin-kms-direct', `${adminLabel(B)} kms:Decrypt key (data key) called directly, no kms:ViaService`, 'deny', () =>
+    decide(stack, { principal: adminSession(B), action: 'kms:Decrypt', resource: dataKey().arn, context: { 'kms:CallerAccount': stack.accountId } }),
+  );
+  {
+    const table = design.tables.clientConfig;
+    add(g5, 'untagged-admin-session', `tenant-admin(${design.tenantAdminRoleName}, no clientId tag) dynamodb:GetItem table/${table} ${leadingKeys([B])}`, 'deny', () =>
+      decide(stack, { principal: rolePrincipal(stack, tenantAdminRole()), action: 'dynamodb:GetItem', resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': [B] } }),
+    );
+  }
+
+  const g6 = 'admin function role';
+  const adminRole = () => stack.functionRole(design.adminFunction);
+  const adminFn = () => rolePrincipal(stack, adminRole());
+  const adminFnLabel = 'admin role (no tenant session)';
+  for (const brand of [B, O]) {
+    for (const table of tenantTables(design)) {
+      for (const action of ITEM_ACTIONS) {
+        const keys = [itemKey(design, table, brand)];
+        add(g6, `adminfn-table:${table}:${action}:${brand}`, `${adminFnLabel} ${action} table/${table} ${leadingKeys(keys)}`, 'deny', () =>
+          decide(stack, { principal: adminFn(), action, resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': keys } }),
+        );
+      }
+    }
+    for (const [table, index, key] of tenantIndexes(design)) {
+      const keys = [key(brand, brand === B ? design.brandStore : design.otherStores[0])];
+      add(g6, `adminfn-index:${index}:${brand}`, `${adminFnLabel} dynamodb:Query table/${table}/index/${index} ${leadingKeys(keys)}`, 'deny', () =>
+        decide(stack, { principal: adminFn(), action: 'dynamodb:Query', resource: stack.index(table, index).arn, context: { 'dynamodb:LeadingKeys': keys } }),
+      );
+    }
+    for (const kind of ['twilio', 'asaas']) {
+      for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']) {
+        add(g6, `adminfn-secret:${brand}:${kind}:${action}`, `${adminFnLabel} ${action} secret:${design.secret(brand, kind)}`, 'deny', () =>
+          decide(stack, { principal: adminFn(), action, resource: stack.secret(design.secret(brand, kind)).arn }),
+        );
+      }
+    }
+    const store = brand === B ? design.brandStore : design.otherStores[0];
+    for (const q of [design.storeQueue(brand, store), design.storeDlq(brand, store)]) {
+      add(g6, `adminfn-queue:${q}`, `${adminFnLabel} sqs:GetQueueAttributes ${q}`, 'deny', () =>
+        decide(stack, { principal: adminFn(), action: 'sqs:GetQueueAttributes', resource: stack.queue(q).arn }),
+      );
+    }
+  }
+  const audit = design.tables.audit;
+  const day = '2025-06-01';
+  for (const [id, action, resource, context, expect] of [
+    ['brands', 'dynamodb:Query', () => stack.index(design.tables.clientConfig, design.brandsIndex).arn, { 'dynamodb:LeadingKeys': [design.brandListValue] }, 'allow'],
+    ['brands-other-partition', 'dynamodb:Query', () => stack.index(design.tables.clientConfig, design.brandsIndex).arn, { 'dynamodb:LeadingKeys': [B] }, 'deny'],
+    // A brand's new number must not be another brand's.
+    ['brands-by-number', 'dynamodb:Query', () => stack.index(design.tables.clientConfig, design.clientIndex).arn, { 'dynamodb:LeadingKeys': [TWILIO_NUMBER] }, 'allow'],
+    ['audit-put', 'dynamodb:PutItem', () => stack.table(audit).arn, { 'dynamodb:LeadingKeys': [B] }, 'allow'],
+    ['audit-put-other', 'dynamodb:PutItem', () => stack.table(audit).arn, { 'dynamodb:LeadingKeys': [O] }, 'allow'],
+    ['audit-query', 'dynamodb:Query', () => stack.table(audit).arn, { 'dynamodb:LeadingKeys': [B] }, 'allow'],
+    ['audit-day', 'dynamodb:Query', () => stack.index(audit, design.auditDayIndex).arn, { 'dynamodb:LeadingKeys': [day] }, 'allow'],
+    ['audit-update', 'dynamodb:UpdateItem', () => stack.table(audit).arn, { 'dynamodb:LeadingKeys': [B] }, 'deny'],
+    ['audit-delete', 'dynamodb:DeleteItem', () => stack.table(audit).arn, { 'dynamodb:LeadingKeys': [B] }, 'deny'],
+    // Idempotency records are platform-level: a customer's are exported and erased (LGPD),
+    // the test chat's engine claims an inactive brand's notice and records an in-chat
+    // erasure's confirmation (UpdateItem, as the worker does).
+    ['claims-get', 'dynamodb:GetItem', () => stack.table(design.tables.idempotency).arn, { 'dynamodb:LeadingKeys': [itemKey(design, design.tables.idempotency, B)] }, 'allow'],
+    ['claims-put', 'dynamodb:PutItem', () => stack.table(design.tables.idempotency).arn, { 'dynamodb:LeadingKeys': [itemKey(design, design.tables.idempotency, B)] }, 'allow'],
+    ['claims-delete', 'dynamodb:DeleteItem', () => stack.table(design.tables.idempotency).arn, { 'dynamodb:LeadingKeys': [itemKey(design, design.tables.idempotency, B)] }, 'allow'],
+    ['claims-update', 'dynamodb:UpdateItem', () => stack.table(design.tables.idempotency).arn, { 'dynamodb:LeadingKeys': [itemKey(design, design.tables.idempotency, B)] }, 'allow'],
+    ['pseudonym-key', 'secretsmanager:GetSecretValue', () => stack.secret(design.pseudonymKey).arn, {}, 'allow'],
+    ['pseudonym-key-put', 'secretsmanager:PutSecretValue', () => stack.secret(design.pseudonymKey).arn, {}, 'deny'],
+    ['kms-secrets', 'kms:Decrypt', () => dataKey().arn, { 'kms:ViaService': kms('secretsmanager'), 'kms:CallerAccount': stack.accountId }, 'allow'],
+    ['dlq-depth', 'sqs:GetQueueAttributes', () => stack.queue(design.inboundDlq).arn, {}, 'allow'],
+    ['dlq-receive', 'sqs:ReceiveMessage', () => stack.queue(design.inboundDlq).arn, {}, 'deny'],
+    ['inbound-send', 'sqs:SendMessage', () => stack.queue(design.inboundQueue).arn, {}, 'deny'],
+    ['kms-dynamodb', 'kms:Decrypt', () => dataKey().arn, { 'kms:ViaService': kms('dynamodb'), 'kms:CallerAccount': stack.accountId }, 'allow'],
+    // The key policy admits the stack's roles through the three services (which secret or
+    // queue is IAM's decision, denied above); never called directly.
+    ['kms-direct', 'kms:Decrypt', () => dataKey().arn, { 'kms:CallerAccount': stack.accountId }, 'deny'],
+  ]) {
+    let where;
+    try {
+      where = short(resource());
+    } catch {
+      where = '(missing resource)';
+    }
+    const keys = context['dynamodb:LeadingKeys'] ? ` ${leadingKeys(context['dynamodb:LeadingKeys'])}` : '';
+    const via = context['kms:ViaService'] ? ` kms:ViaService=${context['kms:ViaService']}` : '';
+    add(g6, `adminfn-platform:${id}`, `admin role ${action} ${where}${keys}${via}`, expect, () =>
+      decide(stack, { principal: adminFn(), action, resource: resource(), context }),
+    );
+  }
+
+  const g7 = 'tenant admin role trust';
+  const assumeAdmin = (principal, action, brand) =>
+    decide(stack, {
+      principal,
+      action,
+      resource: tenantAdminRole().arn,
+      context: brand ? { [`aws:RequestTag/${design.tenantTag}`]: brand, 'aws:TagKeys': [design.tenantTag] } : {},
+    });
+  for (const action of ['sts:AssumeRole', 'sts:TagSession']) {
+    for (const brand of [B, O]) {
+      add(g7, `admin-trust:${action}:${brand}`, `admin role ${action} role/${design.tenantAdminRoleName} aws:RequestTag/${design.tenantTag}=${brand}`, 'allow', () =>
+        assumeAdmin(adminFn(), action, brand),
+      );
+    }
+    add(g7, `admin-trust-untagged:${action}`, `admin role ${action} role/${design.tenantAdminRoleName} without aws:RequestTag/${design.tenantTag}`, 'deny', () =>
+      assumeAdmin(adminFn(), action, undefined),
+    );
+  }
+  let adminRoleId;
+  try {
+    adminRoleId = adminRole().logicalId;
+  } catch {
+    // Reported by the admin function's cases; here every role then counts as "other".
+  }
+  for (const id of roleIds(stack).filter((r) => r !== adminRoleId)) {
+    add(g7, `admin-trust-other-role:${id}`, `template role ${id} sts:AssumeRole role/${design.tenantAdminRoleName} aws:RequestTag/${design.tenantTag}=${B} (not the admin function)`, 'deny', () =>
+      assumeAdmin(rolePrincipal(stack, stack.roleById(id)), 'sts:AssumeRole', B),
+    );
+  }
+  add(g7, 'admin-trust-outsider', `an administrator of the account sts:AssumeRole role/${design.tenantAdminRoleName} aws:RequestTag/${design.tenantTag}=${B}`, 'deny', () =>
+    assumeAdmin(externalPrincipal(`arn:aws:sts::${stack.accountId}:assumed-role/Admin/someone`, admin), 'sts:AssumeRole', B),
+  );
+
+  // 5. No role scans any table, with or without a tenant tag. ---------------------------------
   const g4 = 'no Scan';
   for (const id of roleIds(stack)) {
     for (const t of stack.tables()) {

@@ -183,6 +183,58 @@ describe('design.json with one statement loosened', () => {
   });
 });
 
+describe('design.json: the admin API loosened', () => {
+  const adminStatements = (t) => t.Resources.TenantAdminRoleDefaultPolicy.Properties.PolicyDocument.Statement;
+
+  test('a tenant admin policy without dynamodb:LeadingKeys lets demo-burger write demo-pizzaria items: reported', async () => {
+    const stack = mutatedDesign((t) => {
+      delete adminStatements(t).find((s) => s.Sid === 'TenantItems').Condition;
+    });
+    await assertPasses(stack, 'admin-own:WhatsAppBotClientConfig-dev:dynamodb:PutItem');
+    await assertLeak(stack, 'admin-other:WhatsAppBotClientConfig-dev:dynamodb:PutItem');
+    await assertLeak(stack, 'admin-other:WhatsAppBotMenu-dev:dynamodb:BatchWriteItem');
+  });
+
+  test('a tenant admin secret statement without the clientId tag condition: PutSecretValue on demo-pizzaria reported', async () => {
+    const stack = mutatedDesign((t) => {
+      delete adminStatements(t).find((s) => s.Sid === 'TenantSecrets').Condition;
+    });
+    await assertPasses(stack, 'admin-own-secret:twilio:secretsmanager:PutSecretValue');
+    await assertLeak(stack, 'admin-other-secret:twilio:secretsmanager:PutSecretValue');
+  });
+
+  test('the admin function role reading client configs directly is reported', async () => {
+    const stack = mutatedDesign((t) => {
+      t.Resources.AdminFunctionRoleDefaultPolicy.Properties.PolicyDocument.Statement.push({
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: { 'Fn::GetAtt': ['DataClientConfig', 'Arn'] },
+      });
+    });
+    await assertLeak(stack, 'adminfn-table:WhatsAppBotClientConfig-dev:dynamodb:GetItem:demo-pizzaria');
+    await assertLeak(stack, 'adminfn-table:WhatsAppBotClientConfig-dev:dynamodb:PutItem:demo-burger');
+  });
+
+  test('a tenant admin trust without the tag conditions is reported; one trusting the webhook too is reported', async () => {
+    const untagged = mutatedDesign((t) => {
+      delete t.Resources.TenantAdminRole.Properties.AssumeRolePolicyDocument.Statement[0].Condition;
+    });
+    await assertLeak(untagged, 'admin-trust-untagged:sts:AssumeRole');
+    const webhook = mutatedDesign((t) => {
+      t.Resources.TenantAdminRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal.AWS = [
+        { 'Fn::GetAtt': ['AdminFunctionRole', 'Arn'] },
+        { 'Fn::GetAtt': ['RuntimeWebhookRole', 'Arn'] },
+      ];
+      t.Resources.RuntimeWebhookRoleDefaultPolicy.Properties.PolicyDocument.Statement.push({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: { 'Fn::GetAtt': ['TenantAdminRole', 'Arn'] },
+      });
+    });
+    await assertLeak(webhook, 'admin-trust-other-role:RuntimeWebhookRole');
+  });
+});
+
 describe('template.mjs resolves the intrinsics the CDK emits', () => {
   const stack = fixture('design.json');
 

@@ -18,6 +18,11 @@
 //   - operator-owned ones (name, language, active, sandbox flag, createdAt) are written only
 //     when absent, with if_not_exists, so that a deploy never undoes an operator's edit.
 //
+// A client record also gets brandList = BrandListValue on every create and update: the
+// partition key of the brand list index (resourcenames.BrandsIndex), so that a brand
+// registered by a deploy appears in a platform admin's list like one created through the admin
+// API.
+//
 // Every call also increments version (if_not_exists(version, 0) + 1): the runtime and the
 // admin API update a record by reading it and putting it back conditioned on the version they
 // read, so a read taken before a registration can never overwrite it.
@@ -49,6 +54,11 @@ const (
 	AttrStoreName           = "storeName"
 	AttrSQSQueueURL         = "sqsQueueUrl"
 	AttrSQSQueueARN         = "sqsQueueArn"
+
+	// AttrBrandList is the partition key of ClientConfig's brand list index, always
+	// BrandListValue (resourcenames.AttrBrandList and BrandListValue; a test keeps them equal).
+	AttrBrandList  = "brandList"
+	BrandListValue = "brand"
 
 	// AttrLogoURL and AttrUpdatedAt belong to the records but are never written by a
 	// registration: the logo is an operator's upload, and updatedAt is the time of the last
@@ -138,6 +148,7 @@ var (
 		always(AttrTwilioSecretARN),
 		always(AttrAsaasSecretARN),
 		always(AttrInferenceProfileARN),
+		setClause{AttrBrandList, ":brand"},
 		ifAbsent(AttrName, ":"+AttrName),
 		ifAbsent(AttrDefaultLanguage, ":"+AttrDefaultLanguage),
 		ifAbsent(AttrActive, ":true"),
@@ -191,6 +202,7 @@ func ClientUpsert(table string, c Client) map[string]any {
 			":" + AttrName:                s(c.Name),
 			":" + AttrDefaultLanguage:     s(c.DefaultLanguage),
 			":" + AttrCreatedAt:           s(c.CreatedAt),
+			":brand":                      s(BrandListValue),
 			":true":                       b(true),
 			":zero":                       n("0"),
 			":one":                        n("1"),

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wabot-platform/wabot/infra/tenant/registration"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // The expressions, literally: a change to them is a change to what every deploy does to the
@@ -16,7 +17,7 @@ func TestExpressions(t *testing.T) {
 	tests := []struct{ name, got, want string }{
 		{"client upsert", registration.ClientUpsertExpression, "SET #twilioPhoneNumber = :twilioPhoneNumber, " +
 			"#twilioSecretArn = :twilioSecretArn, #asaasSecretArn = :asaasSecretArn, " +
-			"#inferenceProfileArn = :inferenceProfileArn, #name = if_not_exists(#name, :name), " +
+			"#inferenceProfileArn = :inferenceProfileArn, #brandList = :brand, #name = if_not_exists(#name, :name), " +
 			"#defaultLanguage = if_not_exists(#defaultLanguage, :defaultLanguage), " +
 			"#active = if_not_exists(#active, :true), #asaasSandbox = if_not_exists(#asaasSandbox, :true), " +
 			"#createdAt = if_not_exists(#createdAt, :createdAt), #version = if_not_exists(#version, :zero) + :one"},
@@ -139,4 +140,32 @@ func jsonIs(v any, want string) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// Every client registration puts the brand in the platform admin's list: brandList, the
+// partition key of the brand list index, is SET to its one value on create and update (a
+// deactivated brand stays listed, inactive).
+func TestClientUpsertListsTheBrand(t *testing.T) {
+	if registration.AttrBrandList != resourcenames.AttrBrandList || registration.BrandListValue != resourcenames.BrandListValue {
+		t.Fatalf("registration writes %s = %q, the brand list index is keyed %s = %q",
+			registration.AttrBrandList, registration.BrandListValue, resourcenames.AttrBrandList, resourcenames.BrandListValue)
+	}
+	in := registration.ClientUpsert("T", registration.Client{ClientID: "demo"})
+	if !strings.Contains(registration.ClientUpsertExpression, "#brandList = :brand") {
+		t.Errorf("client upsert does not always set brandList: %s", registration.ClientUpsertExpression)
+	}
+	if got := in["ExpressionAttributeNames"].(map[string]any)["#brandList"]; got != resourcenames.AttrBrandList {
+		t.Errorf("#brandList names %v", got)
+	}
+	if v := in["ExpressionAttributeValues"].(map[string]any)[":brand"]; !jsonIs(v, `{"S":"`+resourcenames.BrandListValue+`"}`) {
+		t.Errorf(":brand is %v", v)
+	}
+	for name, in := range map[string]map[string]any{
+		"client deactivate": registration.ClientDeactivate("T", "demo"),
+		"store upsert":      registration.StoreUpsert("T", registration.Store{ClientID: "demo", StoreID: "s"}),
+	} {
+		if _, ok := in["ExpressionAttributeNames"].(map[string]any)["#brandList"]; ok {
+			t.Errorf("%s writes brandList", name)
+		}
+	}
 }
