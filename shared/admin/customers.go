@@ -55,12 +55,16 @@ func (c *call) listCustomers() (any, error) {
 	if _, err := c.brandExists(); err != nil {
 		return nil, err
 	}
-	items, next, err := c.h.d.Repos.PageMappings(c.ctx, c.clientID, c.query("cursor"), c.limit())
+	page, next, err := c.h.d.Repos.PageMappings(c.ctx, c.clientID, c.query("cursor"), c.limit())
 	if err != nil {
 		return nil, err
 	}
-	if items == nil {
-		items = []domain.PhoneMapping{}
+	// Test-chat customers are kept apart from real ones (the sandbox routes show them).
+	items := make([]domain.PhoneMapping, 0, len(page))
+	for _, m := range page {
+		if !domain.IsSandboxNumber(m.PhoneNumber) {
+			items = append(items, m)
+		}
 	}
 	return CustomerList{Customers: items, Next: next}, nil
 }

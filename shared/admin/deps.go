@@ -104,7 +104,25 @@ type Privacy interface {
 
 // MetricsReader reads the daily counters.
 type MetricsReader interface {
-	Daily(ctx context.Context, clientID, from, to, storeID string) (any, error)
+	Daily(ctx context.Context, clientID, from, to, storeID string) (MetricsView, error)
+}
+
+// DayView is one store's (or, without storeId, the brand's counts no store was known for)
+// counters of one day, with its conversion (orders / conversations).
+type DayView struct {
+	domain.DailyCounters
+	Conversion float64 `json:"conversion"`
+}
+
+// MetricsView is a brand's daily counters over a range of days (São Paulo's days), with
+// their totals.
+type MetricsView struct {
+	ClientID   string        `json:"clientId"`
+	From       string        `json:"from"`
+	To         string        `json:"to"`
+	Days       []DayView     `json:"days"`
+	Totals     domain.Counts `json:"totals"`
+	Conversion float64       `json:"conversion"`
 }
 
 // Texts validates and previews the brand's conversation texts and prompt template.

@@ -184,7 +184,8 @@ func newFixture(tb testing.TB) *fixture {
 	}
 	tb.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: dlq.QueueUrl}) })
 	acfg := wire.AdminConfig{Config: wire.Config{Env: env, Tables: tables, TenantRoleARN: "unused", InboundDLQURL: aws.ToString(dlq.QueueUrl)},
-		Issuer: testIssuer, Audience: testAudience, JWKSURL: s.jwks.URL + "/jwks.json", PseudonymKey: privacy.LocalPseudonymKey}
+		Issuer: testIssuer, Audience: testAudience, JWKSURL: s.jwks.URL + "/jwks.json"}
+	acfg.PseudonymKey = privacy.LocalPseudonymKey
 	auth, err := wire.AdminAuthenticator(acfg, nil)
 	if err != nil {
 		tb.Fatal(err)

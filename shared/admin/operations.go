@@ -99,12 +99,14 @@ func (c *call) listConversations() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := ConversationList{Conversations: convs}
+	out := ConversationList{Conversations: make([]domain.ConversationSummary, 0, len(convs))}
+	for _, cv := range convs {
+		if !domain.IsSandboxNumber(cv.PhoneNumber) { // test chats are kept apart from real customers
+			out.Conversations = append(out.Conversations, cv)
+		}
+	}
 	if len(out.Conversations) > listCap {
 		out.Conversations, out.Truncated = out.Conversations[:listCap], true
-	}
-	if out.Conversations == nil {
-		out.Conversations = []domain.ConversationSummary{}
 	}
 	return out, nil
 }
@@ -205,7 +207,7 @@ func (c *call) getMetrics() (any, error) {
 	if _, err := c.brandExists(); err != nil {
 		return nil, err
 	}
-	today := c.h.d.now().In(saoPaulo()).Format(time.DateOnly)
+	today := domain.MetricsDay(c.h.d.now())
 	from, to := c.query("from"), c.query("to")
 	if to == "" {
 		to = today
@@ -223,14 +225,6 @@ func (c *call) getMetrics() (any, error) {
 		}
 	}
 	return c.h.d.Metrics.Daily(c.ctx, c.clientID, from, to, c.query("storeId"))
-}
-
-func saoPaulo() *time.Location {
-	loc, err := domain.LoadTimezone(domain.DefaultTimezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // Me is the caller as the API sees it.

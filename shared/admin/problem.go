@@ -100,5 +100,7 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="wabot-admin", error="invalid_token"`)
 	}
 	w.WriteHeader(p.Status)
-	_ = json.NewEncoder(w).Encode(p)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(p)
 }

@@ -51,7 +51,7 @@ func (h *Handler) table() []route {
 			handle:  (*call).putAsaas},
 
 		// Customers (phone mappings), their conversation, LGPD.
-		{id: "listCustomers", method: "GET", path: b + "/customers", tag: "customers", summary: "List the brand's customers, a page at a time", access: accessRead,
+		{id: "listCustomers", method: "GET", path: b + "/customers", tag: "customers", summary: "List the brand's customers, a page at a time (test-chat customers are not listed)", access: accessRead,
 			resp: CustomerList{}, query: []queryParam{{name: "cursor", desc: "the next of the previous page"}, {name: "limit", desc: "page size, at most 100"}}, handle: (*call).listCustomers},
 		{id: "getCustomer", method: "GET", path: cust, tag: "customers", summary: "Read a customer's mapping", access: accessRead, resp: domain.PhoneMapping{}, handle: (*call).getCustomer},
 		{id: "moveCustomer", method: "PATCH", path: cust, tag: "customers", summary: "Move a customer to another store", access: accessWrite,
@@ -112,7 +112,7 @@ func (h *Handler) table() []route {
 		{id: "resetSandbox", method: "DELETE", path: b + "/sandbox", tag: "sandbox", summary: "Start the caller's test chat over", access: accessWrite, handle: (*call).sandboxReset},
 
 		// Metrics and audit.
-		{id: "getMetrics", method: "GET", path: b + "/metrics", tag: "metrics", summary: "Read daily counters per store", access: accessRead, resp: map[string]any{},
+		{id: "getMetrics", method: "GET", path: b + "/metrics", tag: "metrics", summary: "Read daily counters per store", access: accessRead, resp: MetricsView{},
 			query:  []queryParam{{name: "from", desc: "first day, YYYY-MM-DD (default: 6 days before to)"}, {name: "to", desc: "last day, YYYY-MM-DD (default: today in São Paulo)"}, {name: "storeId", desc: "one store only"}},
 			handle: (*call).getMetrics},
 		{id: "listAudit", method: "GET", path: b + "/audit", tag: "audit", summary: "Read the brand's audit, newest first", access: accessRead, resp: AuditList{},
