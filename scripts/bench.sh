@@ -11,16 +11,20 @@
 #   4. a cost model in US$ per 1,000 messages from those counts and docs/prices.json
 #      (functions/local/benchreport), with the issue's targets passed or failed.
 # BENCHTIME and BENCHCOUNT set go test's -benchtime and -count; COLDSTART_RUNS the processes
-# started per function; BENCH_STRICT=1 makes a failed target fail the command.
+# started per function; BENCH_STRICT=1 makes a failed target fail the command; BENCH_OUT the
+# directory of the report (default .build/bench); BENCH_DAILY_MAX_AGE (a Go duration, -1s:
+# every batch) how long the worker's daily counters may wait, to measure another policy than
+# the default (metrics.DefaultMaxAge).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=.build/bench
+out="${BENCH_OUT:-.build/bench}"
 mkdir -p "$out/native/webhook" "$out/native/worker"
 benchtime="${BENCHTIME:-300x}"
 count="${BENCHCOUNT:-3}"
 
 echo "== benchmarks (-benchtime $benchtime -count $count)"
-go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count "$count" ./shared/wire/ | tee "$out/bench.txt"
+WABOT_BENCH_DAILY_MAX_AGE="${BENCH_DAILY_MAX_AGE:-}" \
+  go test -run '^$' -bench . -benchmem -benchtime "$benchtime" -count "$count" ./shared/wire/ | tee "$out/bench.txt"
 
 echo "== cold starts (${COLDSTART_RUNS:-5} runs a function, binaries built for $(go env GOOS)/$(go env GOARCH))"
 for f in webhook worker; do

@@ -2,12 +2,16 @@
 // customer burst (identification, menu, cart, checkout), places orders on the stores' POS
 // queues and sends the replies, reporting partial batch failures. It only wires; the
 // behaviour is in shared/edge/sqsworker and shared/conversation.
+//
+// It asks Lambda for SIGTERM before the environment is shut down (an internal extension,
+// lambda.WithEnableSIGTERM) and then writes the daily counters it still holds.
 package main
 
 import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -33,6 +37,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	lambda.Start(w.HandleSQSEvent)
+	lambda.StartWithOptions(w.HandleSQSEvent, lambda.WithEnableSIGTERM(func() {
+		ctx, cancel := context.WithTimeout(ctx, shutdownBudget)
+		defer cancel()
+		_ = w.Shutdown(ctx)
+	}))
 	return nil
 }
+
+// shutdownBudget is what the worker takes of the ~500 ms Lambda leaves between SIGTERM and
+// SIGKILL.
+const shutdownBudget = 400 * time.Millisecond

@@ -64,7 +64,14 @@ const (
 	aWebhookTables     = "webhookTables"
 	aWorkerTables      = "workerTables"
 	aStoreQueues       = "activeStoreQueues"
+	// aWorkerInstances is optional (defaultWorkerInstances when docs/prices.json has none):
+	// the worker's warm instances, each holding its own daily counters.
+	aWorkerInstances = "workerInstances"
 )
+
+// defaultWorkerInstances is aWorkerInstances when docs/prices.json does not say: at a
+// thousand messages an hour a turn of a fraction of a second keeps one or two warm.
+const defaultWorkerInstances = 2
 
 var requiredPrices = []string{pAPIGateway, pLambdaRequest, pLambdaArmGBs, pDynamoWRU, pDynamoRRU, pSQSFifo, pKMSRequest, pSecretsAPICall}
 
@@ -111,18 +118,39 @@ func readPrices(r io.Reader) (Prices, error) {
 func (p Prices) each(key string) float64   { return p.Prices[key].Each() }
 func (p Prices) assume(key string) float64 { return p.Assumptions[key].Value }
 
+// workerInstances is the aWorkerInstances assumption, or defaultWorkerInstances.
+func workerInstances(p Prices) float64 {
+	if a, ok := p.Assumptions[aWorkerInstances]; ok && a.Value > 0 {
+		return a.Value
+	}
+	return defaultWorkerInstances
+}
+
 // Usage is what one message costs in work on one path, measured by the benchmarks.
 type Usage struct {
 	Ms         float64 // wall time of the operation (ns/op / 1e6)
 	WRU, RRU   float64 // DynamoDB request units
 	SQSBilled  float64 // SQS requests as billed
 	SecretsAPI float64 // Secrets Manager calls
+	// CounterCalls and CounterWRU are the daily counters' writes the operation made, and
+	// their write units (part of WRU).
+	CounterCalls, CounterWRU float64
 }
 
 // usageOf reads a benchmark's metrics.
 func usageOf(b Bench) Usage {
 	return Usage{Ms: b.Metric("ns/op") / 1e6, WRU: b.Metric("ddb-wru/op"), RRU: b.Metric("ddb-rru/op"),
-		SQSBilled: b.Metric("sqs-billed-requests/op"), SecretsAPI: b.Metric("secrets-calls/op")}
+		SQSBilled: b.Metric("sqs-billed-requests/op"), SecretsAPI: b.Metric("secrets-calls/op"),
+		CounterCalls: b.Metric("counters-calls/op"), CounterWRU: b.Metric("ddb-counters-wru/op")}
+}
+
+// Counters is how the worker keeps the daily counters, as the benchmarks measured it.
+type Counters struct {
+	// MaxAgeS is how long traffic counts wait in an instance's memory before a batch writes
+	// them (metrics.Daily's MaxAge); 0: every batch writes every key it counted.
+	MaxAgeS float64 `json:"maxAgeSeconds"`
+	// WRUPerWrite is the write units of one counters write, measured (1: an item under 1 KB).
+	WRUPerWrite float64 `json:"wruPerWrite"`
 }
 
 // CostInput is one kind of message: the webhook's work, one worker turn, and the functions'
@@ -132,6 +160,7 @@ type CostInput struct {
 	WebhookMemMB, WorkerMemMB   int
 	WebhookInitMs, WorkerInitMs float64
 	MessagesPerHour             float64 // overrides the assumption when > 0
+	Counters                    Counters
 }
 
 // CostLine is one service's US$ per 1,000 messages.
@@ -177,9 +206,36 @@ func costPer1000(p Prices, in CostInput) Cost {
 		billedMs(in.Webhook.Ms), in.WebhookMemMB, billedMs(workerMs), in.Turn.Ms, p.assume(aTwilioLatencyMs), in.WorkerMemMB,
 		coldStarts, in.WebhookInitMs, in.WorkerInitMs, invokeGBs+initGBs)
 
-	wru, rru := in.Webhook.WRU+in.Turn.WRU, in.Webhook.RRU+in.Turn.RRU
+	turnWRU := in.Turn.WRU - in.Turn.CounterWRU
+	wru, rru := in.Webhook.WRU+turnWRU, in.Webhook.RRU+in.Turn.RRU
 	add("DynamoDB (on-demand)", n*(wru*p.each(pDynamoWRU)+rru*p.each(pDynamoRRU)),
-		"%.2f WRU and %.2f RRU a message (webhook %.2f/%.2f, turn %.2f/%.2f)", wru, rru, in.Webhook.WRU, in.Webhook.RRU, in.Turn.WRU, in.Turn.RRU)
+		"%.2f WRU and %.2f RRU a message (webhook %.2f/%.2f, turn %.2f/%.2f), the daily counters apart", wru, rru, in.Webhook.WRU, in.Webhook.RRU, turnWRU, in.Turn.RRU)
+
+	// The daily counters (metrics.Daily): the writes the benchmark measured (with the batch:
+	// a key holding an order, revenue or a handoff, or every key when counts do not wait),
+	// and the timed writes of traffic counts, which a benchmark of seconds cannot see: each
+	// instance writes each key it holds at most once per MaxAge, and a batch at most once.
+	perWrite := in.Counters.WRUPerWrite
+	if perWrite <= 0 {
+		perWrite = 1
+	}
+	keys := brands + p.assume(aStoreQueues) // each brand's counts without a store, each store's
+	instances := workerInstances(p)
+	var timed float64
+	if in.Counters.MaxAgeS > 0 {
+		timed = min(instances*keys*3600/in.Counters.MaxAgeS*hours, n*max(0, 1-in.Turn.CounterCalls))
+	}
+	counterKMS := 3600 / p.assume(aDynamoKeyCache) * hours // the table's key, for the worker
+	counterWRU := n*in.Turn.CounterWRU + timed*perWrite
+	if in.Counters.MaxAgeS > 0 {
+		add("DynamoDB daily counters", counterWRU*p.each(pDynamoWRU)+counterKMS*p.each(pKMSRequest),
+			"%.2f writes a message measured with the batch (%.2f WRU) + %.0f timed writes of %.2f WRU (at most one per key per %.0f s per instance: %.0f keys, %.0f instances, over %.2f h; at most one a batch) + %.0f KMS requests for the table's key",
+			in.Turn.CounterCalls, in.Turn.CounterWRU, timed, perWrite, in.Counters.MaxAgeS, keys, instances, hours, counterKMS)
+	} else {
+		add("DynamoDB daily counters", counterWRU*p.each(pDynamoWRU)+counterKMS*p.each(pKMSRequest),
+			"%.2f writes a message measured, every batch writing what it counted (%.2f WRU) + %.0f KMS requests for the table's key",
+			in.Turn.CounterCalls, in.Turn.CounterWRU, counterKMS)
+	}
 
 	polls := p.assume(aPollers) * 3600 / p.assume(aPollSeconds) * hours
 	sqsReqs := n*(in.Webhook.SQSBilled+in.Turn.SQSBilled+2) + polls

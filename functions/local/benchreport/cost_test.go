@@ -49,6 +49,9 @@ func TestCostPer1000(t *testing.T) {
 		"Lambda (arm64)": 0.0004 + 93.0725*0.00002,
 		// (1 + 4) WRU x 1,000 at $0.625 a million + 2 RRU x 1,000 at $0.125 a million.
 		"DynamoDB (on-demand)": 0.003125 + 0.00025,
+		// No counters write measured, none timed (counts do not wait); 12 KMS requests for
+		// the table's key in the hour at $0.03 / 10,000.
+		"DynamoDB daily counters": 12 * 3e-6,
 		// (1 + 0 + 2) x 1,000 + 5 pollers x 180 an hour = 3,900 requests at $0.50 a million.
 		"SQS (FIFO)": 3900 * 0.5e-6,
 		// 2 functions x 2 brands x (12 expiries + 10 cold starts) = 88 calls at $0.05 / 10,000.
@@ -71,7 +74,7 @@ func TestCostPer1000(t *testing.T) {
 	if len(c.Lines) != len(want) {
 		t.Errorf("%d lines, want %d", len(c.Lines), len(want))
 	}
-	if math.Abs(c.Total-total) > 1e-12 || math.Abs(c.Total-0.00990245) > 1e-9 {
+	if math.Abs(c.Total-total) > 1e-12 || math.Abs(c.Total-0.00993845) > 1e-9 {
 		t.Errorf("total $%.10f, want $%.10f", c.Total, total)
 	}
 }
@@ -89,8 +92,66 @@ func TestCostPer1000AtOtherRates(t *testing.T) {
 		t.Error("API Gateway's cost per message changed with the rate")
 	}
 	// At 100 an hour, 1,000 messages take 10 hours: 9,000 long polls.
-	if want := (3000 + 9000) * 0.5e-6; math.Abs(cs.Lines[3].USD-want) > 1e-12 {
-		t.Errorf("SQS at 100 an hour: $%v, want $%v", cs.Lines[3].USD, want)
+	if want := (3000 + 9000) * 0.5e-6; math.Abs(line(t, cs, "SQS (FIFO)")-want) > 1e-12 {
+		t.Errorf("SQS at 100 an hour: $%v, want $%v", line(t, cs, "SQS (FIFO)"), want)
+	}
+}
+
+// line is the cost of service in c.
+func line(t *testing.T, c Cost, service string) float64 {
+	t.Helper()
+	for _, l := range c.Lines {
+		if l.Service == service {
+			return l.USD
+		}
+	}
+	t.Fatalf("no line %q in %+v", service, c.Lines)
+	return 0
+}
+
+// The daily counters' line: the writes measured with the batch, plus the timed writes of
+// traffic counts (one per key per MaxAge per instance, at most one a message), plus the
+// table's key; their write units are not also on the DynamoDB line.
+func TestCostOfDailyCounters(t *testing.T) {
+	p := testPrices()
+	const kms = 12 * 3e-6 // the table's key, one hour
+	cases := []struct {
+		name     string
+		turn     Usage
+		counters Counters
+		perHour  float64
+		writes   float64 // counters WRU for 1,000 messages
+	}{
+		// 2 instances x 5 keys (2 brands + 3 stores) x 12 an hour = 120 timed writes.
+		{"traffic waits 5 min", Usage{WRU: 4}, Counters{MaxAgeS: 300, WRUPerWrite: 1}, 0, 120},
+		// The order's key is written with its batch: nothing left to time.
+		{"an order in every batch", Usage{WRU: 5, CounterCalls: 1, CounterWRU: 1}, Counters{MaxAgeS: 300, WRUPerWrite: 1}, 0, 1000},
+		// At 100 an hour the timed writes (1,200 over 10 hours) are capped at one a message.
+		{"slow traffic", Usage{WRU: 4}, Counters{MaxAgeS: 300, WRUPerWrite: 1}, 100, 1000},
+		// Counts that do not wait: what the benchmark measured, every batch.
+		{"every batch", Usage{WRU: 5, CounterCalls: 1, CounterWRU: 1}, Counters{}, 0, 1000},
+	}
+	for _, c := range cases {
+		in := testInput()
+		in.Turn, in.Counters, in.MessagesPerHour = c.turn, c.counters, c.perHour
+		cost := costPer1000(p, in)
+		hours := 1.0
+		if c.perHour > 0 {
+			hours = 1000 / c.perHour
+		}
+		if got, want := line(t, cost, "DynamoDB daily counters"), c.writes*0.625e-6+kms*hours; math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s: $%.10f, want $%.10f", c.name, got, want)
+		}
+		if got, want := line(t, cost, "DynamoDB (on-demand)"), (1+c.turn.WRU-c.turn.CounterWRU)*1000*0.625e-6; math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s: DynamoDB $%.10f, want $%.10f (the counters apart)", c.name, got, want)
+		}
+	}
+	// More instances, more timed writes.
+	p.Assumptions[aWorkerInstances] = Assumption{Value: 4, Why: "w"}
+	in := testInput()
+	in.Turn, in.Counters = Usage{WRU: 4}, Counters{MaxAgeS: 300, WRUPerWrite: 1}
+	if got, want := line(t, costPer1000(p, in), "DynamoDB daily counters"), 240*0.625e-6+kms; math.Abs(got-want) > 1e-12 {
+		t.Errorf("4 instances: $%.10f, want $%.10f", got, want)
 	}
 }
 
@@ -165,7 +226,9 @@ func TestBuildReport(t *testing.T) {
 		line("BenchmarkWorkerTurnIdentification", 20e6, 3, 3, 1)+
 		line("BenchmarkWorkerTurnKnownCustomer", 20e6, 3, 3, 2)+
 		line("BenchmarkWorkerTurnMenuAndCart", 20e6, 3, 3, 2)+
-		line("BenchmarkWorkerTurnCheckout", 40e6, 7, 6, 5))
+		line("BenchmarkWorkerTurnCheckout", 40e6, 7, 6, 5)+
+		// The daily counters: one write with the order's batch; traffic waits 300 s.
+		"BenchmarkWorkerTurnCheckout-2 \t 10\t 40000000 ns/op\t 7 aws-calls/op\t 7 dynamodb-calls/op\t 6 ddb-wru/op\t 1 counters-calls/op\t 1 ddb-counters-wru/op\t 300 daily-max-age-s\n")
 	runtimeGo := put("runtime.go", "package stacks\nconst (\n\tWebhookMemoryMB = 256\n\tWorkerMemoryMB = 512\n)\n")
 	small := put("small", strings.Repeat("x", 100))
 	prices, err := os.ReadFile("../../../docs/prices.json")
@@ -195,7 +258,10 @@ func TestBuildReport(t *testing.T) {
 	if err := write(rep, dir, &md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Targets", "**FAIL**", "Cold start", "Cost model", "Twilio WhatsApp fee"} {
+	if c := rep.Cost.Counters; c.MaxAgeS != 300 || c.WRUPerWrite != 1 || rep.Cost.CountersEveryBatch <= rep.Cost.Mix.Total {
+		t.Errorf("counters %+v, every batch $%v, mix $%v", c, rep.Cost.CountersEveryBatch, rep.Cost.Mix.Total)
+	}
+	for _, want := range []string{"## Targets", "**FAIL**", "Cold start", "Cost model", "Twilio WhatsApp fee", "| DynamoDB daily counters |", "Had every batch written"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("the markdown lacks %q", want)
 		}

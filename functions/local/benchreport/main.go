@@ -5,7 +5,8 @@
 // infra/stacks/runtime.go) and the list prices and assumptions of docs/prices.json. It
 // prints the Markdown, and checks the issue's targets: the webhook at most 2 AWS calls per
 // message, a known customer's turn at most 4 DynamoDB calls, arm64 binaries at most 15 MB,
-// the infrastructure at most US$0.01 per 1,000 messages.
+// the infrastructure at most US$0.01 per 1,000 messages. The daily counters' writes are
+// priced on a line of their own.
 //
 //	go run ./functions/local/benchreport -bench bench.txt -coldstart coldstart.json \
 //	  -prices docs/prices.json -runtime infra/stacks/runtime.go \
@@ -95,17 +96,21 @@ type Beside struct {
 
 // CostReport is the cost model's result.
 type CostReport struct {
-	AsOf            string                `json:"pricesAsOf"`
-	Region          string                `json:"region"`
-	MessagesPerHour float64               `json:"messagesPerHour"`
-	MemoryMB        map[string]int        `json:"memoryMB"`
-	ByTurn          map[string]Cost       `json:"byTurn"`
-	TurnMix         map[string]float64    `json:"turnMix"`
-	Mix             Cost                  `json:"mix"`
-	AtRates         []RateCost            `json:"atOtherRates"`
-	Beside          []Beside              `json:"beside"`
-	Assumptions     map[string]Assumption `json:"assumptions"`
-	Prices          map[string]Price      `json:"prices"`
+	AsOf            string         `json:"pricesAsOf"`
+	Region          string         `json:"region"`
+	MessagesPerHour float64        `json:"messagesPerHour"`
+	MemoryMB        map[string]int `json:"memoryMB"`
+	Counters        Counters       `json:"dailyCounters"`
+	// CountersEveryBatch is the mix's total had every batch written the keys it counted (one
+	// write a message, batches of one), computed from the measured write.
+	CountersEveryBatch float64               `json:"mixWithCountersEveryBatchUsdPer1000"`
+	ByTurn             map[string]Cost       `json:"byTurn"`
+	TurnMix            map[string]float64    `json:"turnMix"`
+	Mix                Cost                  `json:"mix"`
+	AtRates            []RateCost            `json:"atOtherRates"`
+	Beside             []Beside              `json:"beside"`
+	Assumptions        map[string]Assumption `json:"assumptions"`
+	Prices             map[string]Price      `json:"prices"`
 }
 
 // RateCost is the mix's cost at another traffic rate.
@@ -222,6 +227,9 @@ func build(benchFile, coldFile, pricesFile, runtimeFile string, bins map[string]
 	}
 	known := map[string]bool{}
 	usage := map[string]Usage{}
+	var counters Counters
+	var counterCalls, counterWRU float64
+	measured := false
 	for _, p := range paths {
 		known[p.Benchmark] = true
 		b, ok := byName[p.Benchmark]
@@ -238,6 +246,19 @@ func build(benchFile, coldFile, pricesFile, runtimeFile string, bins map[string]
 		}
 		rep.Paths = append(rep.Paths, path)
 		usage[p.Key] = usageOf(b)
+		if _, ok := b.Metrics["daily-max-age-s"]; ok && p.Key != "webhook" {
+			measured = true
+			counters.MaxAgeS = b.Metric("daily-max-age-s")
+			counterCalls += b.Metric("counters-calls/op")
+			counterWRU += b.Metric("ddb-counters-wru/op")
+		}
+	}
+	counters.WRUPerWrite = 1
+	if counterCalls > 0 {
+		counters.WRUPerWrite = counterWRU / counterCalls
+	}
+	if !measured {
+		rep.Notes = append(rep.Notes, "The benchmarks measured no daily counters (no daily-max-age-s metric): their line prices what the turns measured (none) and the table's key.")
 	}
 	for _, b := range benches {
 		if !known[b.Name] {
@@ -297,7 +318,7 @@ func build(benchFile, coldFile, pricesFile, runtimeFile string, bins map[string]
 	if err != nil {
 		return nil, err
 	}
-	rep.Cost, err = costReport(prices, usage, mem["WebhookMemoryMB"], mem["WorkerMemoryMB"], initMs)
+	rep.Cost, err = costReport(prices, usage, mem["WebhookMemoryMB"], mem["WorkerMemoryMB"], initMs, counters)
 	if err != nil {
 		return nil, err
 	}
@@ -306,13 +327,13 @@ func build(benchFile, coldFile, pricesFile, runtimeFile string, bins map[string]
 }
 
 // costReport prices each turn kind, the mix, and the mix at other traffic rates.
-func costReport(p Prices, usage map[string]Usage, webhookMB, workerMB int, initMs map[string]float64) (CostReport, error) {
+func costReport(p Prices, usage map[string]Usage, webhookMB, workerMB int, initMs map[string]float64, counters Counters) (CostReport, error) {
 	cr := CostReport{AsOf: p.AsOf, Region: p.Region, MessagesPerHour: p.assume(aMessagesPerHour),
-		MemoryMB: map[string]int{"webhook": webhookMB, "worker": workerMB}, ByTurn: map[string]Cost{},
+		MemoryMB: map[string]int{"webhook": webhookMB, "worker": workerMB}, Counters: counters, ByTurn: map[string]Cost{},
 		TurnMix: p.TurnMix, Assumptions: p.Assumptions, Prices: p.Prices}
 	in := func(turn string, perHour float64) CostInput {
 		return CostInput{Webhook: usage["webhook"], Turn: usage[turn], WebhookMemMB: webhookMB, WorkerMemMB: workerMB,
-			WebhookInitMs: initMs["webhook"], WorkerInitMs: initMs["worker"], MessagesPerHour: perHour}
+			WebhookInitMs: initMs["webhook"], WorkerInitMs: initMs["worker"], MessagesPerHour: perHour, Counters: counters}
 	}
 	for _, path := range paths[1:] {
 		cr.ByTurn[path.Key] = costPer1000(p, in(path.Key, 0))
@@ -320,6 +341,20 @@ func costReport(p Prices, usage map[string]Usage, webhookMB, workerMB int, initM
 	var err error
 	if cr.Mix, err = mixCost(cr.ByTurn, p.TurnMix); err != nil {
 		return cr, err
+	}
+	// The same mix had every batch written the keys it counted: one write a message.
+	every := map[string]Cost{}
+	for _, path := range paths[1:] {
+		ci := in(path.Key, 0)
+		ci.Counters.MaxAgeS = 0
+		extra := max(0, 1-ci.Turn.CounterCalls)
+		ci.Turn.CounterCalls += extra
+		ci.Turn.CounterWRU += extra * counters.WRUPerWrite
+		ci.Turn.WRU += extra * counters.WRUPerWrite
+		every[path.Key] = costPer1000(p, ci)
+	}
+	if m, err := mixCost(every, p.TurnMix); err == nil {
+		cr.CountersEveryBatch = m.Total
 	}
 	for _, rate := range []float64{100, 1000, 10000} {
 		byTurn := map[string]Cost{}
@@ -383,7 +418,7 @@ func targets(r *Report) []Target {
 	ts := []Target{
 		{Name: "webhook: AWS calls per message", Value: webhook.Metrics["aws-calls/op"], Limit: maxWebhookCalls, Unit: "calls"},
 		{Name: "known customer's turn: DynamoDB calls", Value: known.Metrics["dynamodb-calls/op"], Limit: maxKnownDynamoCalls, Unit: "calls",
-			Note: "through the worker's Lambda entry point, claims completed included"},
+			Note: knownNote(r.Cost.Counters)},
 	}
 	for _, b := range r.Binaries {
 		ts = append(ts, Target{Name: "arm64 binary size: " + b.Function, Value: float64(b.Bytes) / 1e6, Limit: maxBinaryBytes / 1e6, Unit: "MB"})
@@ -403,6 +438,15 @@ func targets(r *Report) []Target {
 		ts[i].Pass = ts[i].Value <= ts[i].Limit+1e-12
 	}
 	return ts
+}
+
+// knownNote says what the known turn's count includes.
+func knownNote(c Counters) string {
+	note := "through the worker's Lambda entry point, claims completed included"
+	if c.MaxAgeS > 0 {
+		note += fmt.Sprintf(", and the daily counters' writes made with the batch; their timed writes (at most one per key per %.0f s per instance) are priced on the cost model's daily counters line", c.MaxAgeS)
+	}
+	return note
 }
 
 func write(r *Report, dir string, stdout io.Writer) error {

@@ -159,6 +159,10 @@ func markdown(r *Report) string {
 		rates = append(rates, fmt.Sprintf("%.0f messages/hour %s", rc.MessagesPerHour, usd(rc.USD)))
 	}
 	w("%s.\n\n", strings.Join(rates, "; "))
+	if cr.Counters.MaxAgeS > 0 {
+		w("The daily counters: an instance writes a key's traffic counts (messages, conversations, errors) at most once per %.0f s, and a key holding an order, revenue or a handoff with its batch (%.2f WRU a write, measured). ", cr.Counters.MaxAgeS, cr.Counters.WRUPerWrite)
+		w("Had every batch written what it counted (one write a message in batches of one), the mix would cost %s.\n\n", usd(cr.CountersEveryBatch))
+	}
 	w("Not per message, so not above: the customer-managed KMS key (US$1 a month, plus US$1 a month per yearly rotation), two secrets per brand (US$0.40 each a month), CloudWatch logs, metrics and alarms, and cache refresh reads of brand and menu configuration (every 60 s per warm function).\n\n")
 
 	w("### Beside the infrastructure, for scale (not in the total)\n\n| item | US$ per 1,000 | basis |\n|---|---|---|\n")

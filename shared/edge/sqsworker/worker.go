@@ -31,6 +31,14 @@
 // the rest of the batch is reported failed untried and made visible again at once, so a
 // fresh invocation takes it. The engine itself starts no reply with less than
 // conversation.SendReserve left (a Twilio call is not interrupted by a context).
+//
+// # Flush
+//
+// After the last burst of a batch, handled, failed or left untried, the worker calls
+// Deps.Flush once (the daily counters that are due: metrics.Daily.FlushDue), so what must be
+// stored with the batch is, before Lambda may freeze the environment. It gets at most
+// FlushTimeout and never runs into the deadline; its failure is logged and fails no record.
+// Shutdown writes the rest (Deps.FlushAll) when the process ends.
 package sqsworker
 
 import (
@@ -57,6 +65,11 @@ const (
 	DefaultStopBefore = 20 * time.Second
 	// DefaultClaimTTL is how long a completed MessageSid is remembered (the webhook's TTL).
 	DefaultClaimTTL = 48 * time.Hour
+	// DefaultFlushTimeout bounds the flush at the end of a batch: at most one write per
+	// brand, store and day, made in parallel.
+	DefaultFlushTimeout = 3 * time.Second
+	// flushMargin is left between the flush's end and the deadline, for the response.
+	flushMargin = 250 * time.Millisecond
 )
 
 // Backoff is the delay before a failed message is tried again: First after the first
@@ -118,6 +131,17 @@ type Deps struct {
 	// Metrics counts metrics.Errors by brand: each burst that failed (transient or
 	// permanent) and each record that cannot be decoded; nil counts nothing.
 	Metrics metrics.Recorder
+	// Flush, when set, is called once at the end of every batch, whatever happened to its
+	// bursts (metrics.Daily.FlushDue: the daily counters that must be stored before Lambda
+	// may freeze the environment). Its error is logged; no record fails for it.
+	Flush func(ctx context.Context) error
+	// FlushTimeout bounds Flush (default DefaultFlushTimeout); it is shortened to end before
+	// the invocation's deadline, and Flush is skipped when there is no time left (what it
+	// would have written waits for the next batch).
+	FlushTimeout time.Duration
+	// FlushAll, when set, is what Shutdown calls: everything the worker still holds
+	// (metrics.Daily.Flush).
+	FlushAll func(ctx context.Context) error
 }
 
 // Stats are the worker's counters since it started.
@@ -127,9 +151,13 @@ type Stats struct {
 	Permanent     int64 // bursts or records failed for good
 	Parked        int64 // records put in the dead-letter queue by the worker
 	DeadlineStops int64 // invocations that stopped early to stay inside the deadline
+	Flushes       int64 // flushes at the end of a batch that succeeded
+	FlushFailures int64 // flushes that failed or were skipped for lack of time
 }
 
-type counters struct{ bursts, transient, permanent, parked, deadlineStops atomic.Int64 }
+type counters struct {
+	bursts, transient, permanent, parked, deadlineStops, flushes, flushFailures atomic.Int64
+}
 
 // Worker processes batches. It is safe for concurrent use.
 type Worker struct {
@@ -155,6 +183,9 @@ func New(d Deps) (*Worker, error) {
 	if d.Backoff == (Backoff{}) {
 		d.Backoff = DefaultBackoff
 	}
+	if d.FlushTimeout <= 0 {
+		d.FlushTimeout = DefaultFlushTimeout
+	}
 	d.Metrics = metrics.Or(d.Metrics)
 	return &Worker{d: d, log: d.Logger}, nil
 }
@@ -162,7 +193,8 @@ func New(d Deps) (*Worker, error) {
 // Stats returns the counters.
 func (w *Worker) Stats() Stats {
 	return Stats{Bursts: w.n.bursts.Load(), Transient: w.n.transient.Load(), Permanent: w.n.permanent.Load(),
-		Parked: w.n.parked.Load(), DeadlineStops: w.n.deadlineStops.Load()}
+		Parked: w.n.parked.Load(), DeadlineStops: w.n.deadlineStops.Load(),
+		Flushes: w.n.flushes.Load(), FlushFailures: w.n.flushFailures.Load()}
 }
 
 // burst is one group's records in a batch, in order: msgs are the decodable ones, with recs
@@ -232,8 +264,9 @@ func bursts(records []inboundqueue.Record) []*burst {
 
 // Process handles records burst by burst and returns the ids of the records to report
 // failed: those of each group whose burst failed with a transient error, and those of every
-// burst not started before the deadline.
+// burst not started before the deadline. Then it flushes (Deps.Flush).
 func (w *Worker) Process(ctx context.Context, records []inboundqueue.Record) []string {
+	defer w.flush(ctx)
 	var failed []string
 	bs := bursts(records)
 	for i, b := range bs {
@@ -258,6 +291,45 @@ func (w *Worker) Process(ctx context.Context, records []inboundqueue.Record) []s
 		}
 	}
 	return failed
+}
+
+// flush runs Deps.Flush with at most FlushTimeout, ending flushMargin before ctx's deadline;
+// without that much time left it is skipped. Cancelling ctx does not cut it short: the
+// counts of a batch that ran are worth the wait.
+func (w *Worker) flush(ctx context.Context) {
+	if w.d.Flush == nil {
+		return
+	}
+	timeout := w.d.FlushTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl)-flushMargin)
+	}
+	if timeout <= 0 {
+		w.n.flushFailures.Add(1)
+		w.log.WarnContext(ctx, "no time left to write the daily counters: they wait for the next batch")
+		return
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	if err := w.d.Flush(fctx); err != nil {
+		w.n.flushFailures.Add(1)
+		w.log.WarnContext(ctx, "could not write the daily counters; what failed is kept for the next batch", "error", err)
+		return
+	}
+	w.n.flushes.Add(1)
+}
+
+// Shutdown writes what the worker still holds (Deps.FlushAll: the daily counters not yet
+// due), within ctx: call it when the process ends (Lambda's SIGTERM gives about 500 ms).
+func (w *Worker) Shutdown(ctx context.Context) error {
+	if w.d.FlushAll == nil {
+		return nil
+	}
+	if err := w.d.FlushAll(ctx); err != nil {
+		w.log.ErrorContext(ctx, "could not write the daily counters at shutdown: they are lost", "error", err)
+		return err
+	}
+	return nil
 }
 
 // one handles a burst and reports whether its records may be deleted.
