@@ -31,12 +31,14 @@ type awsRecorder struct {
 	mu       sync.Mutex
 	calls    []awsCall
 	sessions map[string]string // access key id -> clientId session tag
+	roles    map[string]string // access key id -> the role it was assumed from
 	assumed  []assumed
 }
 
 // awsCall is one recorded call.
 type awsCall struct {
 	Service, Action, AccessKey string
+	Path                       string // the request's path (an unsigned request's only description)
 	Table, Index               string
 	PartitionKeys              []string // the partition key values a DynamoDB call names
 	Secret, Queue              string
@@ -55,7 +57,7 @@ func newAWSRecorder(t *testing.T, endpoint string) (*awsRecorder, *httptest.Serv
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &awsRecorder{target: u, client: &http.Client{}, sessions: map[string]string{}}
+	r := &awsRecorder{target: u, client: &http.Client{}, sessions: map[string]string{}, roles: map[string]string{}}
 	return r, httptest.NewServer(r)
 }
 
@@ -69,6 +71,7 @@ var (
 var partitionKeyAttrs = map[string]bool{
 	resourcenames.AttrPK: true, resourcenames.AttrClientID: true, resourcenames.AttrBrandShard: true,
 	resourcenames.AttrStoreShard: true, resourcenames.AttrSessionKey: true, resourcenames.AttrTwilioPhoneNumber: true,
+	resourcenames.AttrCustomerKey: true, resourcenames.AttrBrandList: true, resourcenames.AttrAuditDay: true,
 }
 
 func (r *awsRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -99,7 +102,7 @@ func (r *awsRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // record parses one call. Parsing errors are recorded as calls of their own, so an
 // unexpected shape fails the test instead of escaping it.
 func (r *awsRecorder) record(req *http.Request, body, respBody []byte, keep bool) {
-	c := awsCall{}
+	c := awsCall{Path: req.URL.Path}
 	if m := credentialRe.FindStringSubmatch(req.Header.Get("Authorization")); m != nil {
 		c.AccessKey, c.Service = m[1], m[2]
 	}
@@ -120,6 +123,7 @@ func (r *awsRecorder) record(req *http.Request, body, respBody []byte, keep bool
 			r.assumed = append(r.assumed, a)
 			if m := accessKeyRe.FindSubmatch(respBody); m != nil && a.Tag != "" {
 				r.sessions[string(m[1])] = a.Tag
+				r.roles[string(m[1])] = a.Role
 			}
 			r.mu.Unlock()
 		}
@@ -207,11 +211,21 @@ func dynamoCalls(c awsCall, body []byte) []awsCall {
 
 // snapshot returns what was recorded so far.
 func (r *awsRecorder) snapshot() ([]awsCall, map[string]string, []assumed) {
+	calls, sessions, assumed, _ := r.snapshotRoles()
+	return calls, sessions, assumed
+}
+
+// snapshotRoles is snapshot with the role each session's access key came from.
+func (r *awsRecorder) snapshotRoles() ([]awsCall, map[string]string, []assumed, map[string]string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sessions := make(map[string]string, len(r.sessions))
 	for k, v := range r.sessions {
 		sessions[k] = v
 	}
-	return append([]awsCall(nil), r.calls...), sessions, append([]assumed(nil), r.assumed...)
+	roles := make(map[string]string, len(r.roles))
+	for k, v := range r.roles {
+		roles[k] = v
+	}
+	return append([]awsCall(nil), r.calls...), sessions, append([]assumed(nil), r.assumed...), roles
 }

@@ -34,22 +34,27 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 	for _, file := range files {
 		playGolden(t, base, file)
 	}
-	calls, sessions, assumedRoles := awsCalls.snapshot()
+	adminCalls(t, base)
+	calls, sessions, assumedRoles, roles := awsCalls.snapshotRoles()
 
 	env := resourcenames.EnvDev
 	tables := resourcenames.TablesFor(env)
 	tenantTables := map[string]bool{
 		tables.ClientConfig: true, tables.StoreConfig: true, tables.PhoneMapping: true,
-		tables.ConversationState: true, tables.Menu: true, tables.Orders: true,
+		tables.ConversationState: true, tables.Menu: true, tables.Orders: true, tables.DailyMetrics: true,
 	}
 	inbound := map[string]bool{resourcenames.InboundQueue(env): true, resourcenames.InboundDLQ(env): true}
 	queueName := func(q string) string { return q[strings.LastIndex(q, "/")+1:] }
 
+	adminRole := emulator.TenantAdminRoleARN(env)
 	for _, a := range assumedRoles {
-		if a.Role != emulator.TenantRoleARN(env) || a.Tag == "" || a.Session != "wabot-"+a.Tag {
-			t.Errorf("AssumeRole %+v: want the tenant access role, tagged clientId, session wabot-<clientId>", a)
+		if (a.Role != emulator.TenantRoleARN(env) && a.Role != adminRole) || a.Tag == "" || a.Session != "wabot-"+a.Tag {
+			t.Errorf("AssumeRole %+v: want the tenant access or tenant admin role, tagged clientId, session wabot-<clientId>", a)
 		}
 	}
+	// What each session's role allows: the admin API's sessions come from the tenant admin role.
+	tableActions, secretActions, queueActions := resourcenames.TenantTableActions, resourcenames.TenantSecretActions, resourcenames.TenantQueueActions
+	adminUsed := map[string]bool{}
 
 	// seen[brand] lists what the brand's sessions did, for the coverage check below.
 	seen := map[string]map[string]bool{}
@@ -58,6 +63,9 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 			continue
 		}
 		brand, isSession := sessions[c.AccessKey]
+		if c.AccessKey == "" && c.Service == "" && strings.Contains(c.Path, "/.well-known/") {
+			continue // the admin API reads the user pool's public keys: no credentials, no data
+		}
 		if !isSession {
 			if c.AccessKey != "test" { // the emulator config's static key: the function's own role
 				t.Errorf("call signed with an unknown key: %s", c)
@@ -70,6 +78,11 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 		}
 		if seen[brand] == nil {
 			seen[brand] = map[string]bool{}
+		}
+		tableActions, secretActions, queueActions = resourcenames.TenantTableActions, resourcenames.TenantSecretActions, resourcenames.TenantQueueActions
+		if roles[c.AccessKey] == adminRole {
+			tableActions, secretActions, queueActions = resourcenames.TenantAdminTableActions, resourcenames.TenantAdminSecretActions, resourcenames.TenantAdminQueueActions
+			adminUsed[brand] = true
 		}
 		switch c.Service {
 		case "dynamodb":
@@ -85,12 +98,12 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 				}
 			}
 			base := strings.TrimSuffix(c.Table, "-"+env)
-			if !slices.Contains(resourcenames.TenantTableActions[base], c.Action) {
+			if !slices.Contains(tableActions[base], c.Action) {
 				t.Errorf("a %s session called %s on %s, which the tenant role does not allow (docs/security.md): %s", brand, c.Action, base, c)
 			}
 			seen[brand]["dynamodb "+base] = true
 		case "secretsmanager":
-			if !slices.Contains(resourcenames.TenantSecretActions, c.Action) {
+			if !slices.Contains(secretActions, c.Action) {
 				t.Errorf("a %s session called %s, which the tenant role does not allow: %s", brand, c.Action, c)
 			}
 			if !strings.Contains(c.Secret, "wabot/"+env+"/"+brand+"/") {
@@ -98,7 +111,7 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 			}
 			seen[brand]["secret"] = true
 		case "sqs":
-			if !slices.Contains(resourcenames.TenantQueueActions, c.Action) {
+			if !slices.Contains(queueActions, c.Action) {
 				t.Errorf("a %s session called %s, which the tenant role does not allow: %s", brand, c.Action, c)
 			}
 			if !strings.HasPrefix(queueName(c.Queue), "wabot-"+env+"-"+brand+"-") {
@@ -131,8 +144,45 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 			}
 		}
 	}
+	if !adminUsed[demo.BurgerID] {
+		t.Errorf("the admin API made no call with a tenant admin session of %s", demo.BurgerID)
+	}
 	if len(calls) == 0 || len(sessions) < len(demo.Tenants()) {
 		t.Fatalf("recorded %d calls and %d tenant sessions: the recorder saw nothing", len(calls), len(sessions))
+	}
+}
+
+// adminCalls exercises the admin API as demo-burger's brand admin and a platform admin, so
+// its sessions are checked with the runtime's.
+func adminCalls(t *testing.T, base string) {
+	t.Helper()
+	tok := adminToken(t, resourcenames.RoleBrandAdmin, demo.BurgerID)
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/admin/v1/brands/demo-burger", nil},
+		{"GET", "/admin/v1/brands/demo-burger/stores", nil},
+		{"GET", "/admin/v1/brands/demo-burger/customers", nil},
+		{"GET", "/admin/v1/brands/demo-burger/integrations", nil},
+		{"GET", "/admin/v1/brands/demo-burger/menu", nil},
+		{"GET", "/admin/v1/brands/demo-burger/queues", nil},
+		{"GET", "/admin/v1/brands/demo-burger/stores/vila-madalena/orders", nil},
+		{"GET", "/admin/v1/brands/demo-burger/metrics", nil},
+		{"PUT", "/admin/v1/brands/demo-burger/prompt", map[string]any{"aiPromptTemplate": "Você atende a {{brand}}."}},
+		{"POST", "/admin/v1/brands/demo-burger/sandbox/messages", map[string]any{"storeId": "vila-madalena", "text": "oi"}},
+		{"POST", "/admin/v1/brands/demo-burger/customers/%2B5511900000999/erase", nil},
+		{"GET", "/admin/v1/brands/demo-burger/audit", nil},
+	} {
+		if code := api(t, base, c.method, c.path, tok, c.body, nil); code >= 300 {
+			t.Errorf("%s %s: %d", c.method, c.path, code)
+		}
+	}
+	platform := adminToken(t, resourcenames.RolePlatformAdmin, "")
+	for _, p := range []string{"/admin/v1/brands", "/admin/v1/audit", "/admin/v1/platform/queues"} {
+		if code := api(t, base, "GET", p, platform, nil, nil); code != 200 {
+			t.Errorf("GET %s: %d", p, code)
+		}
 	}
 }
 
@@ -146,11 +196,17 @@ func platformAllowed(c awsCall, tables resourcenames.Tables, inbound map[string]
 			return true // which brand owns the number called: clientId only
 		case c.Table == tables.Idempotency:
 			return true
+		case c.Table == tables.ClientConfig && c.Action == "Query" && c.Index == resourcenames.BrandsIndex:
+			return true // the platform admin's brand list: the index projects the list's fields only
+		case c.Table == tables.Audit && (c.Action == "PutItem" || c.Action == "Query"):
+			return true // the admin API's audit is platform-level (docs/admin-api.md)
 		case c.Action == "DescribeTable" || c.Action == "ListTables":
 			return true // the local runner's health check: no item is read
 		}
 	case "sqs":
 		return inbound[queueName(c.Queue)]
+	case "cognito-idp":
+		return true // the test's own sign-ins (make token's path): no tenant data
 	}
 	return false
 }

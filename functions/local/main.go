@@ -166,7 +166,9 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
-	opts := wire.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL, Now: clock(cfg.Start)}
+	// Daily counters are written after every batch locally (in AWS traffic counts wait up to
+	// five minutes: wire.Options.DailyMaxAge), so the admin API's metrics show at once.
+	opts := wire.Options{Messenger: box, Logger: log, ConfigTTL: cfg.ConfigTTL, Now: clock(cfg.Start), DailyMaxAge: -1}
 	if cfg.TwilioAPIURL != "" {
 		// The real messenger (twilio-go), carried to the local Twilio; the outbox stays empty.
 		if opts.TwilioHTTPClient, err = twiliotest.RewriteClient(cfg.TwilioAPIURL, twilio.DefaultTimeout); err != nil {
@@ -178,6 +180,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	rt, err := wire.New(ctx, wire.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
 		InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)], TenantRoleARN: tenantRole,
+		PseudonymKey: privacy.LocalPseudonymKey,
 	}, clients, opts)
 	if err != nil {
 		return err
@@ -247,7 +250,14 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	poller := &inboundqueue.Poller{API: sqsClient, URL: inboundURL, Process: rt.Worker.Process, Logger: log}
 	workerDone := make(chan struct{})
 	workerCtx, stopWorker := context.WithCancel(ctx)
-	defer func() { stopWorker(); <-workerDone }()
+	defer func() {
+		stopWorker()
+		<-workerDone
+		// What the worker still holds (daily counters) is written before the runner exits.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = rt.Worker.Shutdown(ctx)
+	}()
 	go func() { defer close(workerDone); poller.Run(workerCtx) }()
 
 	srv := &http.Server{
@@ -286,9 +296,9 @@ func localAdmin(ctx context.Context, cfg config, awsCfg aws.Config, tables resou
 		Config: wire.Config{Env: cfg.Env, Tables: tables, InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)],
 			TenantRoleARN: emulator.TenantAdminRoleARN(cfg.Env)},
 		Issuer: issuer, Audience: audience, JWKSURL: jwks,
-		// The local stack's key, clearly named as such; in AWS the environment's secret.
-		PseudonymKey: privacy.LocalPseudonymKey,
 	}
+	// The local stack's key, clearly named as such; in AWS the environment's secret.
+	acfg.PseudonymKey = privacy.LocalPseudonymKey
 	clients, err := awsclients.NewTenantSessions(awsCfg, acfg.TenantRoleARN)
 	if err != nil {
 		return nil, err

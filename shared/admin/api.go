@@ -201,6 +201,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	c.log = h.d.Logger.With("requestId", c.reqID, "route", rt.id)
 	w.Header().Set("X-Request-Id", c.reqID)
 	status := http.StatusInternalServerError
+	if h.d.AfterRequest != nil {
+		defer h.d.AfterRequest(context.WithoutCancel(r.Context()))
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			c.log.Error("admin: panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))

@@ -38,9 +38,11 @@ type Deps struct {
 	// Metrics reads the daily counters.
 	Metrics MetricsReader
 	// Texts validates and previews conversation texts and prompts.
-	Texts  Texts
-	Now    func() time.Time
-	Logger *slog.Logger
+	Texts Texts
+	// AfterRequest, when set, runs after every request (the daily counters' flush).
+	AfterRequest func(context.Context)
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 func (d *Deps) check() error {

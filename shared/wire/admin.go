@@ -31,9 +31,6 @@ type AdminConfig struct {
 	// Issuer and Audience are what the tokens must carry (the user pool and its app client);
 	// JWKSURL overrides where the keys are read (default Issuer + /.well-known/jwks.json).
 	Issuer, Audience, JWKSURL string
-	// PseudonymKey is the key of erased customers' pseudonyms; nil reads the secret
-	// resourcenames.PseudonymKeySecret(Env) with the function's own role.
-	PseudonymKey privacy.KeySource
 }
 
 // privacyAdapter gives the admin API the privacy service.
@@ -110,16 +107,37 @@ func (t textsAdapter) RenderPrompt(ctx context.Context, c *domain.Client, storeI
 	return prompt.Render(tmpl, prompt.DataFor(c, store, menu, lang, t.now()))
 }
 
-// pseudonymKeys is the key source of cfg: the configured one, or the environment's secret.
-func pseudonymKeys(ctx context.Context, env string, key privacy.KeySource, clients awsclients.TenantClients) (privacy.KeySource, error) {
-	if key != nil {
-		return key, nil
-	}
-	sm, err := clients.SecretsManager(ctx, "")
+// metricsAdapter gives the admin API the daily counters, with totals and conversion.
+type metricsAdapter struct{ repos *dynamo.Repositories }
+
+func (m metricsAdapter) Daily(ctx context.Context, clientID, from, to, storeID string) (admin.MetricsView, error) {
+	days, err := m.repos.ListDailyMetrics(ctx, clientID, from, to, storeID)
 	if err != nil {
-		return nil, err
+		return admin.MetricsView{}, err
 	}
-	return privacy.NewSecretKey(sm, resourcenames.PseudonymKeySecret(env)), nil
+	out := admin.MetricsView{ClientID: clientID, From: from, To: to, Days: make([]admin.DayView, 0, len(days))}
+	for _, d := range days {
+		out.Days = append(out.Days, admin.DayView{DailyCounters: d, Conversion: d.Conversion()})
+		out.Totals = out.Totals.Plus(d.Counts)
+	}
+	out.Conversion = domain.DailyCounters{Counts: out.Totals}.Conversion()
+	return out, nil
+}
+
+// privacy is the LGPD service over the parts' repositories (the worker's in-chat erasure, the
+// admin API's export and erasure), with cfg's pseudonymisation key: Config.PseudonymKey, or
+// the environment's secret (resourcenames.PseudonymKeySecret) read with the function's role.
+func (p *parts) privacy(cfg Config, clients awsclients.TenantClients, opts Options) (*privacy.Service, error) {
+	keys := cfg.PseudonymKey
+	if keys == nil {
+		sm, err := clients.SecretsManager(context.Background(), "")
+		if err != nil {
+			return nil, err
+		}
+		keys = privacy.NewSecretKey(sm, resourcenames.PseudonymKeySecret(cfg.Env))
+	}
+	return privacy.New(privacy.Deps{Mappings: p.repos, Conversations: p.repos, Orders: p.repos, Claims: p.repos, Keys: keys,
+		Now: opts.now(), Log: opts.logger()})
 }
 
 // AdminConfigFromEnv reads the admin function's configuration. Its tenant sessions are of
@@ -200,7 +218,15 @@ func (q sqsDepths) Depth(ctx context.Context, tenant, url string) (admin.QueueDe
 // NewAdmin builds the admin API over clients (tenant sessions of the tenant admin role in
 // AWS), with auth verifying the tokens.
 func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantClients, auth admin.Authenticator, opts Options) (*admin.Handler, error) {
-	p, engine, err := buildEngine(cfg.Config, clients, opts)
+	// The operator's actions are counted in the daily counters (handoffs), written at the end
+	// of each request: an admin function has no batches, and may be frozen after any request.
+	opts.DailyMaxAge = -1
+	p, err := buildParts(cfg.Config, clients, opts, true)
+	if err != nil {
+		return nil, err
+	}
+	p.withDaily(cfg.Config, opts)
+	engine, err := engineFrom(p, cfg.Config, clients, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -208,12 +234,7 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	if err != nil {
 		return nil, err
 	}
-	keys, err := pseudonymKeys(ctx, cfg.Env, cfg.PseudonymKey, clients)
-	if err != nil {
-		return nil, err
-	}
-	priv, err := privacy.New(privacy.Deps{Mappings: p.repos, Conversations: p.repos, Orders: p.repos, Claims: p.repos, Keys: keys,
-		Now: opts.now(), Log: opts.logger()})
+	priv, err := p.privacy(cfg.Config, clients, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +249,12 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	return admin.New(admin.Deps{
 		Auth: auth, Repos: r, Integrations: integ, Queues: sqsDepths{clients}, InboundDLQURL: cfg.InboundDLQURL, Env: cfg.Env,
 		Privacy: privacyAdapter{priv}, Operator: operatorAdapter{engine}, Sandbox: sandboxAdapter{sandbox},
-		Texts: textsAdapter{repos: r, now: opts.now()}, Now: opts.now(), Logger: opts.logger(),
+		Texts: textsAdapter{repos: r, now: opts.now()}, Metrics: metricsAdapter{r}, Now: opts.now(), Logger: opts.logger(),
+		AfterRequest: func(ctx context.Context) {
+			if p.daily != nil {
+				_ = p.daily.Flush(ctx)
+			}
+		},
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
 	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/posqueue"
+	"github.com/wabot-platform/wabot/shared/privacy"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/secrets"
 	"github.com/wabot-platform/wabot/shared/twilio"
@@ -33,7 +34,9 @@ import (
 // Config is the runtime's configuration, set by the CDK app through environment variables
 // (resourcenames.EnvVar*).
 type Config struct {
-	Env             string
+	Env string
+	// Tables are the tables' names. Tables.DailyMetrics (resourcenames.EnvVarDailyMetricsTable)
+	// is optional: without it the worker keeps no daily counters (it logs so at start).
 	Tables          resourcenames.Tables
 	InboundQueueURL string // needed by the webhook only
 	// InboundDLQURL is where the worker parks a message it can never process; empty leaves
@@ -43,6 +46,9 @@ type Config struct {
 	// TenantRoleARN is the tenant access role: every call on a brand's data is made with
 	// credentials from sts:AssumeRole into it, tagged with the brand (awsclients.TenantSessions).
 	TenantRoleARN string
+	// PseudonymKey is the key of erased customers' pseudonyms (package privacy); nil reads the
+	// environment's secret resourcenames.PseudonymKeySecret with the function's own role.
+	PseudonymKey privacy.KeySource
 }
 
 // ConfigFromEnv reads and checks the configuration every function shares; what only one
@@ -58,6 +64,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			Idempotency:       getenv(resourcenames.EnvVarIdempotencyTable),
 			Menu:              getenv(resourcenames.EnvVarMenuTable),
 			Orders:            getenv(resourcenames.EnvVarOrdersTable),
+			DailyMetrics:      getenv(resourcenames.EnvVarDailyMetricsTable),
 		},
 		InboundQueueURL: getenv(resourcenames.EnvVarInboundQueueURL),
 		InboundDLQURL:   getenv(resourcenames.EnvVarInboundDLQURL),
@@ -92,8 +99,14 @@ type Options struct {
 	TwilioHTTPClient *http.Client
 	Logger           *slog.Logger
 	// Metrics counts messages, orders and errors per tenant (metrics.NewEMF in Lambda); nil
-	// counts nothing.
+	// counts nothing. The worker and the engine also count into the daily counters when the
+	// configuration names their table (metrics.Daily: what is due written at the end of every
+	// batch, the rest by Worker.Shutdown); the webhook does not (its budget is two AWS calls
+	// a message).
 	Metrics metrics.Recorder
+	// DailyMaxAge is how long the daily counters' traffic counts may wait in memory (0: the
+	// default, metrics.DefaultMaxAge; negative: none, every batch writes every count).
+	DailyMaxAge time.Duration
 	// RepoOptions change the repositories (the tests' clock).
 	RepoOptions []dynamo.Option
 	// ConfigTTL is how long brand, store and menu configuration is cached in memory; 0 means
@@ -124,6 +137,10 @@ type parts struct {
 	repos *dynamo.Repositories
 	creds *secrets.Source
 	dir   *directory.Directory
+	// daily are the daily counters of the engine and the worker (nil: none); metrics is what
+	// they count into: Options.Metrics and daily.
+	daily   *metrics.Daily
+	metrics metrics.Recorder
 }
 
 func buildParts(cfg Config, clients awsclients.TenantClients, opts Options, withStoresAndMenus bool) (*parts, error) {
@@ -144,7 +161,21 @@ func buildParts(cfg Config, clients awsclients.TenantClients, opts Options, with
 	if err != nil {
 		return nil, err
 	}
-	return &parts{repos: repos, creds: creds, dir: dir}, nil
+	return &parts{repos: repos, creds: creds, dir: dir, metrics: metrics.Or(opts.Metrics)}, nil
+}
+
+// withDaily adds the daily counters over the repositories when cfg names their table.
+func (p *parts) withDaily(cfg Config, opts Options) {
+	if cfg.Tables.DailyMetrics == "" {
+		opts.logger().Warn("no daily counters: " + resourcenames.EnvVarDailyMetricsTable + " is not set")
+		return
+	}
+	dopts := []metrics.DailyOption{metrics.WithDailyClock(opts.now())}
+	if opts.DailyMaxAge != 0 {
+		dopts = append(dopts, metrics.WithMaxAge(opts.DailyMaxAge))
+	}
+	p.daily = metrics.NewDaily(p.repos, dopts...)
+	p.metrics = metrics.Tee(opts.Metrics, p.daily)
 }
 
 func webhookFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Options) (*twiliohook.Handler, error) {
@@ -186,10 +217,14 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 		return nil, err
 	}
 	r := p.repos
+	eraser, err := p.privacy(cfg, clients, opts)
+	if err != nil {
+		return nil, err
+	}
 	return conversation.New(conversation.Deps{
 		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r,
 		Publisher: pub, Messenger: messenger, Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL,
-		Now: opts.now(), Metrics: opts.Metrics,
+		Now: opts.now(), Metrics: p.metrics, Eraser: eraser,
 	})
 }
 
@@ -204,7 +239,7 @@ func NewWebhook(_ context.Context, cfg Config, clients awsclients.TenantClients,
 
 // NewWorker builds the worker function: the engine over the inbound queue's batches.
 func NewWorker(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
-	p, engine, err := buildEngine(cfg, clients, opts)
+	p, engine, err := buildWorkerEngine(cfg, clients, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -212,9 +247,13 @@ func NewWorker(ctx context.Context, cfg Config, clients awsclients.TenantClients
 }
 
 // workerFrom builds the worker over the engine: the inbound queue's consumer (retry delays,
-// and the dead-letter queue for what can never be processed) and the claims to complete.
+// and the dead-letter queue for what can never be processed), the claims to complete and
+// the daily counters to flush after every batch.
 func workerFrom(ctx context.Context, p *parts, engine *conversation.Service, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
-	d := sqsworker.Deps{Handle: engine.HandleBurst, Claims: p.repos, Apologize: engine.Apologize, Logger: opts.logger(), Metrics: opts.Metrics}
+	d := sqsworker.Deps{Handle: engine.HandleBurst, Claims: p.repos, Apologize: engine.Apologize, Logger: opts.logger(), Metrics: p.metrics}
+	if p.daily != nil {
+		d.Flush, d.FlushAll = p.daily.FlushDue, p.daily.Flush
+	}
 	if cfg.InboundQueueURL != "" || cfg.InboundDLQURL != "" {
 		api, err := clients.SQS(ctx, "")
 		if err != nil {
@@ -235,6 +274,17 @@ func buildEngine(cfg Config, clients awsclients.TenantClients, opts Options) (*p
 	return p, engine, err
 }
 
+// buildWorkerEngine is buildEngine with the daily counters, which only a worker flushes.
+func buildWorkerEngine(cfg Config, clients awsclients.TenantClients, opts Options) (*parts, *conversation.Service, error) {
+	p, err := buildParts(cfg, clients, opts, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.withDaily(cfg, opts)
+	engine, err := engineFrom(p, cfg, clients, opts)
+	return p, engine, err
+}
+
 // Runtime is every part in one process: the local runner and the tests.
 type Runtime struct {
 	Repos        *dynamo.Repositories
@@ -242,13 +292,16 @@ type Runtime struct {
 	Directory    *directory.Directory
 	Conversation *conversation.Service
 	Worker       *sqsworker.Worker
-	webhook      *twiliohook.Handler
+	// Daily are the daily counters the engine and the worker count into (nil without their
+	// table); the worker flushes them after every batch.
+	Daily   *metrics.Daily
+	webhook *twiliohook.Handler
 }
 
 // New builds every part over one directory (the local runner, tests). The webhook is built
 // when the configuration has an inbound queue.
 func New(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*Runtime, error) {
-	p, engine, err := buildEngine(cfg, clients, opts)
+	p, engine, err := buildWorkerEngine(cfg, clients, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +309,7 @@ func New(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts
 	if err != nil {
 		return nil, err
 	}
-	rt := &Runtime{Repos: p.repos, Credentials: p.creds, Directory: p.dir, Conversation: engine, Worker: worker}
+	rt := &Runtime{Repos: p.repos, Credentials: p.creds, Directory: p.dir, Conversation: engine, Worker: worker, Daily: p.daily}
 	if cfg.InboundQueueURL != "" {
 		if rt.webhook, err = webhookFrom(p, cfg, clients, opts); err != nil {
 			return nil, err

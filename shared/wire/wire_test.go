@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/url"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -42,6 +43,11 @@ import (
 )
 
 const publicBase = "https://hooks.wabot.test"
+
+// benchDailyMaxAgeEnv, when set (a Go duration; negative: every batch), is the daily
+// counters' max age of the fixtures (wire.Options.DailyMaxAge), so `make bench` can measure
+// another policy than the default (scripts/bench.sh passes BENCH_DAILY_MAX_AGE).
+const benchDailyMaxAgeEnv = "WABOT_BENCH_DAILY_MAX_AGE"
 
 // fixture is the platform as a Lambda wires it, against the emulator: the dev template's
 // tables, the inbound queue and the brands' secrets (under names of this test's own), the
@@ -124,6 +130,12 @@ func newFixture(tb testing.TB) *fixture {
 // pizzaria's credentials in its secret; otherwise through the local localoutbox.
 func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	tb.Helper()
+	return newFixtureWithOptions(tb, tw, nil)
+}
+
+// newFixtureWithOptions is newFixtureWith with the wiring's options changed by change.
+func newFixtureWithOptions(tb testing.TB, tw *twiliotest.Server, change func(*wire.Options)) *fixture {
+	tb.Helper()
 	ctx := domain.NewPlatformContext(context.Background())
 	cfg := emulatortest.Config(tb)
 	env := "b" + emulatortest.UniqueSuffix(tb)
@@ -176,6 +188,16 @@ func newFixtureWith(tb testing.TB, tw *twiliotest.Server) *fixture {
 	opts := wire.Options{Messenger: box, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if tw != nil {
 		opts.Messenger, opts.TwilioHTTPClient = nil, tw.Client()
+	}
+	if v := os.Getenv(benchDailyMaxAgeEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			tb.Fatalf("%s: %v", benchDailyMaxAgeEnv, err)
+		}
+		opts.DailyMaxAge = d
+	}
+	if change != nil {
+		change(&opts)
 	}
 	rt, err := wire.New(ctx, wire.Config{Env: env, Tables: tables, InboundQueueURL: aws.ToString(created.QueueUrl), PublicBaseURL: publicBase},
 		awsclients.NewStatic(cfg), opts)
@@ -376,6 +398,7 @@ func BenchmarkWorkerTurnCheckout(b *testing.B) {
 		}
 	}
 	report(b, counts, f.units, cpu)
+	reportDaily(b, f)
 }
 
 // burgerMessage is body from phone to Burger Demo, whose store is open around the clock.
@@ -426,6 +449,16 @@ func measure(b *testing.B, f *fixture, op func(i int)) {
 	f.units.disarm()
 	b.StopTimer()
 	report(b, f.calls.Snapshot(), f.units, cpuTime()-cpu)
+	reportDaily(b, f)
+}
+
+// reportDaily adds how long the daily counters' traffic counts wait in memory (0: not at
+// all, every batch writes them), for the report's cost model of the timed writes, which a
+// benchmark of a few seconds cannot see.
+func reportDaily(b *testing.B, f *fixture) {
+	if f.rt.Daily != nil {
+		b.ReportMetric(max(0, f.rt.Daily.MaxAge().Seconds()), "daily-max-age-s")
+	}
 }
 
 // cpuTime is the CPU time this process has used. ns/op includes the round trips to the
@@ -462,6 +495,10 @@ func report(b *testing.B, counts map[string]int, u *ddbUnits, cpu time.Duration)
 	b.ReportMetric(float64(total["Secrets Manager"])/n, "secrets-calls/op")
 	b.ReportMetric(u.wru/n, "ddb-wru/op")
 	b.ReportMetric(u.indexWRU/n, "ddb-index-wru/op")
+	// The daily counters' writes (metrics.Daily's flush at the end of a batch), part of the
+	// DynamoDB calls and write units above, reported apart so the report prices them apart.
+	b.ReportMetric(u.counterCalls/n, "counters-calls/op")
+	b.ReportMetric(u.counterWRU/n, "ddb-counters-wru/op")
 	b.ReportMetric(u.rru/n, "ddb-rru/op")
 	b.ReportMetric(u.sqsRequests/n, "sqs-billed-requests/op")
 	b.ReportMetric(float64(u.maxItem), "max-item-bytes")
@@ -522,6 +559,8 @@ type ddbUnits struct {
 	err           error
 	wru, rru      float64
 	indexWRU      float64 // the part of wru that the indexes' writes cost
+	counterWRU    float64 // the part of wru that the daily counters' writes cost
+	counterCalls  float64 // calls on the daily counters' table
 	sqsRequests   float64
 	maxItem       int
 	lastSize      map[string]int        // table -> size of the item last written there
@@ -557,7 +596,7 @@ func countUnits(cfg *aws.Config) *ddbUnits {
 func (u *ddbUnits) reset() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.wru, u.indexWRU, u.rru, u.sqsRequests, u.maxItem, u.overhead, u.err = 0, 0, 0, 0, 0, 0, nil
+	u.wru, u.indexWRU, u.counterWRU, u.counterCalls, u.rru, u.sqsRequests, u.maxItem, u.overhead, u.err = 0, 0, 0, 0, 0, 0, 0, 0, nil
 	clear(u.lastSize)
 }
 
@@ -632,8 +671,12 @@ func (u *ddbUnits) handle(ctx context.Context, in smithymiddleware.InitializeInp
 				item := u.item(ctx, w.table, w.key)
 				before, after := ddbItemSize(w.before), ddbItemSize(item)
 				index := w.factor * u.indexUnits(ctx, w.table, w.before, item)
-				u.wru += w.factor*units(max(before, after), 1024) + index
+				wru := w.factor*units(max(before, after), 1024) + index
+				u.wru += wru
 				u.indexWRU += index
+				if isCountersTable(w.table) {
+					u.counterWRU += wru
+				}
 				u.lastSize[w.table] = after
 				u.maxItem = max(u.maxItem, before, after)
 			}
@@ -643,7 +686,15 @@ func (u *ddbUnits) handle(ctx context.Context, in smithymiddleware.InitializeInp
 		u.reads(ctx, in.Parameters, out.Result)
 	}
 	u.sqsRequests += sqsBilled(in.Parameters, out.Result)
+	if p, ok := in.Parameters.(*dynamodb.UpdateItemInput); ok && isCountersTable(aws.ToString(p.TableName)) {
+		u.counterCalls++
+	}
 	return out, md, err
+}
+
+// isCountersTable: table is the daily counters' (under a test's suffix).
+func isCountersTable(table string) bool {
+	return strings.HasPrefix(table, resourcenames.DailyMetricsTable+"-")
 }
 
 func isDynamoDBWrite(params any) bool {
