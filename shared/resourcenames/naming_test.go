@@ -93,11 +93,13 @@ func TestTablesFor(t *testing.T) {
 		Idempotency:       "WhatsAppBotIdempotency-staging",
 		Menu:              "WhatsAppBotMenu-staging",
 		Orders:            "WhatsAppBotOrders-staging",
+		Audit:             "WhatsAppBotAudit-staging",
+		DailyMetrics:      "WhatsAppBotDailyMetrics-staging",
 	}
 	if got != want {
 		t.Fatalf("TablesFor(staging) = %+v, want %+v", got, want)
 	}
-	wantAll := []string{want.ClientConfig, want.StoreConfig, want.PhoneMapping, want.ConversationState, want.Idempotency, want.Menu, want.Orders}
+	wantAll := []string{want.ClientConfig, want.StoreConfig, want.PhoneMapping, want.ConversationState, want.Idempotency, want.Menu, want.Orders, want.Audit, want.DailyMetrics}
 	all := got.All()
 	if len(all) != len(wantAll) {
 		t.Fatalf("All() returned %d names, want %d", len(all), len(wantAll))
