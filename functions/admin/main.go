@@ -12,6 +12,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/edge/httpapi"
 	"github.com/wabot-platform/wabot/shared/wire"
+	"github.com/wabot-platform/wabot/shared/wire/adminwire"
 )
 
 func main() {
@@ -24,15 +25,15 @@ func main() {
 }
 
 func run(ctx context.Context, log *slog.Logger) error {
-	cfg, clients, err := wire.AdminFromEnvironment(ctx)
+	cfg, clients, err := adminwire.AdminFromEnvironment(ctx)
 	if err != nil {
 		return err
 	}
-	auth, err := wire.AdminAuthenticator(cfg, nil)
+	auth, err := adminwire.AdminAuthenticator(cfg, nil)
 	if err != nil {
 		return err
 	}
-	h, err := wire.NewAdmin(ctx, cfg, clients, auth, wire.Options{Logger: log})
+	h, err := adminwire.NewAdmin(ctx, cfg, clients, auth, wire.Options{Logger: log})
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/twilio"
 	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
 	"github.com/wabot-platform/wabot/shared/wire"
+	"github.com/wabot-platform/wabot/shared/wire/adminwire"
 )
 
 // config is the runner's configuration, read once from the environment.
@@ -292,7 +293,7 @@ func localAdmin(ctx context.Context, cfg config, awsCfg aws.Config, tables resou
 	if err != nil {
 		return nil, fmt.Errorf("the admin API's user pool: %w", err)
 	}
-	acfg := wire.AdminConfig{
+	acfg := adminwire.AdminConfig{
 		Config: wire.Config{Env: cfg.Env, Tables: tables, InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)],
 			TenantRoleARN: emulator.TenantAdminRoleARN(cfg.Env)},
 		Issuer: issuer, Audience: audience, JWKSURL: jwks,
@@ -303,12 +304,12 @@ func localAdmin(ctx context.Context, cfg config, awsCfg aws.Config, tables resou
 	if err != nil {
 		return nil, err
 	}
-	auth, err := wire.AdminAuthenticator(acfg, nil)
+	auth, err := adminwire.AdminAuthenticator(acfg, nil)
 	if err != nil {
 		return nil, err
 	}
 	// Tokens are checked against the real clock (moto signs them with it), whatever WABOT_NOW says.
-	return wire.NewAdmin(ctx, acfg, clients, auth, opts)
+	return adminwire.NewAdmin(ctx, acfg, clients, auth, opts)
 }
 
 // clock reads start when called first and advances with real time; the real clock when start

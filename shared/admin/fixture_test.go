@@ -34,6 +34,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/privacy"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/wire"
+	"github.com/wabot-platform/wabot/shared/wire/adminwire"
 )
 
 // The admin API's tests run it as it runs in AWS, over the local emulator: tables from the
@@ -183,16 +184,16 @@ func newFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: dlq.QueueUrl}) })
-	acfg := wire.AdminConfig{Config: wire.Config{Env: env, Tables: tables, TenantRoleARN: "unused", InboundDLQURL: aws.ToString(dlq.QueueUrl)},
+	acfg := adminwire.AdminConfig{Config: wire.Config{Env: env, Tables: tables, TenantRoleARN: "unused", InboundDLQURL: aws.ToString(dlq.QueueUrl)},
 		Issuer: testIssuer, Audience: testAudience, JWKSURL: s.jwks.URL + "/jwks.json"}
 	acfg.PseudonymKey = privacy.LocalPseudonymKey
-	auth, err := wire.AdminAuthenticator(acfg, nil)
+	auth, err := adminwire.AdminAuthenticator(acfg, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	clients := awsclients.NewStatic(cfg)
 	now := time.Now()
-	h, err := wire.NewAdmin(ctx, acfg, clients, auth, wire.Options{Messenger: box, Logger: log, ConfigTTL: time.Millisecond})
+	h, err := adminwire.NewAdmin(ctx, acfg, clients, auth, wire.Options{Messenger: box, Logger: log, ConfigTTL: time.Millisecond})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,4 +1,8 @@
-package wire
+// Package adminwire builds the admin function: the admin API (package admin) over the
+// engine's parts (wire.BuildEngineParts), token verification (adminauth) and the adapters
+// between them. It is apart from package wire so the webhook and the worker do not link the
+// admin API.
+package adminwire
 
 import (
 	"context"
@@ -23,11 +27,12 @@ import (
 	"github.com/wabot-platform/wabot/shared/prompt"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/secrets"
+	"github.com/wabot-platform/wabot/shared/wire"
 )
 
 // AdminConfig is the admin function's configuration (resourcenames.EnvVar*).
 type AdminConfig struct {
-	Config
+	wire.Config
 	// Issuer and Audience are what the tokens must carry (the user pool and its app client);
 	// JWKSURL overrides where the keys are read (default Issuer + /.well-known/jwks.json).
 	Issuer, Audience, JWKSURL string
@@ -124,22 +129,6 @@ func (m metricsAdapter) Daily(ctx context.Context, clientID, from, to, storeID s
 	return out, nil
 }
 
-// privacy is the LGPD service over the parts' repositories (the worker's in-chat erasure, the
-// admin API's export and erasure), with cfg's pseudonymisation key: Config.PseudonymKey, or
-// the environment's secret (resourcenames.PseudonymKeySecret) read with the function's role.
-func (p *parts) privacy(cfg Config, clients awsclients.TenantClients, opts Options) (*privacy.Service, error) {
-	keys := cfg.PseudonymKey
-	if keys == nil {
-		sm, err := clients.SecretsManager(context.Background(), "")
-		if err != nil {
-			return nil, err
-		}
-		keys = privacy.NewSecretKey(sm, resourcenames.PseudonymKeySecret(cfg.Env))
-	}
-	return privacy.New(privacy.Deps{Mappings: p.repos, Conversations: p.repos, Orders: p.repos, Claims: p.repos, Keys: keys,
-		Now: opts.now(), Log: opts.logger()})
-}
-
 // AdminConfigFromEnv reads the admin function's configuration. Its tenant sessions are of
 // the tenant admin role (EnvVarTenantAdminRoleARN), not of the runtime's tenant role.
 func AdminConfigFromEnv(getenv func(string) string) (AdminConfig, error) {
@@ -149,7 +138,7 @@ func AdminConfigFromEnv(getenv func(string) string) (AdminConfig, error) {
 		}
 		return getenv(k)
 	}
-	base, err := ConfigFromEnv(env)
+	base, err := wire.ConfigFromEnv(env)
 	if err != nil {
 		return AdminConfig{}, err
 	}
@@ -217,31 +206,23 @@ func (q sqsDepths) Depth(ctx context.Context, tenant, url string) (admin.QueueDe
 
 // NewAdmin builds the admin API over clients (tenant sessions of the tenant admin role in
 // AWS), with auth verifying the tokens.
-func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantClients, auth admin.Authenticator, opts Options) (*admin.Handler, error) {
+func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantClients, auth admin.Authenticator, opts wire.Options) (*admin.Handler, error) {
 	// The operator's actions are counted in the daily counters (handoffs), written at the end
 	// of each request: an admin function has no batches, and may be frozen after any request.
-	opts.DailyMaxAge = -1
-	p, err := buildParts(cfg.Config, clients, opts, true)
+	p, err := wire.BuildEngineParts(cfg.Config, clients, opts)
 	if err != nil {
 		return nil, err
 	}
-	p.withDaily(cfg.Config, opts)
-	engine, err := engineFrom(p, cfg.Config, clients, opts)
-	if err != nil {
-		return nil, err
-	}
+	engine := p.Engine
 	integ, err := secrets.NewIntegrations(cfg.Env, clients)
 	if err != nil {
 		return nil, err
 	}
-	priv, err := p.privacy(cfg.Config, clients, opts)
-	if err != nil {
-		return nil, err
-	}
-	r := p.repos
+	priv := p.Privacy
+	r := p.Repos
 	sandbox, err := conversation.NewSandbox(conversation.Deps{
 		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r, Eraser: priv,
-		Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL, Now: opts.now(),
+		Directory: p.Directory, Logger: opts.Log(), ConfigTTL: opts.ConfigTTL, Now: opts.Clock(),
 	})
 	if err != nil {
 		return nil, err
@@ -249,10 +230,10 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	return admin.New(admin.Deps{
 		Auth: auth, Repos: r, Integrations: integ, Queues: sqsDepths{clients}, InboundDLQURL: cfg.InboundDLQURL, Env: cfg.Env,
 		Privacy: privacyAdapter{priv}, Operator: operatorAdapter{engine}, Sandbox: sandboxAdapter{sandbox},
-		Texts: textsAdapter{repos: r, now: opts.now()}, Metrics: metricsAdapter{r}, Now: opts.now(), Logger: opts.logger(),
+		Texts: textsAdapter{repos: r, now: opts.Clock()}, Metrics: metricsAdapter{r}, Now: opts.Clock(), Logger: opts.Log(),
 		AfterRequest: func(ctx context.Context) {
-			if p.daily != nil {
-				_ = p.daily.Flush(ctx)
+			if p.Daily != nil {
+				_ = p.Daily.Flush(ctx)
 			}
 		},
 	})
