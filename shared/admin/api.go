@@ -271,8 +271,11 @@ func (c *call) run() (any, error) {
 		}
 		c.clientID = id
 		ctx = domain.NewContextWithTenant(ctx, id)
-	} else {
+	} else if c.p.Role == resourcenames.RolePlatformAdmin {
 		ctx = domain.NewPlatformContext(ctx)
+	} else {
+		// A brand role on a route without a brand (its identity) stays in its own brand.
+		ctx = domain.NewContextWithTenant(ctx, c.p.ClientID)
 	}
 	if !c.rt.access.allows(c.p.Role) {
 		return nil, errForbidden(fmt.Sprintf("the %s role may not %s", c.p.Role, c.rt.summaryLower()))

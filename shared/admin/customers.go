@@ -214,15 +214,24 @@ func (c *call) sendOperatorMessage() (any, error) {
 	})
 }
 
-func (c *call) exportCustomer() (any, error) {
+// lgpdCustomer is the number of an LGPD request on an existing brand.
+func (c *call) lgpdCustomer() (string, error) {
 	if c.h.d.Privacy == nil {
-		return nil, errNotConfigured("LGPD requests")
+		return "", errNotConfigured("LGPD requests")
 	}
 	phone, err := c.phone()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if _, err := c.brandExists(); err != nil {
+		return "", err
+	}
+	return phone, nil
+}
+
+func (c *call) exportCustomer() (any, error) {
+	phone, err := c.lgpdCustomer()
+	if err != nil {
 		return nil, err
 	}
 	out, err := c.h.d.Privacy.Export(c.ctx, c.clientID, phone)
@@ -235,14 +244,8 @@ func (c *call) exportCustomer() (any, error) {
 }
 
 func (c *call) eraseCustomer() (any, error) {
-	if c.h.d.Privacy == nil {
-		return nil, errNotConfigured("LGPD requests")
-	}
-	phone, err := c.phone()
+	phone, err := c.lgpdCustomer()
 	if err != nil {
-		return nil, err
-	}
-	if _, err := c.brandExists(); err != nil {
 		return nil, err
 	}
 	rep, err := c.h.d.Privacy.EraseCustomer(c.ctx, c.clientID, phone)

@@ -264,17 +264,8 @@ func workerFrom(ctx context.Context, p *parts, engine *conversation.Service, cfg
 	return sqsworker.New(d)
 }
 
-// buildEngine builds the parts with stores and menus, and the engine over them.
-func buildEngine(cfg Config, clients awsclients.TenantClients, opts Options) (*parts, *conversation.Service, error) {
-	p, err := buildParts(cfg, clients, opts, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	engine, err := engineFrom(p, cfg, clients, opts)
-	return p, engine, err
-}
-
-// buildWorkerEngine is buildEngine with the daily counters, which only a worker flushes.
+// buildWorkerEngine builds the parts with stores, menus and the daily counters (which the
+// worker flushes), and the engine over them.
 func buildWorkerEngine(cfg Config, clients awsclients.TenantClients, opts Options) (*parts, *conversation.Service, error) {
 	p, err := buildParts(cfg, clients, opts, true)
 	if err != nil {
@@ -334,13 +325,16 @@ func FromEnvironment(ctx context.Context) (Config, awsclients.TenantClients, err
 	if err != nil {
 		return cfg, nil, err
 	}
+	clients, err := SessionsOf(ctx, cfg.TenantRoleARN)
+	return cfg, clients, err
+}
+
+// SessionsOf is a Lambda's clients: its own credentials from the default chain, and sessions
+// of roleARN tagged with the brand for everything that belongs to one.
+func SessionsOf(ctx context.Context, roleARN string) (awsclients.TenantClients, error) {
 	awsCfg, err := awsclients.Load(ctx, awsclients.Options{})
 	if err != nil {
-		return cfg, nil, err
+		return nil, err
 	}
-	clients, err := awsclients.NewTenantSessions(awsCfg, cfg.TenantRoleARN)
-	if err != nil {
-		return cfg, nil, err
-	}
-	return cfg, clients, nil
+	return awsclients.NewTenantSessions(awsCfg, roleARN)
 }

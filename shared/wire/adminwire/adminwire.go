@@ -164,15 +164,8 @@ func AdminFromEnvironment(ctx context.Context) (AdminConfig, awsclients.TenantCl
 	if err != nil {
 		return cfg, nil, err
 	}
-	awsCfg, err := awsclients.Load(ctx, awsclients.Options{})
-	if err != nil {
-		return cfg, nil, err
-	}
-	clients, err := awsclients.NewTenantSessions(awsCfg, cfg.TenantRoleARN)
-	if err != nil {
-		return cfg, nil, err
-	}
-	return cfg, clients, nil
+	clients, err := wire.SessionsOf(ctx, cfg.TenantRoleARN)
+	return cfg, clients, err
 }
 
 // sqsDepths reads queue depths with the tenant's SQS client.
