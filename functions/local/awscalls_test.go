@@ -209,13 +209,8 @@ func dynamoCalls(c awsCall, body []byte) []awsCall {
 	return []awsCall{c}
 }
 
-// snapshot returns what was recorded so far.
-func (r *awsRecorder) snapshot() ([]awsCall, map[string]string, []assumed) {
-	calls, sessions, assumed, _ := r.snapshotRoles()
-	return calls, sessions, assumed
-}
-
-// snapshotRoles is snapshot with the role each session's access key came from.
+// snapshotRoles returns what was recorded so far: the calls, the brand of each session's access key, the
+// AssumeRole calls, and the role each session's access key came from.
 func (r *awsRecorder) snapshotRoles() ([]awsCall, map[string]string, []assumed, map[string]string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

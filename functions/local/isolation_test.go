@@ -53,7 +53,6 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 		}
 	}
 	// What each session's role allows: the admin API's sessions come from the tenant admin role.
-	tableActions, secretActions, queueActions := resourcenames.TenantTableActions, resourcenames.TenantSecretActions, resourcenames.TenantQueueActions
 	adminUsed := map[string]bool{}
 
 	// seen[brand] lists what the brand's sessions did, for the coverage check below.
@@ -79,7 +78,7 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 		if seen[brand] == nil {
 			seen[brand] = map[string]bool{}
 		}
-		tableActions, secretActions, queueActions = resourcenames.TenantTableActions, resourcenames.TenantSecretActions, resourcenames.TenantQueueActions
+		tableActions, secretActions, queueActions := resourcenames.TenantTableActions, resourcenames.TenantSecretActions, resourcenames.TenantQueueActions
 		if roles[c.AccessKey] == adminRole {
 			tableActions, secretActions, queueActions = resourcenames.TenantAdminTableActions, resourcenames.TenantAdminSecretActions, resourcenames.TenantAdminQueueActions
 			adminUsed[brand] = true
