@@ -675,9 +675,26 @@ func TestAdminRolesAreDeniedScans(t *testing.T) {
 func TestAdminAlarmsAndOutputs(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, fx *fixture, env string) {
 		ids := fx.adminIDs(t)
-		if n := len(fx.stack.Admin().Alarms()); n != 2 {
-			t.Errorf("Admin().Alarms() has %d alarms, want 2 (errors, throttles)", n)
+		if n := len(fx.stack.Admin().Alarms()); n != 3 {
+			t.Errorf("Admin().Alarms() has %d alarms, want 3 (errors, throttles, audit write failures)", n)
 		}
+		// A change without its audit record alarms: a metric filter on the admin function's
+		// log group, on the event the API logs.
+		fn := *fx.template.FindResources(jsii.String("AWS::Lambda::Function"), nil)
+		lc, _ := (*fn[ids.fn])["Properties"].(map[string]any)["LoggingConfig"].(map[string]any)
+		group, _ := lc["LogGroup"].(map[string]any)
+		check(t, func() {
+			fx.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+				"LogGroupName":  group,
+				"FilterPattern": `{ $.event = "` + resourcenames.EventAuditWriteFailed + `" }`,
+				"MetricTransformations": []any{map[string]any{
+					"MetricNamespace": resourcenames.MetricNamespace, "MetricName": "AuditWriteFailures", "MetricValue": "1",
+				}},
+			})
+			fx.template.HasResourceProperties(jsii.String(alarmType), map[string]any{
+				"Namespace": resourcenames.MetricNamespace, "MetricName": "AuditWriteFailures", "Threshold": 1,
+			})
+		})
 		for _, metric := range []string{"Errors", "Throttles"} {
 			check(t, func() {
 				fx.template.HasResourceProperties(jsii.String(alarmType), map[string]any{

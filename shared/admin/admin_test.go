@@ -316,3 +316,18 @@ func TestCustomersPaginate(t *testing.T) {
 		t.Errorf("%d customers in %d pages of 10", len(seen), pages)
 	}
 }
+
+// A change whose audit record cannot be written still stands, and says so in the log line the
+// AuditWriteFailedAlarm watches.
+func TestAuditWriteFailureIsLogged(t *testing.T) {
+	f := newFixtureWith(t, func(tables *resourcenames.Tables) { tables.Audit = "WhatsAppBotAudit-missing" })
+	tok := f.brandAdmin(t, demo.BurgerID)
+	brand := "/admin/v1/brands/demo-burger"
+	res := f.do(t, "PATCH", brand, tok, map[string]any{"welcomeMessage": "sem auditoria"}, "If-Match", f.etag(t, brand, tok))
+	if res.status != 200 {
+		t.Fatalf("the change: %d %s", res.status, res.body)
+	}
+	if !strings.Contains(f.logs.String(), `"event":"`+resourcenames.EventAuditWriteFailed+`"`) {
+		t.Errorf("no %s log line", resourcenames.EventAuditWriteFailed)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/dynamo"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Every change writes an audit record after it succeeded: actor, role, brand, action,
@@ -15,7 +16,8 @@ import (
 // phone numbers are masked in targets and bodies (an audit record outlives an LGPD erasure).
 //
 // A failed audit write does not undo the change (it happened): it is logged as an error
-// with event "audit_write_failed", which the admin function's log metric filter alarms on.
+// with event resourcenames.EventAuditWriteFailed, which the CDK app's AuditWriteFailedAlarm
+// watches (a metric filter on the admin function's log group).
 
 // AuditList is a page of audit records, newest first.
 type AuditList struct {
@@ -87,7 +89,7 @@ func (c *call) audit(ctx context.Context, action, target string, before, after a
 		Action: action, Target: maskTarget(target), Before: masked(before), After: masked(after), RequestID: c.reqID,
 	}
 	if err := c.h.d.Repos.AppendAudit(context.WithoutCancel(ctx), rec); err != nil {
-		c.log.Error("admin: the audit record of a change could not be written", "event", "audit_write_failed",
+		c.log.Error("admin: the audit record of a change could not be written", "event", resourcenames.EventAuditWriteFailed,
 			"action", action, "error", err)
 	}
 }

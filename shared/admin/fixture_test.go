@@ -142,10 +142,21 @@ type fixture struct {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
+	return newFixtureWith(tb, nil)
+}
+
+// newFixtureWith lets change alter the admin API's table names (the repositories of the
+// fixture itself keep the real ones).
+func newFixtureWith(tb testing.TB, change func(*resourcenames.Tables)) *fixture {
+	tb.Helper()
 	ctx := domain.NewPlatformContext(context.Background())
 	cfg := emulatortest.Config(tb)
 	env := "a" + emulatortest.UniqueSuffix(tb)
 	tables := emulatortest.Tables(tb)
+	apiTables := tables
+	if change != nil {
+		change(&apiTables)
+	}
 	sm := secretsmanager.NewFromConfig(cfg)
 	q := sqs.NewFromConfig(cfg)
 	tmpl := &emulator.Template{Resources: map[string]emulator.Resource{}}
@@ -184,7 +195,7 @@ func newFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _, _ = q.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: dlq.QueueUrl}) })
-	acfg := adminwire.AdminConfig{Config: wire.Config{Env: env, Tables: tables, TenantRoleARN: "unused", InboundDLQURL: aws.ToString(dlq.QueueUrl)},
+	acfg := adminwire.AdminConfig{Config: wire.Config{Env: env, Tables: apiTables, TenantRoleARN: "unused", InboundDLQURL: aws.ToString(dlq.QueueUrl)},
 		Issuer: testIssuer, Audience: testAudience, JWKSURL: s.jwks.URL + "/jwks.json"}
 	acfg.PseudonymKey = privacy.LocalPseudonymKey
 	auth, err := adminwire.AdminAuthenticator(acfg, nil)

@@ -140,3 +140,7 @@ const (
 func PseudonymKeySecret(env string) string {
 	return fmt.Sprintf("wabot/%s/_platform/pseudonym-key", env)
 }
+
+// EventAuditWriteFailed is the "event" of the admin API's log line for a change whose audit
+// record could not be written; the CDK app alarms on it.
+const EventAuditWriteFailed = "audit_write_failed"
