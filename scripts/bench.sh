@@ -40,7 +40,7 @@ strict=()
 if [ "${BENCH_STRICT:-0}" = 1 ]; then strict=(-strict); fi
 "$out/benchreport" -bench "$out/bench.txt" -coldstart "$out/coldstart.json" \
   -prices docs/prices.json -runtime infra/stacks/runtime.go \
-  -binary webhook=.build/lambda/webhook/bootstrap -binary worker=.build/lambda/worker/bootstrap \
+  -binary webhook=.build/lambda/webhook/bootstrap -binary worker=.build/lambda/worker/bootstrap -binary admin=.build/lambda/admin/bootstrap \
   -config "-benchtime $benchtime -count $count" -out "$out" ${strict[@]+"${strict[@]}"}
 echo
 echo "report: $out/report.md and $out/report.json"

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -66,6 +67,10 @@ func (c *call) listOrders() (any, error) {
 			return nil, err
 		}
 		orders = append(orders, got...)
+	}
+	// Test-chat orders are kept apart from real ones unless asked for (tests=true).
+	if c.query("tests") != "true" {
+		orders = slices.DeleteFunc(orders, func(o domain.Order) bool { return o.Test })
 	}
 	sort.SliceStable(orders, func(i, j int) bool { return orders[i].CreatedAt.After(orders[j].CreatedAt) })
 	out := OrderList{Orders: orders}

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,6 +67,19 @@ func TestSandboxOrderNeverReachesThePOS(t *testing.T) {
 	f.do(t, "GET", "/admin/v1/brands/demo-burger/orders/"+o.OrderID, tok, nil).json(t, &got)
 	if !got.Test {
 		t.Errorf("stored order %+v", got)
+	}
+	// The store's order list keeps test orders apart unless asked for.
+	var list admin.OrderList
+	f.do(t, "GET", "/admin/v1/brands/demo-burger/stores/vila-madalena/orders", tok, nil).json(t, &list)
+	for _, x := range list.Orders {
+		if x.OrderID == o.OrderID {
+			t.Errorf("the test order is in the store's order list")
+		}
+	}
+	list = admin.OrderList{}
+	f.do(t, "GET", "/admin/v1/brands/demo-burger/stores/vila-madalena/orders?tests=true", tok, nil).json(t, &list)
+	if !slices.ContainsFunc(list.Orders, func(x domain.Order) bool { return x.OrderID == o.OrderID && x.Test }) {
+		t.Errorf("tests=true does not list the test order")
 	}
 	// Reset starts over: the next message is a first one.
 	if res := f.do(t, "DELETE", "/admin/v1/brands/demo-burger/sandbox", tok, nil); res.status != 204 {
