@@ -1,13 +1,20 @@
 package admin_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	liberrors "github.com/pb33f/libopenapi-validator/errors"
 
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -118,6 +125,7 @@ func TestRouteMatrix(t *testing.T) {
 	f.order(t, demo.PizzariaID, "centro", pizzariaCustomer, "matrix-order")
 	f.order(t, demo.BurgerID, "vila-madalena", burgerCustomer, "matrix-order")
 
+	conform := responseChecker(t, f)
 	burgerAdmin := f.brandAdmin(t, demo.BurgerID)
 	burgerViewer := f.viewer(t, demo.BurgerID)
 	pizzariaViewer := f.viewer(t, demo.PizzariaID)
@@ -161,6 +169,7 @@ func TestRouteMatrix(t *testing.T) {
 			if res.status >= 400 {
 				res.problem(t)
 			}
+			conform(t, op.method, pizzaria, res)
 			// A viewer writes nothing, even on its own brand.
 			if isWrite(op) {
 				res := f.do(t, op.method, pizzaria, pizzariaViewer, body)
@@ -187,7 +196,48 @@ func TestRouteMatrix(t *testing.T) {
 			if res.status < 200 || res.status > 299 {
 				t.Errorf("platform-admin: %s %s: %d %s", op.method, path, res.status, res.body)
 			}
+			// What it answered is what the document says it answers.
+			conform(t, op.method, path, res)
 		})
+	}
+}
+
+// responseChecker validates answers against the served OpenAPI document (libopenapi-validator):
+// the documented schemas are the ones the handlers encode.
+func responseChecker(t *testing.T, f *fixture) func(t *testing.T, method, path string, res response) {
+	t.Helper()
+	raw := f.do(t, "GET", resourcenames.AdminOpenAPIPath, "", nil)
+	doc, err := libopenapi.NewDocument(raw.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("validator: %v", errs)
+	}
+	check := func(method, path string, res response) (bool, []*liberrors.ValidationError) {
+		req := httptest.NewRequest(method, path, nil)
+		hr := &http.Response{StatusCode: res.status, Header: res.header, Body: io.NopCloser(bytes.NewReader(res.body)), Request: req}
+		return v.ValidateHttpResponse(req, hr)
+	}
+	// Not vacuous: a brand whose name is a number, or with a field the schema does not have,
+	// breaks it.
+	hdr := http.Header{"Content-Type": []string{"application/json"}}
+	for _, body := range []string{`{"clientId":"demo-burger","name":42}`, `{"clientId":"demo-burger","colour":"red"}`} {
+		if ok, _ := check("GET", "/admin/v1/brands/demo-burger", response{status: 200, header: hdr, body: []byte(body)}); ok {
+			t.Fatalf("the validator accepts %s as a brand", body)
+		}
+	}
+	return func(t *testing.T, method, path string, res response) {
+		t.Helper()
+		if ok, verrs := check(method, path, res); !ok {
+			for _, e := range verrs {
+				t.Errorf("%s %s: the answer breaks the document: %s: %s", method, path, e.Message, e.Reason)
+				for _, se := range e.SchemaValidationErrors {
+					t.Errorf("  %s at %s", se.Reason, se.FieldPath)
+				}
+			}
+		}
 	}
 }
 
