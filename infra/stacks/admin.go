@@ -172,9 +172,10 @@ func (a *admin) Alarms() []awscloudwatch.IAlarm {
 //     platform admin's list of brands, before any brand is chosen;
 //   - Query ClientConfig's twilioPhoneNumber-index (KEYS_ONLY): a brand's new number must not
 //     be another brand's;
-//   - GetItem, PutItem and DeleteItem on the idempotency table, whose calls are all
-//     platform-level (shared/dynamo): a customer's claims are exported and erased (LGPD), and
-//     the test chat's engine claims the inactive-brand notice;
+//   - GetItem, PutItem, UpdateItem and DeleteItem on the idempotency table, whose calls are
+//     all platform-level (shared/dynamo): a customer's claims are exported and erased (LGPD),
+//     and the test chat's engine claims the inactive-brand notice and an in-chat erasure's
+//     confirmation;
 //   - GetSecretValue on the pseudonymisation key (resourcenames.PseudonymKeySecret);
 //   - PutItem and Query on the audit table, and Query its auditDay-index: every change is
 //     recorded, and read back per brand or per day;
