@@ -40,9 +40,6 @@ type PlatformQueues struct {
 	InboundDeadLetters QueueDepth `json:"inboundDeadLetters"`
 }
 
-// orderStatuses are every status, for a list without one.
-var orderStatuses = []domain.OrderStatus{domain.OrderCreated, domain.OrderAwaitingPayment, domain.OrderConfirmed, domain.OrderSentToPOS, domain.OrderCancelled}
-
 // listCap bounds the lists that are not paginated (a store's orders of a status, its live
 // conversations): they read every shard of their index; past the cap, truncated is set.
 const listCap = 500
@@ -56,17 +53,9 @@ func (c *call) listOrders() (any, error) {
 	if status != "" && !status.Valid() {
 		return nil, domain.InvalidField("status", "must be one of CREATED, AWAITING_PAYMENT, CONFIRMED, SENT_TO_POS, CANCELLED")
 	}
-	statuses := []domain.OrderStatus{status}
-	if status == "" {
-		statuses = orderStatuses
-	}
-	var orders []domain.Order
-	for _, st := range statuses {
-		got, err := c.h.d.Repos.ListStoreOrders(c.ctx, c.clientID, storeID, st)
-		if err != nil {
-			return nil, err
-		}
-		orders = append(orders, got...)
+	orders, err := c.h.d.Repos.ListStoreOrders(c.ctx, c.clientID, storeID, status) // "": every status
+	if err != nil {
+		return nil, err
 	}
 	// Test-chat orders are kept apart from real ones unless asked for (tests=true).
 	if c.query("tests") != "true" {

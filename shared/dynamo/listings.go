@@ -183,7 +183,8 @@ func (r *Repositories) batchGet(ctx context.Context, tenant, table string, rows 
 }
 
 // ListStoreOrders returns the orders of the brand's store storeID in status, oldest first,
-// from resourcenames.OrdersByStoreIndex (sort key "<status>#<createdAt>").
+// from resourcenames.OrdersByStoreIndex (sort key "<status>#<createdAt>"); status "" lists
+// every status, with the same reads (no sort key condition).
 func (r *Repositories) ListStoreOrders(ctx context.Context, clientID, storeID string, status domain.OrderStatus) ([]domain.Order, error) {
 	if err := domain.CheckTenant(ctx, clientID); err != nil {
 		return nil, err
@@ -191,16 +192,20 @@ func (r *Repositories) ListStoreOrders(ctx context.Context, clientID, storeID st
 	if err := resourcenames.ValidateID("storeId", storeID); err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%s", err.Error())
 	}
-	if !status.Valid() {
+	if status != "" && !status.Valid() {
 		return nil, domain.Errorf(domain.EINVALID, "%q is not an order status", status)
 	}
 	if err := configured(r.tables.Orders, "orders"); err != nil {
 		return nil, err
 	}
-	rows, err := r.queryShards(ctx, clientID, r.tables.Orders, resourcenames.OrdersByStoreIndex, attrStoreShard,
-		storeListing(clientID, storeID), func(kc expression.KeyConditionBuilder) expression.KeyConditionBuilder {
+	var sk func(expression.KeyConditionBuilder) expression.KeyConditionBuilder
+	if status != "" {
+		sk = func(kc expression.KeyConditionBuilder) expression.KeyConditionBuilder {
 			return kc.And(expression.Key(attrStatusCreatedAt).BeginsWith(string(status) + resourcenames.KeySeparator))
-		})
+		}
+	}
+	rows, err := r.queryShards(ctx, clientID, r.tables.Orders, resourcenames.OrdersByStoreIndex, attrStoreShard,
+		storeListing(clientID, storeID), sk)
 	if err != nil {
 		return nil, err
 	}

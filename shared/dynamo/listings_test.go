@@ -210,6 +210,18 @@ func TestListStoreOrders(t *testing.T) {
 	if got, want := list(domain.OrderAwaitingPayment), []string{ids[1], ids[4]}; !slices.Equal(got, want) {
 		t.Errorf("AWAITING_PAYMENT = %v, want oldest first %v", got, want)
 	}
+	// No status: every order of the store, whatever its status, oldest first.
+	all, err := r.ListStoreOrders(tenant, domaintest.Pizzaria, "centro", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var allIDs []string
+	for _, o := range all {
+		allIDs = append(allIDs, o.OrderID)
+	}
+	if !slices.Equal(allIDs, ids) {
+		t.Errorf("every status = %v, want %v", allIDs, ids)
+	}
 	if _, err := r.ListStoreOrders(tenant, domaintest.Pizzaria, "centro", "COOKING"); domain.ErrorCode(err) != domain.EINVALID {
 		t.Errorf("unknown status: %v, want EINVALID", err)
 	}
