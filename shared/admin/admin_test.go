@@ -331,3 +331,25 @@ func TestAuditWriteFailureIsLogged(t *testing.T) {
 		t.Errorf("no %s log line", resourcenames.EventAuditWriteFailed)
 	}
 }
+
+// Deleting what is not there is 404, not a silent success.
+func TestDeletingTheAbsentIs404(t *testing.T) {
+	f := newFixture(t)
+	platform := f.platform(t)
+	for _, path := range []string{
+		"/admin/v1/brands/demo-burger/customers/%2B5511911112222",
+		"/admin/v1/brands/no-such-brand",
+		"/admin/v1/brands/demo-burger/stores/no-such-store",
+	} {
+		if res := f.do(t, "DELETE", path, platform, nil); res.status != http.StatusNotFound {
+			t.Errorf("DELETE %s: %d, want 404: %s", path, res.status, res.body)
+		}
+	}
+	f.customer(t, demo.BurgerID, "vila-madalena", "whatsapp:+5511911112222")
+	if res := f.do(t, "DELETE", "/admin/v1/brands/demo-burger/customers/%2B5511911112222", platform, nil); res.status != http.StatusNoContent {
+		t.Fatalf("delete a customer: %d %s", res.status, res.body)
+	}
+	if res := f.do(t, "DELETE", "/admin/v1/brands/demo-burger/customers/%2B5511911112222", platform, nil); res.status != http.StatusNotFound {
+		t.Errorf("delete it again: %d, want 404", res.status)
+	}
+}

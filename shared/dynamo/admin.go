@@ -71,7 +71,10 @@ func (r *Repositories) ListBrands(ctx context.Context) ([]BrandSummary, error) {
 // DeleteClient removes a brand's record (a platform admin's hard delete; the caller checks
 // that it has no stores). Deleting an absent brand is ENOTFOUND.
 func (r *Repositories) DeleteClient(ctx context.Context, clientID string) error {
-	return r.deleteItem(ctx, r.clients.table, clientID, r.clients.key([]string{clientID}), "client")
+	if err := domain.CheckTenant(ctx, clientID); err != nil {
+		return err
+	}
+	return r.deleteExisting(ctx, clientID, r.clients.table, r.clients.key([]string{clientID}), "client")
 }
 
 // DeleteStore removes a store's record. ENOTFOUND when absent.
@@ -79,46 +82,32 @@ func (r *Repositories) DeleteStore(ctx context.Context, clientID, storeID string
 	if _, err := storeKeys(ctx, clientID, storeID); err != nil {
 		return err
 	}
-	return r.deleteItem(ctx, r.stores.table, clientID, r.stores.key([]string{clientID, storeID}), "store")
+	return r.deleteExisting(ctx, clientID, r.stores.table, r.stores.key([]string{clientID, storeID}), "store")
 }
 
 // DeleteMapping removes a customer's mapping with the brand (their store choice and opt-out
-// are forgotten). ENOTFOUND when absent.
+// are forgotten). ENOTFOUND when absent; EraseMapping is the same delete for a caller to whom
+// absent is fine.
 func (r *Repositories) DeleteMapping(ctx context.Context, clientID, phoneNumber string) error {
-	keys, err := customerKeys(ctx, clientID, phoneNumber)
-	if err != nil {
-		return err
+	found, err := r.EraseMapping(ctx, clientID, phoneNumber)
+	if err == nil && !found {
+		err = domain.Errorf(domain.ENOTFOUND, "no such mapping")
 	}
-	return r.deleteItem(ctx, r.mappings.table, clientID, r.mappings.key(keys), "mapping")
+	return err
 }
 
-func (r *Repositories) deleteItem(ctx context.Context, table, clientID string, key map[string]types.AttributeValue, kind string) error {
-	if err := domain.CheckTenant(ctx, clientID); err != nil {
-		return err
-	}
+// deleteExisting deletes the item with key from table with the brand's client (see
+// eraseItem): ENOTFOUND, naming kind, when there was none.
+func (r *Repositories) deleteExisting(ctx context.Context, clientID, table string, key map[string]types.AttributeValue, kind string) error {
 	api, err := r.api(ctx, clientID)
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(key))
-	for k := range key {
-		names = append(names, k)
+	found, err := eraseItem(ctx, api, table, key)
+	if err == nil && !found {
+		err = domain.Errorf(domain.ENOTFOUND, "no such %s", kind)
 	}
-	expr, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name(names[0]))).Build()
-	if err != nil {
-		return err
-	}
-	_, err = api.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(table), Key: key,
-		ConditionExpression: expr.Condition(), ExpressionAttributeNames: expr.Names(),
-	})
-	if isConditionFailed(err) {
-		return domain.Errorf(domain.ENOTFOUND, "no such %s", kind)
-	}
-	if err != nil {
-		return fmt.Errorf("dynamo: delete %s: %w", kind, err)
-	}
-	return nil
+	return err
 }
 
 // mappingCursor is where a page of a brand's customers stopped: the shard and the last
