@@ -353,3 +353,21 @@ func TestDeletingTheAbsentIs404(t *testing.T) {
 		t.Errorf("delete it again: %d, want 404", res.status)
 	}
 }
+
+// A Twilio integration refused for its number (another brand's) writes no credentials either.
+func TestTwilioIntegrationRefusedWritesNothing(t *testing.T) {
+	f := newFixture(t)
+	before, err := f.twilioSecret(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := f.do(t, "PUT", "/admin/v1/brands/demo-burger/integrations/twilio", f.brandAdmin(t, demo.BurgerID),
+		map[string]any{"accountSid": "AC" + strings.Repeat("cd", 16), "authToken": "refused-token-0123456789", "phoneNumber": demo.PizzariaNumber})
+	if res.status != http.StatusConflict {
+		t.Fatalf("pizzaria's number on burger: %d, want 409: %s", res.status, res.body)
+	}
+	after, err := f.twilioSecret(t)
+	if err != nil || after["authToken"] != before["authToken"] || after["accountSid"] != before["accountSid"] {
+		t.Errorf("the secret changed although the request was refused (%v)", err)
+	}
+}

@@ -43,48 +43,35 @@ func (c *call) integrations(cl *domain.Client) (Integrations, error) {
 	return Integrations{IntegrationStatus: st, TwilioPhoneNumber: cl.TwilioPhoneNumber, AsaasSandbox: cl.AsaasSandbox}, nil
 }
 
+// putTwilio checks everything before it writes anything: the credentials' and the number's
+// fields, the brand, and that no other brand has the number; then the secret, then the number.
 func (c *call) putTwilio() (any, error) {
 	var in TwilioIntegration
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	num, numErr := domain.ParseWhatsAppAddress(in.PhoneNumber)
-	err := c.h.d.Integrations.PutTwilio(c.ctx, c.clientID, secrets.TwilioSecretValue{AccountSID: in.AccountSID, AuthToken: in.AuthToken})
-	fields := domain.FieldsOf(err)
-	if numErr != nil {
+	creds := secrets.TwilioSecretValue{AccountSID: in.AccountSID, AuthToken: in.AuthToken}
+	fields := creds.Validate()
+	num, err := domain.ParseWhatsAppAddress(in.PhoneNumber)
+	if err != nil {
 		fields = append(fields, domain.FieldError{Field: "phoneNumber", Message: `must be a WhatsApp address "whatsapp:+<E.164 number>"`})
 	}
-	if len(fields) > 0 {
-		return nil, domain.Invalid(fields)
-	}
-	if err != nil {
-		if domain.IsNotFound(err) {
-			return nil, errConflict(domain.ErrorMessage(err))
-		}
+	if err := domain.Invalid(fields); err != nil {
 		return nil, err
-	}
-	before, err := c.brandExists()
-	if err != nil {
-		return nil, err
-	}
-	if before.TwilioPhoneNumber != num {
-		if err := c.numberFree(c.clientID, num); err != nil {
-			return nil, err
-		}
-		if _, err := c.updateBrand("brand.update", 0, func(cl *domain.Client) error { cl.TwilioPhoneNumber = num; return nil }); err != nil {
-			return nil, err
-		}
 	}
 	cl, err := c.brandExists()
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.integrations(cl)
-	if err != nil {
-		return nil, err
+	if cl.TwilioPhoneNumber != num {
+		if err := c.numberFree(c.clientID, num); err != nil {
+			return nil, err
+		}
 	}
-	c.audit(c.ctx, "integration.twilio.put", "brands/"+c.clientID+"/integrations/twilio", nil, out.Twilio)
-	return out, nil
+	return c.putIntegration("twilio", cl,
+		func() error { return c.h.d.Integrations.PutTwilio(c.ctx, c.clientID, creds) },
+		cl.TwilioPhoneNumber != num, func(cl *domain.Client) { cl.TwilioPhoneNumber = num },
+		func(out Integrations) any { return out.Twilio })
 }
 
 func (c *call) putAsaas() (any, error) {
@@ -92,18 +79,31 @@ func (c *call) putAsaas() (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	if err := c.h.d.Integrations.PutAsaas(c.ctx, c.clientID, secrets.AsaasSecretValue{APIKey: in.APIKey, WebhookToken: in.WebhookToken}); err != nil {
+	cl, err := c.brandExists()
+	if err != nil {
+		return nil, err
+	}
+	return c.putIntegration("asaas", cl,
+		func() error {
+			return c.h.d.Integrations.PutAsaas(c.ctx, c.clientID, secrets.AsaasSecretValue{APIKey: in.APIKey, WebhookToken: in.WebhookToken})
+		},
+		cl.AsaasSandbox != in.Sandbox, func(cl *domain.Client) { cl.AsaasSandbox = in.Sandbox },
+		func(out Integrations) any { return out.Asaas })
+}
+
+// putIntegration writes the secret of the integration name, then, when the brand's record
+// changes with it, the record (its own audit record), and answers the integrations' status;
+// the audit keeps what may be said of the integration (audited), never its values.
+func (c *call) putIntegration(name string, cl *domain.Client, write func() error, change bool, set func(*domain.Client), audited func(Integrations) any) (any, error) {
+	if err := write(); err != nil {
 		if domain.IsNotFound(err) {
 			return nil, errConflict(domain.ErrorMessage(err))
 		}
 		return nil, err
 	}
-	cl, err := c.brandExists()
-	if err != nil {
-		return nil, err
-	}
-	if cl.AsaasSandbox != in.Sandbox {
-		if cl, err = c.updateBrand("brand.update", 0, func(cl *domain.Client) error { cl.AsaasSandbox = in.Sandbox; return nil }); err != nil {
+	if change {
+		var err error
+		if cl, err = c.updateBrand("brand.update", 0, func(cl *domain.Client) error { set(cl); return nil }); err != nil {
 			return nil, err
 		}
 	}
@@ -111,6 +111,6 @@ func (c *call) putAsaas() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.audit(c.ctx, "integration.asaas.put", "brands/"+c.clientID+"/integrations/asaas", nil, out.Asaas)
+	c.audit(c.ctx, "integration."+name+".put", "brands/"+c.clientID+"/integrations/"+name, nil, audited(out))
 	return out, nil
 }

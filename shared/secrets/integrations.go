@@ -117,10 +117,23 @@ func (i *Integrations) Status(ctx context.Context, clientID string) (Integration
 	return st, nil
 }
 
-// PutTwilio writes the brand's Twilio credentials. EINVALID names the field at fault;
-// ENOTFOUND when the brand's secret was never provisioned.
+// PutTwilio writes the brand's Twilio credentials. EINVALID names the field at fault (see
+// Validate); ENOTFOUND when the brand's secret was never provisioned.
 func (i *Integrations) PutTwilio(ctx context.Context, clientID string, v TwilioSecretValue) error {
-	v.AccountSID, v.AuthToken = strings.TrimSpace(v.AccountSID), strings.TrimSpace(v.AuthToken)
+	if err := domain.Invalid(v.Validate()); err != nil {
+		return err
+	}
+	return i.put(ctx, clientID, resourcenames.TwilioSecret(i.env, clientID), v.trimmed())
+}
+
+func (v TwilioSecretValue) trimmed() TwilioSecretValue {
+	return TwilioSecretValue{AccountSID: strings.TrimSpace(v.AccountSID), AuthToken: strings.TrimSpace(v.AuthToken)}
+}
+
+// Validate names the fields that are not Twilio credentials, so a caller can report them
+// with its own before writing anything.
+func (v TwilioSecretValue) Validate() []domain.FieldError {
+	v = v.trimmed()
 	var fields []domain.FieldError
 	if !accountSID.MatchString(v.AccountSID) {
 		fields = append(fields, domain.FieldError{Field: "accountSid", Message: `must be a Twilio account SID ("AC" and 32 hexadecimal digits)`})
@@ -128,10 +141,7 @@ func (i *Integrations) PutTwilio(ctx context.Context, clientID string, v TwilioS
 	if len(v.AuthToken) < 16 || len(v.AuthToken) > 128 || strings.ContainsAny(v.AuthToken, " \t\r\n") {
 		fields = append(fields, domain.FieldError{Field: "authToken", Message: "must be the account's auth token (32 characters, no spaces)"})
 	}
-	if err := domain.Invalid(fields); err != nil {
-		return err
-	}
-	return i.put(ctx, clientID, resourcenames.TwilioSecret(i.env, clientID), v)
+	return fields
 }
 
 // PutAsaas writes the brand's Asaas credentials.
