@@ -192,6 +192,8 @@ func (r *runtime) Alarms() []awscloudwatch.IAlarm {
 //   - consume the inbound queue (the event source's grant, which includes
 //     ChangeMessageVisibility, with which a failed message's retry is delayed);
 //   - SendMessage to the inbound dead-letter queue: a message it can never process is parked;
+//   - GetSecretValue on the pseudonymisation key (granted in stack.go, where the admin
+//     construct that creates it exists): a customer erased in the chat;
 //   - assume the tenant role with a session tag (everything of one brand);
 //   - write its own log group, send X-Ray traces, and use the data key through DynamoDB and
 //     SQS only.

@@ -135,9 +135,7 @@ func (rt route) status() int {
 type Handler struct {
 	d       Deps
 	mux     *http.ServeMux
-	doc     map[string]any
 	docJSON []byte
-	routes  []route
 }
 
 // New builds the API over d.
@@ -146,17 +144,16 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{d: d, mux: http.NewServeMux()}
-	h.routes = h.table()
-	doc, err := buildDocument(h.routes)
+	routes := h.table()
+	doc, err := buildDocument(routes)
 	if err != nil {
 		return nil, fmt.Errorf("admin: OpenAPI document: %w", err)
 	}
-	h.doc = doc
 	if h.docJSON, err = json.MarshalIndent(doc, "", "  "); err != nil {
 		return nil, err
 	}
 	h.mux.HandleFunc("GET "+resourcenames.AdminOpenAPIPath, h.serveDocument)
-	for _, rt := range h.routes {
+	for _, rt := range routes {
 		rt := rt
 		h.mux.HandleFunc(rt.method+" "+resourcenames.AdminPathPrefix+rt.path, func(w http.ResponseWriter, r *http.Request) { h.serve(w, r, rt) })
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -18,10 +17,10 @@ import (
 // route cannot be missing. Its schemas are reflected from the Go types the handlers decode
 // and encode (JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
 
-// Document is the OpenAPI 3.1 document of the admin API.
-func (h *Handler) Document() map[string]any { return h.doc }
-
 func buildDocument(routes []route) (map[string]any, error) {
+	// Named types become components ($defs, rewritten to #/components/schemas/); no
+	// additional properties, as the handlers decode with DisallowUnknownFields.
+	reflector := &jsonschema.Reflector{}
 	schemas := map[string]any{}
 	ref := func(v any) (map[string]any, error) {
 		if v == nil {
@@ -31,8 +30,7 @@ func buildDocument(routes []route) (map[string]any, error) {
 		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		r := &jsonschema.Reflector{AllowAdditionalProperties: false, RequiredFromJSONSchemaTags: false, DoNotReference: false}
-		s := r.ReflectFromType(t)
+		s := reflector.ReflectFromType(t)
 		raw, err := json.Marshal(s)
 		if err != nil {
 			return nil, err
@@ -134,16 +132,7 @@ func buildDocument(routes []route) (map[string]any, error) {
 		}
 		paths[p][strings.ToLower(rt.method)] = op
 	}
-	// Sorted for a stable document.
-	keys := make([]string, 0, len(paths))
-	for k := range paths {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	ordered := map[string]any{}
-	for _, k := range keys {
-		ordered[k] = paths[k]
-	}
+	// encoding/json writes map keys sorted: the document is the same on every start.
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -152,7 +141,7 @@ func buildDocument(routes []route) (map[string]any, error) {
 			"description": "Tenant-scoped administration of brands, stores, integrations, menus, texts, conversations, orders, test chat, metrics, audit and LGPD requests. Errors are RFC 9457 problem details. See docs/admin-api.md.",
 		},
 		"servers": []any{map[string]any{"url": "/"}},
-		"paths":   ordered,
+		"paths":   paths,
 		"components": map[string]any{
 			"schemas": schemas,
 			"securitySchemes": map[string]any{"bearer": map[string]any{
