@@ -20,6 +20,7 @@
 package admin
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -318,7 +319,7 @@ func (c *call) decode(v any) error {
 	if int64(len(body)) > limit {
 		return errTooLarge(fmt.Sprintf("the body is larger than %d bytes", limit))
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)

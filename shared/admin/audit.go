@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -126,14 +127,8 @@ func (c *call) query(name string) string { return c.r.URL.Query().Get(name) }
 
 // limit is the page size asked for: 1..dynamo.MaxPage, dynamo.MaxPage when absent or out of range.
 func (c *call) limit() int {
-	n := 0
-	for _, ch := range c.query("limit") {
-		if ch < '0' || ch > '9' || n > dynamo.MaxPage {
-			return dynamo.MaxPage
-		}
-		n = n*10 + int(ch-'0')
-	}
-	if n <= 0 || n > dynamo.MaxPage {
+	n, err := strconv.Atoi(c.query("limit"))
+	if err != nil || n <= 0 || n > dynamo.MaxPage {
 		return dynamo.MaxPage
 	}
 	return n

@@ -184,7 +184,8 @@ func summary(c *domain.Conversation) any {
 
 func (c *call) resetConversation() (any, error) {
 	return c.conversationAction("conversation.reset", func(phone string) (*domain.Conversation, error) {
-		return nil, c.h.d.Operator.ResetConversation(c.ctx, c.clientID, phone)
+		_, err := c.h.d.Operator.ResetConversation(c.ctx, c.clientID, phone)
+		return nil, err // gone: 204, and the audit's after is empty
 	})
 }
 

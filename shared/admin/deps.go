@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/dynamo"
+	"github.com/wabot-platform/wabot/shared/privacy"
 	"github.com/wabot-platform/wabot/shared/secrets"
 )
 
@@ -77,30 +79,22 @@ type QueueDepth struct {
 
 // Operator is what the API asks of the conversation engine for a live conversation.
 type Operator interface {
-	ResetConversation(ctx context.Context, clientID, phone string) error
+	// ResetConversation deletes the live conversation and returns it as it was.
+	ResetConversation(ctx context.Context, clientID, phone string) (*domain.Conversation, error)
 	Handoff(ctx context.Context, clientID, phone string) (*domain.Conversation, error)
 	Resume(ctx context.Context, clientID, phone string) (*domain.Conversation, error)
 	OperatorMessage(ctx context.Context, clientID, phone, body string) (*domain.Conversation, error)
 }
 
-// Sandbox runs test chats (see conversation.Sandbox).
+// Sandbox runs test chats: *conversation.Sandbox.
 type Sandbox interface {
-	Send(ctx context.Context, clientID, storeID, operatorID, text string) (SandboxReply, error)
+	Send(ctx context.Context, clientID, storeID, operatorID, text string) (conversation.SandboxResult, error)
 	Reset(ctx context.Context, clientID, operatorID string) error
 }
 
-// SandboxReply is what a test-chat message produced.
-type SandboxReply struct {
-	Replies      []string             `json:"replies"`
-	StateBefore  domain.State         `json:"stateBefore"`
-	StateAfter   domain.State         `json:"stateAfter"`
-	Conversation *domain.Conversation `json:"conversation,omitempty"`
-	Order        *domain.Order        `json:"order,omitempty"`
-}
-
-// Privacy answers LGPD requests (package privacy).
+// Privacy answers LGPD requests: *privacy.Service.
 type Privacy interface {
-	Export(ctx context.Context, clientID, phone string) (any, error)
+	Export(ctx context.Context, clientID, phone string) (*privacy.Export, error)
 	EraseCustomer(ctx context.Context, clientID, phone string) (domain.ErasureReport, error)
 }
 

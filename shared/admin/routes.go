@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/privacy"
 )
 
 // table is every route of the API. The router and the OpenAPI document are built from it,
@@ -67,7 +69,7 @@ func (h *Handler) table() []route {
 		{id: "sendOperatorMessage", method: "POST", path: cust + "/conversation/messages", tag: "conversations", summary: "Send a person's message to the customer (WhatsApp's 24-hour window applies)", access: accessWrite,
 			body: OperatorMessage{}, resp: ConversationView{}, conflicts: "outside WhatsApp's 24-hour window, or the customer opted out",
 			example: OperatorMessage{Body: "Oi! Aqui é a Ana da loja. Seu pedido sai em 10 minutos."}, handle: (*call).sendOperatorMessage},
-		{id: "exportCustomer", method: "GET", path: cust + "/export", tag: "lgpd", summary: "Export everything held about a customer (LGPD)", access: accessWrite, resp: map[string]any{}, handle: (*call).exportCustomer},
+		{id: "exportCustomer", method: "GET", path: cust + "/export", tag: "lgpd", summary: "Export everything held about a customer (LGPD)", access: accessWrite, resp: privacy.Export{}, handle: (*call).exportCustomer},
 		{id: "eraseCustomer", method: "POST", path: cust + "/erase", tag: "lgpd", summary: "Erase a customer's data; orders are kept pseudonymised (LGPD)", access: accessWrite,
 			resp: domain.ErasureReport{}, handle: (*call).eraseCustomer},
 
@@ -109,7 +111,7 @@ func (h *Handler) table() []route {
 
 		// Test chat.
 		{id: "sendSandboxMessage", method: "POST", path: b + "/sandbox/messages", tag: "sandbox", summary: "Chat with the engine as a test customer (never reaches Twilio or a POS)", access: accessWrite,
-			body: SandboxMessage{}, resp: SandboxReply{}, example: SandboxMessage{StoreID: "vila-madalena", Text: "oi, quero ver o cardapio"}, handle: (*call).sandboxSend},
+			body: SandboxMessage{}, resp: conversation.SandboxResult{}, example: SandboxMessage{StoreID: "vila-madalena", Text: "oi, quero ver o cardapio"}, handle: (*call).sandboxSend},
 		{id: "resetSandbox", method: "DELETE", path: b + "/sandbox", tag: "sandbox", summary: "Start the caller's test chat over", access: accessWrite, handle: (*call).sandboxReset},
 
 		// Metrics and audit.

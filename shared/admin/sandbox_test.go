@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/wabot-platform/wabot/shared/admin"
+	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/domain"
 )
@@ -20,7 +21,7 @@ func TestSandboxOrderNeverReachesThePOS(t *testing.T) {
 	f := newFixture(t)
 	tok := f.brandAdmin(t, demo.BurgerID)
 	path := "/admin/v1/brands/demo-burger/sandbox/messages"
-	var last admin.SandboxReply
+	var last conversation.SandboxResult
 	for _, msg := range []string{
 		"hey there",
 		"2 cheeseburgers with bacon and a lemonade pls",
@@ -33,7 +34,7 @@ func TestSandboxOrderNeverReachesThePOS(t *testing.T) {
 		if res.status != 200 {
 			t.Fatalf("%q: %d %s", msg, res.status, res.body)
 		}
-		last = admin.SandboxReply{}
+		last = conversation.SandboxResult{}
 		res.json(t, &last)
 		if len(last.Replies) == 0 {
 			t.Fatalf("%q: no reply", msg)
@@ -86,7 +87,7 @@ func TestSandboxOrderNeverReachesThePOS(t *testing.T) {
 		t.Fatalf("reset: %d %s", res.status, res.body)
 	}
 	res := f.do(t, "POST", path, tok, map[string]any{"storeId": "vila-madalena", "text": "hi"})
-	var again admin.SandboxReply
+	var again conversation.SandboxResult
 	res.json(t, &again)
 	if again.StateBefore != "" || !strings.Contains(strings.Join(again.Replies, "\n"), "Welcome") {
 		t.Errorf("after reset: before %q, replies %q", again.StateBefore, again.Replies)

@@ -23,7 +23,6 @@ import (
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/dynamo"
-	"github.com/wabot-platform/wabot/shared/privacy"
 	"github.com/wabot-platform/wabot/shared/prompt"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 	"github.com/wabot-platform/wabot/shared/secrets"
@@ -36,29 +35,6 @@ type AdminConfig struct {
 	// Issuer and Audience are what the tokens must carry (the user pool and its app client);
 	// JWKSURL overrides where the keys are read (default Issuer + /.well-known/jwks.json).
 	Issuer, Audience, JWKSURL string
-}
-
-// privacyAdapter gives the admin API the privacy service.
-type privacyAdapter struct{ *privacy.Service }
-
-func (p privacyAdapter) Export(ctx context.Context, clientID, phone string) (any, error) {
-	return p.Service.Export(ctx, clientID, phone)
-}
-
-// operatorAdapter gives the admin API the engine's operator actions.
-type operatorAdapter struct{ *conversation.Service }
-
-func (o operatorAdapter) ResetConversation(ctx context.Context, clientID, phone string) error {
-	_, err := o.Service.ResetConversation(ctx, clientID, phone)
-	return err
-}
-
-// sandboxAdapter gives the admin API the engine's test chat.
-type sandboxAdapter struct{ *conversation.Sandbox }
-
-func (s sandboxAdapter) Send(ctx context.Context, clientID, storeID, operatorID, text string) (admin.SandboxReply, error) {
-	r, err := s.Sandbox.Send(ctx, clientID, storeID, operatorID, text)
-	return admin.SandboxReply{Replies: r.Replies, StateBefore: r.StateBefore, StateAfter: r.StateAfter, Conversation: r.Conversation, Order: r.Order}, err
 }
 
 // textsAdapter gives the admin API the engine's text catalog and the prompt renderer.
@@ -222,7 +198,7 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	}
 	return admin.New(admin.Deps{
 		Auth: auth, Repos: r, Integrations: integ, Queues: sqsDepths{clients}, InboundDLQURL: cfg.InboundDLQURL, Env: cfg.Env,
-		Privacy: privacyAdapter{priv}, Operator: operatorAdapter{engine}, Sandbox: sandboxAdapter{sandbox},
+		Privacy: priv, Operator: engine, Sandbox: sandbox,
 		Texts: textsAdapter{repos: r, now: opts.Clock()}, Metrics: metricsAdapter{r}, Now: opts.Clock(), Logger: opts.Log(),
 		AfterRequest: func(ctx context.Context) {
 			if p.Daily != nil {
