@@ -96,10 +96,8 @@ func (m *Menu) Validate() error {
 		c := &m.Categories[i]
 		field := fmt.Sprintf("categories[%d]", i)
 		if p.id(field+".categoryId", "categoryId", c.CategoryID) {
-			if first, dup := cats[c.CategoryID]; dup {
-				p.add(field+".categoryId", "%q appears twice (first at categories[%d])", c.CategoryID, first)
-			} else {
-				cats[c.CategoryID] = i
+			if msg := duplicate(cats, "categories", c.CategoryID, i); msg != "" {
+				p.add(field+".categoryId", "%s", msg)
 			}
 		}
 		if msg := nameProblem(&c.Name); msg != "" {
@@ -114,10 +112,8 @@ func (m *Menu) Validate() error {
 		it := &m.Items[i]
 		fields := it.problems()
 		if idProblem("itemId", it.ItemID) == "" {
-			if first, dup := items[it.ItemID]; dup {
-				fields = append(fields, FieldError{Field: "itemId", Message: fmt.Sprintf("%q appears twice (first at items[%d])", it.ItemID, first)})
-			} else {
-				items[it.ItemID] = i
+			if msg := duplicate(items, "items", it.ItemID, i); msg != "" {
+				fields = append(fields, FieldError{Field: "itemId", Message: msg})
 			}
 		}
 		if _, ok := cats[it.CategoryID]; !ok && idProblem("categoryId", it.CategoryID) == "" {
@@ -138,6 +134,16 @@ func itemFieldRank(field string) int {
 		return 1
 	}
 	return 2
+}
+
+// duplicate records that id is at index i of list, and says so when seen had it already
+// ("" the first time): `"x" appears twice (first at items[2])`.
+func duplicate(seen map[string]int, list, id string, i int) string {
+	if first, dup := seen[id]; dup {
+		return fmt.Sprintf("%q appears twice (first at %s[%d])", id, list, first)
+	}
+	seen[id] = i
+	return ""
 }
 
 // nameProblem trims a name in place and says what is wrong with it ("" when nothing is).
@@ -207,10 +213,8 @@ func (it *MenuItem) problems() []FieldError {
 		field := fmt.Sprintf("sizes[%d]", i)
 		if msg := idProblem("sizeId", s.SizeID); msg != "" {
 			add(field+".sizeId", "%s", msg)
-		} else if first, dup := sizes[s.SizeID]; dup {
-			add(field+".sizeId", "%q appears twice (first at sizes[%d])", s.SizeID, first)
-		} else {
-			sizes[s.SizeID] = i
+		} else if msg := duplicate(sizes, "sizes", s.SizeID, i); msg != "" {
+			add(field+".sizeId", "%s", msg)
 		}
 		if msg := nameProblem(&s.Name); msg != "" {
 			add(field+".name", "%s", msg)
@@ -230,10 +234,8 @@ func (it *MenuItem) problems() []FieldError {
 		field := fmt.Sprintf("options[%d]", i)
 		if msg := idProblem("optionId", o.OptionID); msg != "" {
 			add(field+".optionId", "%s", msg)
-		} else if first, dup := opts[o.OptionID]; dup {
-			add(field+".optionId", "%q appears twice (first at options[%d])", o.OptionID, first)
-		} else {
-			opts[o.OptionID] = i
+		} else if msg := duplicate(opts, "options", o.OptionID, i); msg != "" {
+			add(field+".optionId", "%s", msg)
 		}
 		if msg := nameProblem(&o.Name); msg != "" {
 			add(field+".name", "%s", msg)
