@@ -160,20 +160,18 @@ func (r *Repositories) GetStoredConversation(ctx context.Context, clientID, phon
 // EraseMapping deletes the customer's mapping with the brand and reports whether there was
 // one: erasing an absent mapping is not an error.
 func (r *Repositories) EraseMapping(ctx context.Context, clientID, phoneNumber string) (bool, error) {
-	keys, err := customerKeys(ctx, clientID, phoneNumber)
-	if err != nil {
-		return false, err
-	}
-	api, err := r.api(ctx, clientID)
-	if err != nil {
-		return false, err
-	}
-	return eraseItem(ctx, api, r.mappings.table, r.mappings.key(keys))
+	return eraseCustomerItem(ctx, r, r.mappings, clientID, phoneNumber)
 }
 
 // EraseConversation deletes the customer's conversation, expired or not, and reports whether
 // there was one.
 func (r *Repositories) EraseConversation(ctx context.Context, clientID, phoneNumber string) (bool, error) {
+	return eraseCustomerItem(ctx, r, r.conversations, clientID, phoneNumber)
+}
+
+// eraseCustomerItem deletes the customer's item of e (keyed "<clientId>#<phoneNumber>") with
+// the brand's client and reports whether there was one.
+func eraseCustomerItem[T any](ctx context.Context, r *Repositories, e *entity[T], clientID, phoneNumber string) (bool, error) {
 	keys, err := customerKeys(ctx, clientID, phoneNumber)
 	if err != nil {
 		return false, err
@@ -182,7 +180,7 @@ func (r *Repositories) EraseConversation(ctx context.Context, clientID, phoneNum
 	if err != nil {
 		return false, err
 	}
-	return eraseItem(ctx, api, r.conversations.table, r.conversations.key(keys))
+	return eraseItem(ctx, api, e.table, e.key(keys))
 }
 
 // ClaimRecord is what an export shows of an idempotency record: its key and times, nothing
