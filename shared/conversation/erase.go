@@ -176,38 +176,11 @@ func matchesWord(w string, list []string) bool {
 		return false
 	}
 	for _, x := range list {
-		if len(x) >= 5 && oneEdit(w, x) {
+		if len(x) >= 5 && understand.WithinEdits(w, x, 1) {
 			return true
 		}
 	}
 	return false
-}
-
-// oneEdit reports whether a and b differ by at most one insertion, deletion, substitution
-// or transposition of two neighbouring letters.
-func oneEdit(a, b string) bool {
-	if a == b {
-		return true
-	}
-	la, lb := len(a), len(b)
-	if la-lb > 1 || lb-la > 1 {
-		return false
-	}
-	i := 0
-	for i < la && i < lb && a[i] == b[i] {
-		i++
-	}
-	switch {
-	case la == lb:
-		if a[i+1:] == b[i+1:] {
-			return true // substitution
-		}
-		return i+1 < la && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] // transposition
-	case la > lb:
-		return a[i+1:] == b[i:]
-	default:
-		return a[i:] == b[i+1:]
-	}
 }
 
 // onlyPolite: a yes with nothing but thanks or a greeting ("pode fechar o pedido" is a yes

@@ -261,22 +261,6 @@ func TestEraseAnswer(t *testing.T) {
 	}
 }
 
-func TestOneEdit(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		a, b string
-		want bool
-	}{
-		{"apagar", "apagar", true}, {"apagr", "apagar", true}, {"apagaar", "apagar", true}, {"apgaar", "apagar", true},
-		{"exlcuir", "excluir", true}, {"dadso", "dados", true}, {"apagar", "pagar", true}, {"apagar", "agapar", false},
-		{"dados", "dedas", false}, {"cadastro", "cadastr", true}, {"x", "", true}, {"ab", "ba", true}, {"abc", "cab", false},
-	} {
-		if got := oneEdit(c.a, c.b); got != c.want {
-			t.Errorf("oneEdit(%q, %q) = %v", c.a, c.b, got)
-		}
-	}
-}
-
 // The step of an erasure: asked, then confirmed, with a pending await left as it was for a
 // no, and nothing written or mapped for a yes.
 func TestEraseStep(t *testing.T) {

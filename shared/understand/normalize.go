@@ -224,6 +224,11 @@ func maxEdits(n int) int {
 	}
 }
 
+// WithinEdits reports whether a and b are at most n edits apart: insertions, deletions,
+// substitutions, and swaps of two neighbouring letters (osa), the measure item names are
+// matched with, for callers matching words of their own (the erasure request).
+func WithinEdits(a, b string, n int) bool { return osa(a, b, n) <= n }
+
 // osa is the optimal-string-alignment Damerau–Levenshtein distance between a and b (a swap
 // of two adjacent letters counts as one edit), or limit+1 as soon as it is known to exceed
 // limit.
