@@ -12,15 +12,18 @@ import (
 // overwrite each other. StoreID is empty while no store is chosen (a customer who opts out
 // before choosing one still has a mapping, so the opt-out outlives the conversation).
 type PhoneMapping struct {
-	ClientID        string    `dynamodbav:"clientId" json:"clientId"`
-	PhoneNumber     string    `dynamodbav:"phoneNumber" json:"phoneNumber"`
-	StoreID         string    `dynamodbav:"storeId,omitempty" json:"storeId,omitempty"`
-	CustomerName    string    `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
-	OptedOut        bool      `dynamodbav:"optedOut,omitempty" json:"optedOut,omitempty"`
-	LastInteraction time.Time `dynamodbav:"lastInteraction" json:"lastInteraction"`
-	CreatedAt       time.Time `dynamodbav:"createdAt" json:"createdAt"`
-	UpdatedAt       time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
-	Version         int64     `dynamodbav:"version" json:"version"`
+	ClientID     string `dynamodbav:"clientId" json:"clientId"`
+	PhoneNumber  string `dynamodbav:"phoneNumber" json:"phoneNumber"`
+	StoreID      string `dynamodbav:"storeId,omitempty" json:"storeId,omitempty"`
+	CustomerName string `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
+	OptedOut     bool   `dynamodbav:"optedOut,omitempty" json:"optedOut,omitempty"`
+	// PaymentCustomerID is the customer's id at the brand's payment provider, kept after their
+	// first online payment so the CPF is never asked (nor stored) again.
+	PaymentCustomerID string    `dynamodbav:"paymentCustomerId,omitempty" json:"paymentCustomerId,omitempty"`
+	LastInteraction   time.Time `dynamodbav:"lastInteraction" json:"lastInteraction"`
+	CreatedAt         time.Time `dynamodbav:"createdAt" json:"createdAt"`
+	UpdatedAt         time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
+	Version           int64     `dynamodbav:"version" json:"version"`
 }
 
 // Validate checks the mapping's keys and store.

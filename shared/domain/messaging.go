@@ -17,6 +17,19 @@ type InboundMessage struct {
 	ProfileName string    `json:"profileName,omitempty"`
 	NumMedia    int       `json:"numMedia,omitempty"`
 	ReceivedAt  time.Time `json:"receivedAt"`
+	// Payment, when set, makes this a payment event for the customer's order instead of a
+	// WhatsApp message (MessageSid is then PaymentMessageSid, From the order's customer and
+	// Body empty).
+	Payment *PaymentEvent `json:"payment,omitempty"`
+}
+
+// ClaimKey is the idempotency key the webhook began for m: its MessageSid's, or its payment
+// event's.
+func (m InboundMessage) ClaimKey() string {
+	if m.Payment != nil {
+		return PaymentClaimKey(m.Payment.EventID)
+	}
+	return InboundClaimKey(m.MessageSid)
 }
 
 // InboundMessageVersion is the current version of the queue contract.

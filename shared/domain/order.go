@@ -105,6 +105,15 @@ type Order struct {
 	// CustomerToldPaidAt is when the customer was told their payment was received (PIX
 	// orders): until it is set, a repeated payment confirmation tells them again.
 	CustomerToldPaidAt time.Time `dynamodbav:"customerToldPaidAt,omitempty" json:"customerToldPaidAt,omitempty"`
+	// PaymentID is the provider's charge of an order paid online (PIX, card link): set when
+	// the charge is created, so the order's payment events and refunds find it.
+	PaymentID string `dynamodbav:"paymentId,omitempty" json:"paymentId,omitempty"`
+	// PaymentExpiresAt is when the charge can no longer be paid.
+	PaymentExpiresAt time.Time `dynamodbav:"paymentExpiresAt,omitempty" json:"paymentExpiresAt,omitzero"`
+	// PaidAt is when the provider said the charge was paid; RefundedAt when it said the
+	// amount went back to the customer.
+	PaidAt     time.Time `dynamodbav:"paidAt,omitempty" json:"paidAt,omitzero"`
+	RefundedAt time.Time `dynamodbav:"refundedAt,omitempty" json:"refundedAt,omitzero"`
 	// Test marks an order placed in the sandbox (the admin's test chat, see SandboxNumber):
 	// it is stored like any other, so operators see what a customer's order would be, and is
 	// never handed to a store's point of sale (the engine does not publish it, and the POS
@@ -214,3 +223,7 @@ const (
 type OrderPublisher interface {
 	PublishOrder(ctx context.Context, store *Store, o *Order, event OrderEventType) error
 }
+
+// EventOrderCancelled: an order the store's POS had received is cancelled (by an operator,
+// or because its payment was refunded) and must not be prepared or delivered.
+const EventOrderCancelled OrderEventType = "order.cancelled"
