@@ -5,6 +5,8 @@ package inboundqueue
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -37,8 +39,36 @@ func NewInbound(url string, api func(ctx context.Context, tenant string) (SendAP
 // delivered in order, one at a time; different customers proceed in parallel.
 func GroupID(clientID, from string) string { return clientID + "|" + from }
 
-// Enqueue implements domain.InboundQueue. The MessageSid is the deduplication id, so a retry
-// within SQS's five-minute window is dropped by SQS as well as by the idempotency table.
+// maxDeduplicationID is SQS's bound on a MessageDeduplicationId.
+const maxDeduplicationID = 128
+
+// DeduplicationID is the SQS MessageDeduplicationId of a MessageSid: the sid itself when SQS
+// takes it (at most 128 characters, each a letter, a digit or ASCII punctuation; a Twilio
+// MessageSid, a payment event's domain.PaymentMessageSid), otherwise the hex SHA-256 of it,
+// which is as unique and always fits.
+func DeduplicationID(messageSid string) string {
+	if messageSid != "" && len(messageSid) <= maxDeduplicationID && dedupSafe(messageSid) {
+		return messageSid
+	}
+	sum := sha256.Sum256([]byte(messageSid))
+	return hex.EncodeToString(sum[:])
+}
+
+// dedupSafe: every byte is an ASCII letter, digit or punctuation character (SQS's
+// [a-zA-Z0-9!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~]); no space, control character or non-ASCII.
+func dedupSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// Enqueue implements domain.InboundQueue. The MessageSid (through DeduplicationID) is the
+// deduplication id, so a retry within SQS's five-minute window is dropped by SQS as well as
+// by the idempotency table. A payment event (m.Payment) goes in its customer's group like a
+// message, so the worker takes it in order with the customer's own messages.
 func (q *Inbound) Enqueue(ctx context.Context, m domain.InboundMessage) error {
 	if m.Version == 0 {
 		m.Version = domain.InboundMessageVersion
@@ -55,7 +85,7 @@ func (q *Inbound) Enqueue(ctx context.Context, m domain.InboundMessage) error {
 		QueueUrl:               aws.String(q.url),
 		MessageBody:            aws.String(string(body)),
 		MessageGroupId:         aws.String(GroupID(m.ClientID, m.From)),
-		MessageDeduplicationId: aws.String(m.MessageSid),
+		MessageDeduplicationId: aws.String(DeduplicationID(m.MessageSid)),
 	})
 	if err != nil {
 		return fmt.Errorf("queue: send to the inbound queue: %w", err)
@@ -63,7 +93,9 @@ func (q *Inbound) Enqueue(ctx context.Context, m domain.InboundMessage) error {
 	return nil
 }
 
-// Decode parses a queue message body, refusing one of an unknown contract version.
+// Decode parses a queue message body, refusing one of an unknown contract version. From is
+// not checked to be a WhatsApp address: a payment event of a customer erased under the LGPD
+// carries the order's pseudonym (domain.PseudonymPrefix).
 func Decode(body string) (domain.InboundMessage, error) {
 	var m domain.InboundMessage
 	if err := json.Unmarshal([]byte(body), &m); err != nil {
@@ -74,6 +106,10 @@ func Decode(body string) (domain.InboundMessage, error) {
 	}
 	if m.ClientID == "" || m.MessageSid == "" || m.From == "" || m.To == "" {
 		return m, domain.Errorf(domain.EINVALID, "inbound message lacks clientId, messageSid, from or to")
+	}
+	if p := m.Payment; p != nil && (p.EventID == "" || p.Kind == "" || p.OrderID == "") {
+		// Its claim (domain.PaymentClaimKey) and its order could not be found.
+		return m, domain.Errorf(domain.EINVALID, "inbound payment event lacks eventId, kind or orderId")
 	}
 	return m, nil
 }

@@ -272,3 +272,166 @@ func TestFailedDeleteIsRetried(t *testing.T) {
 		t.Errorf("%d delete calls, want 2 (one refused, one retried)", api.deletes)
 	}
 }
+
+// recordingSend captures what Enqueue sends.
+type recordingSend struct{ in []*sqs.SendMessageInput }
+
+func (r *recordingSend) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
+	r.in = append(r.in, in)
+	return &sqs.SendMessageOutput{}, nil
+}
+
+// sqsDedupID reports whether id is a MessageDeduplicationId SQS takes: SQS's documented
+// alphabet, at most 128 characters.
+func sqsDedupID(id string) bool {
+	const punct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(punct, c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDeduplicationID(t *testing.T) {
+	twilio := fmt.Sprintf("SM%032d", 7)
+	asaas := domain.PaymentMessageSid("evt_05b708f961d739ea7eba7e4db318f621&368604920")
+	for _, sid := range []string{twilio, asaas, "payment:" + strings.Repeat("x", 120)} {
+		if got := inboundqueue.DeduplicationID(sid); got != sid || !sqsDedupID(got) {
+			t.Errorf("%q fits SQS and is its own id, got %q", sid, got)
+		}
+	}
+	long := "payment:" + strings.Repeat("e", 121) // 129 characters
+	odd := []string{long, "payment:evt 1", "payment:évt", "payment:evt\n1", "payment:\x00", ""}
+	seen := map[string]string{}
+	for _, sid := range odd {
+		got := inboundqueue.DeduplicationID(sid)
+		if !sqsDedupID(got) || len(got) != 64 {
+			t.Errorf("%q: id %q is not a 64-character hex digest SQS takes", sid, got)
+		}
+		if got != inboundqueue.DeduplicationID(sid) {
+			t.Errorf("%q: the id is not stable", sid)
+		}
+		if prev, dup := seen[got]; dup {
+			t.Errorf("%q and %q share the id %q", prev, sid, got)
+		}
+		seen[got] = sid
+	}
+	if inboundqueue.DeduplicationID(long) == inboundqueue.DeduplicationID(long+"x") {
+		t.Error("two long sids share an id")
+	}
+}
+
+func paymentMsg(eventID string) domain.InboundMessage {
+	return domain.InboundMessage{ClientID: "demo-burger", MessageSid: domain.PaymentMessageSid(eventID),
+		From: "whatsapp:+5511911110004", To: "whatsapp:+5511990000002", ReceivedAt: time.Now().UTC(),
+		Payment: &domain.PaymentEvent{EventID: eventID, Kind: domain.PaymentPaid, Type: "PAYMENT_RECEIVED",
+			PaymentID: "pay_080225913252", OrderID: "o-1", AmountCents: 5790}}
+}
+
+// A payment event is sent in its customer's group with a deduplication id SQS accepts, even
+// for an event id SQS would refuse as one.
+func TestEnqueuePaymentEventIDs(t *testing.T) {
+	rec := &recordingSend{}
+	in, err := inboundqueue.NewInbound("q", func(context.Context, string) (inboundqueue.SendAPI, error) { return rec, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, id := range []string{"evt_05b708f961d739ea7eba7e4db318f621&368604920", "evt " + strings.Repeat("9", 200)} {
+		if err := in.Enqueue(ctx, paymentMsg(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.in) != 2 {
+		t.Fatalf("%d sends", len(rec.in))
+	}
+	for i, s := range rec.in {
+		if got := aws.ToString(s.MessageGroupId); got != inboundqueue.GroupID("demo-burger", "whatsapp:+5511911110004") {
+			t.Errorf("send %d: group %q", i, got)
+		}
+		if id := aws.ToString(s.MessageDeduplicationId); !sqsDedupID(id) {
+			t.Errorf("send %d: deduplication id %q", i, id)
+		}
+		m, err := inboundqueue.Decode(aws.ToString(s.MessageBody))
+		if err != nil || m.Payment == nil || m.Payment.AmountCents != 5790 || m.Version != domain.InboundMessageVersion {
+			t.Errorf("send %d decodes as %+v, %v", i, m, err)
+		}
+	}
+	if got := aws.ToString(rec.in[0].MessageDeduplicationId); got != domain.PaymentMessageSid("evt_05b708f961d739ea7eba7e4db318f621&368604920") {
+		t.Errorf("an id that fits is kept: %q", got)
+	}
+}
+
+// Through the emulator: a payment event with an id too long for SQS is queued, and the same
+// event again is dropped by SQS's deduplication.
+func TestEnqueuePaymentEventOnTheQueue(t *testing.T) {
+	client := sqs.NewFromConfig(emulatortest.Config(t))
+	url, _ := fifo(t, client)
+	in, err := inboundqueue.NewInbound(url, func(context.Context, string) (inboundqueue.SendAPI, error) { return client, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	long := "evt_" + strings.Repeat("a1", 80) + "&368604920"
+	for range 2 {
+		if err := in.Enqueue(ctx, paymentMsg(long)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := in.Enqueue(ctx, msg("whatsapp:+5511911110004", 1)); err != nil {
+		t.Fatal(err)
+	}
+	var got []domain.InboundMessage
+	for range 5 {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			d, err := inboundqueue.Decode(aws.ToString(m.Body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, d)
+			if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(got) >= 2 {
+			break
+		}
+	}
+	if len(got) != 2 || got[0].Payment == nil || got[0].Payment.EventID != long || got[1].Payment != nil {
+		t.Fatalf("received %+v, want the payment event once, then the message, in order", got)
+	}
+}
+
+func TestDecodePaymentEvents(t *testing.T) {
+	ok := map[string]string{
+		"a payment event": `{"v":1,"clientId":"a","messageSid":"payment:evt_1","from":"whatsapp:+5511911110004","to":"whatsapp:+5511990000002",` +
+			`"payment":{"eventId":"evt_1","kind":"PAID","type":"PAYMENT_RECEIVED","paymentId":"pay_1","orderId":"o-1","amountCents":5790}}`,
+		"an erased customer's": `{"v":1,"clientId":"a","messageSid":"payment:evt_2","from":"anon:abcdefghijklmnop","to":"whatsapp:+5511990000002",` +
+			`"payment":{"eventId":"evt_2","kind":"REFUNDED","type":"PAYMENT_REFUNDED","paymentId":"pay_1","orderId":"o-1","amountCents":5790}}`,
+	}
+	for name, body := range ok {
+		m, err := inboundqueue.Decode(body)
+		if err != nil || m.Payment == nil || m.ClaimKey() != domain.PaymentClaimKey(m.Payment.EventID) {
+			t.Errorf("%s: %+v, %v", name, m, err)
+		}
+	}
+	bad := map[string]string{
+		"no event id": `{"v":1,"clientId":"a","messageSid":"payment:","from":"x","to":"y","payment":{"kind":"PAID","orderId":"o-1"}}`,
+		"no kind":     `{"v":1,"clientId":"a","messageSid":"payment:e","from":"x","to":"y","payment":{"eventId":"e","orderId":"o-1"}}`,
+		"no order":    `{"v":1,"clientId":"a","messageSid":"payment:e","from":"x","to":"y","payment":{"eventId":"e","kind":"PAID"}}`,
+		"no from":     `{"v":1,"clientId":"a","messageSid":"payment:e","to":"y","payment":{"eventId":"e","kind":"PAID","orderId":"o-1"}}`,
+	}
+	for name, body := range bad {
+		if _, err := inboundqueue.Decode(body); domain.ErrorCode(err) != domain.EINVALID {
+			t.Errorf("%s: %v, want EINVALID", name, err)
+		}
+	}
+}

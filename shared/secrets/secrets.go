@@ -1,5 +1,6 @@
 // Package secrets reads a brand's credentials from AWS Secrets Manager: the Twilio account
-// the webhook validates signatures with and the worker sends replies through.
+// the webhook validates signatures with and the worker sends replies through, and the Asaas
+// API key and webhook token of its online payments.
 //
 // Values are cached per brand, because the webhook needs the token on every message and a
 // Secrets Manager call costs latency and money. An operator's change (a rotated token, a
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,8 +81,12 @@ const (
 // the user is not told why. The error names the secret and the problem, never its value.
 var ErrInvalidSecret = errors.New("secrets: invalid Twilio secret")
 
-// Source implements domain.CredentialSource over Secrets Manager. It is safe for concurrent
-// use.
+// ErrInvalidPaymentSecret is ErrInvalidSecret's counterpart for a brand's Asaas secret: it
+// exists but is not the JSON object {"apiKey": "...", "webhookToken": "..."}.
+var ErrInvalidPaymentSecret = errors.New("secrets: invalid Asaas secret")
+
+// Source implements domain.CredentialSource and domain.PaymentCredentialSource over Secrets
+// Manager, with a cache of each. It is safe for concurrent use.
 type Source struct {
 	env        string
 	src        ClientSource
@@ -89,9 +95,13 @@ type Source struct {
 	missingTTL time.Duration
 	max        int
 	cache      *cache.Cache[string, domain.TwilioCredentials]
+	payments   *cache.Cache[string, domain.PaymentCredentials]
 }
 
-var _ domain.CredentialSource = (*Source)(nil)
+var (
+	_ domain.CredentialSource        = (*Source)(nil)
+	_ domain.PaymentCredentialSource = (*Source)(nil)
+)
 
 // Option configures a Source.
 type Option func(*Source)
@@ -137,6 +147,7 @@ func New(env string, src ClientSource, opts ...Option) (*Source, error) {
 	}
 	s.missingTTL = min(s.missingTTL, s.ttl)
 	s.cache = cache.New[string, domain.TwilioCredentials](s.ttl, s.max).WithClock(s.now)
+	s.payments = cache.New[string, domain.PaymentCredentials](s.ttl, s.max).WithClock(s.now)
 	return s, nil
 }
 
@@ -156,12 +167,78 @@ func (s *Source) TwilioCredentials(ctx context.Context, clientID string) (domain
 // describesSecret reports whether err is about the secret itself (missing, unusable), which
 // is remembered for missingTTL, rather than about reaching Secrets Manager, which is not.
 func describesSecret(err error) bool {
-	return domain.IsNotFound(err) || errors.Is(err, ErrInvalidSecret)
+	return domain.IsNotFound(err) || errors.Is(err, ErrInvalidSecret) || errors.Is(err, ErrInvalidPaymentSecret)
 }
 
-// Invalidate drops the cached credentials of clientID, so the next call reads the secret
-// again: for a caller that has just seen them refused (Twilio's 401 after a rotation).
-func (s *Source) Invalidate(clientID string) { s.cache.Invalidate(clientID) }
+// Invalidate drops the cached credentials of clientID, Twilio's and Asaas's, so the next
+// call reads the secrets again: for a caller that has just seen them refused (Twilio's or
+// Asaas's 401 after a rotation).
+func (s *Source) Invalidate(clientID string) {
+	s.cache.Invalidate(clientID)
+	s.payments.Invalidate(clientID)
+}
+
+// PaymentCredentials implements domain.PaymentCredentialSource: the brand's Asaas secret
+// (resourcenames.AsaasSecret), cached like the Twilio credentials. It returns EINVALID for a
+// malformed clientID; ENOTFOUND when the secret does not exist or holds neither an API key
+// nor a webhook token (the empty secret the brand's construct creates); an error wrapping
+// ErrInvalidPaymentSecret when it is not the expected JSON; and the SDK's error (not cached)
+// when Secrets Manager cannot be reached. One field without the other is returned as is:
+// the caller that needs the missing one treats it as not configured.
+func (s *Source) PaymentCredentials(ctx context.Context, clientID string) (domain.PaymentCredentials, error) {
+	if err := resourcenames.ValidateID("clientId", clientID); err != nil {
+		return domain.PaymentCredentials{}, domain.Errorf(domain.EINVALID, "%s", err.Error())
+	}
+	load := func(ctx context.Context) (domain.PaymentCredentials, error) { return s.loadPayment(ctx, clientID) }
+	return s.payments.Get(ctx, clientID, load, cache.Remember(describesSecret, s.missingTTL))
+}
+
+// loadPayment reads the Asaas secret.
+func (s *Source) loadPayment(ctx context.Context, clientID string) (domain.PaymentCredentials, error) {
+	name := resourcenames.AsaasSecret(s.env, clientID)
+	api, err := s.src(ctx, clientID)
+	if err != nil {
+		return domain.PaymentCredentials{}, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)
+	}
+	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	var notFound *smtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		return domain.PaymentCredentials{}, domain.Errorf(domain.ENOTFOUND, "client %q has no Asaas credentials (secret %s does not exist)", clientID, name)
+	case err != nil:
+		return domain.PaymentCredentials{}, fmt.Errorf("secrets: get %s: %w", name, err)
+	}
+	creds, err := parsePayment(out)
+	if err != nil {
+		return domain.PaymentCredentials{}, fmt.Errorf("%w %s: %s", ErrInvalidPaymentSecret, name, err.Error())
+	}
+	if creds.APIKey == "" && creds.WebhookToken == "" {
+		return domain.PaymentCredentials{}, domain.Errorf(domain.ENOTFOUND, "client %q has no Asaas credentials (secret %s is empty)", clientID, name)
+	}
+	return creds, nil
+}
+
+// parsePayment checks the Asaas secret's JSON; like parse, its errors never quote the value.
+func parsePayment(out *secretsmanager.GetSecretValueOutput) (domain.PaymentCredentials, error) {
+	if out.SecretString == nil {
+		return domain.PaymentCredentials{}, errors.New("the value is not a string (binary secrets are not supported)")
+	}
+	if strings.TrimSpace(*out.SecretString) == "" {
+		return domain.PaymentCredentials{}, nil // never written: not configured
+	}
+	var v struct {
+		APIKey       string `json:"apiKey"`
+		WebhookToken string `json:"webhookToken"`
+	}
+	if err := json.Unmarshal([]byte(*out.SecretString), &v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return domain.PaymentCredentials{}, fmt.Errorf("field %q is not a string", typeErr.Field)
+		}
+		return domain.PaymentCredentials{}, errors.New(`the value is not a JSON object {"apiKey": "...", "webhookToken": "..."}`)
+	}
+	return domain.PaymentCredentials{APIKey: strings.TrimSpace(v.APIKey), WebhookToken: strings.TrimSpace(v.WebhookToken)}, nil
+}
 
 // load reads the secret.
 func (s *Source) load(ctx context.Context, clientID string) (domain.TwilioCredentials, error) {

@@ -432,15 +432,16 @@ func (w *Worker) delay(ctx context.Context, r inboundqueue.Record, d time.Durati
 	}
 }
 
-// complete marks the burst's MessageSid claims done, so Twilio's late retries of them are
-// acknowledged at the webhook. A failure costs nothing but that: it is logged.
+// complete marks the burst's claims done (a message's MessageSid, a payment event's id:
+// InboundMessage.ClaimKey), so Twilio's and Asaas's late retries of them are acknowledged at
+// the webhooks. A failure costs nothing but that: it is logged.
 func (w *Worker) complete(ctx context.Context, log *slog.Logger, msgs []domain.InboundMessage) {
 	if w.d.Claims == nil {
 		return
 	}
 	keys := make([]string, len(msgs))
 	for i, m := range msgs {
-		keys[i] = domain.InboundClaimKey(m.MessageSid)
+		keys[i] = m.ClaimKey()
 	}
 	if err := w.d.Claims.Complete(context.WithoutCancel(ctx), msgs[0].ClientID, keys, w.d.ClaimTTL); err != nil {
 		log.WarnContext(ctx, "could not complete the MessageSid claims", "error", err)
