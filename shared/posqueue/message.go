@@ -8,9 +8,10 @@ import (
 )
 
 // SchemaVersion is the version of the contract this package writes. Additive changes raise
-// the minor ("1.1"); a breaking change raises the major and is announced to integrators first
-// (docs/pos-contract.md).
-const SchemaVersion = "1.0"
+// the minor; a breaking change raises the major and is announced to integrators first
+// (docs/pos-contract.md). 1.1 added the order.cancelled event and its cancellation member;
+// order.confirmed is unchanged since 1.0.
+const SchemaVersion = "1.1"
 
 // Currency of every amount: the platform sells in Brazil only.
 const Currency = "BRL"
@@ -32,12 +33,30 @@ type Message struct {
 	// (orderId:eventType), so a POS can drop a redelivery whenever it comes.
 	EventID   string                `json:"eventId"`
 	EventType domain.OrderEventType `json:"eventType"`
-	// OccurredAt is when the event happened (the order was confirmed), not when it was sent,
-	// so a republished event has the same body.
+	// OccurredAt is when the event happened (the order was confirmed, or cancelled), not when
+	// it was sent, so a republished event has the same body.
 	OccurredAt time.Time `json:"occurredAt"`
 	ClientID   string    `json:"clientId"`
 	StoreID    string    `json:"storeId"`
-	Order      Order     `json:"order"`
+	// Order is the order as it was confirmed: a cancellation repeats it, so a POS can show
+	// what not to prepare even if it lost the confirmation.
+	Order Order `json:"order"`
+	// Cancellation is present in order.cancelled events only.
+	Cancellation *Cancellation `json:"cancellation,omitempty"`
+}
+
+// Cancellation says why an order the POS received is cancelled, and what became of its
+// payment.
+type Cancellation struct {
+	// Reason is the reason recorded with the cancellation (an operator's words, "cliente
+	// desistiu"); absent when none was given.
+	Reason string `json:"reason,omitempty"`
+	// Refunded is present for an order paid online (payment status PAID): true when the
+	// payment provider had taken the refund of the whole amount (Order.RefundedAt) by the
+	// time of the event, false when it had not yet (the platform refunds every paid order it
+	// cancels; nothing is for the store to do).
+	// Absent for PAY_ON_DELIVERY: nothing was paid, and nothing is to be collected.
+	Refunded *bool `json:"refunded,omitempty"`
 }
 
 // Order is the order as a kitchen needs it.
@@ -139,6 +158,13 @@ func Build(store *domain.Store, o *domain.Order, event domain.OrderEventType, no
 	if o.PaymentMethod == domain.PaymentPIX {
 		m.Order.Payment.Status = PaymentPaid
 	}
+	if event == domain.EventOrderCancelled {
+		m.Cancellation = &Cancellation{Reason: strings.TrimSpace(reasonOf(o, event))}
+		if m.Order.Payment.Status == PaymentPaid {
+			refunded := !o.RefundedAt.IsZero()
+			m.Cancellation.Refunded = &refunded
+		}
+	}
 	for _, l := range o.Lines {
 		it := Item{
 			ItemID: l.ItemID, Name: l.Name, SizeID: l.SizeID, SizeName: l.SizeName,
@@ -170,10 +196,23 @@ func occurredAt(o *domain.Order, event domain.OrderEventType, now time.Time) tim
 	return now
 }
 
+// reasonOf is the reason recorded when the order last reached the status the event
+// announces ("" none).
+func reasonOf(o *domain.Order, event domain.OrderEventType) string {
+	want := statusOf[event]
+	for i := len(o.StatusHistory) - 1; i >= 0; i-- {
+		if h := o.StatusHistory[i]; h.Status == want && want != "" {
+			return h.Reason
+		}
+	}
+	return ""
+}
+
 // statusOf is the order status each event announces; it is also the status an order must
 // have to be published with that event.
 var statusOf = map[domain.OrderEventType]domain.OrderStatus{
 	domain.EventOrderConfirmed: domain.OrderConfirmed,
+	domain.EventOrderCancelled: domain.OrderCancelled,
 }
 
 // stamp is t in UTC to the millisecond: RFC 3339 with a "Z", and no nanosecond noise.

@@ -61,7 +61,7 @@ func TestBuild(t *testing.T) {
 	t.Parallel()
 	now := placed.Add(time.Hour)
 	m := posqueue.Build(store(), pixDelivery(), domain.EventOrderConfirmed, now)
-	if m.SchemaVersion != "1.0" || m.EventID != "K7Q2M9XH4A:order.confirmed" || m.EventType != domain.EventOrderConfirmed {
+	if m.SchemaVersion != "1.1" || m.EventID != "K7Q2M9XH4A:order.confirmed" || m.EventType != domain.EventOrderConfirmed {
 		t.Errorf("envelope = %q %q %q", m.SchemaVersion, m.EventID, m.EventType)
 	}
 	if want := placed.Add(3 * time.Minute).Truncate(time.Millisecond); !m.OccurredAt.Equal(want) {
@@ -114,6 +114,69 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+// cancelledAt is when the fixtures' orders are cancelled: after they reached the POS.
+var cancelledAt = placed.Add(10 * time.Minute)
+
+// cancelled is o sent to the POS, then cancelled with reason (refunded: its payment came back
+// a minute later).
+func cancelled(o *domain.Order, reason string, refunded bool) *domain.Order {
+	if _, err := o.MoveTo(domain.OrderSentToPOS, placed.Add(4*time.Minute), ""); err != nil {
+		panic(err)
+	}
+	if _, err := o.MoveTo(domain.OrderCancelled, cancelledAt, reason); err != nil {
+		panic(err)
+	}
+	if refunded {
+		o.PaidAt, o.RefundedAt = placed.Add(3*time.Minute), cancelledAt.Add(time.Minute)
+	}
+	return o
+}
+
+func TestBuildCancellation(t *testing.T) {
+	t.Parallel()
+	now := placed.Add(time.Hour)
+	confirmedBody, _ := json.Marshal(posqueue.Build(store(), pixDelivery(), domain.EventOrderConfirmed, now))
+
+	m := posqueue.Build(store(), cancelled(pixDelivery(), " Cliente desistiu ", true), domain.EventOrderCancelled, now)
+	if m.EventID != "K7Q2M9XH4A:order.cancelled" || m.EventType != domain.EventOrderCancelled || m.SchemaVersion != posqueue.SchemaVersion {
+		t.Errorf("envelope = %q %q %q", m.SchemaVersion, m.EventID, m.EventType)
+	}
+	if m.EventID != posqueue.EventID("K7Q2M9XH4A", domain.EventOrderCancelled) || posqueue.GroupID("K7Q2M9XH4A") != "K7Q2M9XH4A" {
+		t.Errorf("the cancellation's id is not derived like the confirmation's: %q", m.EventID)
+	}
+	if want := cancelledAt.Truncate(time.Millisecond); !m.OccurredAt.Equal(want) {
+		t.Errorf("occurredAt = %v, want the cancellation time %v", m.OccurredAt, want)
+	}
+	if c := m.Cancellation; c == nil || c.Reason != "Cliente desistiu" || c.Refunded == nil || !*c.Refunded {
+		t.Errorf("cancellation = %+v, want the reason and refunded true", c)
+	}
+	// The order is repeated as it was confirmed: the same member as in the confirmation.
+	var conf, canc map[string]json.RawMessage
+	_ = json.Unmarshal(confirmedBody, &conf)
+	body, _ := json.Marshal(m)
+	_ = json.Unmarshal(body, &canc)
+	if string(conf["order"]) != string(canc["order"]) {
+		t.Errorf("the cancellation's order differs from the confirmation's:\n%s\n%s", conf["order"], canc["order"])
+	}
+	if _, ok := conf["cancellation"]; ok {
+		t.Errorf("a confirmation carries a cancellation: %s", confirmedBody)
+	}
+
+	// Paid online, the refund not confirmed yet: refunded false, present.
+	m = posqueue.Build(store(), cancelled(pixDelivery(), "sem entregador", false), domain.EventOrderCancelled, now)
+	if c := m.Cancellation; c == nil || c.Refunded == nil || *c.Refunded {
+		t.Errorf("cancellation = %+v, want refunded false", c)
+	}
+	// Paid on delivery: nothing was paid, refunded absent; no reason, no reason member.
+	m = posqueue.Build(store(), cancelled(cardPickup(), "", false), domain.EventOrderCancelled, now)
+	if c := m.Cancellation; c == nil || c.Refunded != nil || c.Reason != "" {
+		t.Errorf("cancellation = %+v, want neither reason nor refunded", c)
+	}
+	if body, _ := json.Marshal(m.Cancellation); string(body) != "{}" {
+		t.Errorf("cancellation of a card order without a reason = %s, want {}", body)
+	}
+}
+
 // Every message the builder produces is valid under the published schema.
 func TestBuiltMessagesFollowTheSchema(t *testing.T) {
 	t.Parallel()
@@ -124,6 +187,45 @@ func TestBuiltMessagesFollowTheSchema(t *testing.T) {
 		}
 		if err := validate(t, string(body)); err != nil {
 			t.Errorf("order %s: %v\n%s", o.OrderID, err, body)
+		}
+	}
+	for _, o := range []*domain.Order{
+		cancelled(pixDelivery(), "Cliente desistiu", true), cancelled(pixDelivery(), "", false),
+		cancelled(cardPickup(), "loja fechada", false), cancelled(debitDelivery(), "", false),
+	} {
+		body, err := json.Marshal(posqueue.Build(store(), o, domain.EventOrderCancelled, placed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validate(t, string(body)); err != nil {
+			t.Errorf("cancelled order %s: %v\n%s", o.OrderID, err, body)
+		}
+	}
+}
+
+// The schema holds cancellations to the contract too.
+func TestSchemaCatchesCancellationViolations(t *testing.T) {
+	t.Parallel()
+	paid, _ := json.Marshal(posqueue.Build(store(), cancelled(pixDelivery(), "Cliente desistiu", true), domain.EventOrderCancelled, placed))
+	card, _ := json.Marshal(posqueue.Build(store(), cancelled(cardPickup(), "Cliente desistiu", false), domain.EventOrderCancelled, placed))
+	for name, tc := range map[string]struct{ good, bad string }{
+		"no cancellation":             {string(paid), regexp.MustCompile(`,"cancellation":\{[^}]*\}`).ReplaceAllString(string(paid), ``)},
+		"paid without refunded":       {string(paid), strings.Replace(string(paid), `,"refunded":true`, ``, 1)},
+		"refunded not a boolean":      {string(paid), strings.Replace(string(paid), `"refunded":true`, `"refunded":"yes"`, 1)},
+		"refunded on a card order":    {string(card), strings.Replace(string(card), `"reason":"Cliente desistiu"`, `"reason":"Cliente desistiu","refunded":false`, 1)},
+		"empty reason":                {string(card), strings.Replace(string(card), `"reason":"Cliente desistiu"`, `"reason":""`, 1)},
+		"undocumented member":         {string(card), strings.Replace(string(card), `"reason":"Cliente desistiu"`, `"reason":"Cliente desistiu","by":"ana"`, 1)},
+		"cancellation of a confirmed": {string(paid), strings.Replace(string(paid), `"eventType":"order.cancelled"`, `"eventType":"order.confirmed"`, 1)},
+	} {
+		if err := validate(t, tc.good); err != nil {
+			t.Fatalf("%s: the unchanged body is invalid: %v\n%s", name, err, tc.good)
+		}
+		if tc.bad == tc.good {
+			t.Errorf("%s: the test did not change the body", name)
+			continue
+		}
+		if err := validate(t, tc.bad); err == nil {
+			t.Errorf("%s: the schema accepted\n%s", name, tc.bad)
 		}
 	}
 }
@@ -142,13 +244,14 @@ func TestSchemaCatchesViolations(t *testing.T) {
 		"negative money":           strings.Replace(good, `"deliveryFeeCents":700`, `"deliveryFeeCents":-700`, 1),
 		"PIX not paid":             strings.Replace(good, `"status":"PAID"`, `"status":"PAY_ON_DELIVERY"`, 1),
 		"delivery without address": regexp.MustCompile(`"address":"[^"]*",`).ReplaceAllString(good, ``),
-		"undocumented field":       strings.Replace(good, `"schemaVersion":"1.0"`, `"schemaVersion":"1.0","debug":true`, 1),
+		"undocumented field":       strings.Replace(good, `"schemaVersion":"1.1"`, `"schemaVersion":"1.1","debug":true`, 1),
 		"whatsapp prefix":          strings.Replace(good, `"phone":"+55`, `"phone":"whatsapp:+55`, 1),
 		"local time":               strings.Replace(good, `"occurredAt":"2026-03-14T19:45:05.123Z"`, `"occurredAt":"2026-03-14T16:45:05.123-03:00"`, 1),
 		"not a date":               strings.Replace(good, `"occurredAt":"2026-03-14T19:45:05.123Z"`, `"occurredAt":"2026-13-14T19:45:05.123Z"`, 1),
 		"unknown event":            strings.Replace(good, `"eventType":"order.confirmed"`, `"eventType":"order.eaten"`, 1),
 		"no items":                 regexp.MustCompile(`"items":\[.*\],"amounts"`).ReplaceAllString(good, `"items":[],"amounts"`),
-		"major version 2":          strings.Replace(good, `"schemaVersion":"1.0"`, `"schemaVersion":"2.0"`, 1),
+		"major version 2":          strings.Replace(good, `"schemaVersion":"1.1"`, `"schemaVersion":"2.0"`, 1),
+		"a cancellation":           strings.TrimSuffix(good, `}`) + `,"cancellation":{"reason":"x"}}`,
 	} {
 		if bad == good {
 			t.Errorf("%s: the test did not change the body", name)

@@ -61,12 +61,18 @@ func New(src ClientSource, now func() time.Time) (*Publisher, error) {
 //     independent, so one order a POS cannot process does not hold up the others;
 //   - MessageDeduplicationId = orderId:eventType: publishing the same event twice within SQS's
 //     five-minute window delivers it once. Beyond the window the caller's order status
-//     (SENT_TO_POS) is what keeps an order from being published again; only a CONFIRMED order
-//     is accepted here.
+//     (SENT_TO_POS) is what keeps an order from being published again.
+//
+// The order must have the status its event announces: CONFIRMED for order.confirmed,
+// CANCELLED for order.cancelled. A cancellation is for an order the POS may have received:
+// one that was confirmed before it was cancelled (its history says so). The caller publishes
+// it only when the order had reached the POS (it was SENT_TO_POS, or CONFIRMED and perhaps
+// published), never for a test order.
 //
 // Errors: EFORBIDDEN when ctx carries another tenant; EINVALID (permanent) for a test order
-// or a sandbox customer's, an order that is not the store's, or is invalid; ECONFLICT for an order that is not CONFIRMED; EINTERNAL with a
-// clear message for a store without a queue; an internal error when SQS fails (retry).
+// or a sandbox customer's, an order that is not the store's, or is invalid; ECONFLICT for an
+// order without the event's status, or a cancelled order that was never confirmed; EINTERNAL
+// with a clear message for a store without a queue; an internal error when SQS fails (retry).
 func (p *Publisher) PublishOrder(ctx context.Context, store *domain.Store, o *domain.Order, event domain.OrderEventType) error {
 	if store == nil || o == nil {
 		return domain.Errorf(domain.EINVALID, "a store and an order are required to publish an order event")
@@ -111,7 +117,8 @@ func GroupID(orderID string) string { return orderID }
 // check refuses what must never reach a POS: a test order (the admin's sandbox, Order.Test or
 // a sandbox customer), an order of another store (another brand's kitchen would see a
 // customer's address), an invalid order, an order that is not confirmed (a PIX order is
-// announced as PAID), an event this contract does not define, or a store without a queue.
+// announced as PAID), the cancellation of an order that was never confirmed (no POS ever
+// had it), an event this contract does not define, or a store without a queue.
 func check(store *domain.Store, o *domain.Order, event domain.OrderEventType) error {
 	want, known := statusOf[event]
 	if !known {
@@ -143,10 +150,23 @@ func check(store *domain.Store, o *domain.Order, event domain.OrderEventType) er
 	if o.Status != want {
 		return domain.Errorf(domain.ECONFLICT, "order %s is %s: only a %s order is published as %s", o.OrderID, o.Status, want, event)
 	}
+	if event == domain.EventOrderCancelled && !wasConfirmed(o) {
+		return domain.Errorf(domain.ECONFLICT, "order %s was cancelled before it was confirmed: no point of sale ever received it", o.OrderID)
+	}
 	if store.SQSQueueURL == "" {
 		return domain.Errorf(domain.EINTERNAL, "store %s/%s has no order queue configured (sqsQueueUrl): its orders cannot reach its point of sale until it is provisioned", store.ClientID, store.StoreID)
 	}
 	return nil
+}
+
+// wasConfirmed reports whether o's history has it confirmed (or sent to the POS) at some point.
+func wasConfirmed(o *domain.Order) bool {
+	for _, h := range o.StatusHistory {
+		if h.Status == domain.OrderConfirmed || h.Status == domain.OrderSentToPOS {
+			return true
+		}
+	}
+	return false
 }
 
 // validSQSID reports whether id fits a FIFO group or deduplication id (printable ASCII, no

@@ -107,6 +107,20 @@ func TestPublishRefuses(t *testing.T) {
 		"test order":            {ctx, store(), confirmed("TEST000001", func(o *domain.Order) { o.Test = true }), domain.EventOrderConfirmed, domain.EINVALID},
 		"sandbox customer":      {ctx, store(), confirmed("TEST000002", func(o *domain.Order) { o.CustomerPhone = domain.SandboxNumber("user-ana") }), domain.EventOrderConfirmed, domain.EINVALID},
 		"nil store":             {ctx, nil, pixDelivery(), domain.EventOrderConfirmed, domain.EINVALID},
+		// A cancellation: only of a CANCELLED order that was confirmed first, never of a test order.
+		"cancellation of a confirmed order": {ctx, store(), pixDelivery(), domain.EventOrderCancelled, domain.ECONFLICT},
+		"confirmation of a cancelled order": {ctx, store(), cancelled(pixDelivery(), "x", false), domain.EventOrderConfirmed, domain.ECONFLICT},
+		"cancelled before its confirmation": {ctx, store(), func() *domain.Order {
+			o := domaintest.NewOrder(domaintest.Pizzaria, "centro", "UNPAID0001", placed)
+			if _, err := o.MoveTo(domain.OrderAwaitingPayment, placed, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := o.MoveTo(domain.OrderCancelled, cancelledAt, "PIX expired"); err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}(), domain.EventOrderCancelled, domain.ECONFLICT},
+		"cancelled test order": {ctx, store(), cancelled(confirmed("TEST000004", func(o *domain.Order) { o.Test = true }), "x", false), domain.EventOrderCancelled, domain.EINVALID},
 	} {
 		rec := &recorder{}
 		err := publisher(t, rec, nil).PublishOrder(tc.ctx, tc.store, tc.order, tc.event)
@@ -128,6 +142,34 @@ func TestPublishRefuses(t *testing.T) {
 	}
 	if _, err := posqueue.New(nil, nil); err == nil {
 		t.Error("New without a client source succeeded")
+	}
+}
+
+// A cancellation goes to the store's queue in the order's message group, deduplicated by
+// orderId:order.cancelled, with its event type as an attribute.
+func TestPublishCancellation(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	p := publisher(t, rec, nil)
+	if err := p.PublishOrder(domain.NewPlatformContext(context.Background()), store(), cancelled(pixDelivery(), "Cliente desistiu", true), domain.EventOrderCancelled); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.sent) != 1 {
+		t.Fatalf("%d messages sent, want 1", len(rec.sent))
+	}
+	in := rec.sent[0]
+	if aws.ToString(in.MessageGroupId) != "K7Q2M9XH4A" || aws.ToString(in.MessageDeduplicationId) != "K7Q2M9XH4A:order.cancelled" {
+		t.Errorf("group %q, dedup %q", aws.ToString(in.MessageGroupId), aws.ToString(in.MessageDeduplicationId))
+	}
+	if v := aws.ToString(in.MessageAttributes[posqueue.AttrEventType].StringValue); v != "order.cancelled" {
+		t.Errorf("eventType attribute %q", v)
+	}
+	body := aws.ToString(in.MessageBody)
+	if err := validate(t, body); err != nil {
+		t.Errorf("body: %v", err)
+	}
+	if !strings.Contains(body, `"cancellation":{"reason":"Cliente desistiu","refunded":true}`) {
+		t.Errorf("body without its cancellation: %s", body)
 	}
 }
 
@@ -181,6 +223,13 @@ func TestPublishToFIFOQueue(t *testing.T) {
 	if err := p.PublishOrder(ctx, s, pixDelivery(), domain.EventOrderConfirmed); err != nil {
 		t.Fatalf("publish again: %v", err)
 	}
+	// The pix order is cancelled (twice: a retry): one more message, after its confirmation.
+	for range 2 {
+		if err := p.PublishOrder(ctx, s, cancelled(pixDelivery(), "Cliente desistiu", true), domain.EventOrderCancelled); err != nil {
+			t.Fatalf("publish the cancellation: %v", err)
+		}
+	}
+	events := map[string][]string{} // order id -> event types, as received
 
 	got := map[string]int{}
 	for attempt := 0; attempt < 5; attempt++ {
@@ -205,24 +254,28 @@ func TestPublishToFIFOQueue(t *testing.T) {
 					orderID = o.OrderID
 				}
 			}
-			got[orderID]++
+			event := aws.ToString(m.MessageAttributes[posqueue.AttrEventType].StringValue)
+			events[orderID] = append(events[orderID], event)
+			if event == "order.confirmed" {
+				got[orderID]++
+			}
 			if g := m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]; g != orderID {
 				t.Errorf("order %s: group id %q, want the order id", orderID, g)
 			}
-			if d := m.Attributes[string(types.MessageSystemAttributeNameMessageDeduplicationId)]; d != orderID+":order.confirmed" {
-				t.Errorf("order %s: deduplication id %q, want %s:order.confirmed", orderID, d, orderID)
+			if d := m.Attributes[string(types.MessageSystemAttributeNameMessageDeduplicationId)]; d != orderID+":"+event {
+				t.Errorf("order %s: deduplication id %q, want %s:%s", orderID, d, orderID, event)
 			}
 			if v := aws.ToString(m.MessageAttributes[posqueue.AttrSchemaVersion].StringValue); v != posqueue.SchemaVersion {
 				t.Errorf("order %s: schemaVersion attribute %q", orderID, v)
 			}
-			if v := aws.ToString(m.MessageAttributes[posqueue.AttrEventType].StringValue); v != "order.confirmed" {
-				t.Errorf("order %s: eventType attribute %q", orderID, v)
+			if !strings.Contains(body, `"eventType":"`+event+`"`) {
+				t.Errorf("order %s: eventType attribute %q is not the body's", orderID, event)
 			}
 			if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if len(got) == len(orders) && len(out.Messages) == 0 {
+		if len(got) == len(orders) && len(events["K7Q2M9XH4A"]) >= 2 && len(out.Messages) == 0 {
 			break
 		}
 	}
@@ -230,6 +283,9 @@ func TestPublishToFIFOQueue(t *testing.T) {
 		if got[o.OrderID] != 1 {
 			t.Errorf("order %s received %d times, want exactly once", o.OrderID, got[o.OrderID])
 		}
+	}
+	if e := events["K7Q2M9XH4A"]; len(e) != 2 || e[0] != "order.confirmed" || e[1] != "order.cancelled" {
+		t.Errorf("events of the cancelled order %v, want its confirmation then its cancellation, once each", e)
 	}
 	if got[""] != 0 {
 		t.Errorf("%d messages of no known order", got[""])
