@@ -130,6 +130,11 @@ pos: ## print what a store's point of sale would receive from make dev's emulato
 	@if [ -z "$(STORE)" ]; then echo "make pos: STORE is required, as <clientId>/<storeId>: make pos STORE=demo-burger/vila-madalena" >&2; exit 2; fi
 	@go run ./functions/local/pos -store $(STORE)
 
+.PHONY: pay
+pay: ## mark an order's PIX charge paid at make dev's local payment provider, which calls the payment webhook as Asaas would: make pay ORDER=K7Q2M9XH4A [CLIENT=demo-burger] [OVERDUE=1 expires it instead]
+	@if [ -z "$(ORDER)" ]; then echo "make pay: ORDER is required (the order number the bot sent): make pay ORDER=K7Q2M9XH4A" >&2; exit 2; fi
+	@go run ./functions/local/pay -order '$(ORDER)' $(if $(CLIENT),-client '$(CLIENT)',) $(if $(OVERDUE),-overdue,)
+
 .PHONY: token
 token: ## print an ID token of make dev's user pool for the admin API: make token ROLE=brand-admin CLIENT=demo-burger (ROLE=platform-admin|brand-admin|brand-viewer)
 	@if [ -z "$(ROLE)" ]; then echo "make token: ROLE is required (platform-admin, brand-admin, brand-viewer): make token ROLE=brand-admin CLIENT=demo-burger" >&2; exit 2; fi

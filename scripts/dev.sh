@@ -21,4 +21,4 @@ cleanup() {
 trap cleanup EXIT
 
 echo "dev: local server on http://127.0.0.1:${PORT:-8080} (Ctrl-C stops everything)"
-WABOT_AWS_ENDPOINT="$endpoint" WABOT_TEMPLATE="${WABOT_TEMPLATE:-cdk.out/dev/Wabot-dev.template.json}" .build/local
+WABOT_ASAAS_STATE="${WABOT_ASAAS_STATE:-.build/local-asaas.json}" WABOT_AWS_ENDPOINT="$endpoint" WABOT_TEMPLATE="${WABOT_TEMPLATE:-cdk.out/dev/Wabot-dev.template.json}" .build/local

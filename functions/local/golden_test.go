@@ -143,13 +143,28 @@ func playGolden(t *testing.T, base, file string) {
 	}
 }
 
-// checkPOS finds the customer's orders on the store's queue without consuming anyone
-// else's: it receives, keeps the customer's, and makes every other message visible again.
+// checkPOS checks the customer's one order on the store's queue.
 func checkPOS(t *testing.T, want *goldenPOS, customer string) {
+	t.Helper()
+	mine := customerPOS(t, want.clientID, want.storeID, customer)
+	if len(mine) != 1 {
+		t.Fatalf("the store's POS got %d orders from this customer, want exactly 1", len(mine))
+	}
+	a := mine[0].Order.Amounts
+	if a.SubtotalCents != want.subtotal || a.DeliveryFeeCents != want.fee || a.TotalCents != want.total || mine[0].Order.Payment.Status != want.payment {
+		t.Errorf("POS order amounts %+v payment %s, want subtotal %d fee %d total %d payment %s",
+			a, mine[0].Order.Payment.Status, want.subtotal, want.fee, want.total, want.payment)
+	}
+}
+
+// customerPOS takes the customer's messages off the store's queue without consuming anyone
+// else's: it receives, keeps the customer's (each validated against the contract), and makes
+// every other message visible again.
+func customerPOS(t *testing.T, clientID, storeID, customer string) []posqueue.Message {
 	t.Helper()
 	ctx := domain.NewPlatformContext(context.Background())
 	q := sqs.NewFromConfig(emulatortest.Config(t))
-	u, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(resourcenames.StoreOrderQueue(resourcenames.EnvDev, want.clientID, want.storeID))})
+	u, err := q.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(resourcenames.StoreOrderQueue(resourcenames.EnvDev, clientID, storeID))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,12 +204,5 @@ func checkPOS(t *testing.T, want *goldenPOS, customer string) {
 			_, _ = q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: u.QueueUrl, ReceiptHandle: m.ReceiptHandle})
 		}
 	}
-	if len(mine) != 1 {
-		t.Fatalf("the store's POS got %d orders from this customer, want exactly 1", len(mine))
-	}
-	a := mine[0].Order.Amounts
-	if a.SubtotalCents != want.subtotal || a.DeliveryFeeCents != want.fee || a.TotalCents != want.total || mine[0].Order.Payment.Status != want.payment {
-		t.Errorf("POS order amounts %+v payment %s, want subtotal %d fee %d total %d payment %s",
-			a, mine[0].Order.Payment.Status, want.subtotal, want.fee, want.total, want.payment)
-	}
+	return mine
 }

@@ -4,8 +4,12 @@
 // on the local inbound queue, until interrupted. `make dev` starts it.
 //
 // Where no emulator exists it uses clearly named local providers: replies go to an in-memory
-// outbox (GET /dev/outbox?to=whatsapp:%2B5511...) instead of Twilio's send API, and a PIX
-// payment is confirmed by hand (POST /dev/orders/{clientId}/{orderId}/pay) instead of by Asaas.
+// outbox (GET /dev/outbox?to=whatsapp:%2B5511...) instead of Twilio's send API, and PIX
+// charges go to the local payment provider (package localasaas, under /_local/asaas), which
+// speaks Asaas's API to the same Asaas client the functions use and calls the same payment
+// webhook Asaas would (POST /webhooks/asaas/{clientId}) when `make pay ORDER=...` marks a
+// charge paid. A brand whose Asaas secret holds a key of its own (an Asaas sandbox key put
+// through the admin API, with asaasSandbox true) is charged at Asaas instead.
 // With WABOT_TWILIO_API_URL set (a local server speaking Twilio's Messages API, such as
 // functions/local/twilio), replies go through the real Twilio messenger (twilio-go, each
 // brand's credentials from Secrets Manager) to that server instead of the outbox.
@@ -34,8 +38,10 @@ import (
 	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator"
+	"github.com/wabot-platform/wabot/shared/dev/localasaas"
 	"github.com/wabot-platform/wabot/shared/dev/localoutbox"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/edge/asaashook"
 	"github.com/wabot-platform/wabot/shared/health"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
 	"github.com/wabot-platform/wabot/shared/privacy"
@@ -68,6 +74,12 @@ type config struct {
 	// through twilio-go to that base URL (every request rewritten to it, Host api.twilio.com
 	// kept) instead of to the local outbox: the load test's local Twilio.
 	TwilioAPIURL string
+	// AsaasRequireCPF makes the local payment provider ask for the payer's CPF, as Asaas does
+	// when it registers a customer (WABOT_ASAAS_REQUIRE_CPF=false turns it off: the load test).
+	AsaasRequireCPF bool
+	// AsaasState is where the local payment provider keeps its charges across restarts
+	// (WABOT_ASAAS_STATE: `make dev` sets .build/local-asaas.json; unset, memory only).
+	AsaasState string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -111,6 +123,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.TwilioAPIURL = v
 	}
+	c.AsaasRequireCPF = getenv("WABOT_ASAAS_REQUIRE_CPF") != "false"
+	c.AsaasState = getenv("WABOT_ASAAS_STATE")
 	c.PublicBaseURL = getenv(resourcenames.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
 		c.PublicBaseURL = "http://127.0.0.1:" + strconv.Itoa(c.Port)
@@ -178,6 +192,11 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		opts.Messenger = nil
 		log.Info("replies go through twilio-go to a local Twilio", "url", cfg.TwilioAPIURL)
 	}
+	pay, err := localPayments(cfg, clients, log)
+	if err != nil {
+		return err
+	}
+	opts.Payments = pay.router
 	rt, err := wire.New(ctx, wire.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
 		InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)], TenantRoleARN: tenantRole,
@@ -211,6 +230,10 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
+	payHook, err := rt.PaymentWebhook()
+	if err != nil {
+		return err
+	}
 	adminAPI, err := localAdmin(ctx, cfg, awsCfg, tables, res, opts)
 	if err != nil {
 		return err
@@ -219,6 +242,8 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &health.Checker{DB: dynamodb.NewFromConfig(awsCfg), Tables: tables.All()})
 	mux.Handle("POST "+resourcenames.WebhookPath, hook)
+	mux.Handle(asaashook.PathPrefix, payHook)
+	mux.Handle(localasaas.MountPath+"/", http.StripPrefix(localasaas.MountPath, pay.local))
 	mux.Handle(resourcenames.AdminPathPrefix+"/", adminAPI)
 	mux.Handle("GET /dev/outbox", box.Handler())
 	mux.HandleFunc("GET /dev/stats", func(w http.ResponseWriter, _ *http.Request) {
@@ -226,7 +251,8 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		_ = json.NewEncoder(w).Encode(rt.Conversation.Stats())
 	})
 
-	// A simulated PIX payment: what the payment provider's confirmation will do.
+	// A payment confirmed without the provider (the load test's shortcut; `make pay` goes
+	// through the local payment provider and the payment webhook instead).
 	mux.HandleFunc("POST /dev/orders/{clientId}/{orderId}/pay", func(w http.ResponseWriter, r *http.Request) {
 		o, err := rt.Conversation.ConfirmPayment(r.Context(), r.PathValue("clientId"), r.PathValue("orderId"))
 		w.Header().Set("Content-Type", "application/json")

@@ -53,6 +53,9 @@ func startRunner(t *testing.T) string {
 		if err := <-done; err != nil {
 			t.Errorf("runner stopped with %v", err)
 		}
+		// The emulator finishes a long poll the stopped runner abandoned (up to the poller's
+		// one-second wait) and would hand it a message of the shared runner's: wait it out.
+		time.Sleep(1500 * time.Millisecond)
 	})
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(30 * time.Second)

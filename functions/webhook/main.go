@@ -1,6 +1,8 @@
-// Command webhook is the Lambda behind POST /webhooks/twilio (API Gateway HTTP API, payload
-// format 2.0): it checks Twilio's signature and queues the message for the worker. It only
-// wires; the behaviour is in shared/edge/twiliohook.
+// Command webhook is the Lambda behind POST /webhooks/twilio and POST
+// /webhooks/asaas/{clientId} (API Gateway HTTP API, payload format 2.0): it checks Twilio's
+// signature, or the brand's Asaas webhook token, and queues the message or payment event for
+// the worker. It only wires; the behaviour is in shared/edge/twiliohook and
+// shared/edge/asaashook.
 package main
 
 import (
@@ -28,7 +30,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	h, err := wire.NewWebhook(ctx, cfg, clients, wire.Options{Logger: log, Metrics: metrics.NewEMF(os.Stdout, metrics.NamespaceFromEnv(os.Getenv))})
+	h, err := wire.NewWebhooks(ctx, cfg, clients, wire.Options{Logger: log, Metrics: metrics.NewEMF(os.Stdout, metrics.NamespaceFromEnv(os.Getenv))})
 	if err != nil {
 		return err
 	}

@@ -244,7 +244,7 @@ func (b *lockedBuffer) events(name string) int {
 	return strings.Count(b.buf.String(), `"event":"`+name+`"`)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*conversation.Deps)) *env {
 	t.Helper()
 	e := &env{t: t, out: &recorder{}, clock: newClock(), logs: &lockedBuffer{}, queues: map[string]string{}}
 	tables := emulatortest.Tables(t)
@@ -301,14 +301,18 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.convs = &flaky{ConversationRepository: repos}
-	svc, err := conversation.New(conversation.Deps{
+	deps := conversation.Deps{
 		Clients: repos, Stores: repos, Mappings: repos, Conversations: e.convs, Idempotency: repos,
 		Menus: repos, Orders: repos, Publisher: pub,
 		Messenger:    e.out,
 		Now:          e.clock.Now,
 		NewSessionID: func() string { return fmt.Sprintf("session-%d", e.sessions.Add(1)) },
 		Logger:       slog.New(slog.NewJSONHandler(e.logs, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	svc, err := conversation.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -969,7 +969,28 @@ func (f *flow) awaitingPayment() bool {
 		f.o.kind = "order-cancelled"
 		f.o.cancelOrder = id
 		f.setState(domain.StateMenuBrowsing)
+		delete(f.c.Context, ctxAwait)
 		f.replyText(txtOrderCancelled, id)
+		return true
+	case f.awaiting() == awaitCPF:
+		// The payment provider needs the payer's CPF: the service charges with it and says
+		// how to pay (payments.go).
+		switch cpf, found, ok := cpfIn(f.t.msg.Body); {
+		case ok:
+			f.o.kind = "cpf-given"
+			f.o.charge = &chargeRequest{orderID: id, cpf: cpf}
+		case found:
+			f.o.kind = "cpf-invalid"
+			f.replyText(txtBadCPF)
+		default:
+			f.o.kind = "cpf-asked"
+			f.replyText(txtAskCPF)
+		}
+		return true
+	case f.t.canCharge && wantsCode(f.said):
+		// Before items: "can you send the pix again" must not order a can of soda.
+		f.o.kind = "pix-again"
+		f.o.charge = &chargeRequest{orderID: id}
 		return true
 	case len(f.r.Add) == 0 && !has(f.r, understand.IntentMenu) && !has(f.r, understand.IntentCart):
 		f.o.kind = "awaiting-payment"

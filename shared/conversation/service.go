@@ -141,6 +141,9 @@ type Deps struct {
 	// Eraser erases a customer's data when they ask for it in the chat and confirm (see
 	// erase.go); nil: the customer is told it cannot be done in the chat.
 	Eraser domain.CustomerEraser
+	// Payments charges PIX orders through the brand's payment provider and settles their
+	// events (payments.go); nil: a PIX order waits for ConfirmPayment without a charge.
+	Payments domain.PaymentProvider
 }
 
 // Stats are the service's counters since it started.
@@ -384,7 +387,7 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 			client: client, stores: stores, mapping: mapping, conv: conv, msgs: fresh, msg: turnLast,
 			phone: phone, now: s.now(), receivedAt: turnInbound, newSession: s.d.NewSessionID,
 			catalog:  func(storeID string) *storeCatalog { return s.catalogs.get(menu, storeID) },
-			canErase: s.d.Eraser != nil,
+			canErase: s.d.Eraser != nil, canCharge: s.d.Payments != nil,
 		}
 		// step
 		o := step(t)
@@ -401,12 +404,21 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		}
 		// effects that must precede the write
 		if o.order != nil {
-			if err := s.placeOrder(ctx, log, o.order, stores); err != nil {
+			placed, err := s.placeOrder(ctx, log, o.order, stores)
+			if err != nil {
+				return err
+			}
+			if err := s.charge(ctx, log, client, t.mapping, &o, placed, "", len(fresh)); err != nil {
+				return err
+			}
+		}
+		if o.charge != nil {
+			if err := s.chargeAgain(ctx, log, client, t.mapping, &o, *o.charge, len(fresh)); err != nil {
 				return err
 			}
 		}
 		if o.cancelOrder != "" {
-			s.cancelOrder(ctx, log, client.ClientID, o.cancelOrder)
+			s.cancelOrder(ctx, log, client, o.cancelOrder)
 		}
 		// persist
 		if o.conv != nil {
@@ -682,13 +694,13 @@ func (s *Service) Notify(ctx context.Context, clientID, phone string, out domain
 
 // placeOrder creates the order a turn confirmed (or finds it, on a retried turn) and, when it
 // is paid at the door or at pickup, publishes it to the store's POS queue.
-func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Order, stores []domain.Store) error {
+func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Order, stores []domain.Store) (*domain.Order, error) {
 	if s.d.Orders == nil {
-		return domain.Errorf(domain.EINTERNAL, "orders are not configured")
+		return nil, domain.Errorf(domain.EINTERNAL, "orders are not configured")
 	}
 	store, ok := find(stores, o.StoreID)
 	if !ok {
-		return domain.Errorf(domain.ENOTFOUND, "store %q not found", o.StoreID)
+		return nil, domain.Errorf(domain.ENOTFOUND, "store %q not found", o.StoreID)
 	}
 	next, reason := domain.OrderConfirmed, "checkout"
 	if ordering.PaysOnline(o.PaymentMethod) {
@@ -701,7 +713,7 @@ func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Or
 		reason = testOrderReason
 	}
 	if _, err := o.MoveTo(next, s.now(), reason); err != nil {
-		return err
+		return nil, err
 	}
 	err := s.d.Orders.CreateOrder(ctx, o)
 	switch {
@@ -711,17 +723,17 @@ func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Or
 	case domain.IsConflict(err):
 		// A retried turn: the order exists; carry on from its stored status.
 		if o, err = s.d.Orders.GetOrder(ctx, o.ClientID, o.OrderID); err != nil {
-			return fmt.Errorf("conversation: read order: %w", err)
+			return nil, fmt.Errorf("conversation: read order: %w", err)
 		}
 		log.InfoContext(ctx, "order already placed by an earlier attempt", "orderId", o.OrderID, "status", o.Status)
 	default:
-		return fmt.Errorf("conversation: create order: %w", err)
+		return nil, fmt.Errorf("conversation: create order: %w", err)
 	}
 	o, err = s.publishConfirmed(ctx, log, &store, o)
 	if c := captureFrom(ctx); c != nil && o != nil {
 		c.setOrder(o)
 	}
-	return err
+	return o, err
 }
 
 // testOrderReason is the status history's reason of a sandbox order's confirmation.
@@ -759,10 +771,12 @@ func (s *Service) publishConfirmed(ctx context.Context, log *slog.Logger, store 
 	return sent, nil
 }
 
-// cancelOrder cancels an order that still waits for its payment. One that was paid meanwhile
-// is not cancelled (the kitchen has it): that is logged for an operator.
-func (s *Service) cancelOrder(ctx context.Context, log *slog.Logger, clientID, orderID string) {
-	_, err := s.d.Orders.UpdateOrder(ctx, clientID, orderID, func(o *domain.Order) error {
+// cancelOrder cancels an order that still waits for its payment, and removes its charge so it
+// can no longer be paid (one paid in a race is refunded when its event comes: the order is
+// cancelled). One that was paid meanwhile is not cancelled (the kitchen has it): that is
+// logged for an operator.
+func (s *Service) cancelOrder(ctx context.Context, log *slog.Logger, client *domain.Client, orderID string) {
+	o, err := s.d.Orders.UpdateOrder(ctx, client.ClientID, orderID, func(o *domain.Order) error {
 		if o.Status != domain.OrderAwaitingPayment && o.Status != domain.OrderCreated {
 			return domain.Errorf(domain.ECONFLICT, "order %s is %s", orderID, o.Status)
 		}
@@ -771,6 +785,12 @@ func (s *Service) cancelOrder(ctx context.Context, log *slog.Logger, clientID, o
 	})
 	if err != nil {
 		log.WarnContext(ctx, "order not cancelled", "orderId", orderID, "error", err)
+		return
+	}
+	if o.PaymentID != "" && s.d.Payments != nil && !o.Test {
+		if err := s.d.Payments.CancelCharge(ctx, client, o.PaymentID); err != nil {
+			log.WarnContext(ctx, "the cancelled order's charge was not removed; a payment of it will be refunded", "orderId", orderID, "error", err)
+		}
 	}
 }
 
@@ -834,29 +854,10 @@ func (s *Service) tellPaid(ctx context.Context, log *slog.Logger, o *domain.Orde
 		return nil, err
 	}
 	// Two confirmations of one payment can run at once (the provider retries while the first
-	// is still telling the customer): the claim lets one of them tell.
-	key := "notice:paid:" + o.OrderID
-	switch st, err := s.d.Idempotency.Begin(ctx, o.ClientID, key, paidNoticeLease, paidNoticeTTL); {
-	case err != nil:
-		return nil, fmt.Errorf("conversation: claim the payment notice of order %s: %w", o.OrderID, err)
-	case st == domain.ClaimDone:
-		return o, nil
-	case st == domain.ClaimInProgress:
-		return nil, domain.Errorf(domain.ECONFLICT, "the customer of order %s is being told of the payment; try again", o.OrderID)
-	}
-	err = s.sender.Notify(ctx, client, o.CustomerPhone, notify.Text(text(client, txtPaymentConfirmed, o.OrderID)))
-	switch {
-	case err != nil && !domain.IsPermanent(err):
+	// is still telling the customer): the notice's claim lets one of them tell.
+	if err := s.tellOnce(ctx, log, client, o, "paid", text(client, txtPaymentConfirmed, o.OrderID)); err != nil {
 		log.WarnContext(ctx, "customer not told of the payment yet; the confirmation should be retried", "error", err)
-		if rerr := s.d.Idempotency.Release(context.WithoutCancel(ctx), o.ClientID, key); rerr != nil {
-			log.WarnContext(ctx, "release the payment notice claim", "error", rerr)
-		}
-		return nil, fmt.Errorf("conversation: tell the customer order %s is paid: %w", o.OrderID, err)
-	case err != nil:
-		log.WarnContext(ctx, "customer cannot be told of the payment", "error", err)
-	}
-	if err := s.d.Idempotency.Complete(ctx, o.ClientID, []string{key}, paidNoticeTTL); err != nil {
-		log.WarnContext(ctx, "complete the payment notice claim", "error", err)
+		return nil, err
 	}
 	told, err := s.d.Orders.UpdateOrder(ctx, o.ClientID, o.OrderID, func(cur *domain.Order) error {
 		cur.CustomerToldPaidAt = s.now()
@@ -870,7 +871,7 @@ func (s *Service) tellPaid(ctx context.Context, log *slog.Logger, o *domain.Orde
 	return told, nil
 }
 
-// The payment notice's claim: held while Twilio is called (at most its 10 s timeout), kept
+// A notice's claim (tellOnce): held while Twilio is called (at most its 10 s timeout), kept
 // done long past any retry of the payment provider.
 const (
 	paidNoticeLease = 30 * time.Second

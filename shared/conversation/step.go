@@ -38,6 +38,9 @@ type turn struct {
 	// canErase: the service has an eraser (Deps.Eraser), so a customer's request to erase
 	// their data is confirmed and carried out in the chat.
 	canErase bool
+	// canCharge: the service has a payment provider (Deps.Payments), so a customer waiting
+	// for a PIX order can ask for its code again.
+	canCharge bool
 }
 
 // outcome is the result of one step: what to write and what to send. It is computed without
@@ -54,6 +57,9 @@ type outcome struct {
 	order *domain.Order
 	// cancelOrder is the id of an order awaiting payment the customer cancelled.
 	cancelOrder string
+	// charge is an order awaiting payment to charge in this turn (the CPF it needed was
+	// given, or the customer asks for the code again): see payments.go.
+	charge *chargeRequest
 	// erase: the customer confirmed the erasure of their data with the message eraseSid.
 	// The service erases (Deps.Eraser) and sends the replies; nothing is written: conv is
 	// nil and the mapping unchanged, since both are gone.
@@ -145,6 +151,9 @@ func step(t turn) outcome {
 		if o.cancelOrder != "" {
 			total.cancelOrder = o.cancelOrder
 		}
+		if o.charge != nil {
+			total.charge = o.charge
+		}
 		if o.mapping.needed(mapping) {
 			if mapping == nil {
 				mapping = &domain.PhoneMapping{ClientID: t.client.ClientID, PhoneNumber: t.phone}
@@ -158,7 +167,7 @@ func step(t turn) outcome {
 			// The customer's data is erased after this message: the rest of the burst is
 			// not read, and nothing of the turn is written.
 			total.erase, total.eraseSid = true, o.eraseSid
-			total.mapping, total.order, total.cancelOrder = mappingChange{}, nil, ""
+			total.mapping, total.order, total.cancelOrder, total.charge = mappingChange{}, nil, "", nil
 			t.conv = nil
 			break
 		}

@@ -112,6 +112,18 @@ const (
 	txtNotUnderstood      textID = "not_understood"
 	txtHelp               textID = "help"
 	txtPaymentConfirmed   textID = "payment_confirmed"
+	txtPixCode            textID = "pix_code"
+	txtPixPage            textID = "pix_page"
+	txtPayByLink          textID = "pay_by_link"
+	txtAskCPF             textID = "ask_cpf"
+	txtBadCPF             textID = "bad_cpf"
+	txtChargeFailed       textID = "charge_failed"
+	txtPaymentExpired     textID = "payment_expired"
+	txtPaidAfterCancel    textID = "paid_after_cancel"
+	txtPaidTwice          textID = "paid_twice"
+	txtRefunded           textID = "refunded"
+	txtCancelledByStore   textID = "cancelled_by_store"
+	txtCancelledRefunded  textID = "cancelled_refunded"
 )
 
 // textArg is one argument of a text: what it is, for operators who override the text, and a
@@ -165,6 +177,8 @@ var (
 	argMissing      = textArg{"amount missing to reach the minimum", sample(ordering.FormatBRL(1200))}
 	argSubtotal     = textArg{"subtotal of the cart", sample(ordering.FormatBRL(5200))}
 	argTotal        = textArg{"total of the order", sample(ordering.FormatBRL(6000))}
+	argUntil        = textArg{"until when the PIX code can be paid (dd/mm hh:mm, São Paulo time)", sample("02/12 23:59")}
+	argPaymentURL   = textArg{"the payment page (QR code or card form)", sample("https://www.asaas.com/i/080225913252")}
 	argPayment      = textArg{"payment method, as the pay_pix, pay_credit or pay_debit text", func(c *domain.Client, lang domain.Language) any {
 		return textIn(c, lang, txtPayCredit)
 	}}
@@ -237,6 +251,16 @@ var textArgs = map[textID][]textArg{
 	txtAlreadyPlaced:      {argOrderID},
 	txtHelp:               {argExample},
 	txtPaymentConfirmed:   {argOrderID},
+	txtPixCode:            {argTotal, argUntil},
+	txtPixPage:            {argPaymentURL},
+	txtPayByLink:          {argOrderID, argTotal, argPaymentURL},
+	txtChargeFailed:       {argOrderID},
+	txtPaymentExpired:     {argOrderID},
+	txtPaidAfterCancel:    {argOrderID},
+	txtPaidTwice:          {argOrderID},
+	txtRefunded:           {argOrderID},
+	txtCancelledByStore:   {argOrderID},
+	txtCancelledRefunded:  {argOrderID},
 }
 
 // catalog holds every bot text by id and language, as fmt formats.
@@ -576,6 +600,54 @@ var catalog = map[textID]map[domain.Language]string{
 	txtPaymentConfirmed: {
 		domain.PtBR: "✅ Pagamento recebido! Seu pedido #%s foi enviado para a cozinha.",
 		domain.EnUS: "✅ Payment received! Your order #%s has been sent to the kitchen.",
+	},
+	txtPixCode: {
+		domain.PtBR: "Para pagar %s, copie o código PIX da próxima mensagem e cole no app do seu banco, em *Pix Copia e Cola*. Ele vale até %s.",
+		domain.EnUS: "To pay %s, copy the PIX code in the next message and paste it in your bank's app under *Pix Copia e Cola*. It is valid until %s.",
+	},
+	txtPixPage: {
+		domain.PtBR: "Se preferir o QR code: %s",
+		domain.EnUS: "If you prefer the QR code: %s",
+	},
+	txtPayByLink: {
+		domain.PtBR: "Para pagar o pedido #%s (%s), use este link seguro: %s",
+		domain.EnUS: "To pay order #%s (%s), use this secure link: %s",
+	},
+	txtAskCPF: {
+		domain.PtBR: "Para gerar o PIX, preciso do seu CPF (só os 11 números). Ele vai apenas para o nosso sistema de pagamento. Se preferir, envie *cancelar*.",
+		domain.EnUS: "To create the PIX charge I need your CPF (the 11 digits). It goes to our payment system only. Or send *cancel*.",
+	},
+	txtBadCPF: {
+		domain.PtBR: "Esse CPF não parece válido. Confira os 11 números e envie de novo, por favor.",
+		domain.EnUS: "That CPF doesn't look valid. Please check the 11 digits and send it again.",
+	},
+	txtChargeFailed: {
+		domain.PtBR: "Desculpe, não consegui gerar a cobrança PIX agora, então o pedido #%s foi cancelado e nada foi cobrado. Seus itens continuam no carrinho: envie *finalizar* para tentar de novo ou escolher outra forma de pagamento.",
+		domain.EnUS: "Sorry, I couldn't create the PIX charge right now, so order #%s is cancelled and nothing was charged. Your items are still in the cart: send *checkout* to try again or pick another way to pay.",
+	},
+	txtPaymentExpired: {
+		domain.PtBR: "O prazo do PIX do pedido #%s acabou sem pagamento, então o pedido foi cancelado e nada foi cobrado. Seus itens continuam no carrinho: envie *finalizar* para gerar um novo PIX.",
+		domain.EnUS: "The PIX code of order #%s expired unpaid, so the order is cancelled and nothing was charged. Your items are still in the cart: send *checkout* for a new PIX code.",
+	},
+	txtPaidAfterCancel: {
+		domain.PtBR: "Recebemos um pagamento do pedido #%s, mas ele já estava cancelado. O valor será devolvido integralmente para você.",
+		domain.EnUS: "We received a payment for order #%s, but it had already been cancelled. The full amount will be returned to you.",
+	},
+	txtPaidTwice: {
+		domain.PtBR: "O pedido #%s foi pago duas vezes. O segundo pagamento será devolvido integralmente para você.",
+		domain.EnUS: "Order #%s was paid twice. The second payment will be returned to you in full.",
+	},
+	txtRefunded: {
+		domain.PtBR: "O valor do pedido #%s foi estornado para você.",
+		domain.EnUS: "The amount of order #%s has been refunded to you.",
+	},
+	txtCancelledByStore: {
+		domain.PtBR: "Seu pedido #%s foi cancelado pela loja. Nada foi cobrado. Se quiser, envie *cardápio* para pedir de novo.",
+		domain.EnUS: "Your order #%s was cancelled by the store. Nothing was charged. Send *menu* to order again.",
+	},
+	txtCancelledRefunded: {
+		domain.PtBR: "Seu pedido #%s foi cancelado pela loja, e o valor pago será estornado integralmente.",
+		domain.EnUS: "Your order #%s was cancelled by the store, and the amount you paid will be refunded in full.",
 	},
 	txtOptOut: {
 		domain.PtBR: "Tudo bem! Você não receberá mais mensagens de %s. Se mudar de ideia, é só enviar VOLTAR.",

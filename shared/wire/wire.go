@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wabot-platform/wabot/shared/asaas"
 	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/directory"
@@ -115,6 +116,10 @@ type Options struct {
 	// Now is the clock of every part (default time.Now): the local runner's tests set it to
 	// an evening when the demo pizzeria is open.
 	Now func() time.Time
+	// Payments charges PIX orders; nil means Asaas (package asaas) with each brand's key from
+	// Secrets Manager, production or sandbox as the brand's asaasSandbox says. The local
+	// runner sets the local payment provider (package localasaas) behind the same client.
+	Payments domain.PaymentProvider
 }
 
 func (o Options) now() func() time.Time {
@@ -221,10 +226,16 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 	if err != nil {
 		return nil, err
 	}
+	payments := opts.Payments
+	if payments == nil {
+		if payments, err = asaas.NewProvider(p.creds, asaas.WithLogger(opts.logger()), asaas.WithClock(opts.now())); err != nil {
+			return nil, err
+		}
+	}
 	return conversation.New(conversation.Deps{
 		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r,
 		Publisher: pub, Messenger: messenger, Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL,
-		Now: opts.now(), Metrics: p.metrics, Eraser: eraser,
+		Now: opts.now(), Metrics: p.metrics, Eraser: eraser, Payments: payments,
 	})
 }
 
@@ -250,7 +261,7 @@ func NewWorker(ctx context.Context, cfg Config, clients awsclients.TenantClients
 // and the dead-letter queue for what can never be processed), the claims to complete and
 // the daily counters to flush after every batch.
 func workerFrom(ctx context.Context, p *parts, engine *conversation.Service, cfg Config, clients awsclients.TenantClients, opts Options) (*sqsworker.Worker, error) {
-	d := sqsworker.Deps{Handle: engine.HandleBurst, Claims: p.repos, Apologize: engine.Apologize, Logger: opts.logger(), Metrics: p.metrics}
+	d := sqsworker.Deps{Handle: engine.HandleInbound, Claims: p.repos, Apologize: engine.Apologize, Logger: opts.logger(), Metrics: p.metrics}
 	if p.daily != nil {
 		d.Flush, d.FlushAll = p.daily.FlushDue, p.daily.Flush
 	}
@@ -287,10 +298,12 @@ type Runtime struct {
 	// table); the worker flushes them after every batch.
 	Daily   *metrics.Daily
 	webhook *twiliohook.Handler
+	// payments is the Asaas webhook (PaymentWebhook), built with the webhook.
+	payments http.Handler
 }
 
-// New builds every part over one directory (the local runner, tests). The webhook is built
-// when the configuration has an inbound queue.
+// New builds every part over one directory (the local runner, tests). The webhooks (Twilio's
+// and Asaas's) are built when the configuration has an inbound queue.
 func New(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts Options) (*Runtime, error) {
 	p, engine, err := buildWorkerEngine(cfg, clients, opts)
 	if err != nil {
@@ -303,6 +316,9 @@ func New(ctx context.Context, cfg Config, clients awsclients.TenantClients, opts
 	rt := &Runtime{Repos: p.repos, Credentials: p.creds, Directory: p.dir, Conversation: engine, Worker: worker, Daily: p.daily}
 	if cfg.InboundQueueURL != "" {
 		if rt.webhook, err = webhookFrom(p, cfg, clients, opts); err != nil {
+			return nil, err
+		}
+		if rt.payments, err = paymentWebhookFrom(p, cfg, clients, opts); err != nil {
 			return nil, err
 		}
 	}

@@ -156,6 +156,8 @@ func newFixtureWithOptions(tb testing.TB, tw *twiliotest.Server, change func(*wi
 	for _, tn := range demo.Tenants() {
 		tmpl.Resources["S"+tn.Client.ClientID] = emulator.Resource{Type: "AWS::SecretsManager::Secret",
 			Properties: map[string]any{"Name": resourcenames.TwilioSecret(env, tn.Client.ClientID)}}
+		tmpl.Resources["A"+tn.Client.ClientID] = emulator.Resource{Type: "AWS::SecretsManager::Secret",
+			Properties: map[string]any{"Name": resourcenames.AsaasSecret(env, tn.Client.ClientID)}}
 	}
 	sm := secretsmanager.NewFromConfig(cfg)
 	if _, err := emulator.ApplySecrets(ctx, sm, tmpl, emulator.Options{}); err != nil {

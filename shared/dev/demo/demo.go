@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -34,12 +35,20 @@ type TwilioCredentials struct {
 	AuthToken  string `json:"authToken"`
 }
 
-// Tenant is one demo brand with its stores, its menu and its Twilio credentials.
+// LocalAsaasKeyPrefix starts the demo brands' payment keys: keys of the local payment
+// provider (package localasaas), never Asaas's own ("$aact_..."). The local runner sends a
+// brand whose key has it to the local provider, and any other key to Asaas.
+const LocalAsaasKeyPrefix = "$local_"
+
+// Tenant is one demo brand with its stores, its menu and its Twilio and payment credentials.
 type Tenant struct {
 	Client domain.Client
 	Stores []domain.Store
 	Menu   domain.Menu
 	Twilio TwilioCredentials
+	// Asaas is the brand's key at the local payment provider and the token its webhook calls
+	// carry (at least 32 characters, as Asaas requires).
+	Asaas domain.PaymentCredentials
 }
 
 func everyDay(open, close string) domain.OperatingHours {
@@ -68,6 +77,7 @@ func Tenants() []Tenant {
 				AIPromptTemplate: "Você é o atendente simpático da Pizzaria Demo. Responda em português do Brasil, de forma breve.",
 			},
 			Twilio: TwilioCredentials{AccountSID: "AC00000000000000000000000000000001", AuthToken: PizzariaToken},
+			Asaas:  domain.PaymentCredentials{APIKey: LocalAsaasKeyPrefix + PizzariaID, WebhookToken: "local-asaas-webhook-token-demo-pizzaria"},
 			Menu:   pizzariaMenu(),
 			Stores: []domain.Store{
 				{
@@ -96,6 +106,7 @@ func Tenants() []Tenant {
 				AIPromptTemplate: "You are Burger Demo's friendly assistant. Answer briefly in English.",
 			},
 			Twilio: TwilioCredentials{AccountSID: "AC00000000000000000000000000000002", AuthToken: BurgerToken},
+			Asaas:  domain.PaymentCredentials{APIKey: LocalAsaasKeyPrefix + BurgerID, WebhookToken: "local-asaas-webhook-token-demo-burger-x"},
 			Menu:   burgerMenu(),
 			Stores: []domain.Store{
 				{
@@ -176,6 +187,7 @@ func burgerMenu() domain.Menu {
 
 // SecretWriter is the slice of Secrets Manager the seed uses.
 type SecretWriter interface {
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 	PutSecretValue(context.Context, *secretsmanager.PutSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.PutSecretValueOutput, error)
 }
 
@@ -241,6 +253,30 @@ func Seed(ctx context.Context, env string, to Targets) error {
 		}); err != nil {
 			return fmt.Errorf("seed Twilio secret of %s: %w", c.ClientID, err)
 		}
+		if err := seedAsaas(ctx, env, to.Secrets, c.ClientID, t.Asaas); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedAsaas puts the brand's local payment key into its Asaas secret unless an operator put
+// a key and webhook token of their own there (an Asaas sandbox key, through the admin API):
+// that one is kept. The deploy's placeholder (a generated key, no token) is replaced.
+func seedAsaas(ctx context.Context, env string, sm SecretWriter, clientID string, v domain.PaymentCredentials) error {
+	name := resourcenames.AsaasSecret(env, clientID)
+	if cur, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)}); err == nil {
+		var have domain.PaymentCredentials
+		if json.Unmarshal([]byte(aws.ToString(cur.SecretString)), &have) == nil && have.APIKey != "" && have.WebhookToken != "" && !strings.HasPrefix(have.APIKey, LocalAsaasKeyPrefix) {
+			return nil
+		}
+	}
+	value, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: aws.String(name), SecretString: aws.String(string(value))}); err != nil {
+		return fmt.Errorf("seed Asaas secret of %s: %w", clientID, err)
 	}
 	return nil
 }
