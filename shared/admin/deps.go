@@ -84,6 +84,12 @@ type Operator interface {
 	Handoff(ctx context.Context, clientID, phone string) (*domain.Conversation, error)
 	Resume(ctx context.Context, clientID, phone string) (*domain.Conversation, error)
 	OperatorMessage(ctx context.Context, clientID, phone, body string) (*domain.Conversation, error)
+	// CancelOrder cancels an order that is not cancelled yet: it removes the order's unpaid
+	// charge or refunds its payment, sends order.cancelled to the store's POS queue if the
+	// order had reached it, and tells the customer. An order already cancelled is returned
+	// unchanged; ENOTFOUND when the brand has no such order. A test order is cancelled the
+	// same way (it never reached a POS).
+	CancelOrder(ctx context.Context, clientID, orderID, reason string) (*domain.Order, error)
 }
 
 // Sandbox runs test chats: *conversation.Sandbox.

@@ -281,6 +281,11 @@ func (f *fixture) setup(t *testing.T, op operation) map[string]string {
 		// The examples name the category "burgers": make sure it is there (an import may
 		// have replaced the menu).
 		f.do(t, "PUT", "/admin/v1/brands/demo-burger/menu/categories/burgers", platform, map[string]any{"name": "Burgers", "sort": 1})
+	case "cancelOrder":
+		// An order of its own: cancelling is for good.
+		id := fmt.Sprintf("cancel-%d", time.Now().UnixNano()%1e9)
+		f.order(t, demo.BurgerID, "vila-madalena", burgerCustomer, id)
+		return map[string]string{"orderId": id}
 	case "resumeConversation":
 		f.do(t, "POST", "/admin/v1/brands/demo-burger/customers/%2B5511977770002/conversation/handoff", platform, nil)
 	}

@@ -3,7 +3,9 @@ package admin
 import (
 	"slices"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -81,6 +83,64 @@ func (c *call) getOrder() (any, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// OrderCancel is the body of POST .../orders/{orderId}/cancel.
+type OrderCancel struct {
+	// Reason is why the order is cancelled: kept in the order's status history and sent to
+	// the store's point of sale with the cancellation.
+	Reason string `json:"reason"`
+}
+
+// maxCancelReason bounds a cancellation's reason, in characters.
+const maxCancelReason = 200
+
+// cancelOrder cancels an order through the conversation engine, which removes its unpaid
+// charge or refunds its payment, tells the store's POS if the order had reached it, and tells
+// the customer. An order already cancelled comes back unchanged.
+func (c *call) cancelOrder() (any, error) {
+	if c.h.d.Operator == nil {
+		return nil, errNotConfigured("the conversation engine")
+	}
+	var in OrderCancel
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	if n := utf8.RuneCountInString(in.Reason); n == 0 || n > maxCancelReason {
+		return nil, domain.InvalidField("reason", "is required, 1 to %d characters", maxCancelReason)
+	}
+	orderID := c.param("orderId")
+	before, err := c.getOrder()
+	if err != nil {
+		return nil, err
+	}
+	after, err := c.h.d.Operator.CancelOrder(c.ctx, c.clientID, orderID, in.Reason)
+	if err != nil {
+		if domain.IsNotFound(err) {
+			return nil, errNotFound("no such order")
+		}
+		return nil, err
+	}
+	c.audit(c.ctx, "order.cancel", "brands/"+c.clientID+"/orders/"+orderID, orderSummary(before.(*domain.Order), ""), orderSummary(after, in.Reason))
+	return after, nil
+}
+
+// orderSummary is what the audit keeps of an order: its status and its money, not its
+// customer (reason: the one given with this change, "" none).
+func orderSummary(o *domain.Order, reason string) any {
+	if o == nil {
+		return nil
+	}
+	out := map[string]any{"orderId": o.OrderID, "storeId": o.StoreID, "status": o.Status, "paymentMethod": o.PaymentMethod,
+		"totalCents": o.TotalCents, "paid": !o.PaidAt.IsZero(), "refunded": !o.RefundedAt.IsZero(), "version": o.Version}
+	if o.Test {
+		out["test"] = true
+	}
+	if reason != "" {
+		out["reason"] = reason
+	}
+	return out
 }
 
 func (c *call) listConversations() (any, error) {

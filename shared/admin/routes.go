@@ -49,7 +49,7 @@ func (h *Handler) table() []route {
 			handle:  (*call).putTwilio},
 		{id: "putAsaasIntegration", method: "PUT", path: b + "/integrations/asaas", tag: "integrations", summary: "Set the brand's Asaas credentials and sandbox flag", access: accessWrite,
 			body: AsaasIntegration{}, resp: Integrations{}, conflicts: "the brand's secret is not provisioned",
-			example: AsaasIntegration{APIKey: "$aact_YTU5YTE0M2M2N2I4MTliNzk0YTI5N2U5MzdjNWZmNDQ6OjAwMDAwMDAwMDAwMDAwMDAwMDA6OiRhYWNoXzAwMDAwMDAw", WebhookToken: "whsec-demo-0123456789", Sandbox: true},
+			example: AsaasIntegration{APIKey: "$aact_YTU5YTE0M2M2N2I4MTliNzk0YTI5N2U5MzdjNWZmNDQ6OjAwMDAwMDAwMDAwMDAwMDAwMDA6OiRhYWNoXzAwMDAwMDAw", WebhookToken: "whsec-demo-0123456789abcdef0123456789abcdef", Sandbox: true},
 			handle:  (*call).putAsaas},
 
 		// Customers (phone mappings), their conversation, LGPD.
@@ -104,6 +104,9 @@ func (h *Handler) table() []route {
 			resp: OrderList{}, query: []queryParam{{name: "status", desc: "CREATED, AWAITING_PAYMENT, CONFIRMED, SENT_TO_POS or CANCELLED"},
 				{name: "tests", desc: "true also lists the test chat's orders (marked test)"}}, handle: (*call).listOrders},
 		{id: "getOrder", method: "GET", path: b + "/orders/{orderId}", tag: "orders", summary: "Read an order and its status history", access: accessRead, resp: domain.Order{}, handle: (*call).getOrder},
+		{id: "cancelOrder", method: "POST", path: b + "/orders/{orderId}/cancel", tag: "orders", summary: "Cancel an order: its unpaid charge is removed or its payment refunded, the store's POS and the customer are told",
+			description: "An order already cancelled is answered as it is (200), unchanged. A test order is cancelled the same way. reason: 1 to 200 characters, kept in the order's history and sent to the store's POS.",
+			access:      accessWrite, body: OrderCancel{}, resp: domain.Order{}, example: OrderCancel{Reason: "Cliente pediu o cancelamento por telefone"}, handle: (*call).cancelOrder},
 		{id: "listQueues", method: "GET", path: b + "/queues", tag: "orders", summary: "Read the depths of the stores' POS queues and dead-letter queues", access: accessRead,
 			resp: QueueList{}, handle: (*call).listQueues},
 		{id: "getPlatformQueues", method: "GET", path: "/platform/queues", tag: "platform", summary: "Read the inbound dead-letter queue's depth", access: accessPlatform,

@@ -120,8 +120,10 @@ var (
 	// TenantAdminSecretActions: integrations are written (PutSecretValue) and read only to
 	// tell whether they are configured and their last four characters.
 	TenantAdminSecretActions = []string{"GetSecretValue", "DescribeSecret", "PutSecretValue"}
-	// TenantAdminQueueActions: the store queues' and their dead-letter queues' depths.
-	TenantAdminQueueActions = []string{"GetQueueUrl", "GetQueueAttributes"}
+	// TenantAdminQueueActions: the store queues' and their dead-letter queues' depths, and
+	// SendMessage for the order.cancelled event of an order an operator cancels after the
+	// store's POS received it.
+	TenantAdminQueueActions = []string{"GetQueueUrl", "GetQueueAttributes", "SendMessage"}
 )
 
 // Retention of the admin tables' items (their ttl attribute).

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -144,6 +146,12 @@ func (v TwilioSecretValue) Validate() []domain.FieldError {
 	return fields
 }
 
+// The bounds of an Asaas webhook token (the authToken of Asaas's webhook configuration).
+const (
+	AsaasWebhookTokenMin = 32
+	AsaasWebhookTokenMax = 255
+)
+
 // PutAsaas writes the brand's Asaas credentials.
 func (i *Integrations) PutAsaas(ctx context.Context, clientID string, v AsaasSecretValue) error {
 	v.APIKey, v.WebhookToken = strings.TrimSpace(v.APIKey), strings.TrimSpace(v.WebhookToken)
@@ -151,8 +159,12 @@ func (i *Integrations) PutAsaas(ctx context.Context, clientID string, v AsaasSec
 	if len(v.APIKey) < 20 || len(v.APIKey) > 512 || strings.ContainsAny(v.APIKey, " \t\r\n") {
 		fields = append(fields, domain.FieldError{Field: "apiKey", Message: "must be an Asaas API key ($aact_...), no spaces"})
 	}
-	if len(v.WebhookToken) < 16 || len(v.WebhookToken) > 255 || strings.ContainsAny(v.WebhookToken, " \t\r\n") {
-		fields = append(fields, domain.FieldError{Field: "webhookToken", Message: "must be 16 to 255 characters, no spaces (the token set on the Asaas webhook)"})
+	// Asaas takes a webhook's authToken of 32 to 255 characters without whitespace
+	// (WebhookConfigSaveRequestDTO.authToken): a shorter one could never be set there.
+	if n := utf8.RuneCountInString(v.WebhookToken); n < AsaasWebhookTokenMin || n > AsaasWebhookTokenMax ||
+		strings.IndexFunc(v.WebhookToken, unicode.IsSpace) >= 0 {
+		fields = append(fields, domain.FieldError{Field: "webhookToken",
+			Message: "must be 32 to 255 characters without whitespace (the authentication token set on the brand's Asaas webhook)"})
 	}
 	if err := domain.Invalid(fields); err != nil {
 		return err
