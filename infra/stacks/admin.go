@@ -296,20 +296,13 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 		Integration: integration,
 		Authorizer:  authorizer,
 	})
-	// Route-level throttles on the $default stage. A route's settings need the route: the
-	// stage is created after the admin routes.
-	stage, ok := p.Runtime.Stage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
-	if !ok {
-		panic("stacks: the API's stage has no CloudFormation stage")
-	}
-	throttle := map[string]any{"ThrottlingBurstLimit": AdminAPIBurstLimit, "ThrottlingRateLimit": AdminAPIRateLimit}
-	settings := map[string]any{}
-	for _, key := range AdminRouteKeys {
-		settings[key] = throttle
-	}
-	stage.SetRouteSettings(settings)
-	for _, r := range append(*openapi, *proxy...) {
-		stage.Node().AddDependency(r)
+	// Route-level throttles on the $default stage (with the runtime's, see
+	// Runtime.ThrottleRoute). A route's settings need the route: the stage depends on them.
+	for key, routes := range map[string][]awsapigatewayv2.HttpRoute{
+		"GET " + resourcenames.AdminOpenAPIPath: *openapi,
+		"ANY " + AdminProxyPath:                 *proxy,
+	} {
+		p.Runtime.ThrottleRoute(key, AdminAPIBurstLimit, AdminAPIRateLimit, routes...)
 	}
 	// CORS is off: the admin UI (a later issue) will be served from another origin, and its
 	// origin is not known yet. Adding it is the API's CorsPreflight (allowed origin, the

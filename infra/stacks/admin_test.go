@@ -72,7 +72,7 @@ func TestAdminRoutesAndAuthorizer(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, fx *fixture, env string) {
 		ids := fx.adminIDs(t)
 		routes := fx.routesByKey(t)
-		want := append([]string{"POST " + resourcenames.WebhookPath}, stacks.AdminRouteKeys...)
+		want := append([]string{"POST " + resourcenames.WebhookPath, "POST " + stacks.AsaasWebhookPath}, stacks.AdminRouteKeys...)
 		got := slices.Sorted(func(yield func(string) bool) {
 			for k := range routes {
 				if !yield(k) {
@@ -104,7 +104,7 @@ func TestAdminRoutesAndAuthorizer(t *testing.T) {
 			path := strings.SplitN(key, " ", 2)[1]
 			if !strings.HasPrefix(path, resourcenames.AdminPathPrefix+"/") {
 				if r["AuthorizationType"] != nil && r["AuthorizationType"] != "NONE" {
-					t.Errorf("route %s has authorization %v (Twilio signs its requests)", key, r["AuthorizationType"])
+					t.Errorf("route %s has authorization %v (Twilio signs its requests, Asaas sends its token)", key, r["AuthorizationType"])
 				}
 				continue
 			}
@@ -160,8 +160,9 @@ func TestAdminRoutesAreThrottled(t *testing.T) {
 		routes := fx.routesByKey(t)
 		for id, st := range stages {
 			settings, _ := props(st)["RouteSettings"].(map[string]any)
-			if len(settings) != len(stacks.AdminRouteKeys) {
-				t.Errorf("route settings %v, want one per admin route", settings)
+			// The admin routes' and the Asaas route's (runtime_test.go): none overwrites another's.
+			if len(settings) != len(stacks.AdminRouteKeys)+1 || settings["POST "+stacks.AsaasWebhookPath] == nil {
+				t.Errorf("route settings %v, want one per admin route and the Asaas route's", settings)
 			}
 			for _, key := range stacks.AdminRouteKeys {
 				want := map[string]any{"ThrottlingBurstLimit": stacks.AdminAPIBurstLimit, "ThrottlingRateLimit": stacks.AdminAPIRateLimit}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -61,6 +62,32 @@ const (
 	WorkerBatchSize = 10
 )
 
+// The payment webhook: Asaas posts a brand's payment events to AsaasWebhookPath, served by
+// the webhook function (shared/edge/asaashook). The brand is the path's clientId; Asaas
+// authenticates with the asaas-access-token header (the brand's webhookToken), which the
+// handler compares in constant time before doing anything.
+const (
+	// AsaasWebhookPath is the route, and the path to configure on each brand's Asaas webhook
+	// (PublicBaseURL or the API's endpoint, plus this path with the brand's clientId).
+	AsaasWebhookPath = resourcenames.AsaasWebhookPathPrefix + "{clientId}"
+)
+
+// AsaasWebhookThrottle is the route-level throttle of AsaasWebhookPath, from the stage's
+// (config.Settings.APIRateLimit and APIBurstLimit): half of each, at least 1. Payment events
+// are a few per order, far fewer than the messages of a conversation, and Asaas delivers a
+// brand's events one at a time; the cap keeps a flood of forged payment calls (answered 401
+// fast, but each an invocation) from taking the whole of the webhook's reserved concurrency,
+// which Twilio's messages need.
+func AsaasWebhookThrottle(s config.Settings) (burst, rate int) {
+	return max(s.APIBurstLimit/2, 1), max(s.APIRateLimit/2, 1)
+}
+
+// AsaasWebhookURL is the URL to configure as brand clientID's Asaas webhook: base (the public
+// base URL, "https://host", no trailing slash) + AsaasWebhookPath with the brand.
+func AsaasWebhookURL(base, clientID string) string {
+	return base + strings.Replace(AsaasWebhookPath, "{clientId}", clientID, 1)
+}
+
 // accessLogFormat is the API's access log line: who called which route and how it went.
 // Bodies are never logged (HTTP APIs cannot log them); the path carries no query string.
 const accessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
@@ -115,14 +142,15 @@ func (p *RuntimeProps) Validate() error {
 // worker function that runs the conversation.
 type Runtime interface {
 	constructs.Construct
-	// API is the HTTP API: POST resourcenames.WebhookPath here, and the admin routes under
-	// resourcenames.AdminPathPrefix, which NewAdmin adds.
+	// API is the HTTP API: POST resourcenames.WebhookPath (Twilio) and POST AsaasWebhookPath
+	// (Asaas) here, and the admin routes under resourcenames.AdminPathPrefix, which NewAdmin
+	// adds.
 	API() awsapigatewayv2.HttpApi
 	// WebhookURL is the URL to configure in the Twilio console: PublicBaseURL or the API's
 	// endpoint, plus resourcenames.WebhookPath and resourcenames.WebhookRetryFragment (see
 	// resourcenames.WebhookURLForTwilio).
 	WebhookURL() *string
-	// WebhookFunction verifies and enqueues Twilio's requests.
+	// WebhookFunction verifies and enqueues Twilio's requests and Asaas's payment events.
 	WebhookFunction() awslambda.IFunction
 	// WorkerFunction consumes the inbound queue.
 	WorkerFunction() awslambda.IFunction
@@ -131,15 +159,20 @@ type Runtime interface {
 	// InboundDeadLetterQueue holds messages the worker failed InboundMaxReceiveCount times
 	// and those it parked at once as permanent failures.
 	InboundDeadLetterQueue() awssqs.IQueue
-	// Stage is the API's $default stage, throttled and logged (the admin routes have a
-	// route-level throttle of their own, set by NewAdmin): its metrics are mostly the
-	// webhook's as Twilio sees it (5xx, latency).
+	// Stage is the API's $default stage, throttled and logged (the Asaas route and the admin
+	// routes have route-level throttles of their own, see ThrottleRoute): its metrics are
+	// mostly the webhook's as Twilio sees it (5xx, latency).
 	Stage() awsapigatewayv2.IHttpStage
+	// ThrottleRoute gives the route key ("POST /path") of routes its own throttle on the
+	// stage, which overrides the stage's default for it. The stage's route settings are one
+	// property: every construct that throttles a route goes through here, so none overwrites
+	// another's.
+	ThrottleRoute(key string, burst, rate int, routes ...awsapigatewayv2.HttpRoute)
 	// TenantRole is the tenant access role (resourcenames.TenantAccessRoleName): the one way
 	// the functions reach a brand's items, secrets, store queues and inference profile.
 	TenantRole() awsiam.IRole
 	// Alarms are the runtime's alarms (parked messages, function errors and throttles, the
-	// inbound backlog, missing templates, API 5xx). Their action is the operations alarm
+	// inbound backlog, missing templates, API 5xx, the payment webhook refused or failed). Their action is the operations alarm
 	// topic, which an aspect adds to every alarm of the stack (see NewOperations).
 	Alarms() []awscloudwatch.IAlarm
 }
@@ -153,6 +186,7 @@ type runtime struct {
 	webhook, worker awslambda.IFunction
 	queue, dlq      awssqs.IQueue
 	alarms          []awscloudwatch.IAlarm
+	routeSettings   map[string]any
 }
 
 func (r *runtime) API() awsapigatewayv2.HttpApi          { return r.api }
@@ -163,6 +197,22 @@ func (r *runtime) InboundQueue() awssqs.IQueue           { return r.queue }
 func (r *runtime) InboundDeadLetterQueue() awssqs.IQueue { return r.dlq }
 func (r *runtime) Stage() awsapigatewayv2.IHttpStage     { return r.stage }
 func (r *runtime) TenantRole() awsiam.IRole              { return r.tenantRole }
+
+func (r *runtime) ThrottleRoute(key string, burst, rate int, routes ...awsapigatewayv2.HttpRoute) {
+	stage, ok := r.stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	if !ok {
+		panic("stacks: the API's stage has no CloudFormation stage")
+	}
+	if r.routeSettings == nil {
+		r.routeSettings = map[string]any{}
+	}
+	r.routeSettings[key] = map[string]any{"ThrottlingBurstLimit": burst, "ThrottlingRateLimit": rate}
+	stage.SetRouteSettings(r.routeSettings)
+	// A route's settings need the route: CloudFormation must create it first.
+	for _, route := range routes {
+		stage.Node().AddDependency(route)
+	}
+}
 
 func (r *runtime) Alarms() []awscloudwatch.IAlarm {
 	return append([]awscloudwatch.IAlarm(nil), r.alarms...)
@@ -182,7 +232,8 @@ func (r *runtime) Alarms() []awscloudwatch.IAlarm {
 //   - GetItem, PutItem, UpdateItem and DeleteItem on the idempotency table: claim a
 //     MessageSid, release the claim when the enqueue fails;
 //   - SendMessage to the inbound queue;
-//   - assume the tenant role with a session tag (to read the brand's Twilio secret);
+//   - assume the tenant role with a session tag (to read the brand's Twilio and Asaas
+//     secrets, and the order of a payment event: GetItem on orders under LeadingKeys);
 //   - write its own log group, send X-Ray traces, and use the data key through DynamoDB and
 //     SQS only.
 //
@@ -251,7 +302,13 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		resourcenames.EnvVarIdempotencyTable: data.Idempotency().TableName(),
 		resourcenames.EnvVarMetricsNamespace: jsii.String(resourcenames.MetricNamespace),
 	}
-	webhookEnv := map[string]*string{resourcenames.EnvVarInboundQueueURL: queue.QueueUrl()}
+	webhookEnv := map[string]*string{
+		resourcenames.EnvVarInboundQueueURL: queue.QueueUrl(),
+		// The payment webhook reads the order of a payment event (its store, its customer:
+		// the inbound message's group) with the brand's session: GetItem under the tenant
+		// role's LeadingKeys condition. The webhook's own role has no access to the table.
+		resourcenames.EnvVarOrdersTable: data.Orders().TableName(),
+	}
 	if p.PublicBaseURL != "" {
 		webhookEnv[resourcenames.EnvVarPublicBaseURL] = jsii.String(p.PublicBaseURL)
 	}
@@ -264,15 +321,15 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		name:        WebhookAsset,
 		key:         data.Key(),
 		code:        filepath.Join(p.AssetsDir, WebhookAsset),
-		description: fmt.Sprintf("wabot %s: Twilio webhook (verify signature, record MessageSid, enqueue)", env),
+		description: fmt.Sprintf("wabot %s: Twilio and Asaas webhooks (verify, record the message or payment event, enqueue)", env),
 		memoryMB:    WebhookMemoryMB,
 		timeout:     WebhookTimeoutSeconds,
 		reserved:    s.WebhookReservedConcurrency,
 		environment: webhookEnv,
 	})
-	// Menus and orders are the worker's alone: the webhook never reads a menu or an order, so
-	// it is not told where they are. Nor where the dead-letter queue is: only the worker parks
-	// messages there.
+	// Menus are the worker's alone: the webhook never reads a menu, so it is not told where
+	// they are; of orders it only reads one per payment event, through the brand's session.
+	// Nor is it told where the dead-letter queue is: only the worker parks messages there.
 	workerEnv := map[string]*string{
 		resourcenames.EnvVarMenuTable:     data.Menu().TableName(),
 		resourcenames.EnvVarOrdersTable:   data.Orders().TableName(),
@@ -374,10 +431,13 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 			format:      awsapigateway.AccessLogFormat_Custom(jsii.String(accessLogFormat)),
 		},
 	})
+	this.stage = stage
+	// One integration for both webhook routes: one function, one invoke permission per route.
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("WebhookIntegration"), webhook.fn, nil)
 	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 		Path:        jsii.String(resourcenames.WebhookPath),
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
-		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("WebhookIntegration"), webhook.fn, nil),
+		Integration: integration,
 	})
 	for _, route := range *routes {
 		// On the route resource alone: its integration and invoke permission get no pass.
@@ -388,6 +448,22 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 				"auth token), which the webhook verifies before doing anything and answers 403 when it fails."),
 		}}, jsii.Bool(false))
 	}
+	asaasRoutes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(AsaasWebhookPath),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: integration,
+	})
+	for _, route := range *asaasRoutes {
+		cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-APIG4"),
+			Reason: jsii.String("Asaas cannot present an IAM signature, a JWT or an API key of API Gateway: it " +
+				"authenticates each webhook call with the asaas-access-token header (the brand's webhook token, " +
+				"32 to 255 characters), which the webhook compares in constant time with the brand's secret before " +
+				"doing anything and answers 401 when it differs."),
+		}}, jsii.Bool(false))
+	}
+	burst, rate := AsaasWebhookThrottle(s)
+	this.ThrottleRoute("POST "+AsaasWebhookPath, burst, rate, *asaasRoutes...)
 
 	base := api.ApiEndpoint()
 	if p.PublicBaseURL != "" {
@@ -400,6 +476,11 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		Description: jsii.String("Paste into the Twilio console, whole (its #rc=... fragment is Twilio's retry policy), " +
 			"as the WhatsApp sender's incoming message webhook (HTTP POST)"),
 		Value: webhookURL,
+	})
+	awscdk.NewCfnOutput(this, jsii.String("AsaasWebhookUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Each brand's Asaas webhook URL, with {clientId} replaced by the brand (its authToken is the " +
+			"brand's webhookToken; docs/operations.md, Payments)"),
+		Value: jsii.String(AsaasWebhookURL(*base, "{clientId}")),
 	})
 
 	// ---- alarms -----------------------------------------------------------------------
@@ -449,12 +530,34 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		newAlarm("Api5xxAlarm", "the API answered 5xx: on the webhook Twilio retries (a message may be lost after its retries); "+
 			"on the admin routes an operator's request failed",
 			stage.MetricServerError(fiveMinutes(awscloudwatch.Stats_SUM()))),
+		// The payment webhook logs {"event":"asaas_webhook_refused"} when it answers 401 to a
+		// brand's Asaas call and {"event":"asaas_webhook_failed"} when it answers 5xx. Asaas
+		// retries, and pauses the brand's webhook queue after 15 consecutive failures: paid
+		// orders then wait for a payment event that does not come (docs/operations.md).
+		newAlarm("AsaasWebhookRefusedAlarm", "the payment webhook refused an Asaas call (401: the asaas-access-token is not the brand's "+
+			"webhookToken; Asaas pauses the brand's webhook queue after 15 consecutive failures)",
+			webhookEventMetric(this, "AsaasWebhookRefusedFilter", webhook.logs, resourcenames.EventAsaasWebhookRefused, "AsaasWebhookRefused")),
+		newAlarm("AsaasWebhookFailedAlarm", "the payment webhook failed an Asaas call (5xx: secret, order or inbound queue unreachable; "+
+			"Asaas retries, and pauses the brand's webhook queue after 15 consecutive failures)",
+			webhookEventMetric(this, "AsaasWebhookFailedFilter", webhook.logs, resourcenames.EventAsaasWebhookFailed, "AsaasWebhookFailed")),
 	}
 
-	this.api, this.stage, this.webhookURL, this.tenantRole = api, stage, webhookURL, tenantRole
+	this.api, this.webhookURL, this.tenantRole = api, webhookURL, tenantRole
 	this.webhook, this.worker = webhook.fn, worker.fn
 	this.queue, this.dlq = queue, dlq
 	return this
+}
+
+// webhookEventMetric counts, per five minutes, the lines of logs whose JSON field "event" is
+// event, as metric name in resourcenames.MetricNamespace (a metric filter with id).
+func webhookEventMetric(scope constructs.Construct, id string, logs awslogs.ILogGroup, event, name string) awscloudwatch.IMetric {
+	return awslogs.NewMetricFilter(scope, jsii.String(id), &awslogs.MetricFilterProps{
+		LogGroup:        logs,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(event)),
+		MetricNamespace: jsii.String(resourcenames.MetricNamespace),
+		MetricName:      jsii.String(name),
+		MetricValue:     jsii.String("1"),
+	}).Metric(fiveMinutes(awscloudwatch.Stats_SUM()))
 }
 
 // newOnceAlarm is an alarm of env that fires when metric reaches 1 in one period: a parked

@@ -104,32 +104,46 @@ func mentions(t *testing.T, v any, id string) bool {
 	return strings.Contains(string(b), `"`+id+`"`)
 }
 
-// The webhook's route; the admin routes, the API's others, are tested in admin_test.go.
+// The webhooks' routes (Twilio's and Asaas's); the admin routes, the API's others, are
+// tested in admin_test.go.
 func TestWebhookRoute(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	check(t, func() {
-		fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(1+len(stacks.AdminRouteKeys)))
+		fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(2+len(stacks.AdminRouteKeys)))
 	})
-	routes := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
-		"Properties": map[string]any{"ApiId": ref(ids.api), "RouteKey": "POST " + resourcenames.WebhookPath},
-	})
-	if len(routes) != 1 {
-		t.Fatalf("%d routes POST %s on the API, want 1", len(routes), resourcenames.WebhookPath)
-	}
-	var integration string
-	for _, r := range routes {
-		props := (*r)["Properties"].(map[string]any)
-		// Target is "integrations/<id>", written as Fn::Join of the integration's Ref.
-		b, _ := json.Marshal(props["Target"])
-		for id := range *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Integration"), nil) {
-			if strings.Contains(string(b), `"`+id+`"`) {
-				integration = id
+	integrations := map[string]string{}
+	for _, path := range []string{resourcenames.WebhookPath, stacks.AsaasWebhookPath} {
+		routes := *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{
+			"Properties": map[string]any{"ApiId": ref(ids.api), "RouteKey": "POST " + path},
+		})
+		if len(routes) != 1 {
+			t.Fatalf("%d routes POST %s on the API, want 1", len(routes), path)
+		}
+		for _, r := range routes {
+			props := (*r)["Properties"].(map[string]any)
+			// Neither Twilio nor Asaas can present a JWT: each authenticates in the webhook.
+			if props["AuthorizationType"] != nil && props["AuthorizationType"] != "NONE" || props["AuthorizerId"] != nil {
+				t.Errorf("route POST %s has an authorizer: %v", path, props)
+			}
+			// Target is "integrations/<id>", written as Fn::Join of the integration's Ref.
+			b, _ := json.Marshal(props["Target"])
+			for id := range *fx.template.FindResources(jsii.String("AWS::ApiGatewayV2::Integration"), nil) {
+				if strings.Contains(string(b), `"`+id+`"`) {
+					integrations[path] = id
+				}
 			}
 		}
 	}
+	integration := integrations[resourcenames.WebhookPath]
 	if integration == "" {
 		t.Fatal("the route targets no integration of the template")
+	}
+	if integrations[stacks.AsaasWebhookPath] != integration {
+		t.Errorf("the Asaas route targets integration %q, want the webhook's %q", integrations[stacks.AsaasWebhookPath], integration)
+	}
+	if got := stacks.AsaasWebhookURL("https://api.example.com", "demo-burger"); got != "https://api.example.com/webhooks/asaas/demo-burger" {
+		t.Errorf("AsaasWebhookURL = %q", got)
 	}
 	check(t, func() {
 		fx.template.HasResource(jsii.String("AWS::ApiGatewayV2::Integration"), map[string]any{
@@ -151,25 +165,55 @@ func TestWebhookRoute(t *testing.T) {
 func TestOnlyAPIGatewayMayInvokeTheWebhook(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	// One permission per route: the webhook's and the admin function's (admin_test.go).
+	// One permission per route: the webhook's two (Twilio, Asaas) and the admin function's
+	// (admin_test.go).
 	check(t, func() {
-		fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(1+len(stacks.AdminRouteKeys)))
+		fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(2+len(stacks.AdminRouteKeys)))
 	})
 	if n := len(*fx.template.FindResources(jsii.String("AWS::Lambda::Permission"), map[string]any{
 		"Properties": map[string]any{"FunctionName": getAtt(ids.webhook, "Arn")},
-	})); n != 1 {
-		t.Errorf("%d permissions to invoke the webhook, want 1", n)
+	})); n != 2 {
+		t.Errorf("%d permissions to invoke the webhook, want 2 (its two routes)", n)
 	}
-	check(t, func() {
-		fx.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
-			"Action":       "lambda:InvokeFunction",
-			"FunctionName": getAtt(ids.webhook, "Arn"),
-			"Principal":    "apigateway.amazonaws.com",
-			"SourceArn": map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
-				ref(ids.api), "/*/*" + resourcenames.WebhookPath,
-			})}},
+	for _, path := range []string{resourcenames.WebhookPath, stacks.AsaasWebhookPath} {
+		check(t, func() {
+			fx.template.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
+				"Action":       "lambda:InvokeFunction",
+				"FunctionName": getAtt(ids.webhook, "Arn"),
+				"Principal":    "apigateway.amazonaws.com",
+				"SourceArn": map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
+					ref(ids.api), "/*/*" + path,
+				})}},
+			})
 		})
-	})
+	}
+}
+
+// The Asaas route has a throttle of its own on the stage, half the stage's: a flood of
+// forged payment calls cannot take all of the webhook's concurrency from Twilio's messages.
+func TestAsaasRouteIsThrottled(t *testing.T) {
+	for _, env := range resourcenames.Environments {
+		t.Run(env, func(t *testing.T) {
+			fx := envFixture(t, env)
+			s := fx.stack.Settings()
+			burst, rate := stacks.AsaasWebhookThrottle(s)
+			if burst < 1 || rate < 1 || burst >= s.APIBurstLimit && s.APIBurstLimit > 1 || rate >= s.APIRateLimit && s.APIRateLimit > 1 {
+				t.Errorf("Asaas throttle burst %d rate %d, want at least 1 and below the stage's %d and %d", burst, rate, s.APIBurstLimit, s.APIRateLimit)
+			}
+			routes := fx.routesByKey(t)
+			key := "POST " + stacks.AsaasWebhookPath
+			for id, st := range fx.resourcesOf("AWS::ApiGatewayV2::Stage") {
+				settings, _ := props(st)["RouteSettings"].(map[string]any)
+				want := map[string]any{"ThrottlingBurstLimit": burst, "ThrottlingRateLimit": rate}
+				if !jsonEqual(settings[key], want) {
+					t.Errorf("stage route settings of %s = %v, want %v", key, settings[key], want)
+				}
+				if !slices.Contains(list(st["DependsOn"]), any(routes[key]["_id"])) {
+					t.Errorf("stage %s does not depend on route %s", id, key)
+				}
+			}
+		})
+	}
 }
 
 func TestDefaultStageThrottlesAndLogsAccess(t *testing.T) {
@@ -311,9 +355,14 @@ func TestFunctionEnvironments(t *testing.T) {
 		resourcenames.EnvVarTenantRoleARN:    getAtt(fx.logicalID(t, fx.stack.Runtime().TenantRole()), "Arn"),
 		resourcenames.EnvVarMetricsNamespace: resourcenames.MetricNamespace,
 	}
-	webhook := map[string]any{resourcenames.EnvVarInboundQueueURL: ref(ids.queue)}
-	// Menus, orders and the dead-letter queue are the worker's alone: exact matches, so the
-	// webhook has none of them.
+	// The payment webhook reads a payment's order with the brand's session: it knows the
+	// orders table (its own role has no access to it, TestWebhookPolicyStaysOffConversationData).
+	webhook := map[string]any{
+		resourcenames.EnvVarInboundQueueURL: ref(ids.queue),
+		resourcenames.EnvVarOrdersTable:     ref(fx.logicalID(t, data.Orders())),
+	}
+	// Menus and the dead-letter queue are the worker's alone: exact matches, so the webhook
+	// has none of them.
 	worker := map[string]any{
 		resourcenames.EnvVarMenuTable:       ref(fx.logicalID(t, data.Menu())),
 		resourcenames.EnvVarOrdersTable:     ref(fx.logicalID(t, data.Orders())),
@@ -621,8 +670,9 @@ func TestRolesHaveNoManagedPolicies(t *testing.T) {
 func TestRuntimeAlarms(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	if n := len(fx.stack.Runtime().Alarms()); n != 8 {
-		t.Errorf("Alarms() has %d alarms, want 8 (DLQ, errors and throttles of both functions, backlog, template missing, API 5xx)", n)
+	if n := len(fx.stack.Runtime().Alarms()); n != 10 {
+		t.Errorf("Alarms() has %d alarms, want 10 (DLQ, errors and throttles of both functions, backlog, template missing, API 5xx, "+
+			"payment webhook refused and failed)", n)
 	}
 	backlog := *fx.template.FindResources(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"Properties": map[string]any{
 		"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage", "Statistic": "Maximum",
@@ -673,6 +723,16 @@ func TestRuntimeAlarms(t *testing.T) {
 			"MetricName": "TemplateMissing",
 			"Statistic":  "Sum",
 		}},
+		{"payment webhook refused", map[string]any{
+			"Namespace":  resourcenames.MetricNamespace,
+			"MetricName": "AsaasWebhookRefused",
+			"Statistic":  "Sum",
+		}},
+		{"payment webhook failed", map[string]any{
+			"Namespace":  resourcenames.MetricNamespace,
+			"MetricName": "AsaasWebhookFailed",
+			"Statistic":  "Sum",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -708,6 +768,36 @@ func TestTemplateMissingMetricFilter(t *testing.T) {
 			}},
 		})
 	})
+}
+
+// The payment webhook's log lines with {"event":"asaas_webhook_refused"} (it answered 401)
+// and {"event":"asaas_webhook_failed"} (5xx) become metrics: the webhook's log group, not the
+// worker's.
+func TestAsaasWebhookMetricFilters(t *testing.T) {
+	fx := envFixture(t, resourcenames.EnvDev)
+	fn := *fx.template.FindResources(jsii.String("AWS::Lambda::Function"), nil)
+	props, _ := (*fn[fx.runtimeIDs(t).webhook])["Properties"].(map[string]any)
+	lc, _ := props["LoggingConfig"].(map[string]any)
+	group, _ := lc["LogGroup"].(map[string]any)
+	webhookLogs, _ := group["Ref"].(string)
+	if webhookLogs == "" {
+		t.Fatalf("webhook LoggingConfig %v names no log group of the template", props["LoggingConfig"])
+	}
+	for event, metric := range map[string]string{"asaas_webhook_refused": "AsaasWebhookRefused", "asaas_webhook_failed": "AsaasWebhookFailed"} {
+		check(t, func() {
+			fx.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+				"LogGroupName":  ref(webhookLogs),
+				"FilterPattern": `{ $.event = "` + event + `" }`,
+				"MetricTransformations": []any{map[string]any{
+					"MetricNamespace": resourcenames.MetricNamespace, "MetricName": metric, "MetricValue": "1",
+				}},
+			})
+		})
+	}
+	if resourcenames.EventAsaasWebhookRefused != "asaas_webhook_refused" || resourcenames.EventAsaasWebhookFailed != "asaas_webhook_failed" {
+		t.Errorf("events %q %q: docs/operations.md and the handler use asaas_webhook_refused and asaas_webhook_failed",
+			resourcenames.EventAsaasWebhookRefused, resourcenames.EventAsaasWebhookFailed)
+	}
 }
 
 // The webhook only finds the brand, claims the MessageSid and enqueues: its role must not be

@@ -381,7 +381,7 @@ func newTenantAdminRole(scope constructs.Construct, id, env string, data DataLay
 		tables:        resourcenames.TenantAdminTableActions,
 		secretActions: resourcenames.TenantAdminSecretActions,
 		queueActions:  resourcenames.TenantAdminQueueActions,
-		kmsVia:        []string{viaDynamoDB, viaSecretsManager},
+		kmsVia:        []string{viaDynamoDB, viaSQS, viaSecretsManager},
 	})
 }
 

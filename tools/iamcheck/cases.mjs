@@ -60,7 +60,7 @@ export const DEV_DESIGN = {
     'WhatsAppBotDailyMetrics-dev': ['GetItem', 'Query', 'UpdateItem'],
   },
   tenantAdminSecretActions: ['GetSecretValue', 'DescribeSecret', 'PutSecretValue'],
-  tenantAdminQueueActions: ['GetQueueUrl', 'GetQueueAttributes'],
+  tenantAdminQueueActions: ['GetQueueUrl', 'GetQueueAttributes', 'SendMessage'],
   inferenceProfile: (clientId) => `wabot-dev-${clientId}`,
 };
 
@@ -274,9 +274,13 @@ export function buildCases(stack, design = DEV_DESIGN) {
     );
   }
 
-  add(g1, 'tenant-own-secret:twilio', `${tenantLabel(B)} secretsmanager:GetSecretValue secret:${design.secret(B, 'twilio')}`, 'allow', () =>
-    decide(stack, { principal: tenantSession(B), action: 'secretsmanager:GetSecretValue', resource: stack.secret(design.secret(B, 'twilio')).arn }),
-  );
+  // Twilio's for the webhook's signature check and the replies; Asaas's for the payment
+  // webhook's token check and the worker's charges.
+  for (const kind of ['twilio', 'asaas']) {
+    add(g1, `tenant-own-secret:${kind}`, `${tenantLabel(B)} secretsmanager:GetSecretValue secret:${design.secret(B, kind)}`, 'allow', () =>
+      decide(stack, { principal: tenantSession(B), action: 'secretsmanager:GetSecretValue', resource: stack.secret(design.secret(B, kind)).arn }),
+    );
+  }
   for (const kind of ['twilio', 'asaas']) {
     add(g1, `tenant-other-secret:${kind}`, `${tenantLabel(B)} secretsmanager:GetSecretValue secret:${design.secret(O, kind)}`, 'deny', () =>
       decide(stack, { principal: tenantSession(B), action: 'secretsmanager:GetSecretValue', resource: stack.secret(design.secret(O, kind)).arn }),
@@ -549,8 +553,8 @@ export function buildCases(stack, design = DEV_DESIGN) {
       );
     }
   }
-  for (const action of ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:PurgeQueue']) {
-    add(g5, `admin-queue-data:${action}`, `${adminLabel(B)} ${action} ${ownQueues[0]} (depths only)`, 'deny', () =>
+  for (const action of ['sqs:ReceiveMessage', 'sqs:PurgeQueue', 'sqs:DeleteMessage']) {
+    add(g5, `admin-queue-data:${action}`, `${adminLabel(B)} ${action} ${ownQueues[0]} (depths and cancellations only)`, 'deny', () =>
       decide(stack, { principal: adminSession(B), action, resource: stack.queue(ownQueues[0]).arn }),
     );
   }
