@@ -18,6 +18,7 @@ type StoreInput struct {
 	OperatingHours *domain.OperatingHours  `json:"operatingHours,omitempty"`
 	DeliveryConfig *domain.DeliveryConfig  `json:"deliveryConfig,omitempty"`
 	PaymentMethods *[]domain.PaymentMethod `json:"paymentMethods,omitempty"`
+	CardOnline     *bool                   `json:"cardOnline,omitempty"`
 	Active         *bool                   `json:"active,omitempty"`
 }
 
@@ -42,6 +43,9 @@ func (in StoreInput) apply(s *domain.Store) {
 	}
 	if in.PaymentMethods != nil {
 		s.PaymentMethods = *in.PaymentMethods
+	}
+	if in.CardOnline != nil {
+		s.CardOnline = *in.CardOnline
 	}
 	if in.Active != nil {
 		s.IsActive = *in.Active

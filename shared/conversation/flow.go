@@ -28,6 +28,7 @@ const (
 	ctxLastOrder   = "lastOrder"   // the id of the last order placed
 	ctxHandoffAt   = "handoffAt"   // when the customer asked for a person (RFC 3339)
 	ctxBotBack     = "botBack"     // an operator resumed the bot: its next reply says so
+	ctxPaidByLink  = "paidByLink"  // the id of the last order, when it is paid by a card link
 )
 
 // What the last reply asked the customer for.
@@ -813,6 +814,9 @@ func (f *flow) paymentLabel(m domain.PaymentMethod) string {
 	case domain.PaymentPIX:
 		return f.tx(txtPayPIX)
 	case domain.PaymentCredit:
+		if f.store.CardOnline {
+			return f.tx(txtPayCreditLink)
+		}
 		return f.tx(txtPayCredit)
 	default:
 		return f.tx(txtPayDebit)
@@ -910,9 +914,14 @@ func (f *flow) place() {
 	f.clearCheckout()
 	delete(f.c.Context, ctxAwait)
 	total := ordering.FormatBRL(order.TotalCents)
-	if ordering.PaysOnline(co.PaymentMethod) {
+	if order.PaidOnline() {
 		f.setState(domain.StateAwaitingPayment)
-		f.replyText(txtPlacedPIX, id, total)
+		if co.PaymentMethod == domain.PaymentPIX {
+			f.replyText(txtPlacedPIX, id, total)
+			return
+		}
+		f.c.Context[ctxPaidByLink] = id
+		f.replyText(txtPlacedLink, id, total)
 		return
 	}
 	f.setState(domain.StateOrderPlaced)
@@ -994,6 +1003,10 @@ func (f *flow) awaitingPayment() bool {
 		return true
 	case len(f.r.Add) == 0 && !has(f.r, understand.IntentMenu) && !has(f.r, understand.IntentCart):
 		f.o.kind = "awaiting-payment"
+		if f.c.Context[ctxPaidByLink] == id {
+			f.replyText(txtAwaitingLink, id)
+			return true
+		}
 		f.replyText(txtAwaitingPayment, id)
 		return true
 	}

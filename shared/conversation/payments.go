@@ -96,7 +96,7 @@ var saoPaulo = func() *time.Location {
 // made. Without a provider, for a test order, or for an order that no longer waits for its
 // payment, it does nothing.
 func (s *Service) charge(ctx context.Context, log *slog.Logger, client *domain.Client, mapping *domain.PhoneMapping, o *outcome, order *domain.Order, cpf string, fresh int) error {
-	if s.d.Payments == nil || order == nil || order.Test || !ordering.PaysOnline(order.PaymentMethod) || o.conv == nil {
+	if s.d.Payments == nil || order == nil || order.Test || !order.PaidOnline() || o.conv == nil {
 		return nil
 	}
 	if order.Status != domain.OrderAwaitingPayment {
@@ -369,7 +369,11 @@ func (s *Service) expired(ctx context.Context, log *slog.Logger, o *domain.Order
 	}); err != nil && !domain.IsNotFound(err) {
 		log.WarnContext(ctx, "the items were not put back in the cart", "error", err)
 	}
-	return s.tellOnce(ctx, log, client, cancelled, "expired", text(client, txtPaymentExpired, o.OrderID))
+	id := txtPaymentExpired
+	if o.PaymentMethod != domain.PaymentPIX {
+		id = txtLinkExpired
+	}
+	return s.tellOnce(ctx, log, client, cancelled, "expired", text(client, id, o.OrderID))
 }
 
 // errSettled aborts an update of an order that moved on meanwhile.

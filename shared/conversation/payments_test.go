@@ -10,6 +10,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/posqueue"
 )
 
 // payments is a payment provider in memory for the engine's tests (the Asaas adapter itself
@@ -58,7 +59,10 @@ func (p *payments) Charge(_ context.Context, _ *domain.Client, o *domain.Order, 
 	p.creates++
 	ch := &domain.Charge{
 		PaymentID: fmt.Sprintf("pay_%d", p.creates), CustomerID: cust, Method: o.PaymentMethod, Status: "PENDING",
-		AmountCents: o.TotalCents, PixCode: "00020101021226PIX" + o.OrderID, URL: "https://pay.example/i/" + o.OrderID,
+		AmountCents: o.TotalCents, URL: "https://pay.example/i/" + o.OrderID,
+	}
+	if o.PaymentMethod == domain.PaymentPIX {
+		ch.PixCode = "00020101021226PIX" + o.OrderID
 	}
 	p.charges[o.OrderID] = ch
 	return ch, nil
@@ -313,5 +317,46 @@ func TestOperatorCancelRefundsAndTellsThePOS(t *testing.T) {
 	contains(t, one(t, e.bodies(phone, demo.BurgerNumber)), id, "refunded")
 	if _, err := e.svc.CancelOrder(ctx, demo.BurgerID, "NOSUCHORDR", "x"); !domain.IsNotFound(err) {
 		t.Errorf("cancel of an unknown order = %v, want ENOTFOUND", err)
+	}
+}
+
+// A store that charges cards online: the card order waits for its payment like PIX, the
+// customer gets the payment link, and the kitchen gets it paid.
+func TestCardPaidByLink(t *testing.T) {
+	t.Parallel()
+	p := newPayments()
+	e := newEnv(t, withPayments(p))
+	ctx := domain.NewPlatformContext(context.Background())
+	if _, err := e.repos.UpdateStore(ctx, demo.BurgerID, "vila-madalena", func(s *domain.Store) error {
+		s.CardOnline = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	phone := customer(706)
+	for _, body := range []string{"oi", "2 veggie burgers", "fechar pedido"} {
+		e.say(demo.BurgerID, phone, body)
+	}
+	contains(t, one(t, e.say(demo.BurgerID, phone, "retirada")), "Credit card (payment link)", "Debit card (on delivery or pickup)")
+	e.say(demo.BurgerID, phone, "cartao de credito")
+	replies := e.say(demo.BurgerID, phone, "sim")
+	if len(replies) != 2 {
+		t.Fatalf("replies %q, want the order and the link", replies)
+	}
+	id := lastOrder(e, demo.BurgerID, phone)
+	contains(t, replies[0], id, "card payment")
+	contains(t, replies[1], "https://pay.example/i/"+id, "R$ 68,00")
+	o := e.order(demo.BurgerID, id)
+	if o.Status != domain.OrderAwaitingPayment || !o.OnlinePayment || o.PaymentID == "" {
+		t.Fatalf("order %+v, want it waiting for its card payment", o)
+	}
+	contains(t, one(t, e.say(demo.BurgerID, phone, "ja paguei?")), "payment by link")
+	if got := e.pos("vila-madalena"); len(got) != 0 {
+		t.Fatalf("the kitchen got an unpaid card order")
+	}
+	e.event(domain.PaymentPaid, id, o.PaymentID, 6800)
+	msgs := e.pos("vila-madalena")
+	if len(msgs) != 1 || msgs[0].Order.Payment.Status != posqueue.PaymentPaid || msgs[0].Order.Payment.Method != domain.PaymentCredit {
+		t.Fatalf("POS got %+v, want the order paid by credit card", msgs)
 	}
 }

@@ -76,7 +76,6 @@ import (
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/notify"
-	"github.com/wabot-platform/wabot/shared/ordering"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -703,7 +702,7 @@ func (s *Service) placeOrder(ctx context.Context, log *slog.Logger, o *domain.Or
 		return nil, domain.Errorf(domain.ENOTFOUND, "store %q not found", o.StoreID)
 	}
 	next, reason := domain.OrderConfirmed, "checkout"
-	if ordering.PaysOnline(o.PaymentMethod) {
+	if o.PaidOnline() {
 		next = domain.OrderAwaitingPayment
 	}
 	if domain.IsSandboxNumber(o.CustomerPhone) || s.sandbox {

@@ -124,6 +124,10 @@ const (
 	txtRefunded           textID = "refunded"
 	txtCancelledByStore   textID = "cancelled_by_store"
 	txtCancelledRefunded  textID = "cancelled_refunded"
+	txtPayCreditLink      textID = "pay_credit_link"
+	txtPlacedLink         textID = "placed_link"
+	txtAwaitingLink       textID = "awaiting_link"
+	txtLinkExpired        textID = "link_expired"
 )
 
 // textArg is one argument of a text: what it is, for operators who override the text, and a
@@ -261,6 +265,9 @@ var textArgs = map[textID][]textArg{
 	txtRefunded:           {argOrderID},
 	txtCancelledByStore:   {argOrderID},
 	txtCancelledRefunded:  {argOrderID},
+	txtPlacedLink:         {argOrderID, argTotal},
+	txtAwaitingLink:       {argOrderID},
+	txtLinkExpired:        {argOrderID},
 }
 
 // catalog holds every bot text by id and language, as fmt formats.
@@ -493,6 +500,10 @@ var catalog = map[textID]map[domain.Language]string{
 		domain.PtBR: "Cartão de crédito (na entrega ou retirada)",
 		domain.EnUS: "Credit card (on delivery or pickup)",
 	},
+	txtPayCreditLink: {
+		domain.PtBR: "Cartão de crédito (link de pagamento)",
+		domain.EnUS: "Credit card (payment link)",
+	},
 	txtPayDebit: {
 		domain.PtBR: "Cartão de débito (na entrega ou retirada)",
 		domain.EnUS: "Debit card (on delivery or pickup)",
@@ -600,6 +611,18 @@ var catalog = map[textID]map[domain.Language]string{
 	txtPaymentConfirmed: {
 		domain.PtBR: "✅ Pagamento recebido! Seu pedido #%s foi enviado para a cozinha.",
 		domain.EnUS: "✅ Payment received! Your order #%s has been sent to the kitchen.",
+	},
+	txtPlacedLink: {
+		domain.PtBR: "Pedido #%s registrado! Total: %s. Assim que o pagamento no cartão for aprovado, ele vai para a cozinha e eu te aviso. Envie *cancelar* para desistir.",
+		domain.EnUS: "Order #%s is registered! Total: %s. As soon as the card payment is approved it goes to the kitchen and I'll let you know. Send *cancel* to call it off.",
+	},
+	txtAwaitingLink: {
+		domain.PtBR: "Seu pedido #%s está aguardando o pagamento pelo link. Assim que ele for aprovado, eu te aviso. Envie *link* para recebê-lo de novo ou *cancelar* para desistir.",
+		domain.EnUS: "Your order #%s is waiting for its payment by link. I'll let you know as soon as it's approved. Send *link* to get it again or *cancel* to call it off.",
+	},
+	txtLinkExpired: {
+		domain.PtBR: "O link de pagamento do pedido #%s venceu sem pagamento, então o pedido foi cancelado e nada foi cobrado. Seus itens continuam no carrinho: envie *finalizar* para pedir de novo.",
+		domain.EnUS: "The payment link of order #%s expired unpaid, so the order is cancelled and nothing was charged. Your items are still in the cart: send *checkout* to order again.",
 	},
 	txtPixCode: {
 		domain.PtBR: "Para pagar %s, copie o código PIX da próxima mensagem e cole no app do seu banco, em *Pix Copia e Cola*. Ele vale até %s.",

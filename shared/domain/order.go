@@ -86,22 +86,25 @@ type StatusChange struct {
 // pk = "<clientId>#<orderId>". The orderId is derived from the conversation session and the message
 // that confirmed it, so a retried confirmation finds the order it already created.
 type Order struct {
-	ClientID         string         `dynamodbav:"clientId" json:"clientId"`
-	OrderID          string         `dynamodbav:"orderId" json:"orderId"`
-	StoreID          string         `dynamodbav:"storeId" json:"storeId"`
-	CustomerPhone    string         `dynamodbav:"customerPhone" json:"customerPhone"`
-	CustomerName     string         `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
-	SessionID        string         `dynamodbav:"sessionId" json:"sessionId"`
-	Lines            []OrderLine    `dynamodbav:"lines" json:"lines"`
-	SubtotalCents    int64          `dynamodbav:"subtotalCents" json:"subtotalCents"`
-	DeliveryFeeCents int64          `dynamodbav:"deliveryFeeCents" json:"deliveryFeeCents"`
-	TotalCents       int64          `dynamodbav:"totalCents" json:"totalCents"`
-	Fulfillment      Fulfillment    `dynamodbav:"fulfillment" json:"fulfillment"`
-	DeliveryAddress  string         `dynamodbav:"deliveryAddress,omitempty" json:"deliveryAddress,omitempty"`
-	EstimatedMinutes int            `dynamodbav:"estimatedMinutes,omitempty" json:"estimatedMinutes,omitempty"`
-	PaymentMethod    PaymentMethod  `dynamodbav:"paymentMethod" json:"paymentMethod"`
-	Status           OrderStatus    `dynamodbav:"status" json:"status"`
-	StatusHistory    []StatusChange `dynamodbav:"statusHistory" json:"statusHistory"`
+	ClientID         string        `dynamodbav:"clientId" json:"clientId"`
+	OrderID          string        `dynamodbav:"orderId" json:"orderId"`
+	StoreID          string        `dynamodbav:"storeId" json:"storeId"`
+	CustomerPhone    string        `dynamodbav:"customerPhone" json:"customerPhone"`
+	CustomerName     string        `dynamodbav:"customerName,omitempty" json:"customerName,omitempty"`
+	SessionID        string        `dynamodbav:"sessionId" json:"sessionId"`
+	Lines            []OrderLine   `dynamodbav:"lines" json:"lines"`
+	SubtotalCents    int64         `dynamodbav:"subtotalCents" json:"subtotalCents"`
+	DeliveryFeeCents int64         `dynamodbav:"deliveryFeeCents" json:"deliveryFeeCents"`
+	TotalCents       int64         `dynamodbav:"totalCents" json:"totalCents"`
+	Fulfillment      Fulfillment   `dynamodbav:"fulfillment" json:"fulfillment"`
+	DeliveryAddress  string        `dynamodbav:"deliveryAddress,omitempty" json:"deliveryAddress,omitempty"`
+	EstimatedMinutes int           `dynamodbav:"estimatedMinutes,omitempty" json:"estimatedMinutes,omitempty"`
+	PaymentMethod    PaymentMethod `dynamodbav:"paymentMethod" json:"paymentMethod"`
+	// OnlinePayment: the order is paid online before it reaches the kitchen (PIX, or a card
+	// at a store with cardOnline); see PaidOnline.
+	OnlinePayment bool           `dynamodbav:"onlinePayment,omitempty" json:"onlinePayment,omitempty"`
+	Status        OrderStatus    `dynamodbav:"status" json:"status"`
+	StatusHistory []StatusChange `dynamodbav:"statusHistory" json:"statusHistory"`
 	// CustomerToldPaidAt is when the customer was told their payment was received (PIX
 	// orders): until it is set, a repeated payment confirmation tells them again.
 	CustomerToldPaidAt time.Time `dynamodbav:"customerToldPaidAt,omitempty" json:"customerToldPaidAt,omitempty"`
@@ -127,6 +130,11 @@ type Order struct {
 	UpdatedAt       time.Time `dynamodbav:"updatedAt" json:"updatedAt"`
 	Version         int64     `dynamodbav:"version" json:"version"`
 }
+
+// PaidOnline reports whether the order waits for an online payment before the kitchen gets
+// it: PIX always (orders placed before OnlinePayment existed too), a card when the store
+// charged it online.
+func (o *Order) PaidOnline() bool { return o.OnlinePayment || o.PaymentMethod == PaymentPIX }
 
 // MaxOrderLines bounds an order (and a cart).
 const MaxOrderLines = 30

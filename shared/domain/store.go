@@ -22,7 +22,11 @@ type Store struct {
 	OperatingHours OperatingHours  `dynamodbav:"operatingHours" json:"operatingHours"`
 	DeliveryConfig DeliveryConfig  `dynamodbav:"deliveryConfig" json:"deliveryConfig"`
 	PaymentMethods []PaymentMethod `dynamodbav:"paymentMethods" json:"paymentMethods"`
-	IsActive       bool            `dynamodbav:"active" json:"active"`
+	// CardOnline charges credit cards through the brand's payment provider before the
+	// kitchen gets the order: the customer gets a payment link, and the order waits for its
+	// payment like a PIX one. Without it a card is paid at the door or at pickup.
+	CardOnline bool `dynamodbav:"cardOnline,omitempty" json:"cardOnline,omitempty"`
+	IsActive   bool `dynamodbav:"active" json:"active"`
 	// SQSQueueURL and SQSQueueARN are the store's FIFO order queue to its point of sale
 	// (seed 2.2). They are written when the store is provisioned (the TenantStore construct;
 	// locally the demo seed from the applied template) and read at runtime: the runtime never

@@ -75,7 +75,7 @@ func NewOrder(orderID string, store *domain.Store, conv *domain.Conversation, ca
 		CustomerPhone: conv.PhoneNumber, CustomerName: conv.CustomerName, SessionID: conv.SessionID,
 		Lines:         append([]domain.OrderLine(nil), cart...),
 		SubtotalCents: q.SubtotalCents, DeliveryFeeCents: q.DeliveryFeeCents, TotalCents: q.TotalCents,
-		Fulfillment: co.Fulfillment, PaymentMethod: co.PaymentMethod,
+		Fulfillment: co.Fulfillment, PaymentMethod: co.PaymentMethod, OnlinePayment: PaysOnline(store, co.PaymentMethod),
 		Status:        domain.OrderCreated,
 		StatusHistory: []domain.StatusChange{{Status: domain.OrderCreated, At: now.UTC()}},
 	}
@@ -86,6 +86,9 @@ func NewOrder(orderID string, store *domain.Store, conv *domain.Conversation, ca
 	return o
 }
 
-// PaysOnline reports whether an order paid with m waits for an online payment before the
-// kitchen gets it: PIX does; a card is paid at the door or at pickup.
-func PaysOnline(m domain.PaymentMethod) bool { return m == domain.PaymentPIX }
+// PaysOnline reports whether an order paid with m at store waits for an online payment before
+// the kitchen gets it: PIX does, and a credit card at a store that charges cards online
+// (Store.CardOnline, a payment link); otherwise a card is paid at the door or at pickup.
+func PaysOnline(store *domain.Store, m domain.PaymentMethod) bool {
+	return m == domain.PaymentPIX || (store.CardOnline && m == domain.PaymentCredit)
+}

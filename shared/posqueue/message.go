@@ -155,7 +155,7 @@ func Build(store *domain.Store, o *domain.Order, event domain.OrderEventType, no
 	if o.Fulfillment == domain.FulfillmentDelivery {
 		m.Order.Fulfillment.Address = o.DeliveryAddress
 	}
-	if o.PaymentMethod == domain.PaymentPIX {
+	if o.PaidOnline() {
 		m.Order.Payment.Status = PaymentPaid
 	}
 	if event == domain.EventOrderCancelled {

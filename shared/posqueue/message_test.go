@@ -180,7 +180,7 @@ func TestBuildCancellation(t *testing.T) {
 // Every message the builder produces is valid under the published schema.
 func TestBuiltMessagesFollowTheSchema(t *testing.T) {
 	t.Parallel()
-	for _, o := range []*domain.Order{pixDelivery(), cardPickup(), debitDelivery()} {
+	for _, o := range []*domain.Order{pixDelivery(), cardPickup(), debitDelivery(), cardPaidOnline()} {
 		body, err := json.Marshal(posqueue.Build(store(), o, domain.EventOrderConfirmed, placed))
 		if err != nil {
 			t.Fatal(err)
@@ -192,6 +192,7 @@ func TestBuiltMessagesFollowTheSchema(t *testing.T) {
 	for _, o := range []*domain.Order{
 		cancelled(pixDelivery(), "Cliente desistiu", true), cancelled(pixDelivery(), "", false),
 		cancelled(cardPickup(), "loja fechada", false), cancelled(debitDelivery(), "", false),
+		cancelled(cardPaidOnline(), "sem entregador", true),
 	} {
 		body, err := json.Marshal(posqueue.Build(store(), o, domain.EventOrderCancelled, placed))
 		if err != nil {
@@ -278,5 +279,23 @@ func TestDocsExampleFollowsTheSchema(t *testing.T) {
 		if err := validate(t, b[1]); err != nil {
 			t.Errorf("example %d: %v", i+1, err)
 		}
+	}
+}
+
+// cardPaidOnline is a credit card order of a store that charges cards online (a payment link):
+// published once paid, like PIX.
+func cardPaidOnline() *domain.Order {
+	o := cardPickup()
+	o.OrderID, o.OnlinePayment = "CARDLINK01", true
+	return o
+}
+
+func TestCardPaidOnlineIsPaid(t *testing.T) {
+	t.Parallel()
+	if st := posqueue.Build(store(), cardPaidOnline(), domain.EventOrderConfirmed, placed).Order.Payment; st.Status != posqueue.PaymentPaid || st.Method != domain.PaymentCredit {
+		t.Errorf("payment %+v, want a credit card already paid", st)
+	}
+	if st := posqueue.Build(store(), cardPickup(), domain.EventOrderConfirmed, placed).Order.Payment; st.Status != posqueue.PaymentOnDelivery {
+		t.Errorf("payment %+v, want a card paid at pickup", st)
 	}
 }
