@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/dev/localoutbox"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/dynamo"
 	"github.com/wabot-platform/wabot/shared/privacy"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -110,19 +110,6 @@ func tampered(tok string) string {
 	return strings.Join(parts, ".")
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 type fixture struct {
 	env     string
 	h       *admin.Handler
@@ -131,7 +118,7 @@ type fixture struct {
 	repos   *dynamo.Repositories
 	sm      *secretsmanager.Client
 	sqs     *sqs.Client
-	logs    *syncBuffer
+	logs    *domaintest.LogBuffer
 	outbox  *localoutbox.Outbox
 	pos     map[string]string // store id -> POS queue URL
 	now     time.Time
@@ -183,7 +170,7 @@ func newFixtureWith(tb testing.TB, change func(*resourcenames.Tables)) *fixture 
 			}
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &domaintest.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	box, err := localoutbox.New(localoutbox.WithLogger(log))
 	if err != nil {

@@ -1,7 +1,6 @@
 package conversation_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/dynamo"
 	"github.com/wabot-platform/wabot/shared/notify"
 	"github.com/wabot-platform/wabot/shared/posqueue"
@@ -222,31 +222,12 @@ type env struct {
 	calls    *counting
 	sid      atomic.Int64
 	sessions atomic.Int64
-	logs     *lockedBuffer
-}
-
-// lockedBuffer collects the service's JSON log lines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// events counts the log lines whose "event" attribute is name.
-func (b *lockedBuffer) events(name string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), `"event":"`+name+`"`)
+	logs     *domaintest.LogBuffer
 }
 
 func newEnv(t *testing.T, opts ...func(*conversation.Deps)) *env {
 	t.Helper()
-	e := &env{t: t, out: &recorder{}, clock: newClock(), logs: &lockedBuffer{}, queues: map[string]string{}}
+	e := &env{t: t, out: &recorder{}, clock: newClock(), logs: &domaintest.LogBuffer{}, queues: map[string]string{}}
 	tables := emulatortest.Tables(t)
 	base := dynamo.FromTenantClients(awsclients.NewStatic(emulatortest.Config(t)))
 	var once sync.Once
@@ -967,7 +948,7 @@ func TestNotifyWindow(t *testing.T) {
 	if st := e.svc.Stats(); st.TemplateMissing != 2 || st.NotificationsSent != 2 {
 		t.Errorf("TemplateMissing %d NotificationsSent %d, want 2 and 2", st.TemplateMissing, st.NotificationsSent)
 	}
-	if got := e.logs.events(conversation.EventTemplateMissing); got != 2 {
+	if got := e.logs.Events(conversation.EventTemplateMissing); got != 2 {
 		t.Errorf("%d log lines with event %s, want 2", got, conversation.EventTemplateMissing)
 	}
 }
@@ -1292,7 +1273,7 @@ func TestLateMessageReplyRefused(t *testing.T) {
 	if got := e.svc.Stats().TemplateMissing; got != 1 {
 		t.Errorf("TemplateMissing = %d, want 1", got)
 	}
-	if got := e.logs.events(conversation.EventTemplateMissing); got != 1 {
+	if got := e.logs.Events(conversation.EventTemplateMissing); got != 1 {
 		t.Errorf("%d log lines with event %s, want 1 (the metric filter counts them)", got, conversation.EventTemplateMissing)
 	}
 	c := e.conv(demo.BurgerID, phone)

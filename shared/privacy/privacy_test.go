@@ -1,14 +1,12 @@
 package privacy_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,24 +33,6 @@ const (
 	secretBody = "meu endereço é Rua Secreta 42"
 )
 
-// syncBuffer collects log output written from the service.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // world is a pair of brands on fresh emulator tables, with the customer and bystanders.
 type world struct {
 	t      *testing.T
@@ -60,7 +40,7 @@ type world struct {
 	db     *dynamodb.Client
 	tables resourcenames.Tables
 	clock  *domaintest.Clock
-	logs   *syncBuffer
+	logs   *domaintest.LogBuffer
 	ctx    context.Context // platform scope, for setting up and inspecting
 }
 
@@ -78,7 +58,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, r: r, db: db, tables: tables, clock: clock, logs: &syncBuffer{}, ctx: ctx}
+	return &world{t: t, r: r, db: db, tables: tables, clock: clock, logs: &domaintest.LogBuffer{}, ctx: ctx}
 }
 
 // service is the service over w's repositories, with claims standing in when given.

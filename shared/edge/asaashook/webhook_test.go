@@ -1,7 +1,6 @@
 package asaashook_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/edge/asaashook"
 	"github.com/wabot-platform/wabot/shared/edge/httpapi"
 	"github.com/wabot-platform/wabot/shared/inboundqueue"
@@ -95,158 +95,22 @@ func (f *fakeOrders) GetOrder(ctx context.Context, clientID, id string) (*domain
 	return nil, domain.Errorf(domain.ENOTFOUND, "no order")
 }
 
-// fakeIdem keeps claims in memory with the repository's two-phase rules.
-type fakeIdem struct {
-	mu    sync.Mutex
-	now   time.Time
-	keys  map[string]fakeClaim
-	begun []string
-	fail  error
-}
-
-type fakeClaim struct {
-	done       bool
-	leaseUntil time.Time
-	ttl        time.Duration
-}
-
-func (f *fakeIdem) Claim(_ context.Context, c, k string, _ time.Duration) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.keys[c+"/"+k]; ok {
-		return false, nil
-	}
-	f.keys[c+"/"+k] = fakeClaim{done: true}
-	return true, nil
-}
-
-func (f *fakeIdem) Release(_ context.Context, c, k string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.keys, c+"/"+k)
-	return nil
-}
-
-func (f *fakeIdem) Begin(ctx context.Context, c, k string, lease, ttl time.Duration) (domain.ClaimState, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := domain.CheckTenant(ctx, c); err != nil {
-		return 0, err
-	}
-	if f.fail != nil {
-		return 0, f.fail
-	}
-	f.begun = append(f.begun, k)
-	if cl, ok := f.keys[c+"/"+k]; ok {
-		if cl.done {
-			return domain.ClaimDone, nil
-		}
-		if f.now.Before(cl.leaseUntil) {
-			return domain.ClaimInProgress, nil
-		}
-	}
-	f.keys[c+"/"+k] = fakeClaim{leaseUntil: f.now.Add(lease), ttl: ttl}
-	return domain.ClaimTaken, nil
-}
-
-func (f *fakeIdem) Complete(_ context.Context, c string, keys []string, ttl time.Duration) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, k := range keys {
-		f.keys[c+"/"+k] = fakeClaim{done: true, ttl: ttl}
-	}
-	return nil
-}
-
-func (f *fakeIdem) Lookup(_ context.Context, c, k string) (domain.ClaimState, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	cl, ok := f.keys[c+"/"+k]
-	switch {
-	case !ok:
-		return 0, nil
-	case cl.done:
-		return domain.ClaimDone, nil
-	}
-	return domain.ClaimInProgress, nil
-}
-
-func (f *fakeIdem) claims() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.keys)
-}
-
-func (f *fakeIdem) advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-}
-
-// fakeQueue records messages by FIFO group, as the inbound queue groups them.
-type fakeQueue struct {
-	mu   sync.Mutex
-	msgs []domain.InboundMessage
-	fail error
-}
-
-func (f *fakeQueue) Enqueue(ctx context.Context, m domain.InboundMessage) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if domain.TenantFromContext(ctx) != m.ClientID {
-		return errors.New("tenant not in context")
-	}
-	if f.fail != nil {
-		return f.fail
-	}
-	f.msgs = append(f.msgs, m)
-	return nil
-}
-
-func (f *fakeQueue) group(clientID, from string) []domain.InboundMessage {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []domain.InboundMessage
-	for _, m := range f.msgs {
-		if inboundqueue.GroupID(m.ClientID, m.From) == inboundqueue.GroupID(clientID, from) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	h      *asaashook.Handler
 	brands *fakeBrands
 	creds  *fakeCreds
 	orders *fakeOrders
-	idem   *fakeIdem
-	queue  *fakeQueue
-	logs   *syncBuffer
+	clock  *domaintest.Clock
+	idem   *domaintest.Idempotency
+	queue  *domaintest.Queue
+	logs   *domaintest.LogBuffer
 	now    time.Time
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	now := time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)
+	clock := domaintest.NewClockAt(now)
 	e := &env{
 		brands: &fakeBrands{clients: map[string]*domain.Client{
 			brand:       {ClientID: brand, TwilioPhoneNumber: brandNumber, IsActive: true},
@@ -263,9 +127,10 @@ func newEnv(t testing.TB) *env {
 			brand + "/" + orderID: {ClientID: brand, OrderID: orderID, CustomerPhone: customer, PaymentID: "pay_080225913252"},
 			brand + "/o-erased":   {ClientID: brand, OrderID: "o-erased", CustomerPhone: "anon:abcdefghijklmnopqrstuvwxyz"},
 		}},
-		idem:  &fakeIdem{keys: map[string]fakeClaim{}, now: now},
-		queue: &fakeQueue{},
-		logs:  &syncBuffer{},
+		clock: clock,
+		idem:  domaintest.NewIdempotency(clock.Now),
+		queue: &domaintest.Queue{},
+		logs:  &domaintest.LogBuffer{},
 		now:   now,
 	}
 	h, err := asaashook.New(asaashook.Deps{Brands: e.brands, Credentials: e.creds, Orders: e.orders, Idempotency: e.idem,
@@ -340,8 +205,8 @@ func TestRefusalsLookAlike(t *testing.T) {
 				t.Errorf("answered %d %q (%s), want the wrong token's %d %q (%s)", rec.Code, rec.Body.String(), rec.Header().Get("Content-Type"),
 					refusal.Code, refusal.Body.String(), refusal.Header().Get("Content-Type"))
 			}
-			if e.idem.claims() != 0 || len(e.idem.begun) != 0 || len(e.queue.msgs) != 0 {
-				t.Errorf("a refused delivery changed something: %d claims, %d queued", e.idem.claims(), len(e.queue.msgs))
+			if len(e.idem.Keys()) != 0 || len(e.idem.Begun()) != 0 || e.queue.Len() != 0 {
+				t.Errorf("a refused delivery changed something: %d claims, %d queued", len(e.idem.Keys()), e.queue.Len())
 			}
 			logs := e.logs.String()
 			if !strings.Contains(logs, "refused") {
@@ -375,8 +240,8 @@ func TestRequestShape(t *testing.T) {
 	if rec := post(e, brand, token, `{"id":"`+strings.Repeat("a", asaashook.MaxBodyBytes)+`"}`); rec.Code != 413 {
 		t.Errorf("large body: %d, want 413", rec.Code)
 	}
-	if len(e.queue.msgs) != 0 || len(e.idem.begun) != 0 {
-		t.Errorf("refused requests queued %d, claimed %d", len(e.queue.msgs), len(e.idem.begun))
+	if e.queue.Len() != 0 || len(e.idem.Begun()) != 0 {
+		t.Errorf("refused requests queued %d, claimed %d", e.queue.Len(), len(e.idem.Begun()))
 	}
 }
 
@@ -400,8 +265,8 @@ func TestMalformedEvents(t *testing.T) {
 			if rec := post(e, brand, token, body); rec.Code != 400 {
 				t.Fatalf("answered %d %q, want 400", rec.Code, rec.Body.String())
 			}
-			if len(e.queue.msgs) != 0 || len(e.idem.begun) != 0 {
-				t.Errorf("queued %d, claimed %d", len(e.queue.msgs), len(e.idem.begun))
+			if e.queue.Len() != 0 || len(e.idem.Begun()) != 0 {
+				t.Errorf("queued %d, claimed %d", e.queue.Len(), len(e.idem.Begun()))
 			}
 		})
 	}
@@ -423,8 +288,8 @@ func TestOtherEventsAreIgnored(t *testing.T) {
 		if rec.Code != 200 || rec.Body.String() != asaashook.Received || rec.Header().Get("Content-Type") != "application/json" {
 			t.Errorf("answered %d %q, want 200 %s", rec.Code, rec.Body.String(), asaashook.Received)
 		}
-		if len(e.queue.msgs) != 0 || len(e.idem.begun) != 0 {
-			t.Errorf("an ignored event queued %d, claimed %d", len(e.queue.msgs), len(e.idem.begun))
+		if e.queue.Len() != 0 || len(e.idem.Begun()) != 0 {
+			t.Errorf("an ignored event queued %d, claimed %d", e.queue.Len(), len(e.idem.Begun()))
 		}
 		if !strings.Contains(e.logs.String(), "ignored") {
 			t.Errorf("no log line says the event was ignored:\n%s", e.logs.String())
@@ -441,8 +306,8 @@ func TestUnknownPayment(t *testing.T) {
 			if rec.Code != 200 || rec.Body.String() != asaashook.Received {
 				t.Fatalf("answered %d %q, want 200", rec.Code, rec.Body.String())
 			}
-			if len(e.queue.msgs) != 0 || len(e.idem.begun) != 0 {
-				t.Errorf("queued %d, claimed %d", len(e.queue.msgs), len(e.idem.begun))
+			if e.queue.Len() != 0 || len(e.idem.Begun()) != 0 {
+				t.Errorf("queued %d, claimed %d", e.queue.Len(), len(e.idem.Begun()))
 			}
 			logs := e.logs.String()
 			if !strings.Contains(logs, "unknown payment") || !strings.Contains(logs, "pay_080225913252") || !strings.Contains(logs, "PAYMENT_RECEIVED") {
@@ -459,9 +324,9 @@ func TestPaymentReceivedIsQueued(t *testing.T) {
 	if rec.Code != 200 || rec.Body.String() != asaashook.Received || rec.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("answered %d %q (%s)", rec.Code, rec.Body.String(), rec.Header().Get("Content-Type"))
 	}
-	got := e.queue.group(brand, customer)
-	if len(got) != 1 || len(e.queue.msgs) != 1 {
-		t.Fatalf("queued %+v, want one message in the customer's group", e.queue.msgs)
+	got := e.queue.Group(brand, customer)
+	if len(got) != 1 || e.queue.Len() != 1 {
+		t.Fatalf("queued %+v, want one message in the customer's group", e.queue.Messages())
 	}
 	m := got[0]
 	want := domain.PaymentEvent{EventID: evtID, Kind: domain.PaymentPaid, Type: "PAYMENT_RECEIVED", PaymentID: "pay_080225913252",
@@ -475,10 +340,10 @@ func TestPaymentReceivedIsQueued(t *testing.T) {
 	}
 	// The claim the worker completes is the one the webhook began, pending with the
 	// payment's TTL.
-	if m.ClaimKey() != domain.PaymentClaimKey(evtID) || len(e.idem.begun) != 1 || e.idem.begun[0] != m.ClaimKey() {
-		t.Errorf("claim key %q, begun %v", m.ClaimKey(), e.idem.begun)
+	if begun := e.idem.Begun(); m.ClaimKey() != domain.PaymentClaimKey(evtID) || len(begun) != 1 || begun[0] != m.ClaimKey() {
+		t.Errorf("claim key %q, begun %v", m.ClaimKey(), begun)
 	}
-	if cl := e.idem.keys[brand+"/"+m.ClaimKey()]; cl.done || cl.ttl != asaashook.DefaultIdempotencyTTL {
+	if cl, ok := e.idem.Record(brand, m.ClaimKey()); !ok || cl.State != domain.ClaimInProgress || !cl.Expires.Equal(e.now.Add(asaashook.DefaultIdempotencyTTL)) {
 		t.Errorf("claim %+v, want pending for %v", cl, asaashook.DefaultIdempotencyTTL)
 	}
 	// The queued message is what the worker accepts.
@@ -496,8 +361,8 @@ func TestKinds(t *testing.T) {
 		if rec := post(e, brand, token, event("evt_"+name, name, "100", orderID)); rec.Code != 200 {
 			t.Fatalf("%s: %d", name, rec.Code)
 		}
-		if len(e.queue.msgs) != 1 || e.queue.msgs[0].Payment.Kind != kind || e.queue.msgs[0].Payment.Type != name || e.queue.msgs[0].Payment.AmountCents != 10000 {
-			t.Errorf("%s queued %+v, want kind %s", name, e.queue.msgs, kind)
+		if msgs := e.queue.Messages(); len(msgs) != 1 || msgs[0].Payment.Kind != kind || msgs[0].Payment.Type != name || msgs[0].Payment.AmountCents != 10000 {
+			t.Errorf("%s queued %+v, want kind %s", name, msgs, kind)
 		}
 	}
 }
@@ -513,8 +378,8 @@ func TestRepeatedDeliveryIsQueuedOnce(t *testing.T) {
 	if rec := post(e, brand, token, body); rec.Code != 503 {
 		t.Fatalf("repeat while the first holds its claim: %d, want 503", rec.Code)
 	}
-	m := e.queue.msgs[0]
-	if err := e.idem.Complete(context.Background(), brand, []string{m.ClaimKey()}, time.Hour); err != nil {
+	m := e.queue.Messages()[0]
+	if err := e.idem.Complete(domain.NewContextWithTenant(context.Background(), brand), brand, []string{m.ClaimKey()}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
@@ -522,8 +387,8 @@ func TestRepeatedDeliveryIsQueuedOnce(t *testing.T) {
 			t.Fatalf("repeat %d after completion: %d %q", i+1, rec.Code, rec.Body.String())
 		}
 	}
-	if len(e.queue.msgs) != 1 {
-		t.Fatalf("queued %d times, want once", len(e.queue.msgs))
+	if e.queue.Len() != 1 {
+		t.Fatalf("queued %d times, want once", e.queue.Len())
 	}
 }
 
@@ -534,12 +399,13 @@ func TestCrashedDeliveryLeaseRunsOut(t *testing.T) {
 		t.Fatalf("setup: %s", st)
 	}
 	body := event(evtID, "PAYMENT_RECEIVED", "57.9", orderID)
-	if rec := post(e, brand, token, body); rec.Code != 503 || len(e.queue.msgs) != 0 {
-		t.Fatalf("during the lease: %d, queued %d", rec.Code, len(e.queue.msgs))
+	if rec := post(e, brand, token, body); rec.Code != 503 || e.queue.Len() != 0 {
+		t.Fatalf("during the lease: %d, queued %d", rec.Code, e.queue.Len())
 	}
-	e.idem.advance(asaashook.DefaultClaimLease)
-	if rec := post(e, brand, token, body); rec.Code != 200 || len(e.queue.msgs) != 1 {
-		t.Fatalf("after the lease: %d, queued %d", rec.Code, len(e.queue.msgs))
+	// DynamoDB takes a pending claim over only once its lease has ended (leaseUntil < now).
+	e.clock.Advance(asaashook.DefaultClaimLease + time.Second)
+	if rec := post(e, brand, token, body); rec.Code != 200 || e.queue.Len() != 1 {
+		t.Fatalf("after the lease: %d, queued %d", rec.Code, e.queue.Len())
 	}
 }
 
@@ -552,7 +418,7 @@ func TestDistinctEventsOfOnePaymentAreBothQueued(t *testing.T) {
 			t.Fatalf("%s: %d", name, rec.Code)
 		}
 	}
-	got := e.queue.group(brand, customer)
+	got := e.queue.Group(brand, customer)
 	if len(got) != 2 || got[0].Payment.Type != "PAYMENT_RECEIVED" || got[1].Payment.Type != "PAYMENT_CONFIRMED" ||
 		got[0].MessageSid == got[1].MessageSid || got[0].ClaimKey() == got[1].ClaimKey() {
 		t.Fatalf("queued %+v, want both events, in order, with distinct ids", got)
@@ -561,17 +427,17 @@ func TestDistinctEventsOfOnePaymentAreBothQueued(t *testing.T) {
 
 func TestQueueFailureReleasesTheClaim(t *testing.T) {
 	e := newEnv(t)
-	e.queue.fail = errors.New("sqs down: https://sqs.sa-east-1.amazonaws.com/123/inbound.fifo")
+	e.queue.FailWith(errors.New("sqs down: https://sqs.sa-east-1.amazonaws.com/123/inbound.fifo"))
 	body := event(evtID, "PAYMENT_RECEIVED", "57.9", orderID)
 	if rec := post(e, brand, token, body); rec.Code != 500 || strings.Contains(rec.Body.String(), "sqs") {
 		t.Fatalf("answered %d %q, want 500 without internals", rec.Code, rec.Body.String())
 	}
-	if e.idem.claims() != 0 {
-		t.Fatalf("the claim was not released: %v", e.idem.keys)
+	if keys := e.idem.Keys(); len(keys) != 0 {
+		t.Fatalf("the claim was not released: %v", keys)
 	}
-	e.queue.fail = nil
-	if rec := post(e, brand, token, body); rec.Code != 200 || len(e.queue.msgs) != 1 {
-		t.Fatalf("Asaas's retry: %d, queued %d; want 200 and queued once", rec.Code, len(e.queue.msgs))
+	e.queue.FailWith(nil)
+	if rec := post(e, brand, token, body); rec.Code != 200 || e.queue.Len() != 1 {
+		t.Fatalf("Asaas's retry: %d, queued %d; want 200 and queued once", rec.Code, e.queue.Len())
 	}
 }
 
@@ -582,7 +448,7 @@ func TestReadFailures(t *testing.T) {
 		"brand":       func(e *env) { e.brands.fail = errors.New("dynamodb throttled") },
 		"credentials": func(e *env) { e.creds.fail = errors.New("ThrottlingException") },
 		"order":       func(e *env) { e.orders.fail = errors.New("dynamodb throttled") },
-		"claim":       func(e *env) { e.idem.fail = errors.New("dynamodb throttled") },
+		"claim":       func(e *env) { e.idem.FailWith(errors.New("dynamodb throttled")) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
@@ -590,8 +456,8 @@ func TestReadFailures(t *testing.T) {
 			if rec := post(e, brand, token, body); rec.Code != 500 || strings.Contains(rec.Body.String(), "Throttl") {
 				t.Fatalf("answered %d %q, want 500 without internals", rec.Code, rec.Body.String())
 			}
-			if len(e.queue.msgs) != 0 {
-				t.Errorf("queued %d", len(e.queue.msgs))
+			if e.queue.Len() != 0 {
+				t.Errorf("queued %d", e.queue.Len())
 			}
 		})
 	}
@@ -604,10 +470,10 @@ func TestErasedCustomer(t *testing.T) {
 	if rec := post(e, brand, token, event(evtID, "PAYMENT_REFUNDED", "57.9", "o-erased")); rec.Code != 200 {
 		t.Fatalf("answered %d", rec.Code)
 	}
-	if len(e.queue.msgs) != 1 || e.queue.msgs[0].From != "anon:abcdefghijklmnopqrstuvwxyz" {
-		t.Fatalf("queued %+v", e.queue.msgs)
+	if e.queue.Len() != 1 || e.queue.Messages()[0].From != "anon:abcdefghijklmnopqrstuvwxyz" {
+		t.Fatalf("queued %+v", e.queue.Messages())
 	}
-	if _, err := inboundqueue.Decode(mustJSON(t, e.queue.msgs[0])); err != nil {
+	if _, err := inboundqueue.Decode(mustJSON(t, e.queue.Messages()[0])); err != nil {
 		t.Errorf("the worker would refuse it: %v", err)
 	}
 }
@@ -626,8 +492,8 @@ func TestThroughAPIGateway(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || resp.Body != asaashook.Received {
 		t.Fatalf("answered %d %q %v", resp.StatusCode, resp.Body, err)
 	}
-	if len(e.queue.msgs) != 1 {
-		t.Fatalf("queued %d", len(e.queue.msgs))
+	if e.queue.Len() != 1 {
+		t.Fatalf("queued %d", e.queue.Len())
 	}
 	ev.Headers["asaas-access-token"] = "nope"
 	if resp, _ := httpapi.Handler(e.h)(context.Background(), ev); resp.StatusCode != 401 {
@@ -639,7 +505,7 @@ func TestNewValidates(t *testing.T) {
 	if _, err := asaashook.New(asaashook.Deps{}); err == nil {
 		t.Error("missing deps accepted")
 	}
-	if _, err := asaashook.New(asaashook.Deps{Brands: &fakeBrands{}, Credentials: &fakeCreds{}, Idempotency: &fakeIdem{}, Queue: &fakeQueue{}}); err == nil {
+	if _, err := asaashook.New(asaashook.Deps{Brands: &fakeBrands{}, Credentials: &fakeCreds{}, Idempotency: domaintest.NewIdempotency(nil), Queue: &domaintest.Queue{}}); err == nil {
 		t.Error("missing orders accepted")
 	}
 }

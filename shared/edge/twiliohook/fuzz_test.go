@@ -26,7 +26,7 @@ func FuzzWebhook(f *testing.F) {
 			t.Fatalf("status %d for body %q", rec.Code, body)
 		}
 		if rec.Code != 200 {
-			if len(e.queue.msgs) != 0 {
+			if e.queue.Len() != 0 {
 				t.Fatalf("status %d but a message was queued", rec.Code)
 			}
 			return
@@ -42,8 +42,8 @@ func FuzzWebhook(f *testing.F) {
 		if twiliotest.Sign(token, base+"/webhooks/twilio", got) != signature {
 			t.Fatalf("200 for a signature that does not match the body: %q %q", body, signature)
 		}
-		if len(e.queue.msgs) != 1 {
-			t.Fatalf("accepted but queued %d", len(e.queue.msgs))
+		if e.queue.Len() != 1 {
+			t.Fatalf("accepted but queued %d", e.queue.Len())
 		}
 	})
 }

@@ -44,7 +44,7 @@ func TestMessagesInCounted(t *testing.T) {
 	if r := post(e, form(good), sig); r.Code != 503 {
 		t.Fatalf("a repeated delivery answered %d", r.Code)
 	}
-	e.queue.fail = errors.New("sqs unavailable")
+	e.queue.FailWith(errors.New("sqs unavailable"))
 	other := params(sid("2"), "oi")
 	if r := post(e, form(other), twiliotest.Sign(token, base+"/webhooks/twilio", other)); r.Code != 500 {
 		t.Fatalf("a queue failure answered %d", r.Code)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/directory"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/edge/twiliohook"
 	"github.com/wabot-platform/wabot/shared/twilio/twiliotest"
 )
@@ -59,114 +60,31 @@ func (fakeCreds) TwilioCredentials(_ context.Context, clientID string) (domain.T
 	return domain.TwilioCredentials{}, domain.Errorf(domain.ENOTFOUND, "no secret")
 }
 
-// fakeIdem keeps claims in memory with the repository's two-phase rules (the DynamoDB
-// implementation is held to the same rules by domaintest against the emulator).
-type fakeIdem struct {
-	mu   sync.Mutex
-	now  time.Time
-	keys map[string]fakeClaim
-}
-
-type fakeClaim struct {
-	done       bool
-	leaseUntil time.Time
-}
-
-func (f *fakeIdem) Claim(_ context.Context, c, k string, _ time.Duration) (bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.keys[c+"/"+k]; ok {
-		return false, nil
-	}
-	f.keys[c+"/"+k] = fakeClaim{done: true}
-	return true, nil
-}
-
-func (f *fakeIdem) Release(_ context.Context, c, k string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.keys, c+"/"+k)
-	return nil
-}
-
-func (f *fakeIdem) Begin(_ context.Context, c, k string, lease, _ time.Duration) (domain.ClaimState, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if cl, ok := f.keys[c+"/"+k]; ok {
-		if cl.done {
-			return domain.ClaimDone, nil
-		}
-		if f.now.Before(cl.leaseUntil) {
-			return domain.ClaimInProgress, nil
-		}
-	}
-	f.keys[c+"/"+k] = fakeClaim{leaseUntil: f.now.Add(lease)}
-	return domain.ClaimTaken, nil
-}
-
-func (f *fakeIdem) Complete(_ context.Context, c string, keys []string, _ time.Duration) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, k := range keys {
-		f.keys[c+"/"+k] = fakeClaim{done: true}
-	}
-	return nil
-}
-
-func (f *fakeIdem) Lookup(_ context.Context, c, k string) (domain.ClaimState, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	cl, ok := f.keys[c+"/"+k]
-	switch {
-	case !ok:
-		return 0, nil
-	case cl.done:
-		return domain.ClaimDone, nil
-	}
-	return domain.ClaimInProgress, nil
-}
-
-func (f *fakeIdem) advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-}
-
-type fakeQueue struct {
-	mu   sync.Mutex
-	msgs []domain.InboundMessage
-	fail error
-}
-
-func (f *fakeQueue) Enqueue(ctx context.Context, m domain.InboundMessage) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if domain.TenantFromContext(ctx) != m.ClientID {
-		return errors.New("tenant not in context")
-	}
-	if f.fail != nil {
-		return f.fail
-	}
-	f.msgs = append(f.msgs, m)
-	return nil
+// brandCtx is the context the webhook hands its collaborators: scoped to the brand, as the
+// idempotency repository requires.
+func brandCtx() context.Context {
+	return domain.NewContextWithTenant(context.Background(), "demo-pizzaria")
 }
 
 type env struct {
 	h       *twiliohook.Handler
 	clients *fakeClients
-	idem    *fakeIdem
-	queue   *fakeQueue
+	clock   *domaintest.Clock
+	idem    *domaintest.Idempotency
+	queue   *domaintest.Queue
 }
 
 func newEnv(t testing.TB, publicBase string) *env {
 	t.Helper()
+	clock := domaintest.NewClockAt(time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC))
 	e := &env{
 		clients: &fakeClients{clients: map[string]*domain.Client{
 			brandNumber:               {ClientID: "demo-pizzaria", TwilioPhoneNumber: brandNumber, IsActive: true},
 			"whatsapp:+5511990000009": {ClientID: "closed-brand", TwilioPhoneNumber: "whatsapp:+5511990000009", IsActive: false},
 		}},
-		idem:  &fakeIdem{keys: map[string]fakeClaim{}, now: time.Date(2026, 11, 27, 21, 0, 0, 0, time.UTC)},
-		queue: &fakeQueue{},
+		clock: clock,
+		idem:  domaintest.NewIdempotency(clock.Now),
+		queue: &domaintest.Queue{},
 	}
 	dir, err := directory.New(directory.Deps{Clients: e.clients})
 	if err != nil {
@@ -253,8 +171,8 @@ func TestAnswers(t *testing.T) {
 			if rec.Code != tc.status {
 				t.Fatalf("status %d, want %d (%q)", rec.Code, tc.status, rec.Body.String())
 			}
-			if len(e.queue.msgs) != tc.queued {
-				t.Fatalf("queued %d, want %d", len(e.queue.msgs), tc.queued)
+			if e.queue.Len() != tc.queued {
+				t.Fatalf("queued %d, want %d", e.queue.Len(), tc.queued)
 			}
 			if tc.status == 403 && (rec.Body.String() != refusal.Body.String() || rec.Header().Get("Content-Type") != refusal.Header().Get("Content-Type")) {
 				t.Errorf("403 answer %q (%s) differs from a bad signature's %q (%s): it tells what was wrong",
@@ -264,7 +182,7 @@ func TestAnswers(t *testing.T) {
 				if rec.Body.String() != twiliohook.EmptyTwiML || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/xml") {
 					t.Errorf("200 answer %q (%s), want empty TwiML", rec.Body.String(), rec.Header().Get("Content-Type"))
 				}
-				m := e.queue.msgs[0]
+				m := e.queue.Messages()[0]
 				if m.ClientID != "demo-pizzaria" || m.From != customer || m.To != brandNumber || m.Body != "Olá" ||
 					m.ProfileName != "Maria" || m.MessageSid != sid("1") || m.Version != 1 || m.ReceivedAt.IsZero() {
 					t.Errorf("queued %+v", m)
@@ -287,7 +205,7 @@ func TestReplayIsAcknowledgedOnce(t *testing.T) {
 	if rec := post(e, form(p), sig); rec.Code != 503 {
 		t.Fatalf("replay before the worker completed the claim: %d, want 503", rec.Code)
 	}
-	if err := e.idem.Complete(context.Background(), "demo-pizzaria", []string{domain.InboundClaimKey(p["MessageSid"])}, time.Hour); err != nil {
+	if err := e.idem.Complete(brandCtx(), "demo-pizzaria", []string{domain.InboundClaimKey(p["MessageSid"])}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
@@ -295,8 +213,8 @@ func TestReplayIsAcknowledgedOnce(t *testing.T) {
 			t.Fatalf("replay %d after completion: %d %q", i+1, rec.Code, rec.Body.String())
 		}
 	}
-	if len(e.queue.msgs) != 1 {
-		t.Fatalf("queued %d times, want once", len(e.queue.msgs))
+	if e.queue.Len() != 1 {
+		t.Fatalf("queued %d times, want once", e.queue.Len())
 	}
 	if e.clients.calls != 1 {
 		t.Errorf("number looked up %d times, want 1 (cached)", e.clients.calls)
@@ -326,8 +244,8 @@ func TestMessageSidCannotBeStretchedOverTheNextParameter(t *testing.T) {
 	if rec := post(e, form(altered), sig); rec.Code != 400 {
 		t.Errorf("altered MessageSid answered %d, want 400", rec.Code)
 	}
-	if len(e.queue.msgs) != 1 {
-		t.Errorf("queued %d messages, want 1: the altered replay passed as a new message", len(e.queue.msgs))
+	if e.queue.Len() != 1 {
+		t.Errorf("queued %d messages, want 1: the altered replay passed as a new message", e.queue.Len())
 	}
 }
 
@@ -362,37 +280,37 @@ func TestClaimIsTwoPhase(t *testing.T) {
 	p := params(sid("c0ffee"), "oi")
 	sig := twiliotest.Sign(token, base+"/webhooks/twilio", p)
 	// The crashed delivery: it took the claim and never queued the message.
-	if st, _ := e.idem.Begin(context.Background(), "demo-pizzaria", domain.InboundClaimKey(p["MessageSid"]), twiliohook.DefaultClaimLease, time.Hour); st != domain.ClaimTaken {
+	if st, _ := e.idem.Begin(brandCtx(), "demo-pizzaria", domain.InboundClaimKey(p["MessageSid"]), twiliohook.DefaultClaimLease, time.Hour); st != domain.ClaimTaken {
 		t.Fatalf("setup: %s", st)
 	}
-	if rec := post(e, form(p), sig); rec.Code != 503 || len(e.queue.msgs) != 0 {
-		t.Fatalf("retry during the lease: %d, queued %d; want 503 and nothing queued", rec.Code, len(e.queue.msgs))
+	if rec := post(e, form(p), sig); rec.Code != 503 || e.queue.Len() != 0 {
+		t.Fatalf("retry during the lease: %d, queued %d; want 503 and nothing queued", rec.Code, e.queue.Len())
 	}
-	e.idem.advance(twiliohook.DefaultClaimLease + time.Second)
-	if rec := post(e, form(p), sig); rec.Code != 200 || len(e.queue.msgs) != 1 {
-		t.Fatalf("retry after the lease: %d, queued %d; want 200 and queued once", rec.Code, len(e.queue.msgs))
+	e.clock.Advance(twiliohook.DefaultClaimLease + time.Second)
+	if rec := post(e, form(p), sig); rec.Code != 200 || e.queue.Len() != 1 {
+		t.Fatalf("retry after the lease: %d, queued %d; want 200 and queued once", rec.Code, e.queue.Len())
 	}
 	// The worker completes the claim once the message is in the conversation.
-	if err := e.idem.Complete(context.Background(), "demo-pizzaria", []string{domain.InboundClaimKey(p["MessageSid"])}, time.Hour); err != nil {
+	if err := e.idem.Complete(brandCtx(), "demo-pizzaria", []string{domain.InboundClaimKey(p["MessageSid"])}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	e.idem.advance(time.Hour / 2)
-	if rec := post(e, form(p), sig); rec.Code != 200 || len(e.queue.msgs) != 1 {
-		t.Fatalf("retry of a processed message: %d, queued %d; want 200 and still queued once", rec.Code, len(e.queue.msgs))
+	e.clock.Advance(time.Hour / 2)
+	if rec := post(e, form(p), sig); rec.Code != 200 || e.queue.Len() != 1 {
+		t.Fatalf("retry of a processed message: %d, queued %d; want 200 and still queued once", rec.Code, e.queue.Len())
 	}
 }
 
 func TestQueueFailureReleasesTheClaim(t *testing.T) {
 	e := newEnv(t, base)
-	e.queue.fail = errors.New("sqs down")
+	e.queue.FailWith(errors.New("sqs down"))
 	p := params(sid("8"), "oi")
 	sig := twiliotest.Sign(token, base+"/webhooks/twilio", p)
 	if rec := post(e, form(p), sig); rec.Code != 500 || strings.Contains(rec.Body.String(), "sqs") {
 		t.Fatalf("status %d %q, want 500 without internals", rec.Code, rec.Body.String())
 	}
-	e.queue.fail = nil
-	if rec := post(e, form(p), sig); rec.Code != 200 || len(e.queue.msgs) != 1 {
-		t.Fatalf("Twilio's retry after a queue failure: %d, queued %d; want 200 and queued once", rec.Code, len(e.queue.msgs))
+	e.queue.FailWith(nil)
+	if rec := post(e, form(p), sig); rec.Code != 200 || e.queue.Len() != 1 {
+		t.Fatalf("Twilio's retry after a queue failure: %d, queued %d; want 200 and queued once", rec.Code, e.queue.Len())
 	}
 }
 
@@ -427,8 +345,8 @@ func TestAPIGateway(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || resp.Body != twiliohook.EmptyTwiML {
 		t.Fatalf("base64 body with lower-case headers: %d %q %v", resp.StatusCode, resp.Body, err)
 	}
-	if len(e.queue.msgs) != 1 || e.queue.msgs[0].Body != "Quero uma pizza 🍕" {
-		t.Fatalf("queued %+v", e.queue.msgs)
+	if e.queue.Len() != 1 || e.queue.Messages()[0].Body != "Quero uma pizza 🍕" {
+		t.Fatalf("queued %+v", e.queue.Messages())
 	}
 	ev.Body = "!!!not base64"
 	if resp, _ := e.h.HandleAPIGateway(context.Background(), ev); resp.StatusCode != 400 {
@@ -446,7 +364,7 @@ func TestNewValidates(t *testing.T) {
 	}
 	e := newEnv(t, base)
 	_ = e
-	if _, err := twiliohook.New(twiliohook.Deps{Brands: &directory.Directory{}, Credentials: fakeCreds{}, Idempotency: &fakeIdem{}, Queue: &fakeQueue{}, PublicBaseURL: "ftp:/x"}); err == nil {
+	if _, err := twiliohook.New(twiliohook.Deps{Brands: &directory.Directory{}, Credentials: fakeCreds{}, Idempotency: domaintest.NewIdempotency(nil), Queue: &domaintest.Queue{}, PublicBaseURL: "ftp:/x"}); err == nil {
 		t.Error("bad PUBLIC_BASE_URL accepted")
 	}
 }
