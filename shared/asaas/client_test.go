@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/wabot-platform/wabot/shared/asaas"
-	"github.com/wabot-platform/wabot/shared/asaas/asaastest"
+	"github.com/wabot-platform/wabot/shared/dev/localasaas"
 	"github.com/wabot-platform/wabot/shared/domain"
 )
 
 func TestGetRetriedOn503ThenSucceeds(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
-	p := srv.AddPayment(asaastest.Payment{Customer: "cus_1", BillingType: "PIX", ValueCents: 5790, DueDate: "2026-03-09", ExternalReference: "ord-1"})
+	srv := newStand(t, nil)
+	p := srv.addPayment(localasaas.Payment{Customer: "cus_1", BillingType: "PIX", Value: reais(5790), DueDate: "2026-03-09", ExternalReference: "ord-1"})
 	srv.Fail("GET /payments/{id}", http.StatusServiceUnavailable, 2)
 
 	got, err := newClient(srv).GetPayment(context.Background(), p.ID)
@@ -27,29 +27,29 @@ func TestGetRetriedOn503ThenSucceeds(t *testing.T) {
 	if got.ID != p.ID || got.Value != 5790 || got.ExternalReference != "ord-1" {
 		t.Errorf("payment = %+v", got)
 	}
-	if n := srv.Requests("GET /payments/{id}"); n != 3 {
+	if n := srv.requests("GET /payments/{id}"); n != 3 {
 		t.Errorf("GET requests = %d, want 3 (two 503s, then the answer)", n)
 	}
 }
 
 func TestGetGivesUpAfterThreeAttempts(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
+	srv := newStand(t, nil)
 	srv.Fail("GET /payments", http.StatusTooManyRequests, 5)
 
 	_, err := newClient(srv).FindPayments(context.Background(), "ord-1")
 	if asaas.StatusCode(err) != http.StatusTooManyRequests || domain.IsPermanent(err) {
 		t.Errorf("err = %v, want a transient 429", err)
 	}
-	if n := srv.Requests("GET /payments"); n != 3 {
+	if n := srv.requests("GET /payments"); n != 3 {
 		t.Errorf("GET requests = %d, want 3", n)
 	}
 }
 
 func TestPostNeverRetried(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
-	cus := srv.AddCustomer(asaastest.Customer{Name: "Maria"})
+	srv := newStand(t, nil)
+	cus := srv.addCustomer(localasaas.Customer{Name: "Maria"})
 	req := asaas.PaymentRequest{Customer: cus.ID, BillingType: asaas.BillingPIX, Value: 5790, DueDate: time.Now().Format(asaas.DateLayout), ExternalReference: "ord-1"}
 
 	srv.Fail("POST /payments", http.StatusServiceUnavailable, 1)
@@ -57,7 +57,7 @@ func TestPostNeverRetried(t *testing.T) {
 	if !asaas.IsUnknownOutcome(err) || domain.IsPermanent(err) || asaas.StatusCode(err) != http.StatusServiceUnavailable {
 		t.Errorf("503 on create: err = %v, want a transient unknown outcome", err)
 	}
-	if n := srv.Requests("POST /payments"); n != 1 {
+	if n := srv.requests("POST /payments"); n != 1 {
 		t.Errorf("POST requests = %d, want 1: a POST is never retried", n)
 	}
 
@@ -67,19 +67,19 @@ func TestPostNeverRetried(t *testing.T) {
 	if asaas.IsUnknownOutcome(err) || domain.IsPermanent(err) || asaas.StatusCode(err) != http.StatusTooManyRequests {
 		t.Errorf("429 on create: err = %v", err)
 	}
-	if n := srv.Requests("POST /payments"); n != 2 {
+	if n := srv.requests("POST /payments"); n != 2 {
 		t.Errorf("POST requests = %d, want 2", n)
 	}
-	if len(srv.Payments("")) != 0 {
-		t.Errorf("payments = %+v, want none", srv.Payments(""))
+	if len(srv.payments("")) != 0 {
+		t.Errorf("payments = %+v, want none", srv.payments(""))
 	}
 }
 
 func TestPostTimeoutIsUnknownOutcome(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
-	cus := srv.AddCustomer(asaastest.Customer{Name: "Maria"})
-	srv.Stall("POST /payments", 5*time.Second, 1)
+	srv := newStand(t, nil)
+	cus := srv.addCustomer(localasaas.Customer{Name: "Maria"})
+	srv.Stall("POST /payments", 5*time.Second)
 
 	start := time.Now()
 	_, err := newClient(srv, asaas.WithTimeout(150*time.Millisecond)).CreatePayment(context.Background(), asaas.PaymentRequest{
@@ -91,14 +91,14 @@ func TestPostTimeoutIsUnknownOutcome(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v: the timeout did not stop the call", d)
 	}
-	if len(srv.Payments("ord-1")) != 1 {
+	if len(srv.payments("ord-1")) != 1 {
 		t.Errorf("the stand-in should have created the payment before stalling")
 	}
 }
 
 func TestUnauthorizedAndKeyNeverInErrors(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
+	srv := newStand(t, nil)
 	_, err := asaas.NewClient("$aact_wrong", asaas.WithBaseURL(srv.BaseURL())).FindPayments(context.Background(), "ord-1")
 	if !asaas.IsUnauthorized(err) || !domain.IsPermanent(err) {
 		t.Errorf("wrong key: err = %v, want a permanent 401", err)
@@ -151,12 +151,12 @@ func TestUnauthorizedAndKeyNeverInErrors(t *testing.T) {
 
 func TestHeadersAndContext(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
+	srv := newStand(t, nil)
 	c := newClient(srv, asaas.WithUserAgent("wabot-test/2.0"))
 	if _, err := c.FindCustomers(context.Background(), "payer-1"); err != nil {
 		t.Fatal(err)
 	}
-	if ua := srv.UserAgents(); len(ua) != 1 || ua[0] != "wabot-test/2.0" {
+	if ua := srv.userAgents(); len(ua) != 1 || ua[0] != "wabot-test/2.0" {
 		t.Errorf("User-Agents = %q", ua)
 	}
 
@@ -165,15 +165,15 @@ func TestHeadersAndContext(t *testing.T) {
 	if _, err := c.FindCustomers(ctx, "payer-1"); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: err = %v", err)
 	}
-	if n := srv.Requests("GET /customers"); n != 1 {
+	if n := srv.requests("GET /customers"); n != 1 {
 		t.Errorf("GET /customers = %d, want 1: a cancelled call sends nothing", n)
 	}
 }
 
 func TestPixQrCodeExpiry(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
-	p := srv.AddPayment(asaastest.Payment{Customer: "cus_1", BillingType: "PIX", ValueCents: 100, DueDate: "2026-03-09"})
+	srv := newStand(t, nil)
+	p := srv.addPayment(localasaas.Payment{Customer: "cus_1", BillingType: "PIX", Value: reais(100), DueDate: "2026-03-09"})
 	qr, err := newClient(srv).PixQrCode(context.Background(), p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestPixQrCodeExpiry(t *testing.T) {
 	if err != nil || !exp.Equal(want) {
 		t.Errorf("ExpiresAt = %v, %v; want %v", exp, err, want)
 	}
-	if qr.Payload != asaastest.PixPayload(p.ID) || qr.EncodedImage == "" {
+	if qr.Payload != localasaas.PixPayload(p) || qr.EncodedImage == "" {
 		t.Errorf("qr = %+v", qr)
 	}
 }

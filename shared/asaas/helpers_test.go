@@ -1,14 +1,19 @@
 package asaas_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wabot-platform/wabot/shared/asaas"
-	"github.com/wabot-platform/wabot/shared/asaas/asaastest"
+	"github.com/wabot-platform/wabot/shared/dev/localasaas"
 	"github.com/wabot-platform/wabot/shared/domain"
 )
 
@@ -47,11 +52,123 @@ func payer() domain.Payer {
 	return domain.Payer{Name: "Maria Silva", Phone: "whatsapp:+5511987654321", Reference: "payer-7f3a9c"}
 }
 
+// stand is the Asaas of these tests: the local payment provider (package localasaas, the
+// dev stack's Asaas) with one account, apiKey's, brand's, behind a recorder of two things the
+// provider does not keep: every request's User-Agent, and the value of every POST /payments
+// as the client wrote it. The provider reads amounts with its own code, so a client that
+// writes cents wrong is caught twice: by the text, and by what the provider understood.
+type stand struct {
+	*localasaas.Provider
+	URL string
+	tb  testing.TB
+
+	mu     sync.Mutex
+	agents []string
+	wire   map[string][]string // externalReference -> the values of its POST /payments, as written
+}
+
+// newStand starts a stand with the clock now (nil: the real one); it stops when the test
+// ends.
+func newStand(tb testing.TB, now func() time.Time) *stand {
+	tb.Helper()
+	s := &stand{Provider: localasaas.New(localasaas.Options{Now: now}), tb: tb, wire: map[string][]string{}}
+	if err := s.AddAccount(localasaas.Account{APIKey: apiKey, ClientID: brand}); err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.agents = append(s.agents, r.UserAgent())
+		s.mu.Unlock()
+		if r.Method == http.MethodPost && r.URL.Path == "/v3/payments" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var v struct {
+				Value             json.RawMessage `json:"value"`
+				ExternalReference string          `json:"externalReference"`
+			}
+			if json.Unmarshal(body, &v) == nil {
+				s.mu.Lock()
+				s.wire[v.ExternalReference] = append(s.wire[v.ExternalReference], string(v.Value))
+				s.mu.Unlock()
+			}
+		}
+		s.ServeHTTP(w, r)
+	}))
+	tb.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// BaseURL is the API base, as asaas.WithBaseURL takes it.
+func (s *stand) BaseURL() string { return s.URL + localasaas.DefaultPrefix }
+
+// requireCPF makes the account refuse customers without a CPF, and charges of them.
+func (s *stand) requireCPF() {
+	if err := s.AddAccount(localasaas.Account{APIKey: apiKey, ClientID: brand, RequireCPF: true}); err != nil {
+		s.tb.Fatal(err)
+	}
+}
+
+// requests counts the requests of route ("GET /payments/{id}"), failed ones included.
+func (s *stand) requests(route string) int { return s.Requests()[route] }
+
+// userAgents lists the User-Agent of every request received.
+func (s *stand) userAgents() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.agents...)
+}
+
+// wireValues lists the values of the POST /payments of order ref as the client wrote them.
+func (s *stand) wireValues(ref string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.wire[ref]...)
+}
+
+// customers returns the account's customers, deleted ones included.
+func (s *stand) customers() []localasaas.Customer { return s.Customers(apiKey) }
+
+// payments returns the account's payments whose externalReference is ref ("" all), deleted
+// ones included, oldest first.
+func (s *stand) payments(ref string) []localasaas.Payment {
+	var out []localasaas.Payment
+	for _, p := range s.Payments(apiKey) {
+		if ref == "" || p.ExternalReference == ref {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// addCustomer stores a customer as if created earlier.
+func (s *stand) addCustomer(c localasaas.Customer) localasaas.Customer {
+	c, err := s.AddCustomer(apiKey, c)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	return c
+}
+
+// addPayment stores a payment as if created earlier.
+func (s *stand) addPayment(p localasaas.Payment) localasaas.Payment {
+	p, err := s.AddPayment(apiKey, p)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	return p
+}
+
+// reais is an amount in cents as the provider holds it.
+func reais(cents int64) float64 { return float64(cents) / 100 }
+
+// centsOf is the amount the provider understood, in cents.
+func centsOf(p localasaas.Payment) int64 { return int64(math.Round(p.Value * 100)) }
+
 // setup starts a stand-in of Asaas and a provider on it, with short waits.
-func setup(t *testing.T, opts ...asaas.Option) (*asaastest.Server, *asaas.Provider) {
+func setup(t *testing.T, opts ...asaas.Option) (*stand, *asaas.Provider) {
 	t.Helper()
-	srv := asaastest.NewServer(t, apiKey)
-	srv.SetClock(clock)
+	srv := newStand(t, clock)
 	base := []asaas.Option{
 		asaas.WithBaseURL(srv.BaseURL()),
 		asaas.WithRetry(3, time.Millisecond),
@@ -66,7 +183,7 @@ func setup(t *testing.T, opts ...asaas.Option) (*asaastest.Server, *asaas.Provid
 }
 
 // newClient is a low-level client on the stand-in.
-func newClient(srv *asaastest.Server, opts ...asaas.Option) *asaas.Client {
+func newClient(srv *stand, opts ...asaas.Option) *asaas.Client {
 	base := []asaas.Option{asaas.WithBaseURL(srv.BaseURL()), asaas.WithRetry(3, time.Millisecond)}
 	return asaas.NewClient(apiKey, append(base, opts...)...)
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wabot-platform/wabot/shared/asaas"
-	"github.com/wabot-platform/wabot/shared/asaas/asaastest"
+	"github.com/wabot-platform/wabot/shared/dev/localasaas"
 	"github.com/wabot-platform/wabot/shared/domain"
 )
 
@@ -20,16 +20,19 @@ func TestChargePIX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pays := srv.Payments("ord-4521")
+	pays := srv.payments("ord-4521")
 	if len(pays) != 1 {
 		t.Fatalf("payments = %+v, want 1", pays)
 	}
 	pay := pays[0]
-	if pay.BillingType != "PIX" || pay.ValueWire != "57.9" || pay.ValueCents != 5790 || pay.DueDate != "2026-03-09" ||
+	if w := srv.wireValues("ord-4521"); len(w) != 1 || w[0] != "57.9" {
+		t.Errorf("value on the wire = %q, want 57.9", w)
+	}
+	if pay.BillingType != "PIX" || centsOf(pay) != 5790 || pay.DueDate != "2026-03-09" ||
 		pay.Description != "Pedido #ord-4521 - Pizzaria Demo" || pay.ExternalReference != "ord-4521" {
 		t.Errorf("payment at Asaas = %+v", pay)
 	}
-	cus := srv.Customers()
+	cus := srv.customers()
 	if len(cus) != 1 {
 		t.Fatalf("customers = %+v, want 1", cus)
 	}
@@ -39,7 +42,7 @@ func TestChargePIX(t *testing.T) {
 	}
 	want := domain.Charge{
 		PaymentID: pay.ID, CustomerID: c.ID, Method: domain.PaymentPIX, Status: "PENDING", AmountCents: 5790,
-		PixCode: asaastest.PixPayload(pay.ID), URL: pay.InvoiceURL,
+		PixCode: localasaas.PixPayload(pay), URL: pay.InvoiceURL,
 	}
 	got := *ch
 	got.PixImage, got.ExpiresAt = "", time.Time{}
@@ -62,14 +65,14 @@ func TestChargeCard(t *testing.T) {
 		if err != nil {
 			t.Fatal(m, err)
 		}
-		pays := srv.Payments("ord-1")
+		pays := srv.payments("ord-1")
 		if len(pays) != 1 || pays[0].BillingType != "CREDIT_CARD" {
 			t.Fatalf("%s: payments = %+v", m, pays)
 		}
 		if ch.URL != pays[0].InvoiceURL || ch.URL == "" || ch.PixCode != "" || ch.Method != m || ch.AmountCents != 4250 {
 			t.Errorf("%s: charge = %+v", m, ch)
 		}
-		if n := srv.Requests("GET /payments/{id}/pixQrCode"); n != 0 {
+		if n := srv.requests("GET /payments/{id}/pixQrCode"); n != 0 {
 			t.Errorf("%s: %d PIX code requests for a card charge", m, n)
 		}
 	}
@@ -83,9 +86,9 @@ func TestChargeAmountsExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(cents, err)
 		}
-		pay := srv.Payments("ord-1")[0]
-		if pay.ValueWire != wire || pay.ValueCents != cents {
-			t.Errorf("%d cents went on the wire as %s (%d)", cents, pay.ValueWire, pay.ValueCents)
+		pay := srv.payments("ord-1")[0]
+		if w := srv.wireValues("ord-1"); len(w) != 1 || w[0] != wire || centsOf(pay) != cents {
+			t.Errorf("%d cents went on the wire as %q (%d)", cents, w, centsOf(pay))
 		}
 		// The stand-in answers "57.90": read back exactly.
 		if ch.AmountCents != cents {
@@ -97,18 +100,18 @@ func TestChargeAmountsExact(t *testing.T) {
 func TestChargeReusesCustomer(t *testing.T) {
 	t.Parallel()
 	srv, p := setup(t)
-	srv.AddCustomer(asaastest.Customer{Name: "Old", ExternalReference: "payer-7f3a9c", Deleted: true})
-	existing := srv.AddCustomer(asaastest.Customer{Name: "Maria", ExternalReference: "payer-7f3a9c"})
+	srv.addCustomer(localasaas.Customer{Name: "Old", ExternalReference: "payer-7f3a9c", Deleted: true})
+	existing := srv.addCustomer(localasaas.Customer{Name: "Maria", ExternalReference: "payer-7f3a9c"})
 
 	ch, err := p.Charge(context.Background(), brandClient(), order("ord-1", 1000, domain.PaymentPIX), payer())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ch.CustomerID != existing.ID || srv.Payments("ord-1")[0].Customer != existing.ID {
+	if ch.CustomerID != existing.ID || srv.payments("ord-1")[0].Customer != existing.ID {
 		t.Errorf("charge customer = %s, want the existing %s", ch.CustomerID, existing.ID)
 	}
-	if n := srv.Requests("POST /customers"); n != 0 || len(srv.Customers()) != 2 {
-		t.Errorf("customers created = %d (held %d): the existing one must be reused", n, len(srv.Customers()))
+	if n := srv.requests("POST /customers"); n != 0 || len(srv.customers()) != 2 {
+		t.Errorf("customers created = %d (held %d): the existing one must be reused", n, len(srv.customers()))
 	}
 
 	// A known customer id needs no lookup at all.
@@ -117,10 +120,10 @@ func TestChargeReusesCustomer(t *testing.T) {
 	if _, err := p.Charge(context.Background(), brandClient(), order("ord-2", 1000, domain.PaymentCredit), pp); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.Requests("GET /customers"); n != 1 {
+	if n := srv.requests("GET /customers"); n != 1 {
 		t.Errorf("customer lookups = %d, want 1 (only the first charge's)", n)
 	}
-	if srv.Payments("ord-2")[0].Customer != existing.ID {
+	if srv.payments("ord-2")[0].Customer != existing.ID {
 		t.Error("the known customer was not charged")
 	}
 }
@@ -139,10 +142,10 @@ func TestChargeTwiceReusesPayment(t *testing.T) {
 	if second.PaymentID != first.PaymentID || second.PixCode != first.PixCode {
 		t.Errorf("second charge = %+v, want the first %+v", second, first)
 	}
-	if n := srv.Requests("POST /payments"); n != 1 || len(srv.Payments("ord-1")) != 1 {
-		t.Errorf("creates = %d, payments = %d; want 1 and 1", n, len(srv.Payments("ord-1")))
+	if n := srv.requests("POST /payments"); n != 1 || len(srv.payments("ord-1")) != 1 {
+		t.Errorf("creates = %d, payments = %d; want 1 and 1", n, len(srv.payments("ord-1")))
 	}
-	if n := srv.Requests("POST /customers"); n != 1 {
+	if n := srv.requests("POST /customers"); n != 1 {
 		t.Errorf("customers created = %d, want 1", n)
 	}
 }
@@ -152,26 +155,26 @@ func TestChargeTwiceReusesPayment(t *testing.T) {
 func TestChargeTimeoutOnCreateFindsThePayment(t *testing.T) {
 	t.Parallel()
 	srv, p := setup(t, asaas.WithTimeout(200*time.Millisecond))
-	srv.Stall("POST /payments", 5*time.Second, 1)
+	srv.Stall("POST /payments", 5*time.Second)
 
 	ch, err := p.Charge(context.Background(), brandClient(), order("ord-1", 5790, domain.PaymentPIX), payer())
 	if err != nil {
 		t.Fatal(err)
 	}
-	pays := srv.Payments("ord-1")
+	pays := srv.payments("ord-1")
 	if len(pays) != 1 {
 		t.Fatalf("payments for the order = %d, want exactly 1", len(pays))
 	}
 	if ch.PaymentID != pays[0].ID || ch.PixCode == "" {
 		t.Errorf("charge = %+v, want payment %s with its PIX code", ch, pays[0].ID)
 	}
-	if n := srv.Requests("POST /payments"); n != 1 {
+	if n := srv.requests("POST /payments"); n != 1 {
 		t.Errorf("creates = %d, want 1", n)
 	}
 
 	again, err := p.Charge(context.Background(), brandClient(), order("ord-1", 5790, domain.PaymentPIX), payer())
-	if err != nil || again.PaymentID != ch.PaymentID || len(srv.Payments("ord-1")) != 1 {
-		t.Errorf("second charge = %+v, %v; payments %d", again, err, len(srv.Payments("ord-1")))
+	if err != nil || again.PaymentID != ch.PaymentID || len(srv.payments("ord-1")) != 1 {
+		t.Errorf("second charge = %+v, %v; payments %d", again, err, len(srv.payments("ord-1")))
 	}
 }
 
@@ -186,7 +189,7 @@ func TestChargeUnknownOutcomeNotFound(t *testing.T) {
 	if !asaas.IsUnknownOutcome(err) || domain.IsPermanent(err) {
 		t.Fatalf("err = %v, want a transient unknown outcome", err)
 	}
-	if n := srv.Requests("GET /payments"); n != 4 {
+	if n := srv.requests("GET /payments"); n != 4 {
 		t.Errorf("payment lookups = %d, want 4 (one before the create, three after)", n)
 	}
 
@@ -194,10 +197,10 @@ func TestChargeUnknownOutcomeNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pays := srv.Payments("ord-1"); len(pays) != 1 || pays[0].ID != ch.PaymentID {
+	if pays := srv.payments("ord-1"); len(pays) != 1 || pays[0].ID != ch.PaymentID {
 		t.Errorf("payments = %+v, want exactly the charge's", pays)
 	}
-	if n := srv.Requests("POST /customers"); n != 1 {
+	if n := srv.requests("POST /customers"); n != 1 {
 		t.Errorf("customers created = %d, want 1 (the second charge finds the first's)", n)
 	}
 }
@@ -205,7 +208,7 @@ func TestChargeUnknownOutcomeNotFound(t *testing.T) {
 func TestChargeFoundPaymentReturnedAsIs(t *testing.T) {
 	t.Parallel()
 	srv, p := setup(t)
-	paid := srv.AddPayment(asaastest.Payment{Customer: "cus_x", BillingType: "PIX", ValueCents: 5790, DueDate: "2026-03-09", ExternalReference: "ord-1", Status: "RECEIVED"})
+	paid := srv.addPayment(localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: reais(5790), DueDate: "2026-03-09", ExternalReference: "ord-1", Status: "RECEIVED"})
 	ch, err := p.Charge(context.Background(), brandClient(), order("ord-1", 5790, domain.PaymentPIX), payer())
 	if err != nil {
 		t.Fatal(err)
@@ -213,28 +216,28 @@ func TestChargeFoundPaymentReturnedAsIs(t *testing.T) {
 	if ch.PaymentID != paid.ID || ch.Status != "RECEIVED" || ch.PixCode != "" {
 		t.Errorf("charge = %+v, want the paid payment as it is", ch)
 	}
-	overdue := srv.AddPayment(asaastest.Payment{Customer: "cus_x", BillingType: "PIX", ValueCents: 100, DueDate: "2026-03-01", ExternalReference: "ord-2", Status: "OVERDUE"})
+	overdue := srv.addPayment(localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: reais(100), DueDate: "2026-03-01", ExternalReference: "ord-2", Status: "OVERDUE"})
 	ch, err = p.Charge(context.Background(), brandClient(), order("ord-2", 100, domain.PaymentPIX), payer())
 	if err != nil || ch.PaymentID != overdue.ID || ch.Status != "OVERDUE" {
 		t.Errorf("overdue: charge = %+v, %v; want it returned for the caller to decide", ch, err)
 	}
-	if n := srv.Requests("POST /payments") + srv.Requests("POST /customers"); n != 0 {
+	if n := srv.requests("POST /payments") + srv.requests("POST /customers"); n != 0 {
 		t.Errorf("%d creates for orders that have a payment", n)
 	}
 
 	// Only an order whose payments are all deleted gets a new one.
-	srv.AddPayment(asaastest.Payment{Customer: "cus_x", BillingType: "PIX", ValueCents: 100, DueDate: "2026-03-09", ExternalReference: "ord-3", Deleted: true})
+	srv.addPayment(localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: reais(100), DueDate: "2026-03-09", ExternalReference: "ord-3", Deleted: true})
 	ch, err = p.Charge(context.Background(), brandClient(), order("ord-3", 100, domain.PaymentPIX), payer())
-	if err != nil || len(srv.Payments("ord-3")) != 2 || ch.Status != "PENDING" {
-		t.Errorf("deleted: charge = %+v, %v; payments %d", ch, err, len(srv.Payments("ord-3")))
+	if err != nil || len(srv.payments("ord-3")) != 2 || ch.Status != "PENDING" {
+		t.Errorf("deleted: charge = %+v, %v; payments %d", ch, err, len(srv.payments("ord-3")))
 	}
 }
 
 func TestChargeCPF(t *testing.T) {
 	t.Parallel()
 	srv, p := setup(t)
-	srv.RequireCPF = true
-	srv.RefuseCPF = func(d string) bool { return d == "11144477735" }
+	srv.requireCPF()
+	srv.RefuseCPF("11144477735")
 	ctx := context.Background()
 
 	_, err := p.Charge(ctx, brandClient(), order("ord-1", 5790, domain.PaymentPIX), payer())
@@ -244,11 +247,11 @@ func TestChargeCPF(t *testing.T) {
 
 	pp := payer()
 	pp.CPF = "123.456.789-00" // wrong check digits: refused before asking Asaas
-	before := srv.Requests("POST /customers")
+	before := srv.requests("POST /customers")
 	if _, err := p.Charge(ctx, brandClient(), order("ord-1", 5790, domain.PaymentPIX), pp); !errors.Is(err, domain.ErrPayerCPFInvalid) {
 		t.Errorf("bad check digits: err = %v", err)
 	}
-	if srv.Requests("POST /customers") != before {
+	if srv.requests("POST /customers") != before {
 		t.Error("a CPF with wrong check digits was sent to Asaas")
 	}
 
@@ -262,7 +265,7 @@ func TestChargeCPF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cus := srv.Customers()
+	cus := srv.customers()
 	if len(cus) != 1 || cus[0].CpfCnpj != "52998224725" || ch.CustomerID != cus[0].ID {
 		t.Errorf("customers = %+v, charge %+v", cus, ch)
 	}
@@ -273,8 +276,8 @@ func TestChargeCPF(t *testing.T) {
 func TestChargeCPFOnExistingCustomer(t *testing.T) {
 	t.Parallel()
 	srv, p := setup(t)
-	existing := srv.AddCustomer(asaastest.Customer{Name: "Maria", ExternalReference: "payer-7f3a9c"})
-	srv.RequireCPF = true
+	existing := srv.addCustomer(localasaas.Customer{Name: "Maria", ExternalReference: "payer-7f3a9c"})
+	srv.requireCPF()
 	ctx := context.Background()
 
 	pp := payer()
@@ -287,10 +290,10 @@ func TestChargeCPFOnExistingCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cus := srv.Customers(); len(cus) != 1 || cus[0].CpfCnpj != "52998224725" || ch.CustomerID != existing.ID {
+	if cus := srv.customers(); len(cus) != 1 || cus[0].CpfCnpj != "52998224725" || ch.CustomerID != existing.ID {
 		t.Errorf("customers = %+v, charge %+v", cus, ch)
 	}
-	if n := srv.Requests("PUT /customers/{id}"); n != 1 {
+	if n := srv.requests("PUT /customers/{id}"); n != 1 {
 		t.Errorf("customer updates = %d, want 1", n)
 	}
 }
@@ -302,21 +305,21 @@ func TestCancelCharge(t *testing.T) {
 	if err := p.CancelCharge(ctx, brandClient(), "pay_000000009999"); err != nil {
 		t.Errorf("absent payment: err = %v, want nil", err)
 	}
-	pending := srv.AddPayment(asaastest.Payment{Customer: "cus_x", BillingType: "PIX", ValueCents: 100, DueDate: "2026-03-09", ExternalReference: "ord-1"})
+	pending := srv.addPayment(localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: reais(100), DueDate: "2026-03-09", ExternalReference: "ord-1"})
 	srv.Fail("DELETE /payments/{id}", http.StatusServiceUnavailable, 1)
 	if err := p.CancelCharge(ctx, brandClient(), pending.ID); err != nil {
 		t.Fatal(err)
 	}
-	if pays := srv.Payments("ord-1"); !pays[0].Deleted {
+	if pays := srv.payments("ord-1"); !pays[0].Deleted {
 		t.Error("the payment was not deleted")
 	}
-	if n := srv.Requests("DELETE /payments/{id}"); n != 3 {
+	if n := srv.requests("DELETE /payments/{id}"); n != 3 {
 		t.Errorf("DELETE requests = %d, want 3 (absent, 503, retried)", n)
 	}
 	if err := p.CancelCharge(ctx, brandClient(), pending.ID); err != nil {
 		t.Errorf("deleted already: err = %v, want nil", err)
 	}
-	paid := srv.AddPayment(asaastest.Payment{Customer: "cus_x", BillingType: "PIX", ValueCents: 100, DueDate: "2026-03-09", ExternalReference: "ord-2", Status: "RECEIVED"})
+	paid := srv.addPayment(localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: reais(100), DueDate: "2026-03-09", ExternalReference: "ord-2", Status: "RECEIVED"})
 	if err := p.CancelCharge(ctx, brandClient(), paid.ID); !asaas.IsBadRequest(err) {
 		t.Errorf("paid payment: err = %v, want Asaas's 400", err)
 	}
@@ -326,23 +329,23 @@ func TestRefund(t *testing.T) {
 	t.Parallel()
 	srv, p := setup(t)
 	ctx := context.Background()
-	paid := srv.AddPayment(asaastest.Payment{Customer: "cus_x", BillingType: "PIX", ValueCents: 5790, DueDate: "2026-03-09", ExternalReference: "ord-1", Status: "RECEIVED"})
+	paid := srv.addPayment(localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: reais(5790), DueDate: "2026-03-09", ExternalReference: "ord-1", Status: "RECEIVED"})
 
 	if err := p.Refund(ctx, brandClient(), paid.ID, "pedido cancelado pela loja"); err != nil {
 		t.Fatal(err)
 	}
-	got := srv.Payments("ord-1")[0]
-	if got.Status != "REFUNDED" || got.RefundDescription != "pedido cancelado pela loja" {
+	got := srv.payments("ord-1")[0]
+	if got.Status != "REFUNDED" || len(got.Refunds) != 1 || got.Refunds[0].Description != "pedido cancelado pela loja" {
 		t.Errorf("payment = %+v", got)
 	}
 	if err := p.Refund(ctx, brandClient(), paid.ID, "again"); err != nil {
 		t.Errorf("second refund: err = %v, want nil", err)
 	}
-	if n := srv.Requests("POST /payments/{id}/refund"); n != 2 {
+	if n := srv.requests("POST /payments/{id}/refund"); n != 2 {
 		t.Errorf("refund requests = %d, want 2", n)
 	}
 
-	pending := srv.AddPayment(asaastest.Payment{Customer: "cus_x", BillingType: "PIX", ValueCents: 100, DueDate: "2026-03-09", ExternalReference: "ord-2"})
+	pending := srv.addPayment(localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: reais(100), DueDate: "2026-03-09", ExternalReference: "ord-2"})
 	if err := p.Refund(ctx, brandClient(), pending.ID, "x"); !asaas.IsBadRequest(err) {
 		t.Errorf("unpaid payment: err = %v, want Asaas's 400", err)
 	}
@@ -350,7 +353,7 @@ func TestRefund(t *testing.T) {
 
 func TestCredentials(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
+	srv := newStand(t, nil)
 	p, err := asaas.NewProvider(creds{brand: {APIKey: ""}}, asaas.WithBaseURL(srv.BaseURL()))
 	if err != nil {
 		t.Fatal(err)
@@ -370,7 +373,7 @@ func TestCredentials(t *testing.T) {
 	if !asaas.IsUnauthorized(err) || !domain.IsPermanent(err) || strings.Contains(err.Error(), "$aact_not_this_one") {
 		t.Errorf("wrong key: err = %v", err)
 	}
-	if n := len(srv.UserAgents()); n != 1 {
+	if n := len(srv.userAgents()); n != 1 {
 		t.Errorf("requests = %d, want 1 (the refused one)", n)
 	}
 	if _, err := asaas.NewProvider(nil); err == nil {
@@ -380,8 +383,7 @@ func TestCredentials(t *testing.T) {
 
 func TestBaseURLBySandbox(t *testing.T) {
 	t.Parallel()
-	srv := asaastest.NewServer(t, apiKey)
-	srv.SetClock(clock)
+	srv := newStand(t, clock)
 	rec := &hostRecorder{target: strings.TrimPrefix(srv.URL, "http://")}
 	p, err := asaas.NewProvider(creds{brand: {APIKey: apiKey}}, asaas.WithHTTPClient(&http.Client{Transport: rec}), asaas.WithClock(clock))
 	if err != nil {
@@ -414,7 +416,7 @@ func TestBaseURLBySandbox(t *testing.T) {
 	if local.BaseURL(sandbox) != "http://localhost:8089/v3" || local.BaseURL(production) != "http://localhost:8089/v3" {
 		t.Error("WithBaseURL does not override the environment")
 	}
-	for _, ua := range srv.UserAgents() {
+	for _, ua := range srv.userAgents() {
 		if ua != asaas.DefaultUserAgent {
 			t.Errorf("User-Agent %q", ua)
 		}
@@ -436,7 +438,7 @@ func TestChargeRefusesBadOrders(t *testing.T) {
 			t.Errorf("%s: err = %v, want EINVALID", name, err)
 		}
 	}
-	if n := len(srv.UserAgents()); n != 0 {
+	if n := len(srv.userAgents()); n != 0 {
 		t.Errorf("%d requests for invalid orders", n)
 	}
 }
@@ -445,12 +447,12 @@ func TestChargeRefusesBadOrders(t *testing.T) {
 func TestCustomerCreateUnknownOutcome(t *testing.T) {
 	t.Parallel()
 	srv, p := setup(t, asaas.WithTimeout(200*time.Millisecond))
-	srv.Stall("POST /customers", 5*time.Second, 1)
+	srv.Stall("POST /customers", 5*time.Second)
 	ch, err := p.Charge(context.Background(), brandClient(), order("ord-1", 100, domain.PaymentPIX), payer())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cus := srv.Customers(); len(cus) != 1 || ch.CustomerID != cus[0].ID {
+	if cus := srv.customers(); len(cus) != 1 || ch.CustomerID != cus[0].ID {
 		t.Errorf("customers = %+v, charge %+v", cus, ch)
 	}
 }
@@ -472,7 +474,7 @@ func TestMobilePhone(t *testing.T) {
 		if _, err := p.Charge(context.Background(), brandClient(), order("ord-1", 100, domain.PaymentCredit), pp); err != nil {
 			t.Fatal(phone, err)
 		}
-		if got := srv.Customers()[0].MobilePhone; got != want {
+		if got := srv.customers()[0].MobilePhone; got != want {
 			t.Errorf("%q: mobilePhone = %q, want %q", phone, got, want)
 		}
 	}
@@ -487,7 +489,7 @@ func TestCustomerDefaultName(t *testing.T) {
 	if _, err := p.Charge(context.Background(), brandClient(), order("ord-1", 100, domain.PaymentCredit), pp); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Customers()[0].Name; got != asaas.DefaultCustomerName {
+	if got := srv.customers()[0].Name; got != asaas.DefaultCustomerName {
 		t.Errorf("name = %q, want %q", got, asaas.DefaultCustomerName)
 	}
 }

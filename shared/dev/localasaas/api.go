@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +47,7 @@ func (p *Provider) routes() {
 	api("GET", "/customers", p.listCustomers)
 	api("POST", "/customers", p.createCustomer)
 	api("GET", "/customers/{id}", p.getCustomer)
+	api("PUT", "/customers/{id}", p.updateCustomer)
 	api("GET", "/payments", p.listPayments)
 	api("POST", "/payments", p.createPayment)
 	api("GET", "/payments/{id}", p.getPayment)
@@ -68,29 +70,69 @@ func (p *Provider) routes() {
 	p.mux = m
 }
 
-// serveAPI counts the request, applies FailNext, authenticates and checks the User-Agent.
+// serveAPI counts the request, applies Fail and Stall, authenticates and checks the
+// User-Agent.
 func (p *Provider) serveAPI(w http.ResponseWriter, r *http.Request, key, route string, h authedHandler) {
 	path := strings.TrimPrefix(r.URL.Path, p.opts.Prefix)
+	names := []string{r.Method + " " + path, path, key, route}
 	p.mu.Lock()
 	p.requests[key]++
 	status := 0
-	for _, k := range []string{r.Method + " " + path, path, key, route} {
-		if s, ok := p.failNext[k]; ok {
-			status = s
-			delete(p.failNext, k)
+	for _, k := range names {
+		if f, ok := p.faults[k]; ok {
+			status = f.status
+			if f.times--; f.times > 0 {
+				p.faults[k] = f
+			} else {
+				delete(p.faults, k)
+			}
 			break
 		}
 	}
-	key1 := r.Header.Get("access_token")
-	a, known := p.accounts[key1]
+	var stall time.Duration
+	for _, k := range names {
+		if d, ok := p.stalls[k]; ok && status == 0 {
+			stall = d
+			delete(p.stalls, k)
+			break
+		}
+	}
 	p.mu.Unlock()
 	if status != 0 {
-		p.log.Info("local asaas: failing a request on purpose (FailNext)", "method", r.Method, "path", path, "status", status)
-		writeErrors(w, status, apiError{"local_fault_injection", "Falha simulada pelo provedor local (FailNext)."})
+		p.log.Info("local asaas: failing a request on purpose (Fail)", "method", r.Method, "path", path, "status", status)
+		writeErrors(w, status, apiError{"local_fault_injection", "Falha simulada pelo provedor local (Fail)."})
 		return
 	}
+	if stall <= 0 {
+		p.authorized(w, r, path, h)
+		return
+	}
+	rec := httptest.NewRecorder()
+	p.authorized(rec, r, path, h)
+	p.log.Info("local asaas: stalling the answer on purpose (Stall)", "method", r.Method, "path", path, "for", stall.String())
+	t := time.NewTimer(stall)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		return
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// authorized answers a request whose access_token is an account's and that has a
+// User-Agent with h, and any other with Asaas's error.
+func (p *Provider) authorized(w http.ResponseWriter, r *http.Request, path string, h authedHandler) {
+	key := r.Header.Get("access_token")
+	p.mu.Lock()
+	a, known := p.accounts[key]
+	p.mu.Unlock()
 	switch {
-	case key1 == "":
+	case key == "":
 		writeErrors(w, http.StatusUnauthorized, apiError{"access_token_not_found", "O cabeçalho de autenticação 'access_token' é obrigatório e não foi encontrado na requisição."})
 		return
 	case !known:
@@ -197,18 +239,8 @@ func (p *Provider) createCustomer(w http.ResponseWriter, r *http.Request, a Acco
 		Object: "customer", Name: strings.TrimSpace(in.Name), Email: in.Email, Phone: in.Phone, MobilePhone: in.MobilePhone,
 		ExternalReference: in.ExternalReference, NotificationDisabled: in.NotificationDisabled,
 	}
-	switch digits, ok := cpfCnpjDigits(in.CpfCnpj); {
-	case strings.TrimSpace(in.CpfCnpj) == "":
-		if a.RequireCPF {
-			errs = append(errs, apiError{"invalid_cpfCnpj", "É necessário informar o CPF ou CNPJ do cliente."})
-		}
-	case !ok:
-		errs = append(errs, apiError{"invalid_cpfCnpj", "O CPF/CNPJ informado é inválido."})
-	default:
-		c.CpfCnpj, c.PersonType = digits, "FISICA"
-		if len(digits) == 14 {
-			c.PersonType = "JURIDICA"
-		}
+	if e := p.setCpfCnpj(&c, in.CpfCnpj, a.RequireCPF); e != nil {
+		errs = append(errs, *e)
 	}
 	if len(errs) > 0 {
 		p.log.Info("local asaas: customer refused", "clientId", a.ClientID, "codes", codes(errs))
@@ -225,6 +257,88 @@ func (p *Provider) createCustomer(w http.ResponseWriter, r *http.Request, a Acco
 	writeJSON(w, http.StatusOK, c)
 }
 
+// setCpfCnpj sets s, a CPF or CNPJ with or without punctuation, on c, or returns Asaas's
+// error: s is invalid, refused (RefuseCPF), or empty where the account requires one.
+func (p *Provider) setCpfCnpj(c *Customer, s string, required bool) *apiError {
+	digits, ok := cpfCnpjDigits(s)
+	p.mu.Lock()
+	refused := p.refused[digits]
+	p.mu.Unlock()
+	switch {
+	case strings.TrimSpace(s) == "":
+		if required {
+			return &apiError{"invalid_cpfCnpj", "É necessário informar o CPF ou CNPJ do cliente."}
+		}
+		c.CpfCnpj, c.PersonType = "", ""
+	case !ok || refused:
+		return &apiError{"invalid_cpfCnpj", "O CPF/CNPJ informado é inválido."}
+	default:
+		c.CpfCnpj, c.PersonType = digits, "FISICA"
+		if len(digits) == 14 {
+			c.PersonType = "JURIDICA"
+		}
+	}
+	return nil
+}
+
+// updateCustomer changes the fields sent of a customer (PUT /customers/{id}).
+func (p *Provider) updateCustomer(w http.ResponseWriter, r *http.Request, a Account) {
+	var in struct {
+		Name                 *string `json:"name"`
+		CpfCnpj              *string `json:"cpfCnpj"`
+		Email                *string `json:"email"`
+		Phone                *string `json:"phone"`
+		MobilePhone          *string `json:"mobilePhone"`
+		ExternalReference    *string `json:"externalReference"`
+		NotificationDisabled *bool   `json:"notificationDisabled"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	id := r.PathValue("id")
+	p.mu.Lock()
+	rec, ok := p.customers[id]
+	var c Customer
+	if ok {
+		c = rec.Customer
+	}
+	p.mu.Unlock()
+	if !ok || rec.ClientID != a.ClientID || c.Deleted {
+		notFound(w, "Cliente")
+		return
+	}
+	var errs []apiError
+	if in.Name != nil {
+		if c.Name = strings.TrimSpace(*in.Name); c.Name == "" {
+			errs = append(errs, apiError{"invalid_name", "O nome do cliente deve ser informado."})
+		}
+	}
+	if in.CpfCnpj != nil {
+		if e := p.setCpfCnpj(&c, *in.CpfCnpj, a.RequireCPF); e != nil {
+			errs = append(errs, *e)
+		}
+	}
+	for _, f := range []struct{ in, out *string }{{in.Email, &c.Email}, {in.Phone, &c.Phone}, {in.MobilePhone, &c.MobilePhone}, {in.ExternalReference, &c.ExternalReference}} {
+		if f.in != nil {
+			*f.out = *f.in
+		}
+	}
+	if in.NotificationDisabled != nil {
+		c.NotificationDisabled = *in.NotificationDisabled
+	}
+	if len(errs) > 0 {
+		p.log.Info("local asaas: customer update refused", "clientId", a.ClientID, "customer", id, "codes", codes(errs))
+		writeErrors(w, http.StatusBadRequest, errs...)
+		return
+	}
+	p.mu.Lock()
+	rec.Customer = c
+	p.saveLocked()
+	p.mu.Unlock()
+	p.log.Info("local asaas: customer updated", "clientId", a.ClientID, "customer", id)
+	writeJSON(w, http.StatusOK, c)
+}
+
 func codes(errs []apiError) []string {
 	var out []string
 	for _, e := range errs {
@@ -236,12 +350,16 @@ func codes(errs []apiError) []string {
 func (p *Provider) getCustomer(w http.ResponseWriter, r *http.Request, a Account) {
 	p.mu.Lock()
 	c, ok := p.customers[r.PathValue("id")]
+	var cu Customer
+	if ok {
+		cu = c.Customer
+	}
 	p.mu.Unlock()
 	if !ok || c.ClientID != a.ClientID {
 		notFound(w, "Cliente")
 		return
 	}
-	writeJSON(w, http.StatusOK, c.Customer)
+	writeJSON(w, http.StatusOK, cu)
 }
 
 func (p *Provider) createPayment(w http.ResponseWriter, r *http.Request, a Account) {
@@ -259,13 +377,19 @@ func (p *Provider) createPayment(w http.ResponseWriter, r *http.Request, a Accou
 	today := p.now().In(brazil).Format(time.DateOnly)
 	var errs []apiError
 	p.mu.Lock()
-	cust, ok := p.customers[in.Customer]
+	rec, ok := p.customers[in.Customer]
+	var cust customerRec
+	if ok {
+		cust = *rec
+	}
 	p.mu.Unlock()
 	switch {
 	case in.Customer == "":
 		errs = append(errs, apiError{"invalid_customer", "O cliente deve ser informado."})
 	case !ok || cust.ClientID != a.ClientID || cust.Customer.Deleted:
 		errs = append(errs, apiError{"invalid_customer", "Cliente inválido ou inexistente."})
+	case a.RequireCPF && cust.Customer.CpfCnpj == "":
+		errs = append(errs, apiError{"invalid_customer.cpfCnpj", "Para criar esta cobrança é necessário preencher o CPF ou CNPJ do cliente."})
 	}
 	if !slices.Contains(billingTypes, in.BillingType) {
 		errs = append(errs, apiError{"invalid_billingType", "É necessário informar uma forma de pagamento válida: " + strings.Join(billingTypes, ", ") + "."})
@@ -299,22 +423,10 @@ func (p *Provider) createPayment(w http.ResponseWriter, r *http.Request, a Accou
 	p.payments[pay.ID] = &paymentRec{ClientID: a.ClientID, Payment: pay, Seq: p.seq}
 	p.saveLocked()
 	jobs := p.eventsLocked(a.ClientID, []string{"PAYMENT_CREATED"}, []Payment{clonePayment(pay)})
-	stall := p.stall
-	p.stall = 0
 	p.mu.Unlock()
 	p.log.Info("local asaas: payment created", "clientId", a.ClientID, "payment", pay.ID, "billingType", pay.BillingType, "value", pay.Value, "externalReference", pay.ExternalReference)
 	for _, j := range jobs {
 		p.enqueue(j)
-	}
-	if stall > 0 {
-		p.log.Info("local asaas: stalling the answer on purpose (StallCreate)", "payment", pay.ID, "for", stall.String())
-		t := time.NewTimer(stall)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
 	}
 	writeJSON(w, http.StatusOK, pay)
 }

@@ -11,7 +11,7 @@
 // (MountPath by convention, with http.StripPrefix):
 //
 //   - the API, under Options.Prefix (default "/v3"):
-//     GET/POST /customers, GET /customers/{id},
+//     GET/POST /customers, GET/PUT /customers/{id},
 //     GET/POST /payments, GET/DELETE /payments/{id}, GET /payments/{id}/pixQrCode,
 //     POST /payments/{id}/refund;
 //   - the controls, under Options.ControlPrefix (default "/_control"): what a person does in
@@ -35,6 +35,13 @@
 //   - no fees (netValue is value), no partial refunds, no installments, no boleto PDF, and
 //     the PIX QR code image is QR-like, not scannable (its payload is a well-formed
 //     "Pix Copia e Cola" string with a correct CRC, but the key is not a real one).
+//
+// It is also the Asaas of the Go tests (package asaas's client tests among them), through
+// methods a test calls directly: Fail and FailNext (answer an error without doing
+// anything), Stall and StallCreate (do the work, answer late), RefuseCPF, AddCustomer and
+// AddPayment (a starting state, stored as is), and Requests, Customers and Payments (what
+// happened). It reads amounts with its own code (encoding/json into a float64, rounded to
+// cents), never package asaas's, so a client that writes cents wrong is caught.
 //
 // It logs neither access tokens nor CPFs.
 package localasaas
@@ -97,7 +104,10 @@ type Account struct {
 	ClientID     string // the brand; owns the account's customers and payments
 	WebhookURL   string // where events are POSTed; "" records them as skipped
 	WebhookToken string // sent as the asaas-access-token header of every webhook
-	RequireCPF   bool   // POST /customers refuses a customer without cpfCnpj
+	// RequireCPF makes POST /customers refuse a customer without cpfCnpj, and POST /payments
+	// a customer who has none (400 invalid_customer.cpfCnpj), as Asaas does for accounts that
+	// must identify the payer.
+	RequireCPF bool
 }
 
 // Options configure a Provider. The zero value is usable.
@@ -227,9 +237,10 @@ type Provider struct {
 	seq       int64
 	evtSeq    int64
 	evtPrefix string
-	requests  map[string]int // "POST /payments" (the route, without the prefix) -> count
-	stall     time.Duration
-	failNext  map[string]int // path or "METHOD path" -> status
+	requests  map[string]int           // "POST /payments" (the route, without the prefix) -> count
+	faults    map[string]fault         // path or "METHOD path" -> the failure of its next requests
+	stalls    map[string]time.Duration // path or "METHOD path" -> the wait of its next answer
+	refused   map[string]bool          // CPF/CNPJ digits the API refuses (RefuseCPF)
 	delivered []Delivery
 
 	qmu     sync.Mutex
@@ -249,7 +260,8 @@ func New(opts Options) *Provider {
 	p := &Provider{
 		opts: opts, log: opts.Logger, now: opts.Now, client: opts.HTTPClient, backoff: opts.RetryBackoff,
 		accounts: map[string]Account{}, customers: map[string]*customerRec{}, payments: map[string]*paymentRec{},
-		requests: map[string]int{}, failNext: map[string]int{},
+		requests: map[string]int{}, faults: map[string]fault{}, stalls: map[string]time.Duration{},
+		refused: map[string]bool{},
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -353,20 +365,130 @@ func (p *Provider) Requests() map[string]int {
 
 // StallCreate makes the next POST /payments create the payment and then wait d (or until
 // the client gives up) before answering: a client timeout that must not create a second
-// charge.
-func (p *Provider) StallCreate(d time.Duration) {
+// charge. It is Stall("POST /payments", d).
+func (p *Provider) StallCreate(d time.Duration) { p.Stall("POST /payments", d) }
+
+// Stall makes the next API request to path be handled as usual, and its answer wait d (or
+// until the client gives up): a timeout after the work was done. path is as FailNext's. A
+// request that Fail answers is not stalled, and keeps the stall for the next one.
+func (p *Provider) Stall(path string, d time.Duration) {
 	p.mu.Lock()
-	p.stall = d
+	if d > 0 {
+		p.stalls[path] = d
+	} else {
+		delete(p.stalls, path)
+	}
 	p.mu.Unlock()
 }
 
 // FailNext makes the next API request to path answer status with an errors body, without
 // doing anything. path is relative to the prefix, either concrete ("/payments/pay_x") or a
 // route ("/payments/{id}"), optionally preceded by a method and a space ("POST /payments").
-func (p *Provider) FailNext(path string, status int) {
+// It is Fail(path, status, 1).
+func (p *Provider) FailNext(path string, status int) { p.Fail(path, status, 1) }
+
+// Fail makes the next times API requests to path (as FailNext's) answer status with an
+// errors body, without doing anything; it replaces an earlier Fail of the same path, and
+// times 0 cancels it. The failed requests are counted by Requests.
+func (p *Provider) Fail(path string, status, times int) {
 	p.mu.Lock()
-	p.failNext[path] = status
+	if times > 0 {
+		p.faults[path] = fault{status: status, times: times}
+	} else {
+		delete(p.faults, path)
+	}
 	p.mu.Unlock()
+}
+
+type fault struct{ status, times int }
+
+// RefuseCPF makes the API refuse these CPFs or CNPJs (written with or without punctuation)
+// with 400 invalid_cpfCnpj although their check digits are right, as Asaas refuses a number
+// the Receita Federal does not know.
+func (p *Provider) RefuseCPF(numbers ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range numbers {
+		if d, ok := cpfCnpjDigits(n); ok {
+			p.refused[d] = true
+		}
+	}
+}
+
+// Customers returns the customers of the account with apiKey, deleted ones too, by creation
+// date and then id.
+func (p *Provider) Customers(apiKey string) []Customer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a, ok := p.accounts[apiKey]
+	if !ok {
+		return nil
+	}
+	var out []Customer
+	for _, c := range p.customers {
+		if c.ClientID == a.ClientID {
+			out = append(out, c.Customer)
+		}
+	}
+	slices.SortFunc(out, func(x, y Customer) int { return strings.Compare(x.DateCreated+x.ID, y.DateCreated+y.ID) })
+	return out
+}
+
+// AddCustomer stores c at the account with apiKey as if it had been created through the API
+// earlier, unchecked (a customer without a CPF on an account that requires one, a deleted
+// one): a test's starting state. It returns c with its id, object and creation date (today,
+// unless c has one) filled in.
+func (p *Provider) AddCustomer(apiKey string, c Customer) (Customer, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a, ok := p.accounts[apiKey]
+	if !ok {
+		return Customer{}, errors.New("localasaas: AddCustomer: no account has that API key")
+	}
+	c.Object, c.ID = "customer", newID("cus_", 12)
+	if c.DateCreated == "" {
+		c.DateCreated = p.now().In(brazil).Format(time.DateOnly)
+	}
+	p.customers[c.ID] = &customerRec{ClientID: a.ClientID, Customer: c}
+	p.saveLocked()
+	return c, nil
+}
+
+// AddPayment stores pay at the account with apiKey as if it had been created through the API
+// earlier, unchecked and without webhooks (a paid one, an overdue one, a deleted one, one of
+// a customer the provider does not hold): a test's starting state. It returns pay with its
+// id, object, invoice URL and number filled in, its status PENDING unless it has one, its
+// netValue its value unless set, and its dates today unless set.
+func (p *Provider) AddPayment(apiKey string, pay Payment) (Payment, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a, ok := p.accounts[apiKey]
+	if !ok {
+		return Payment{}, errors.New("localasaas: AddPayment: no account has that API key")
+	}
+	today := p.now().In(brazil).Format(time.DateOnly)
+	p.seq++
+	pay.Object, pay.ID, pay.InvoiceNumber = "payment", newID("pay_", 16), fmt.Sprintf("%08d", p.seq)
+	pay.InvoiceURL = p.opts.PublicURL + "/i/" + pay.ID
+	if pay.Status == "" {
+		pay.Status = StatusPending
+	}
+	if pay.NetValue == 0 {
+		pay.NetValue = pay.Value
+	}
+	if pay.DateCreated == "" {
+		pay.DateCreated = today
+	}
+	if pay.DueDate == "" {
+		pay.DueDate = today
+	}
+	if pay.OriginalDueDate == "" {
+		pay.OriginalDueDate = pay.DueDate
+	}
+	pay = clonePayment(pay)
+	p.payments[pay.ID] = &paymentRec{ClientID: a.ClientID, Payment: pay, Seq: p.seq}
+	p.saveLocked()
+	return clonePayment(pay), nil
 }
 
 // Flush waits until every webhook queued so far was delivered (or given up).

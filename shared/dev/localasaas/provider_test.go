@@ -717,3 +717,66 @@ func TestPrefixes(t *testing.T) {
 		t.Error("one API key for two brands was accepted")
 	}
 }
+
+func TestUpdateCustomerAndCPFHooks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, localasaas.Options{})
+	// A customer stored without a CPF on an account that requires one cannot be charged.
+	c, err := e.p.AddCustomer(pizzaKey, localasaas.Customer{Name: "Maria", ExternalReference: "payer-1"})
+	must(t, err)
+	var b errorsBody
+	body := map[string]any{"customer": c.ID, "billingType": "PIX", "value": 10, "dueDate": "2026-11-28"}
+	if s := e.do(pizzaKey, "POST", "/v3/payments", body, &b); s != 400 || !slices.Equal(b.codes(), []string{"invalid_customer.cpfCnpj"}) {
+		t.Errorf("charge without CPF: %d %v", s, b.codes())
+	}
+	e.p.RefuseCPF("111.444.777-35")
+	b = errorsBody{}
+	if s := e.do(pizzaKey, "PUT", "/v3/customers/"+c.ID, map[string]any{"cpfCnpj": "11144477735"}, &b); s != 400 || !slices.Equal(b.codes(), []string{"invalid_cpfCnpj"}) {
+		t.Errorf("refused CPF: %d %v", s, b.codes())
+	}
+	var got localasaas.Customer
+	if s := e.do(pizzaKey, "PUT", "/v3/customers/"+c.ID, map[string]any{"cpfCnpj": validCPF}, &got); s != 200 || got.CpfCnpj != "52998224725" || got.Name != "Maria" || got.ExternalReference != "payer-1" {
+		t.Errorf("PUT: %d %+v", s, got)
+	}
+	if cs := e.p.Customers(pizzaKey); len(cs) != 1 || cs[0] != got {
+		t.Errorf("Customers = %+v", cs)
+	}
+	if s := e.do(burgerKey, "PUT", "/v3/customers/"+c.ID, map[string]any{"name": "X"}, nil); s != 404 {
+		t.Errorf("PUT by another account: %d", s)
+	}
+	if s := e.do(pizzaKey, "POST", "/v3/payments", body, nil); s != 200 {
+		t.Errorf("charge with CPF: %d", s)
+	}
+	// A payment stored as is, and a failure repeated.
+	paid, err := e.p.AddPayment(pizzaKey, localasaas.Payment{Customer: "cus_x", BillingType: "PIX", Value: 57.9, Status: localasaas.StatusReceived, ExternalReference: "ord-9"})
+	must(t, err)
+	e.p.Fail("GET /payments/{id}", http.StatusServiceUnavailable, 2)
+	var p localasaas.Payment
+	for i, want := range []int{503, 503, 200} {
+		if s := e.do(pizzaKey, "GET", "/v3/payments/"+paid.ID, nil, &p); s != want {
+			t.Errorf("GET %d: %d, want %d", i, s, want)
+		}
+	}
+	if p.Status != localasaas.StatusReceived || p.Value != 57.9 || p.NetValue != 57.9 || p.DueDate != "2026-11-27" || p.InvoiceURL == "" {
+		t.Errorf("stored payment = %+v", p)
+	}
+	if _, err := e.p.AddPayment("$aact_nobody", localasaas.Payment{}); err == nil {
+		t.Error("AddPayment to an unknown key accepted")
+	}
+}
+
+func TestStallAnyRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, localasaas.Options{})
+	e.p.Stall("POST /customers", 5*time.Second)
+	client := &http.Client{Timeout: 200 * time.Millisecond}
+	req, _ := http.NewRequest("POST", e.srv.URL+"/v3/customers", strings.NewReader(`{"name":"Maria","externalReference":"payer-1"}`))
+	req.Header.Set("access_token", burgerKey)
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the stalled create answered %d", resp.StatusCode)
+	}
+	if cs := e.p.Customers(burgerKey); len(cs) != 1 || cs[0].ExternalReference != "payer-1" {
+		t.Errorf("customers = %+v, want the one created before the stall", cs)
+	}
+}

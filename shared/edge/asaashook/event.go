@@ -1,12 +1,13 @@
 package asaashook
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/wabot-platform/wabot/shared/asaas"
 	"github.com/wabot-platform/wabot/shared/domain"
 )
 
@@ -29,51 +30,63 @@ const maxID = 200
 // asaasTime is the zone of Asaas's dates ("2024-06-12 16:45:03" is Brazil's time).
 var asaasTime = time.FixedZone("BRT", -3*60*60)
 
+// amountText is an amount as Asaas writes one: reais, at most 12 digits of them (far above
+// any order, far below int64's cents), and at most two decimals that are not trailing zeros
+// (57.9, 100, 0.01, 57.900). A sign, an exponent or a fraction of a centavo is not an amount
+// Asaas charged.
+var amountText = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,2}0*)?$`)
+
 // decodeEvent translates an Asaas webhook body into a domain.PaymentEvent. Kind is empty for
-// an event of no use here, whose payment is not looked at. The amount (payment.value, reais
-// as a JSON number) is read from its text into exact cents. The errors say what is wrong,
-// never quoting the body.
-//
-// It is self-contained on purpose; the Asaas client package is to offer the same parsing
-// (asaas.ParseEvent), which can replace it.
+// an event of no use here, whose payment is not looked at: Asaas would retry an event
+// refused for it, then pause the brand's queue. The payment of an event that matters is
+// read by asaas.ParseEvent, its amount (payment.value, reais as a JSON number, or a string
+// holding one) into exact cents by asaas.Cents; it must be written as amountText says. The
+// errors say what is wrong, never quoting the body.
 func decodeEvent(body []byte) (domain.PaymentEvent, error) {
-	var v struct {
+	var head struct {
 		ID          string `json:"id"`
 		Event       string `json:"event"`
 		DateCreated string `json:"dateCreated"`
 		Payment     *struct {
-			ID                string          `json:"id"`
-			Value             json.RawMessage `json:"value"`
-			ExternalReference *string         `json:"externalReference"`
+			Value json.RawMessage `json:"value"`
 		} `json:"payment"`
 	}
-	if err := json.Unmarshal(body, &v); err != nil {
+	if err := json.Unmarshal(body, &head); err != nil {
 		return domain.PaymentEvent{}, errors.New("the body is not an Asaas event (JSON object)")
 	}
-	if !validID(v.ID) || !validID(v.Event) {
+	if !validID(head.ID) || !validID(head.Event) {
 		return domain.PaymentEvent{}, errors.New("the event has no valid id or event name")
 	}
-	ev := domain.PaymentEvent{EventID: v.ID, Type: v.Event}
-	if t, err := time.ParseInLocation(time.DateTime, v.DateCreated, asaasTime); err == nil {
+	ev := domain.PaymentEvent{EventID: head.ID, Type: head.Event}
+	if t, err := time.ParseInLocation(asaas.DateTimeLayout, head.DateCreated, asaasTime); err == nil {
 		ev.OccurredAt = t.UTC()
 	}
-	kind, ok := kinds[v.Event]
+	kind, ok := kinds[head.Event]
 	if !ok {
 		return ev, nil
 	}
-	p := v.Payment
-	if p == nil || !validID(p.ID) {
+	e, err := asaas.ParseEvent(body)
+	switch {
+	case err != nil:
+		// Not quoted: asaas's error holds the offending text.
+		return domain.PaymentEvent{}, errors.New("the payment event's payment is not an Asaas payment (a field of the wrong type, or payment.value not an amount)")
+	case e.Payment == nil || !validID(e.Payment.ID):
 		return domain.PaymentEvent{}, errors.New("the payment event has no valid payment id")
+	case head.Payment == nil || !wireAmount(head.Payment.Value):
+		return domain.PaymentEvent{}, errors.New("payment.value is not an amount in reais with at most two decimals")
 	}
-	cents, err := reaisToCents(p.Value)
-	if err != nil {
-		return domain.PaymentEvent{}, err
-	}
-	ev.Kind, ev.PaymentID, ev.AmountCents = kind, p.ID, cents
-	if p.ExternalReference != nil {
-		ev.OrderID = *p.ExternalReference
-	}
+	ev.Kind, ev.PaymentID, ev.AmountCents, ev.OrderID = kind, e.Payment.ID, int64(e.Payment.Value), e.Payment.ExternalReference
 	return ev, nil
+}
+
+// wireAmount reports whether raw, a JSON number or a string holding one, is written as
+// amountText says.
+func wireAmount(raw json.RawMessage) bool {
+	s := string(raw)
+	if strings.HasPrefix(s, `"`) && json.Unmarshal(raw, &s) != nil {
+		return false
+	}
+	return amountText.MatchString(s)
 }
 
 // validID: 1 to maxID printable ASCII characters, no space.
@@ -83,48 +96,6 @@ func validID(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
-
-// maxReaisDigits bounds the integer part: far above any order, far below int64's cents.
-const maxReaisDigits = 12
-
-// reaisToCents reads an amount in reais, a JSON number (57.9, 100, 0.01; a string holding
-// one is taken too), into cents without floating point. More than two decimals are
-// accepted only as trailing zeros (57.900); a negative amount, an exponent or a fraction of
-// a cent is an error.
-func reaisToCents(raw json.RawMessage) (int64, error) {
-	s := string(bytes.TrimSpace(raw))
-	if strings.HasPrefix(s, `"`) {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, errors.New("payment.value is not an amount")
-		}
-	}
-	bad := errors.New("payment.value is not an amount in reais with at most two decimals")
-	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" || len(whole) > maxReaisDigits || !digits(whole) || (dot && (frac == "" || !digits(frac))) {
-		return 0, bad
-	}
-	if len(frac) > 2 {
-		if strings.Trim(frac[2:], "0") != "" {
-			return 0, bad
-		}
-		frac = frac[:2]
-	}
-	frac += strings.Repeat("0", 2-len(frac))
-	var cents int64
-	for _, c := range whole + frac {
-		cents = cents*10 + int64(c-'0')
-	}
-	return cents, nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

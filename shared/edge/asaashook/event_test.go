@@ -1,35 +1,33 @@
 package asaashook
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 )
 
-func TestReaisToCents(t *testing.T) {
+// The amount of an event that matters is read exactly (asaas.Cents), and only when Asaas
+// could have written it: no sign, no exponent, no fraction of a centavo, no missing value.
+func TestDecodeEventAmount(t *testing.T) {
 	for in, want := range map[string]int64{
 		"57.9": 5790, "100": 10000, "0.01": 1, "0": 0, "0.1": 10, "57.90": 5790, "57.900": 5790, "1234.56": 123456,
 		"999999999999.99": 99999999999999, `"42.23"`: 4223, " 12.5 ": 1250,
 		// 0.1 + 0.2 in float64 is 0.30000000000000004: cents must not go through a float.
-		"0.3": 30, "1.15": 115, "4.35": 435, "1.005e0": -1,
+		"0.3": 30, "1.15": 115, "4.35": 435,
 	} {
-		got, err := reaisToCents(json.RawMessage(in))
-		if want < 0 {
-			if err == nil {
-				t.Errorf("%s: %d, want an error", in, got)
-			}
-			continue
-		}
-		if err != nil || got != want {
-			t.Errorf("%s: %d, %v; want %d", in, got, err, want)
+		ev, err := decodeEvent([]byte(`{"id":"e","event":"PAYMENT_RECEIVED","payment":{"id":"p","value":` + in + `}}`))
+		if err != nil || ev.AmountCents != want {
+			t.Errorf("%s: %d, %v; want %d", in, ev.AmountCents, err, want)
 		}
 	}
-	for _, in := range []string{"", "null", "-1", "57.901", "1e2", "57.", ".5", "1,50", `"abc"`, "true", "{}", "1234567890123.00", "+1", "0x10", `"57.9`} {
-		if got, err := reaisToCents(json.RawMessage(in)); err == nil {
-			t.Errorf("%q: %d, want an error", in, got)
+	for _, in := range []string{"null", "-1", "57.901", "1e2", "1.005e0", `"57."`, `".5"`, `"1,50"`, `"abc"`, "true", "{}", "1234567890123.00", `"+1"`, `"0x10"`, `""`} {
+		if ev, err := decodeEvent([]byte(`{"id":"e","event":"PAYMENT_RECEIVED","payment":{"id":"p","value":` + in + `}}`)); err == nil {
+			t.Errorf("%s: %d, want an error", in, ev.AmountCents)
 		}
+	}
+	if ev, err := decodeEvent([]byte(`{"id":"e","event":"PAYMENT_RECEIVED","payment":{"id":"p"}}`)); err == nil {
+		t.Errorf("no value: %d, want an error", ev.AmountCents)
 	}
 }
 
