@@ -175,6 +175,9 @@ func startStack(ctx context.Context, cfg config, now time.Time) (*stack, error) 
 	env := []string{
 		"WABOT_AWS_ENDPOINT=" + s.endpoint(), "WABOT_TEMPLATE=" + abs, "PORT=" + strconv.Itoa(s.runnerPort),
 		"WABOT_NOW=" + now.Format(time.RFC3339), "WABOT_TWILIO_API_URL=" + s.twilioURL(),
+		// The simulated customers pay PIX at once; the local payment provider then charges
+		// them without asking for a CPF.
+		"WABOT_ASAAS_REQUIRE_CPF=false",
 	}
 	if s.runner, err = startProc("runner", s.logPath("runner"), env, cfg.Runner); err != nil {
 		return s, err
