@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -135,7 +136,7 @@ func (p *Provider) Charge(ctx context.Context, client *domain.Client, o *domain.
 		Customer:          customerID,
 		BillingType:       billing,
 		Value:             Cents(o.TotalCents),
-		DueDate:           p.s.now().In(saoPaulo).Format(DateLayout),
+		DueDate:           dueDate(p.s.now()),
 		Description:       description(o.OrderID, client.ClientName),
 		ExternalReference: o.OrderID,
 	}
@@ -433,4 +434,15 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n])
+}
+
+// MinPaymentWindow is the least time a customer has to pay a charge. Asaas takes a due date,
+// not a time: a charge goes overdue when its due day ends in São Paulo (and the bot then
+// cancels the order), so an order placed late in the evening is due the next day instead of
+// within minutes.
+const MinPaymentWindow = 2 * time.Hour
+
+// dueDate is the São Paulo day on which a charge created at now falls due.
+func dueDate(now time.Time) string {
+	return now.Add(MinPaymentWindow).In(saoPaulo).Format(DateLayout)
 }

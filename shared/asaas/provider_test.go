@@ -28,7 +28,8 @@ func TestChargePIX(t *testing.T) {
 	if w := srv.wireValues("ord-4521"); len(w) != 1 || w[0] != "57.9" {
 		t.Errorf("value on the wire = %q, want 57.9", w)
 	}
-	if pay.BillingType != "PIX" || centsOf(pay) != 5790 || pay.DueDate != "2026-03-09" ||
+	// 23:30 in São Paulo: due the next day, not in 30 minutes (MinPaymentWindow).
+	if pay.BillingType != "PIX" || centsOf(pay) != 5790 || pay.DueDate != "2026-03-10" ||
 		pay.Description != "Pedido #ord-4521 - Pizzaria Demo" || pay.ExternalReference != "ord-4521" {
 		t.Errorf("payment at Asaas = %+v", pay)
 	}
@@ -52,8 +53,8 @@ func TestChargePIX(t *testing.T) {
 	if ch.PixImage == "" {
 		t.Error("no PIX image")
 	}
-	if exp := time.Date(2026, 3, 10, 2, 59, 59, 0, time.UTC); !ch.ExpiresAt.Equal(exp) {
-		t.Errorf("ExpiresAt = %v, want %v (2026-03-09 23:59:59 in São Paulo)", ch.ExpiresAt, exp)
+	if exp := time.Date(2026, 3, 11, 2, 59, 59, 0, time.UTC); !ch.ExpiresAt.Equal(exp) {
+		t.Errorf("ExpiresAt = %v, want %v (the due day's end, 2026-03-10 23:59:59 in São Paulo)", ch.ExpiresAt, exp)
 	}
 }
 
