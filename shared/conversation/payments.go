@@ -304,20 +304,7 @@ func (s *Service) paid(ctx context.Context, log *slog.Logger, o *domain.Order, e
 			"paidCents", ev.AmountCents, "totalCents", o.TotalCents)
 		return nil
 	}
-	if o.PaidAt.IsZero() {
-		if _, err := s.d.Orders.UpdateOrder(ctx, o.ClientID, o.OrderID, func(cur *domain.Order) error {
-			if cur.PaidAt.IsZero() {
-				cur.PaidAt = s.now()
-			}
-			if cur.PaymentID == "" {
-				cur.PaymentID = ev.PaymentID
-			}
-			return nil
-		}); err != nil {
-			return fmt.Errorf("conversation: record the payment of order %s: %w", o.OrderID, err)
-		}
-	}
-	_, err := s.ConfirmPayment(ctx, o.ClientID, o.OrderID)
+	_, err := s.confirmPayment(ctx, o.ClientID, o.OrderID, ev.PaymentID)
 	return err
 }
 

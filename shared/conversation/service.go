@@ -797,6 +797,12 @@ func (s *Service) cancelOrder(ctx context.Context, log *slog.Logger, client *dom
 // confirmation), hands it to the store's POS and tells the customer. Confirming twice is
 // harmless: the order moves and is published once.
 func (s *Service) ConfirmPayment(ctx context.Context, clientID, orderID string) (*domain.Order, error) {
+	return s.confirmPayment(ctx, clientID, orderID, "")
+}
+
+// confirmPayment is ConfirmPayment of the charge paymentID ("" unknown): when the order was
+// paid and by which charge are written with its status, in one write.
+func (s *Service) confirmPayment(ctx context.Context, clientID, orderID, paymentID string) (*domain.Order, error) {
 	ctx, err := tenantContext(ctx, clientID)
 	if err != nil {
 		return nil, err
@@ -805,6 +811,12 @@ func (s *Service) ConfirmPayment(ctx context.Context, clientID, orderID string) 
 		return nil, domain.Errorf(domain.EINTERNAL, "orders are not configured")
 	}
 	o, err := s.d.Orders.UpdateOrder(ctx, clientID, orderID, func(o *domain.Order) error {
+		if o.PaidAt.IsZero() {
+			o.PaidAt = s.now()
+		}
+		if o.PaymentID == "" {
+			o.PaymentID = paymentID
+		}
 		if o.Status == domain.OrderSentToPOS {
 			return nil
 		}
