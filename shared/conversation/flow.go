@@ -116,11 +116,7 @@ func (f *flow) run() {
 	}
 	delete(c.Context, ctxBotBack)
 	if has(f.r, understand.IntentHuman) {
-		f.o.kind = "handoff"
-		f.setState(domain.StateHandoff)
-		c.Context[ctxHandoffAt] = f.t.now.UTC().Format(time.RFC3339)
-		delete(c.Context, ctxAwait)
-		f.replyText(txtHandoff, f.store.StoreName)
+		f.handOver(f.tx(txtHandoff, f.store.StoreName))
 		return
 	}
 	if f.cat == nil || f.cat.menu.Empty() {
@@ -1013,10 +1009,25 @@ func (f *flow) awaitingPayment() bool {
 	return false
 }
 
+// handOver gives the conversation to a person of the store (HandoffTimeout) with say.
+func (f *flow) handOver(say string) {
+	f.o.kind = "handoff"
+	f.setState(domain.StateHandoff)
+	f.c.Context[ctxHandoffAt] = f.t.now.UTC().Format(time.RFC3339)
+	delete(f.c.Context, ctxAwait)
+	f.reply(notify.Text(say))
+}
+
 // orderPlaced answers after an order was placed: a repeated confirmation does not order
-// again; anything about a new order goes through.
+// again; anything about a new order goes through. Cancelling an order the kitchen has is the
+// store's call (the bot cannot know whether it is being prepared): a person takes over, and an
+// operator's cancellation refunds a paid order (Service.CancelOrder).
 func (f *flow) orderPlaced() bool {
 	r := f.r
+	if has(r, understand.IntentCancel) && len(r.Remove) == 0 && len(r.Add) == 0 {
+		f.handOver(f.tx(txtCancelPlaced, f.c.Context[ctxLastOrder], f.store.StoreName))
+		return true
+	}
 	if len(r.Add) > 0 || has(r, understand.IntentMenu) || has(r, understand.IntentCart) || r.Number > 0 || has(r, understand.IntentHelp) {
 		f.setState(domain.StateMenuBrowsing)
 		return false

@@ -297,6 +297,12 @@ func TestOperatorCancelRefundsAndTellsThePOS(t *testing.T) {
 	id := lastOrder(e, demo.BurgerID, phone)
 	e.event(domain.PaymentPaid, id, "pay_1", 6800)
 	e.bodies(phone, demo.BurgerNumber)
+	// The customer wants to cancel once the kitchen has it: a person of the store decides.
+	contains(t, one(t, e.say(demo.BurgerID, phone, "pfv cancela meu pedido")), id, "kitchen", "Vila Madalena", "refunded")
+	wantState(t, e.conv(demo.BurgerID, phone), domain.StateHandoff, "vila-madalena")
+	if _, _, refunded, _ := p.snapshot(); len(refunded) != 0 {
+		t.Fatal("the customer's words alone refunded a paid order")
+	}
 	ctx := domain.NewPlatformContext(context.Background())
 	for range 2 {
 		o, err := e.svc.CancelOrder(ctx, demo.BurgerID, id, "out of veggie patties")

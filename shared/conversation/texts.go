@@ -128,6 +128,7 @@ const (
 	txtPlacedLink         textID = "placed_link"
 	txtAwaitingLink       textID = "awaiting_link"
 	txtLinkExpired        textID = "link_expired"
+	txtCancelPlaced       textID = "cancel_placed"
 )
 
 // textArg is one argument of a text: what it is, for operators who override the text, and a
@@ -268,6 +269,7 @@ var textArgs = map[textID][]textArg{
 	txtPlacedLink:         {argOrderID, argTotal},
 	txtAwaitingLink:       {argOrderID},
 	txtLinkExpired:        {argOrderID},
+	txtCancelPlaced:       {argOrderID, argStoreName},
 }
 
 // catalog holds every bot text by id and language, as fmt formats.
@@ -619,6 +621,10 @@ var catalog = map[textID]map[domain.Language]string{
 	txtAwaitingLink: {
 		domain.PtBR: "Seu pedido #%s está aguardando o pagamento pelo link. Assim que ele for aprovado, eu te aviso. Envie *link* para recebê-lo de novo ou *cancelar* para desistir.",
 		domain.EnUS: "Your order #%s is waiting for its payment by link. I'll let you know as soon as it's approved. Send *link* to get it again or *cancel* to call it off.",
+	},
+	txtCancelPlaced: {
+		domain.PtBR: "O pedido #%s já foi para a cozinha, então quem pode cancelar é a loja %s: já chamei alguém da equipe para falar com você aqui. Se o pedido for cancelado, o valor pago é estornado.",
+		domain.EnUS: "Order #%s has already gone to the kitchen, so the %s store decides on cancelling it: I've called someone from the team to talk to you here. If the order is cancelled, what you paid is refunded.",
 	},
 	txtLinkExpired: {
 		domain.PtBR: "O link de pagamento do pedido #%s venceu sem pagamento, então o pedido foi cancelado e nada foi cobrado. Seus itens continuam no carrinho: envie *finalizar* para pedir de novo.",
