@@ -186,18 +186,11 @@ func (i *Integrations) get(ctx context.Context, clientID, name string, v any) (b
 	if err != nil {
 		return false, err
 	}
-	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
-	var notFound *smtypes.ResourceNotFoundException
-	switch {
-	case errors.As(err, &notFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("secrets: get %s: %w", name, err)
+	value, found, err := getSecret(ctx, api, name)
+	if found && value != nil {
+		_ = json.Unmarshal([]byte(*value), v)
 	}
-	if out.SecretString != nil {
-		_ = json.Unmarshal([]byte(*out.SecretString), v)
-	}
-	return true, nil
+	return found, err
 }
 
 func (i *Integrations) put(ctx context.Context, clientID, name string, v any) error {

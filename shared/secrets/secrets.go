@@ -196,19 +196,11 @@ func (s *Source) PaymentCredentials(ctx context.Context, clientID string) (domai
 // loadPayment reads the Asaas secret.
 func (s *Source) loadPayment(ctx context.Context, clientID string) (domain.PaymentCredentials, error) {
 	name := resourcenames.AsaasSecret(s.env, clientID)
-	api, err := s.src(ctx, clientID)
+	value, err := s.read(ctx, clientID, name, "Asaas")
 	if err != nil {
-		return domain.PaymentCredentials{}, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)
+		return domain.PaymentCredentials{}, err
 	}
-	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
-	var notFound *smtypes.ResourceNotFoundException
-	switch {
-	case errors.As(err, &notFound):
-		return domain.PaymentCredentials{}, domain.Errorf(domain.ENOTFOUND, "client %q has no Asaas credentials (secret %s does not exist)", clientID, name)
-	case err != nil:
-		return domain.PaymentCredentials{}, fmt.Errorf("secrets: get %s: %w", name, err)
-	}
-	creds, err := parsePayment(out)
+	creds, err := parsePayment(value)
 	if err != nil {
 		return domain.PaymentCredentials{}, fmt.Errorf("%w %s: %s", ErrInvalidPaymentSecret, name, err.Error())
 	}
@@ -219,44 +211,74 @@ func (s *Source) loadPayment(ctx context.Context, clientID string) (domain.Payme
 }
 
 // parsePayment checks the Asaas secret's JSON; like parse, its errors never quote the value.
-func parsePayment(out *secretsmanager.GetSecretValueOutput) (domain.PaymentCredentials, error) {
-	if out.SecretString == nil {
-		return domain.PaymentCredentials{}, errors.New("the value is not a string (binary secrets are not supported)")
-	}
-	if strings.TrimSpace(*out.SecretString) == "" {
+func parsePayment(value *string) (domain.PaymentCredentials, error) {
+	if value != nil && strings.TrimSpace(*value) == "" {
 		return domain.PaymentCredentials{}, nil // never written: not configured
 	}
 	var v struct {
 		APIKey       string `json:"apiKey"`
 		WebhookToken string `json:"webhookToken"`
 	}
-	if err := json.Unmarshal([]byte(*out.SecretString), &v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return domain.PaymentCredentials{}, fmt.Errorf("field %q is not a string", typeErr.Field)
-		}
-		return domain.PaymentCredentials{}, errors.New(`the value is not a JSON object {"apiKey": "...", "webhookToken": "..."}`)
+	if err := decode(value, &v, `{"apiKey": "...", "webhookToken": "..."}`); err != nil {
+		return domain.PaymentCredentials{}, err
 	}
 	return domain.PaymentCredentials{APIKey: strings.TrimSpace(v.APIKey), WebhookToken: strings.TrimSpace(v.WebhookToken)}, nil
+}
+
+// read returns the value of the brand's secret name with the brand's client; ENOTFOUND (what
+// names the brand's missing credentials) when the secret does not exist.
+func (s *Source) read(ctx context.Context, clientID, name, what string) (*string, error) {
+	api, err := s.src(ctx, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)
+	}
+	value, found, err := getSecret(ctx, api, name)
+	if err == nil && !found {
+		err = domain.Errorf(domain.ENOTFOUND, "client %q has no %s credentials (secret %s does not exist)", clientID, what, name)
+	}
+	return value, err
+}
+
+// getSecret reads secret name: its string value (nil for a binary one), or found false when
+// the secret does not exist. The SDK's error names the operation and the secret id, never a
+// value.
+func getSecret(ctx context.Context, api API, name string) (value *string, found bool, err error) {
+	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
+	var notFound *smtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("secrets: get %s: %w", name, err)
+	}
+	return out.SecretString, true, nil
+}
+
+// decode reads a secret's JSON value into v. Its errors describe the shape of the value only
+// (shape is the JSON expected): the JSON decoder's own messages can quote the input, so they
+// are never passed on.
+func decode(value *string, v any, shape string) error {
+	if value == nil {
+		return errors.New("the value is not a string (binary secrets are not supported)")
+	}
+	if err := json.Unmarshal([]byte(*value), v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return fmt.Errorf("field %q is not a string", typeErr.Field)
+		}
+		return errors.New("the value is not a JSON object " + shape)
+	}
+	return nil
 }
 
 // load reads the secret.
 func (s *Source) load(ctx context.Context, clientID string) (domain.TwilioCredentials, error) {
 	name := resourcenames.TwilioSecret(s.env, clientID)
-	api, err := s.src(ctx, clientID)
+	value, err := s.read(ctx, clientID, name, "Twilio")
 	if err != nil {
-		return domain.TwilioCredentials{}, fmt.Errorf("secrets: client for tenant %q: %w", clientID, err)
+		return domain.TwilioCredentials{}, err
 	}
-	out, err := api.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(name)})
-	var notFound *smtypes.ResourceNotFoundException
-	switch {
-	case errors.As(err, &notFound):
-		return domain.TwilioCredentials{}, domain.Errorf(domain.ENOTFOUND, "client %q has no Twilio credentials (secret %s does not exist)", clientID, name)
-	case err != nil:
-		// The SDK's error names the operation and the secret id, never a value.
-		return domain.TwilioCredentials{}, fmt.Errorf("secrets: get %s: %w", name, err)
-	}
-	creds, err := parse(out)
+	creds, err := parse(value)
 	if err != nil {
 		return domain.TwilioCredentials{}, fmt.Errorf("%w %s: %s", ErrInvalidSecret, name, err.Error())
 	}
@@ -266,22 +288,14 @@ func (s *Source) load(ctx context.Context, clientID string) (domain.TwilioCreden
 // accountSID is Twilio's documented account SID format: "AC" and 32 hexadecimal digits.
 var accountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 
-// parse checks the secret's JSON. Its errors describe the shape of the value only: the
-// JSON decoder's own messages can quote the input, so they are never passed on.
-func parse(out *secretsmanager.GetSecretValueOutput) (domain.TwilioCredentials, error) {
-	if out.SecretString == nil {
-		return domain.TwilioCredentials{}, errors.New("the value is not a string (binary secrets are not supported)")
-	}
+// parse checks the secret's JSON (see decode: its errors never quote the value).
+func parse(value *string) (domain.TwilioCredentials, error) {
 	var v struct {
 		AccountSID *string `json:"accountSid"`
 		AuthToken  *string `json:"authToken"`
 	}
-	if err := json.Unmarshal([]byte(*out.SecretString), &v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return domain.TwilioCredentials{}, fmt.Errorf("field %q is not a string", typeErr.Field)
-		}
-		return domain.TwilioCredentials{}, errors.New(`the value is not a JSON object {"accountSid": "AC...", "authToken": "..."}`)
+	if err := decode(value, &v, `{"accountSid": "AC...", "authToken": "..."}`); err != nil {
+		return domain.TwilioCredentials{}, err
 	}
 	switch {
 	case v.AccountSID == nil || *v.AccountSID == "":
