@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wabot-platform/wabot/shared/domain"
 )
 
 // Billing types of a payment (billingType) this package creates.
@@ -169,11 +171,5 @@ type Deleted struct {
 	ID      string `json:"id"`
 }
 
-// saoPaulo is Brasília time, where Asaas's dates are. Without the zone database (a minimal
-// image), it falls back to UTC-3: Brazil has had no daylight saving time since 2019.
-var saoPaulo = func() *time.Location {
-	if loc, err := time.LoadLocation("America/Sao_Paulo"); err == nil {
-		return loc
-	}
-	return time.FixedZone("BRT", -3*60*60)
-}()
+// saoPaulo is Brasília time, where Asaas's dates are.
+var saoPaulo = domain.DefaultLocation()

@@ -80,15 +80,6 @@ func payerReference(clientID, phone string) string {
 	return "wabot-" + hex.EncodeToString(sum[:10])
 }
 
-// saoPaulo is where expiry times are shown (the provider's dates are Brazilian).
-var saoPaulo = func() *time.Location {
-	loc, err := time.LoadLocation("America/Sao_Paulo")
-	if err != nil {
-		return time.FixedZone("BRT", -3*3600)
-	}
-	return loc
-}()
-
 // charge charges order in the turn (a PIX order just placed, or the CPF just given) and adds
 // the replies that say how to pay, or what is missing, to o (and to the history of o.conv,
 // so a redelivery sends them again). fresh is how many messages the turn has. A transient
@@ -161,7 +152,7 @@ func chargeReplies(client *domain.Client, order *domain.Order, ch *domain.Charge
 	total := ordering.FormatBRL(order.TotalCents)
 	until := ""
 	if !ch.ExpiresAt.IsZero() {
-		until = ch.ExpiresAt.In(saoPaulo).Format("02/01 15:04")
+		until = ch.ExpiresAt.In(domain.DefaultLocation()).Format("02/01 15:04")
 	}
 	if ch.PixCode == "" {
 		return []notify.Message{notify.Text(text(client, txtPayByLink, order.OrderID, total, ch.URL))}

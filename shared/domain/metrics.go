@@ -27,29 +27,30 @@ const MetricsDayLayout = time.DateOnly
 const MaxMetricsDays = 92
 
 var (
-	metricsZoneOnce sync.Once
-	metricsZone     *time.Location
+	defaultZoneOnce sync.Once
+	defaultZone     *time.Location
 )
 
-// metricsLocation is DefaultTimezone (embedded zone data: it always loads).
-func metricsLocation() *time.Location {
-	metricsZoneOnce.Do(func() {
+// DefaultLocation is DefaultTimezone, Brasília time (embedded zone data: it always loads):
+// the platform's day for the metrics, and the time of a payment provider's dates.
+func DefaultLocation() *time.Location {
+	defaultZoneOnce.Do(func() {
 		loc, err := LoadTimezone(DefaultTimezone)
 		if err != nil {
 			loc = time.FixedZone("BRT", -3*60*60) // unreachable with time/tzdata embedded
 		}
-		metricsZone = loc
+		defaultZone = loc
 	})
-	return metricsZone
+	return defaultZone
 }
 
 // MetricsDay is the metrics day of t: its date in DefaultTimezone.
-func MetricsDay(t time.Time) string { return t.In(metricsLocation()).Format(MetricsDayLayout) }
+func MetricsDay(t time.Time) string { return t.In(DefaultLocation()).Format(MetricsDayLayout) }
 
 // ParseMetricsDay returns the start (midnight in DefaultTimezone) of day, or EINVALID naming
 // field when day is not a date "YYYY-MM-DD".
 func ParseMetricsDay(field, day string) (time.Time, error) {
-	t, err := time.ParseInLocation(MetricsDayLayout, day, metricsLocation())
+	t, err := time.ParseInLocation(MetricsDayLayout, day, DefaultLocation())
 	if err != nil || t.Format(MetricsDayLayout) != day {
 		return time.Time{}, InvalidField(field, "%q is not a day YYYY-MM-DD", day)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/wabot-platform/wabot/shared/asaas"
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -26,9 +25,6 @@ var kinds = map[string]domain.PaymentEventKind{
 // maxID bounds the ids taken from an event (they become keys, queue ids and log fields):
 // Asaas's are some 50 characters.
 const maxID = 200
-
-// asaasTime is the zone of Asaas's dates ("2024-06-12 16:45:03" is Brazil's time).
-var asaasTime = time.FixedZone("BRT", -3*60*60)
 
 // amountText is an amount as Asaas writes one: reais, at most 12 digits of them (far above
 // any order, far below int64's cents), and at most two decimals that are not trailing zeros
@@ -58,7 +54,7 @@ func decodeEvent(body []byte) (domain.PaymentEvent, error) {
 		return domain.PaymentEvent{}, errors.New("the event has no valid id or event name")
 	}
 	ev := domain.PaymentEvent{EventID: head.ID, Type: head.Event}
-	if t, err := time.ParseInLocation(asaas.DateTimeLayout, head.DateCreated, asaasTime); err == nil {
+	if t, err := asaas.ParseDateTime(head.DateCreated); err == nil {
 		ev.OccurredAt = t.UTC()
 	}
 	kind, ok := kinds[head.Event]
