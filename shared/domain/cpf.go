@@ -11,43 +11,70 @@ import "strings"
 // Only spaces, dots and hyphens are taken as formatting; any other character makes the input
 // invalid rather than being dropped, so "123.456.789-09a" is not silently a CPF.
 func ValidCPF(s string) (digits string, ok bool) {
-	var b strings.Builder
-	b.Grow(11)
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			if b.Len() == 11 {
-				return "", false
-			}
-			b.WriteRune(r)
-		case r == '.', r == '-', r == ' ', r == '\t':
-		default:
-			return "", false
-		}
-	}
-	if b.Len() != 11 {
-		return "", false
-	}
-	d := b.String()
-	if strings.Count(d, d[:1]) == 11 {
-		return "", false
-	}
-	if cpfCheckDigit(d[:9]) != d[9] || cpfCheckDigit(d[:10]) != d[10] {
+	d, ok := taxIDDigits(s, ".- \t", 11)
+	if !ok || len(d) != 11 || !checkDigitsMatch(d) {
 		return "", false
 	}
 	return d, true
 }
 
-// cpfCheckDigit computes the check digit that follows the digits of prefix (9 digits for the
-// first check digit, 10 for the second): the sum of each digit times its weight, the weights
-// counting down from len(prefix)+1 to 2; the digit is 11 minus the sum's remainder mod 11,
-// or 0 when that is 10 or 11.
-func cpfCheckDigit(prefix string) byte {
-	sum := 0
-	weight := len(prefix) + 1
-	for i := 0; i < len(prefix); i++ {
+// ValidCPFOrCNPJ checks the number a payment provider takes for its payer in one field
+// (Asaas's cpfCnpj): a CPF (11 digits) or a CNPJ (a company's, 14 digits), punctuated with
+// ".", "-" and "/" ("11.222.333/0001-81") and trimmed of surrounding spaces, and returns its
+// digits. A CNPJ is checked like a CPF: two mod-11 check digits, and not one digit repeated.
+func ValidCPFOrCNPJ(s string) (digits string, ok bool) {
+	d, ok := taxIDDigits(strings.TrimSpace(s), ".-/", 14)
+	if !ok || (len(d) != 11 && len(d) != 14) || !checkDigitsMatch(d) {
+		return "", false
+	}
+	return d, true
+}
+
+// taxIDDigits returns the digits of s, whose every other character must be one of punct;
+// false for any other character, or for more than max digits.
+func taxIDDigits(s, punct string, max int) (string, bool) {
+	var b strings.Builder
+	b.Grow(max)
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			if b.Len() == max {
+				return "", false
+			}
+			b.WriteRune(r)
+		case strings.ContainsRune(punct, r):
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// checkDigitsMatch reports whether the last two digits of d (a CPF's or a CNPJ's) are the
+// check digits of the digits before them, and d is not one digit repeated.
+func checkDigitsMatch(d string) bool {
+	if d == "" || strings.Count(d, d[:1]) == len(d) {
+		return false
+	}
+	n := len(d)
+	return checkDigit(d[:n-2]) == d[n-2] && checkDigit(d[:n-1]) == d[n-1]
+}
+
+// checkDigit computes the check digit that follows the digits of prefix: the sum of each
+// digit times its weight, the weights counting up from 2 at the right end — to the left end
+// for a CPF's 9 or 10 digits (up to 11), from 9 back to 2 for a CNPJ's 12 or 13 —; the digit is
+// 11 minus the sum's remainder mod 11, or 0 when that is 10 or 11.
+func checkDigit(prefix string) byte {
+	top := 11 // a CPF's weights never wrap
+	if len(prefix) > 10 {
+		top = 9 // a CNPJ's
+	}
+	sum, weight := 0, 2
+	for i := len(prefix) - 1; i >= 0; i-- {
 		sum += int(prefix[i]-'0') * weight
-		weight--
+		if weight++; weight > top {
+			weight = 2
+		}
 	}
 	d := 11 - sum%11
 	if d >= 10 {

@@ -43,3 +43,32 @@ func TestValidCPF(t *testing.T) {
 		}
 	}
 }
+
+func TestValidCPFOrCNPJ(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"529.982.247-25", "52998224725", true},
+		{" 52998224725 ", "52998224725", true},
+		// 11.222.333/0001-81: 1·5+1·4+2·3+2·2+2·9+3·8+3·7+3·6+0·5+0·4+0·3+1·2 = 102,
+		// 102 mod 11 = 3, 11-3 = 8; then with the 8 and the weights from 6: 120 mod 11 = 10 -> 1.
+		{"11.222.333/0001-81", "11222333000181", true},
+		{"11222333000181", "11222333000181", true},
+		{"11.222.333/0001-80", "", false}, // second check digit wrong
+		{"11.222.333/0001-71", "", false}, // first check digit wrong
+		{"00.000.000/0000-00", "", false}, // one digit repeated
+		{"529 982 247 25", "", false},     // spaces are not this field's punctuation
+		{"529.982.247-24", "", false},
+		{"1122233300018", "", false},   // 13 digits
+		{"112223330001810", "", false}, // 15 digits
+		{"11.222.333/0001-8x", "", false},
+		{"", "", false},
+	} {
+		got, ok := domain.ValidCPFOrCNPJ(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ValidCPFOrCNPJ(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wabot-platform/wabot/shared/domain"
 )
 
 // apiError is one entry of Asaas's error answer {"errors":[{"code","description"}]}.
@@ -196,7 +198,7 @@ func page[T any](r *http.Request, data []T) List[T] {
 func (p *Provider) listCustomers(w http.ResponseWriter, r *http.Request, a Account) {
 	q := r.URL.Query()
 	cpf := q.Get("cpfCnpj")
-	if d, ok := cpfCnpjDigits(cpf); ok {
+	if d, ok := domain.ValidCPFOrCNPJ(cpf); ok {
 		cpf = d
 	}
 	p.mu.Lock()
@@ -260,7 +262,7 @@ func (p *Provider) createCustomer(w http.ResponseWriter, r *http.Request, a Acco
 // setCpfCnpj sets s, a CPF or CNPJ with or without punctuation, on c, or returns Asaas's
 // error: s is invalid, refused (RefuseCPF), or empty where the account requires one.
 func (p *Provider) setCpfCnpj(c *Customer, s string, required bool) *apiError {
-	digits, ok := cpfCnpjDigits(s)
+	digits, ok := domain.ValidCPFOrCNPJ(s)
 	p.mu.Lock()
 	refused := p.refused[digits]
 	p.mu.Unlock()

@@ -60,6 +60,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wabot-platform/wabot/shared/domain"
 )
 
 // MountPath is where the local runner mounts a Provider (with http.StripPrefix): the API is
@@ -409,7 +411,7 @@ func (p *Provider) RefuseCPF(numbers ...string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, n := range numbers {
-		if d, ok := cpfCnpjDigits(n); ok {
+		if d, ok := domain.ValidCPFOrCNPJ(n); ok {
 			p.refused[d] = true
 		}
 	}
