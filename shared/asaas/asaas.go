@@ -247,7 +247,7 @@ func (c *Client) once(ctx context.Context, method, path string, payload []byte, 
 	resp, err := c.s.http.Do(req)
 	if err != nil {
 		err = c.transportError(method, path, err)
-		if method != http.MethodGet && method != http.MethodDelete && !notSent(err) {
+		if !retryable(method) && !notSent(err) {
 			err = &UnknownOutcomeError{Method: method, Path: trimQuery(path), Err: err}
 		}
 		return ctx.Err() == nil, err
@@ -257,17 +257,15 @@ func (c *Client) once(ctx context.Context, method, path string, payload []byte, 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newError(method, path, resp.StatusCode, data, c.apiKey)
 		retry = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
-		if method == http.MethodPost || method == http.MethodPut {
-			if resp.StatusCode >= 500 {
-				// Asaas may have done the work before it failed: a 5xx says nothing either way.
-				return retry, &UnknownOutcomeError{Method: method, Path: trimQuery(path), Err: e}
-			}
+		if !retryable(method) && resp.StatusCode >= 500 {
+			// Asaas may have done the work before it failed: a 5xx says nothing either way.
+			return retry, &UnknownOutcomeError{Method: method, Path: trimQuery(path), Err: e}
 		}
 		return retry, e
 	}
 	if rerr != nil {
 		err = c.transportError(method, path, rerr)
-		if method == http.MethodPost || method == http.MethodPut {
+		if !retryable(method) {
 			// Asaas answered 2xx: the work is done, only its answer is lost.
 			err = &UnknownOutcomeError{Method: method, Path: trimQuery(path), Err: err}
 		}
@@ -278,7 +276,7 @@ func (c *Client) once(ctx context.Context, method, path string, payload []byte, 
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		err = fmt.Errorf("asaas: %s %s: decoding the answer (HTTP %d): %w", method, trimQuery(path), resp.StatusCode, err)
-		if method == http.MethodPost || method == http.MethodPut {
+		if !retryable(method) {
 			err = &UnknownOutcomeError{Method: method, Path: trimQuery(path), Err: err}
 		}
 		return false, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -146,9 +147,8 @@ func (p *Provider) Charge(ctx context.Context, client *domain.Client, o *domain.
 		log.InfoContext(ctx, "asaas: payment created", "paymentId", pay.ID, "billingType", billing)
 	case IsUnknownOutcome(err):
 		log.WarnContext(ctx, "asaas: the payment's creation has an unknown outcome; looking it up", "error", err)
-		pay, err = p.settlePayment(ctx, api, o.OrderID, err)
-		if err != nil {
-			return nil, err
+		if pay = lookAgain(ctx, p.s, log, func() (*Payment, error) { return p.findPayment(ctx, api, o.OrderID) }); pay == nil {
+			return nil, fmt.Errorf("asaas: order %s: Asaas has no payment for it after a create with an unknown outcome; the next charge looks again before creating: %w", o.OrderID, err)
 		}
 		log.InfoContext(ctx, "asaas: the payment was created after all", "paymentId", pay.ID)
 	case concernsCPF(err):
@@ -214,23 +214,23 @@ func (p *Provider) findPayment(ctx context.Context, api *Client, orderID string)
 	return &live[0], nil
 }
 
-// settlePayment looks for the payment of a create whose outcome was unknown (cause).
-func (p *Provider) settlePayment(ctx context.Context, api *Client, orderID string, cause error) (*Payment, error) {
-	for i := 0; i < p.s.lookupAttempts; i++ {
-		if i > 0 {
-			if sleep(ctx, p.s.lookupWait) != nil {
-				break
-			}
+// lookAgain looks for what a create whose outcome was unknown would have made (find: a
+// payment by its order, a customer by its reference), lookupAttempts times lookupWait apart,
+// as Asaas may commit it a moment after the timeout; nil when it is not there.
+func lookAgain[T any](ctx context.Context, s settings, log *slog.Logger, find func() (*T, error)) *T {
+	for i := 0; i < s.lookupAttempts; i++ {
+		if i > 0 && sleep(ctx, s.lookupWait) != nil {
+			break
 		}
-		pay, err := p.findPayment(ctx, api, orderID)
-		if err == nil && pay != nil {
-			return pay, nil
+		got, err := find()
+		if err == nil && got != nil {
+			return got
 		}
 		if err != nil {
-			p.s.log.WarnContext(ctx, "asaas: looking up the order's payment failed", "orderId", orderID, "error", err)
+			log.WarnContext(ctx, "asaas: looking up what a create may have made failed", "error", err)
 		}
 	}
-	return nil, fmt.Errorf("asaas: order %s: Asaas has no payment for it after a create with an unknown outcome; the next charge looks again before creating: %w", orderID, cause)
+	return nil
 }
 
 // customer returns the id of the payer's Asaas customer, with cpf set on it when given.
@@ -275,13 +275,8 @@ func (p *Provider) customer(ctx context.Context, api *Client, payer domain.Payer
 	case err == nil:
 		return c.ID, nil
 	case IsUnknownOutcome(err) && payer.Reference != "":
-		for i := 0; i < p.s.lookupAttempts; i++ {
-			if i > 0 && sleep(ctx, p.s.lookupWait) != nil {
-				break
-			}
-			if c, ferr := findCustomer(ctx, api, payer.Reference); ferr == nil && c != nil {
-				return c.ID, nil
-			}
+		if c := lookAgain(ctx, p.s, p.s.log, func() (*Customer, error) { return findCustomer(ctx, api, payer.Reference) }); c != nil {
+			return c.ID, nil
 		}
 		return "", fmt.Errorf("asaas: the payer's customer: %w", err)
 	case concernsCPF(err):
