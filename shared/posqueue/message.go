@@ -187,11 +187,8 @@ func Build(store *domain.Store, o *domain.Order, event domain.OrderEventType, no
 // occurredAt is when the order last reached the status the event announces, from its
 // history; now when the history does not say.
 func occurredAt(o *domain.Order, event domain.OrderEventType, now time.Time) time.Time {
-	want := statusOf[event]
-	for i := len(o.StatusHistory) - 1; i >= 0; i-- {
-		if h := o.StatusHistory[i]; h.Status == want && want != "" && !h.At.IsZero() {
-			return h.At
-		}
+	if h := lastChange(o, event); !h.At.IsZero() {
+		return h.At
 	}
 	return now
 }
@@ -199,13 +196,19 @@ func occurredAt(o *domain.Order, event domain.OrderEventType, now time.Time) tim
 // reasonOf is the reason recorded when the order last reached the status the event
 // announces ("" none).
 func reasonOf(o *domain.Order, event domain.OrderEventType) string {
+	return lastChange(o, event).Reason
+}
+
+// lastChange is the entry of the order's history where it last reached the status the event
+// announces (zero when there is none).
+func lastChange(o *domain.Order, event domain.OrderEventType) domain.StatusChange {
 	want := statusOf[event]
 	for i := len(o.StatusHistory) - 1; i >= 0; i-- {
 		if h := o.StatusHistory[i]; h.Status == want && want != "" {
-			return h.Reason
+			return h
 		}
 	}
-	return ""
+	return domain.StatusChange{}
 }
 
 // statusOf is the order status each event announces; it is also the status an order must
