@@ -463,27 +463,25 @@ func (p *Provider) payment(w http.ResponseWriter, r *http.Request, a Account) (*
 	return rec, true
 }
 
-func (p *Provider) getPayment(w http.ResponseWriter, r *http.Request, a Account) {
+// paymentCopy is a copy of the caller's payment {id}, or false once 404 is answered.
+func (p *Provider) paymentCopy(w http.ResponseWriter, r *http.Request, a Account) (Payment, bool) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	rec, ok := p.payment(w, r, a)
-	var pay Payment
-	if ok {
-		pay = clonePayment(rec.Payment)
+	if !ok {
+		return Payment{}, false
 	}
-	p.mu.Unlock()
-	if ok {
+	return clonePayment(rec.Payment), true
+}
+
+func (p *Provider) getPayment(w http.ResponseWriter, r *http.Request, a Account) {
+	if pay, ok := p.paymentCopy(w, r, a); ok {
 		writeJSON(w, http.StatusOK, pay)
 	}
 }
 
 func (p *Provider) getPixQrCode(w http.ResponseWriter, r *http.Request, a Account) {
-	p.mu.Lock()
-	rec, ok := p.payment(w, r, a)
-	var pay Payment
-	if ok {
-		pay = clonePayment(rec.Payment)
-	}
-	p.mu.Unlock()
+	pay, ok := p.paymentCopy(w, r, a)
 	switch {
 	case !ok:
 	case pay.Deleted:

@@ -15,11 +15,11 @@ import (
 // of other objects). A payment received in cash is a PAYMENT_RECEIVED (status
 // RECEIVED_IN_CASH): Asaas documents no event of its own for it.
 var kinds = map[string]domain.PaymentEventKind{
-	"PAYMENT_CONFIRMED": domain.PaymentPaid,
-	"PAYMENT_RECEIVED":  domain.PaymentPaid,
-	"PAYMENT_OVERDUE":   domain.PaymentOverdue,
-	"PAYMENT_DELETED":   domain.PaymentRemoved,
-	"PAYMENT_REFUNDED":  domain.PaymentRefunded,
+	asaas.EventPaymentConfirmed: domain.PaymentPaid,
+	asaas.EventPaymentReceived:  domain.PaymentPaid,
+	asaas.EventPaymentOverdue:   domain.PaymentOverdue,
+	asaas.EventPaymentDeleted:   domain.PaymentRemoved,
+	asaas.EventPaymentRefunded:  domain.PaymentRefunded,
 }
 
 // maxID bounds the ids taken from an event (they become keys, queue ids and log fields):
