@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // SendAPI is the slice of SQS the producer calls.
@@ -47,22 +48,11 @@ const maxDeduplicationID = 128
 // MessageSid, a payment event's domain.PaymentMessageSid), otherwise the hex SHA-256 of it,
 // which is as unique and always fits.
 func DeduplicationID(messageSid string) string {
-	if messageSid != "" && len(messageSid) <= maxDeduplicationID && dedupSafe(messageSid) {
+	if messageSid != "" && len(messageSid) <= maxDeduplicationID && resourcenames.SQSIDChars(messageSid) {
 		return messageSid
 	}
 	sum := sha256.Sum256([]byte(messageSid))
 	return hex.EncodeToString(sum[:])
-}
-
-// dedupSafe: every byte is an ASCII letter, digit or punctuation character (SQS's
-// [a-zA-Z0-9!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~]); no space, control character or non-ASCII.
-func dedupSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // Enqueue implements domain.InboundQueue. The MessageSid (through DeduplicationID) is the

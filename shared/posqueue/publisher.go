@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // SendAPI is the slice of SQS the publisher calls.
@@ -172,13 +173,5 @@ func wasConfirmed(o *domain.Order) bool {
 // validSQSID reports whether id fits a FIFO group or deduplication id (printable ASCII, no
 // space) with room for ":" and the event type within SQS's 128 characters.
 func validSQSID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '!' || id[i] > '~' {
-			return false
-		}
-	}
-	return true
+	return id != "" && len(id) <= 64 && resourcenames.SQSIDChars(id)
 }

@@ -362,3 +362,15 @@ var (
 	// TenantQueueActions are the SQS actions on the brand's store queues.
 	TenantQueueActions = []string{"SendMessage", "GetQueueUrl", "GetQueueAttributes"}
 )
+
+// SQSIDChars reports whether every byte of s is one SQS takes in a FIFO message group id or
+// deduplication id: an ASCII letter, digit or punctuation character, so no space, control
+// character or non-ASCII byte. Lengths are the caller's bound.
+func SQSIDChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}

@@ -329,3 +329,21 @@ func TestShardKeys(t *testing.T) {
 		t.Errorf("ShardKey = %q", got)
 	}
 }
+
+func TestSQSIDChars(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{
+		"SM0123456789abcdef":              true,
+		"payment:evt_05b7&368604920":      true,
+		`!"#$%&'()*+,-./:;<=>?@[\]^_{|}~`: true,
+		"":                                true, // nothing to refuse; lengths are the caller's
+		"with space":                      false,
+		"tab\there":                       false,
+		"ação":                            false,
+		"del\x7f":                         false,
+	} {
+		if got := resourcenames.SQSIDChars(s); got != want {
+			t.Errorf("SQSIDChars(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/asaas"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // Asaas's payment events that matter to an order; every other event is acknowledged and
@@ -85,15 +86,7 @@ func wireAmount(raw json.RawMessage) bool {
 	return amountText.MatchString(s)
 }
 
-// validID: 1 to maxID printable ASCII characters, no space.
+// validID: 1 to maxID printable ASCII characters, no space (what SQS takes in an id).
 func validID(s string) bool {
-	if s == "" || len(s) > maxID {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
+	return s != "" && len(s) <= maxID && resourcenames.SQSIDChars(s)
 }
