@@ -137,3 +137,56 @@ func (s ClaimState) String() string {
 // InboundClaimKey is the idempotency key of a Twilio message: the webhook begins it, the
 // worker completes it once the message is in the customer's conversation.
 func InboundClaimKey(messageSid string) string { return "twilio#" + messageSid }
+
+// MaxIdempotencyKey bounds a key of an IdempotencyRepository: DynamoDB allows a sort key of
+// 1024 bytes, and the keys claimed (a Twilio MessageSid, a payment event's id, a notice of an
+// order) are far shorter.
+const MaxIdempotencyKey = 512
+
+// The checks every IdempotencyRepository makes before it reads or writes, so an
+// implementation and its test double refuse the same calls.
+
+// CheckClaimKey refuses a ctx carrying another tenant (EFORBIDDEN) and a key that is empty or
+// longer than MaxIdempotencyKey (EINVALID).
+func CheckClaimKey(ctx context.Context, clientID, key string) error {
+	if err := CheckTenant(ctx, clientID); err != nil {
+		return err
+	}
+	if key == "" || len(key) > MaxIdempotencyKey {
+		return Errorf(EINVALID, "idempotency key is required (at most %d bytes)", MaxIdempotencyKey)
+	}
+	return nil
+}
+
+// CheckClaimTTL refuses a ttl that is not positive.
+func CheckClaimTTL(ttl time.Duration) error {
+	if ttl <= 0 {
+		return Errorf(EINVALID, "idempotency ttl must be positive, got %s", ttl)
+	}
+	return nil
+}
+
+// CheckClaimLease refuses a lease that is not positive or is longer than the claim's ttl.
+func CheckClaimLease(lease, ttl time.Duration) error {
+	if lease <= 0 || ttl < lease {
+		return Errorf(EINVALID, "a claim needs a positive lease (%s) no longer than its ttl (%s)", lease, ttl)
+	}
+	return nil
+}
+
+// CheckComplete refuses a Complete of more than MaxCompleteKeys keys, with a ttl that is not
+// positive, or with a key CheckClaimKey refuses.
+func CheckComplete(ctx context.Context, clientID string, keys []string, ttl time.Duration) error {
+	if len(keys) > MaxCompleteKeys {
+		return Errorf(EINVALID, "at most %d keys at once, got %d", MaxCompleteKeys, len(keys))
+	}
+	if err := CheckClaimTTL(ttl); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := CheckClaimKey(ctx, clientID, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -196,7 +196,7 @@ type ClaimRecord struct {
 // still stored), with the platform's client like every idempotency call. ENOTFOUND when there
 // is none.
 func (r *Repositories) GetClaimRecord(ctx context.Context, clientID, key string) (*ClaimRecord, error) {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return nil, err
 	}
 	api, err := r.api(ctx, platform)
@@ -233,7 +233,7 @@ func (r *Repositories) GetClaimRecord(ctx context.Context, clientID, key string)
 // reports whether there was one. Unlike Release it is an erasure: the caller does not hold
 // the claim.
 func (r *Repositories) EraseClaim(ctx context.Context, clientID, key string) (bool, error) {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return false, err
 	}
 	api, err := r.api(ctx, platform)

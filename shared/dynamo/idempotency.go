@@ -16,10 +16,6 @@ import (
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
-// MaxIdempotencyKey bounds a key: DynamoDB allows a sort key of 1024 bytes, and the keys we
-// claim (a Twilio MessageSid, an order id plus event) are far shorter.
-const MaxIdempotencyKey = 512
-
 // Claim states as stored. A record without a state was written by Claim: it is done.
 const (
 	claimPending = "PENDING"
@@ -46,16 +42,6 @@ type claim struct {
 	LeaseUntilMs int64 `dynamodbav:"leaseUntilMs,omitempty"`
 }
 
-func validKey(ctx context.Context, clientID, key string) error {
-	if err := domain.CheckTenant(ctx, clientID); err != nil {
-		return err
-	}
-	if key == "" || len(key) > MaxIdempotencyKey {
-		return domain.Errorf(domain.EINVALID, "idempotency key is required (at most %d bytes)", MaxIdempotencyKey)
-	}
-	return nil
-}
-
 // claimKey is the key of a claim's item.
 func claimKey(clientID, key string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: resourcenames.TenantKey(clientID, key)}}
@@ -79,7 +65,7 @@ func expiry(now time.Time, ttl time.Duration) int64 {
 
 // Release implements domain.IdempotencyRepository.
 func (r *Repositories) Release(ctx context.Context, clientID, key string) error {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return err
 	}
 	api, err := r.api(ctx, platform)
@@ -96,11 +82,11 @@ func (r *Repositories) Release(ctx context.Context, clientID, key string) error 
 // Claim implements domain.IdempotencyRepository with one conditional put, so two deliveries
 // racing for the same key cannot both win.
 func (r *Repositories) Claim(ctx context.Context, clientID, key string, ttl time.Duration) (bool, error) {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return false, err
 	}
-	if ttl <= 0 {
-		return false, domain.Errorf(domain.EINVALID, "idempotency ttl must be positive, got %s", ttl)
+	if err := domain.CheckClaimTTL(ttl); err != nil {
+		return false, err
 	}
 	api, err := r.api(ctx, platform)
 	if err != nil {
@@ -125,11 +111,11 @@ func (r *Repositories) Claim(ctx context.Context, clientID, key string, ttl time
 // DynamoDB returns the stored item (ReturnValuesOnConditionCheckFailure), which tells done
 // from in progress without a second call.
 func (r *Repositories) Begin(ctx context.Context, clientID, key string, lease, ttl time.Duration) (domain.ClaimState, error) {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return 0, err
 	}
-	if lease <= 0 || ttl < lease {
-		return 0, domain.Errorf(domain.EINVALID, "a claim needs a positive lease (%s) no longer than its ttl (%s)", lease, ttl)
+	if err := domain.CheckClaimLease(lease, ttl); err != nil {
+		return 0, err
 	}
 	api, err := r.api(ctx, platform)
 	if err != nil {
@@ -180,19 +166,13 @@ func (r *Repositories) Complete(ctx context.Context, clientID string, keys []str
 	if len(keys) == 0 {
 		return nil
 	}
-	if len(keys) > domain.MaxCompleteKeys {
-		return domain.Errorf(domain.EINVALID, "at most %d keys at once, got %d", domain.MaxCompleteKeys, len(keys))
-	}
-	if ttl <= 0 {
-		return domain.Errorf(domain.EINVALID, "idempotency ttl must be positive, got %s", ttl)
+	if err := domain.CheckComplete(ctx, clientID, keys, ttl); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	var reqs []types.WriteRequest
 	now := r.clock()
 	for _, k := range keys {
-		if err := validKey(ctx, clientID, k); err != nil {
-			return err
-		}
 		if seen[k] { // BatchWriteItem refuses two writes to one key
 			continue
 		}
@@ -214,7 +194,7 @@ func (r *Repositories) Complete(ctx context.Context, clientID string, keys []str
 
 // Lookup implements domain.IdempotencyRepository with one strongly consistent GetItem.
 func (r *Repositories) Lookup(ctx context.Context, clientID, key string) (domain.ClaimState, error) {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return 0, err
 	}
 	api, err := r.api(ctx, platform)

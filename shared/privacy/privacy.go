@@ -313,7 +313,7 @@ func claimKeys(conv *domain.Conversation, num string) []string {
 				continue
 			}
 			k := domain.InboundClaimKey(e.MessageSid)
-			if !seen[k] && len(k) <= dynamo.MaxIdempotencyKey {
+			if !seen[k] && len(k) <= domain.MaxIdempotencyKey {
 				seen[k] = true
 				keys = append(keys, k)
 			}

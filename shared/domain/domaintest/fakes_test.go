@@ -48,7 +48,7 @@ func TestIdempotencyRefuses(t *testing.T) {
 		{"Release of another tenant", domain.EFORBIDDEN, func() error { return f.Release(ctx, Burger, "k") }},
 		{"Begin empty key", domain.EINVALID, func() error { _, err := f.Begin(ctx, Pizzaria, "", time.Second, time.Hour); return err }},
 		{"Lookup long key", domain.EINVALID, func() error {
-			_, err := f.Lookup(ctx, Pizzaria, strings.Repeat("k", MaxIdempotencyKey+1))
+			_, err := f.Lookup(ctx, Pizzaria, strings.Repeat("k", domain.MaxIdempotencyKey+1))
 			return err
 		}},
 		{"Begin zero lease", domain.EINVALID, func() error { _, err := f.Begin(ctx, Pizzaria, "k", 0, time.Hour); return err }},

@@ -13,15 +13,12 @@ import (
 // values start it at a fixed date.
 func NewClockAt(t time.Time) *Clock { return &Clock{now: t} }
 
-// MaxIdempotencyKey is the longest key Idempotency takes, as the DynamoDB implementation.
-const MaxIdempotencyKey = 512
-
 // Idempotency is an in-memory domain.IdempotencyRepository for tests of the code that claims
 // (webhooks, workers). It keeps the contract written on the interface exactly as the DynamoDB
 // implementation does (TestIdempotency holds it to the suite's idempotency tests):
 //
 //   - every call checks the tenant in the context (domain.CheckTenant) and the key (required,
-//     at most MaxIdempotencyKey bytes), and refuses a ttl or lease that is not positive, a
+//     at most domain.MaxIdempotencyKey bytes), and refuses a ttl or lease that is not positive, a
 //     lease longer than the ttl and a Complete of more than domain.MaxCompleteKeys keys;
 //   - a record lives for its ttl from when it was written, counted in whole seconds rounded
 //     up, and reads as absent from then on;
@@ -103,11 +100,11 @@ func (f *Idempotency) Record(clientID, key string) (ClaimRecord, bool) {
 
 // Claim implements domain.IdempotencyRepository.
 func (f *Idempotency) Claim(ctx context.Context, clientID, key string, ttl time.Duration) (bool, error) {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return false, err
 	}
-	if ttl <= 0 {
-		return false, domain.Errorf(domain.EINVALID, "idempotency ttl must be positive, got %s", ttl)
+	if err := domain.CheckClaimTTL(ttl); err != nil {
+		return false, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -125,7 +122,7 @@ func (f *Idempotency) Claim(ctx context.Context, clientID, key string, ttl time.
 
 // Release implements domain.IdempotencyRepository.
 func (f *Idempotency) Release(ctx context.Context, clientID, key string) error {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return err
 	}
 	f.mu.Lock()
@@ -142,11 +139,11 @@ func (f *Idempotency) Begin(ctx context.Context, clientID, key string, lease, tt
 	f.mu.Lock()
 	f.begun = append(f.begun, key)
 	f.mu.Unlock()
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return 0, err
 	}
-	if lease <= 0 || ttl < lease {
-		return 0, domain.Errorf(domain.EINVALID, "a claim needs a positive lease (%s) no longer than its ttl (%s)", lease, ttl)
+	if err := domain.CheckClaimLease(lease, ttl); err != nil {
+		return 0, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -173,16 +170,8 @@ func (f *Idempotency) Complete(ctx context.Context, clientID string, keys []stri
 	if len(keys) == 0 {
 		return nil
 	}
-	if len(keys) > domain.MaxCompleteKeys {
-		return domain.Errorf(domain.EINVALID, "at most %d keys at once, got %d", domain.MaxCompleteKeys, len(keys))
-	}
-	if ttl <= 0 {
-		return domain.Errorf(domain.EINVALID, "idempotency ttl must be positive, got %s", ttl)
-	}
-	for _, k := range keys {
-		if err := validKey(ctx, clientID, k); err != nil {
-			return err
-		}
+	if err := domain.CheckComplete(ctx, clientID, keys, ttl); err != nil {
+		return err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -198,7 +187,7 @@ func (f *Idempotency) Complete(ctx context.Context, clientID string, keys []stri
 
 // Lookup implements domain.IdempotencyRepository.
 func (f *Idempotency) Lookup(ctx context.Context, clientID, key string) (domain.ClaimState, error) {
-	if err := validKey(ctx, clientID, key); err != nil {
+	if err := domain.CheckClaimKey(ctx, clientID, key); err != nil {
 		return 0, err
 	}
 	f.mu.Lock()
@@ -220,16 +209,6 @@ func (f *Idempotency) live(k recordKey, now time.Time) (ClaimRecord, bool) {
 		return ClaimRecord{}, false
 	}
 	return r, true
-}
-
-func validKey(ctx context.Context, clientID, key string) error {
-	if err := domain.CheckTenant(ctx, clientID); err != nil {
-		return err
-	}
-	if key == "" || len(key) > MaxIdempotencyKey {
-		return domain.Errorf(domain.EINVALID, "idempotency key is required (at most %d bytes)", MaxIdempotencyKey)
-	}
-	return nil
 }
 
 // expiry is now+ttl rounded up to the second, as the DynamoDB TTL attribute stores it.
