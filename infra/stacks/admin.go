@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -339,13 +338,7 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 		// The admin API logs {"event":"audit_write_failed"} when a change succeeded and its
 		// audit record could not be written: a change without its record (seed 7.3).
 		newOnceAlarm(this, "AuditWriteFailedAlarm", env, "a change through the admin API has no audit record: the audit table refused the write",
-			awslogs.NewMetricFilter(this, jsii.String("AuditWriteFailedFilter"), &awslogs.MetricFilterProps{
-				LogGroup:        fn.logs,
-				FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(resourcenames.EventAuditWriteFailed)),
-				MetricNamespace: jsii.String(resourcenames.MetricNamespace),
-				MetricName:      jsii.String("AuditWriteFailures"),
-				MetricValue:     jsii.String("1"),
-			}).Metric(fiveMinutes(awscloudwatch.Stats_SUM()))),
+			logEventMetric(this, "AuditWriteFailedFilter", fn.logs, resourcenames.EventAuditWriteFailed, "AuditWriteFailures")),
 	}
 
 	this.fn, this.pool, this.client, this.issuer, this.url, this.tenantRole = fn.fn, pool, client, issuer, url, tenantAdmin

@@ -516,13 +516,7 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		// The worker logs {"event":"template_missing"} when WhatsApp's 24-hour window forbids
 		// free text and no approved template exists: a customer went unanswered.
 		newAlarm("TemplateMissingAlarm", "free text refused outside WhatsApp's 24-hour window: an approved template (ContentSid) is missing",
-			awslogs.NewMetricFilter(this, jsii.String("TemplateMissingFilter"), &awslogs.MetricFilterProps{
-				LogGroup:        worker.logs,
-				FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(resourcenames.EventTemplateMissing)),
-				MetricNamespace: jsii.String(resourcenames.MetricNamespace),
-				MetricName:      jsii.String("TemplateMissing"),
-				MetricValue:     jsii.String("1"),
-			}).Metric(fiveMinutes(awscloudwatch.Stats_SUM()))),
+			logEventMetric(this, "TemplateMissingFilter", worker.logs, resourcenames.EventTemplateMissing, "TemplateMissing")),
 		// A 5xx is a message Twilio has to retry: the webhook failed or timed out, or Lambda
 		// throttled it (API Gateway answers 500). Twilio retries a few times (the URL's
 		// fragment), so one 5xx is not yet a lost message, but it is the first sign of one.
@@ -536,10 +530,10 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		// orders then wait for a payment event that does not come (docs/operations.md).
 		newAlarm("AsaasWebhookRefusedAlarm", "the payment webhook refused an Asaas call (401: the asaas-access-token is not the brand's "+
 			"webhookToken; Asaas pauses the brand's webhook queue after 15 consecutive failures)",
-			webhookEventMetric(this, "AsaasWebhookRefusedFilter", webhook.logs, resourcenames.EventAsaasWebhookRefused, "AsaasWebhookRefused")),
+			logEventMetric(this, "AsaasWebhookRefusedFilter", webhook.logs, resourcenames.EventAsaasWebhookRefused, "AsaasWebhookRefused")),
 		newAlarm("AsaasWebhookFailedAlarm", "the payment webhook failed an Asaas call (5xx: secret, order or inbound queue unreachable; "+
 			"Asaas retries, and pauses the brand's webhook queue after 15 consecutive failures)",
-			webhookEventMetric(this, "AsaasWebhookFailedFilter", webhook.logs, resourcenames.EventAsaasWebhookFailed, "AsaasWebhookFailed")),
+			logEventMetric(this, "AsaasWebhookFailedFilter", webhook.logs, resourcenames.EventAsaasWebhookFailed, "AsaasWebhookFailed")),
 	}
 
 	this.api, this.webhookURL, this.tenantRole = api, webhookURL, tenantRole
@@ -548,9 +542,11 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	return this
 }
 
-// webhookEventMetric counts, per five minutes, the lines of logs whose JSON field "event" is
-// event, as metric name in resourcenames.MetricNamespace (a metric filter with id).
-func webhookEventMetric(scope constructs.Construct, id string, logs awslogs.ILogGroup, event, name string) awscloudwatch.IMetric {
+// logEventMetric counts, per five minutes, the lines of logs whose JSON field "event" is
+// event, as metric name in resourcenames.MetricNamespace (a metric filter with id): what the
+// alarms on a function's log events (a missing template, a refused Asaas call, a lost audit
+// record) watch.
+func logEventMetric(scope constructs.Construct, id string, logs awslogs.ILogGroup, event, name string) awscloudwatch.IMetric {
 	return awslogs.NewMetricFilter(scope, jsii.String(id), &awslogs.MetricFilterProps{
 		LogGroup:        logs,
 		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(event)),
