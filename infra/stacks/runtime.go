@@ -335,7 +335,8 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		resourcenames.EnvVarOrdersTable:   data.Orders().TableName(),
 		resourcenames.EnvVarInboundDLQURL: dlq.QueueUrl(),
 		// The daily counters per brand and store, written with the brand's session
-		// (UpdateItem with atomic ADDs, resourcenames.TenantTableActions).
+		// (UpdateItem with atomic ADDs) and read with it for the brand's daily token budget
+		// (Query on the brand's partition; resourcenames.TenantTableActions).
 		resourcenames.EnvVarDailyMetricsTable: data.DailyMetrics().TableName(),
 		// The worker delays a failed message's retry with ChangeMessageVisibility, which
 		// needs the queue's URL (the event carries only its ARN).
@@ -517,6 +518,12 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 		// free text and no approved template exists: a customer went unanswered.
 		newAlarm("TemplateMissingAlarm", "free text refused outside WhatsApp's 24-hour window: an approved template (ContentSid) is missing",
 			logEventMetric(this, "TemplateMissingFilter", worker.logs, resourcenames.EventTemplateMissing, "TemplateMissing")),
+		// The worker logs {"event":"model_budget_exceeded"} when a brand has used its daily
+		// token budget and the rules answer a turn the model was wanted for: the brand's
+		// conversations are worse until São Paulo's midnight (raise its budget, or look for a
+		// loop or abuse: docs/admin-api.md).
+		newAlarm("ModelBudgetExceededAlarm", "a brand used its daily AI token budget: the rules answer without the model until midnight (São Paulo)",
+			logEventMetric(this, "ModelBudgetExceededFilter", worker.logs, resourcenames.EventModelBudgetExceeded, "ModelBudgetExceeded")),
 		// A 5xx is a message Twilio has to retry: the webhook failed or timed out, or Lambda
 		// throttled it (API Gateway answers 500). Twilio retries a few times (the URL's
 		// fragment), so one 5xx is not yet a lost message, but it is the first sign of one.

@@ -670,9 +670,9 @@ func TestRolesHaveNoManagedPolicies(t *testing.T) {
 func TestRuntimeAlarms(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
-	if n := len(fx.stack.Runtime().Alarms()); n != 10 {
-		t.Errorf("Alarms() has %d alarms, want 10 (DLQ, errors and throttles of both functions, backlog, template missing, API 5xx, "+
-			"payment webhook refused and failed)", n)
+	if n := len(fx.stack.Runtime().Alarms()); n != 11 {
+		t.Errorf("Alarms() has %d alarms, want 11 (DLQ, errors and throttles of both functions, backlog, template missing, "+
+			"model budget exceeded, API 5xx, payment webhook refused and failed)", n)
 	}
 	backlog := *fx.template.FindResources(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{"Properties": map[string]any{
 		"Namespace": "AWS/SQS", "MetricName": "ApproximateAgeOfOldestMessage", "Statistic": "Maximum",
@@ -723,6 +723,11 @@ func TestRuntimeAlarms(t *testing.T) {
 			"MetricName": "TemplateMissing",
 			"Statistic":  "Sum",
 		}},
+		{"model budget exceeded", map[string]any{
+			"Namespace":  resourcenames.MetricNamespace,
+			"MetricName": "ModelBudgetExceeded",
+			"Statistic":  "Sum",
+		}},
 		{"payment webhook refused", map[string]any{
 			"Namespace":  resourcenames.MetricNamespace,
 			"MetricName": "AsaasWebhookRefused",
@@ -748,7 +753,8 @@ func TestRuntimeAlarms(t *testing.T) {
 	}
 }
 
-// The worker's log lines with {"event":"template_missing"} become the TemplateMissing metric.
+// The worker's log lines with {"event":"template_missing"} become the TemplateMissing metric,
+// and those with {"event":"model_budget_exceeded"} the ModelBudgetExceeded metric.
 func TestTemplateMissingMetricFilter(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	fn := *fx.template.FindResources(jsii.String("AWS::Lambda::Function"), nil)
@@ -759,15 +765,20 @@ func TestTemplateMissingMetricFilter(t *testing.T) {
 	if workerLogs == "" {
 		t.Fatalf("worker LoggingConfig %v names no log group of the template", props["LoggingConfig"])
 	}
-	check(t, func() {
-		fx.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
-			"LogGroupName":  ref(workerLogs),
-			"FilterPattern": `{ $.event = "template_missing" }`,
-			"MetricTransformations": []any{map[string]any{
-				"MetricNamespace": resourcenames.MetricNamespace, "MetricName": "TemplateMissing", "MetricValue": "1",
-			}},
+	for event, metric := range map[string]string{"template_missing": "TemplateMissing", "model_budget_exceeded": "ModelBudgetExceeded"} {
+		check(t, func() {
+			fx.template.HasResourceProperties(jsii.String("AWS::Logs::MetricFilter"), map[string]any{
+				"LogGroupName":  ref(workerLogs),
+				"FilterPattern": `{ $.event = "` + event + `" }`,
+				"MetricTransformations": []any{map[string]any{
+					"MetricNamespace": resourcenames.MetricNamespace, "MetricName": metric, "MetricValue": "1",
+				}},
+			})
 		})
-	})
+	}
+	if resourcenames.EventModelBudgetExceeded != "model_budget_exceeded" {
+		t.Errorf("event %q: docs/admin-api.md and docs/operations.md name model_budget_exceeded", resourcenames.EventModelBudgetExceeded)
+	}
 }
 
 // The payment webhook's log lines with {"event":"asaas_webhook_refused"} (it answered 401)

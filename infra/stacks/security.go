@@ -344,7 +344,8 @@ func newTenantRole(scope constructs.Construct, id, env string, data DataLayer, s
 //     conversation;
 //   - ConversationState: the live conversation, with optimistic locking on its version;
 //   - Orders: business records, created and moved through their statuses, never deleted;
-//   - DailyMetrics: the worker's daily counters (UpdateItem with atomic ADDs);
+//   - DailyMetrics: the worker's daily counters (UpdateItem with atomic ADDs), and a Query of
+//     the brand's day for its daily token budget (metrics.ModelSpend);
 //   - secrets: the brand's Twilio and Asaas credentials, read; store queues: confirmed orders
 //     sent to the brand's stores' points of sale.
 func newTenantAccessRole(scope constructs.Construct, id, env string, data DataLayer, assumers ...awsiam.IRole) awsiam.Role {

@@ -426,8 +426,9 @@ func TestTenantRoleReachesOneBrandsItemsByLeadingKey(t *testing.T) {
 		"PhoneMapping":      {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"},
 		"ConversationState": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"},
 		"Orders":            {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
-		// The worker's daily counters: atomic ADDs on the brand's items.
-		"DailyMetrics": {"dynamodb:UpdateItem"},
+		// The worker's daily counters: atomic ADDs on the brand's items, and a Query of the
+		// brand's day for its daily token budget.
+		"DailyMetrics": {"dynamodb:UpdateItem", "dynamodb:Query"},
 		"Idempotency":  nil, // platform-level: the functions' own roles
 		"Audit":        nil, // the admin function's own role
 	}

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -84,6 +85,11 @@ func TestValidationNamesTheFields(t *testing.T) {
 		{"sandbox: an empty message", "POST", brand + "/sandbox/messages", tok, map[string]any{"storeId": "vila-madalena", "text": ""}, "", 422, []string{"text"}},
 		{"sandbox: a store of another brand", "POST", brand + "/sandbox/messages", tok, map[string]any{"storeId": "centro", "text": "oi"}, "", 422, []string{"storeId"}},
 		{"prompt preview: no such store", "POST", brand + "/prompt/preview", tok, map[string]any{"storeId": "centro"}, "", 422, []string{"storeId"}},
+		{"prompt: a negative token budget", "PUT", brand + "/prompt", tok, map[string]any{"aiDailyTokenBudget": -1}, "", 422, []string{"aiDailyTokenBudget"}},
+		{"prompt: a token budget over the maximum", "PUT", brand + "/prompt", tok, map[string]any{"aiDailyTokenBudget": domain.MaxAIDailyTokenBudget + 1}, "", 422, []string{"aiDailyTokenBudget"}},
+		{"prompt: an unknown variable and a negative budget", "PUT", brand + "/prompt", tok,
+			map[string]any{"aiPromptTemplate": "Dê {{desconto}}.", "aiDailyTokenBudget": -5}, "", 422, []string{"aiPromptTemplate", "aiDailyTokenBudget"}},
+		{"prompt: a budget that is not a whole number", "PUT", brand + "/prompt", tok, map[string]any{"aiDailyTokenBudget": 1.5}, "", 400, []string{"aiDailyTokenBudget"}},
 		{"body: not JSON", "PATCH", brand, tok, "{nope", brand, 400, []string{"body"}},
 	}
 	f.customer(t, demo.BurgerID, "vila-madalena", burgerCustomer)
@@ -108,6 +114,124 @@ func TestValidationNamesTheFields(t *testing.T) {
 				t.Errorf("problem %+v", p)
 			}
 		})
+	}
+}
+
+// The prompt route sets the brand's daily token budget: a field left out keeps its value, 0
+// returns to the default, the view shows the budget in effect; the change is audited; only a
+// platform admin changes it (it bounds what the platform pays for the brand's model): the
+// brand's admin and viewer read it, and may send it unchanged with their template; a
+// refused budget changes nothing.
+func TestPromptSetsTheTokenBudget(t *testing.T) {
+	f := newFixture(t)
+	tok := f.platform(t)
+	prompt := "/admin/v1/brands/demo-burger/prompt"
+	put := func(body any, want int) admin.PromptView {
+		t.Helper()
+		res := f.do(t, "PUT", prompt, tok, body)
+		if res.status != want {
+			t.Fatalf("PUT %v: %d, want %d: %s", body, res.status, want, res.body)
+		}
+		var v admin.PromptView
+		if want == 200 {
+			res.json(t, &v)
+		}
+		return v
+	}
+	get := func(token string) admin.PromptView {
+		t.Helper()
+		res := f.do(t, "GET", prompt, token, nil)
+		if res.status != 200 {
+			t.Fatalf("GET: %d %s", res.status, res.body)
+		}
+		var v admin.PromptView
+		res.json(t, &v)
+		return v
+	}
+	if v := get(tok); v.AIDailyTokenBudget != domain.DefaultAIDailyTokenBudget {
+		t.Errorf("a brand without a budget shows %d, want the default %d", v.AIDailyTokenBudget, domain.DefaultAIDailyTokenBudget)
+	}
+	const tmpl = "Você é da {{brand}}."
+	put(map[string]any{"aiPromptTemplate": tmpl}, 200)
+	if v := put(map[string]any{"aiDailyTokenBudget": 5_000_000}, 200); v.AIDailyTokenBudget != 5_000_000 || v.AIPromptTemplate != tmpl {
+		t.Errorf("after setting the budget alone: %+v, want 5000000 and the template kept", v)
+	}
+	cl, err := f.repos.GetClient(domain.NewPlatformContext(context.Background()), demo.BurgerID)
+	if err != nil || cl.AIDailyTokenBudget != 5_000_000 || cl.TokenBudget() != 5_000_000 {
+		t.Fatalf("stored brand: %+v, %v", cl, err)
+	}
+	if v := get(f.viewer(t, demo.BurgerID)); v.AIDailyTokenBudget != 5_000_000 {
+		t.Errorf("the viewer reads %d", v.AIDailyTokenBudget)
+	}
+	if v := put(map[string]any{"aiPromptTemplate": ""}, 200); v.AIDailyTokenBudget != 5_000_000 || v.AIPromptTemplate != "" {
+		t.Errorf("after resetting the template alone: %+v, want the budget kept", v)
+	}
+	put(map[string]any{"aiDailyTokenBudget": -1}, 422)
+	if v := get(tok); v.AIDailyTokenBudget != 5_000_000 {
+		t.Errorf("a refused budget changed it to %d", v.AIDailyTokenBudget)
+	}
+	if res := f.do(t, "PUT", prompt, f.viewer(t, demo.BurgerID), map[string]any{"aiDailyTokenBudget": 1}); res.status != http.StatusForbidden {
+		t.Errorf("a viewer setting the budget: %d, want 403: %s", res.status, res.body)
+	}
+	brandAdmin := f.brandAdmin(t, demo.BurgerID)
+	if res := f.do(t, "PUT", prompt, brandAdmin, map[string]any{"aiDailyTokenBudget": 900_000_000}); res.status != http.StatusForbidden {
+		t.Errorf("the brand's admin raising its budget: %d, want 403: %s", res.status, res.body)
+	}
+	if res := f.do(t, "PUT", prompt, brandAdmin, map[string]any{"aiPromptTemplate": tmpl, "aiDailyTokenBudget": 5_000_000}); res.status != 200 {
+		t.Errorf("the brand's admin saving its template with the budget unchanged: %d, want 200: %s", res.status, res.body)
+	}
+	if v := get(tok); v.AIDailyTokenBudget != 5_000_000 {
+		t.Errorf("after the brand admin's PUTs the budget is %d", v.AIDailyTokenBudget)
+	}
+	if v := put(map[string]any{"aiDailyTokenBudget": 0}, 200); v.AIDailyTokenBudget != domain.DefaultAIDailyTokenBudget {
+		t.Errorf("0 shows %d, want the default", v.AIDailyTokenBudget)
+	}
+	if cl, err := f.repos.GetClient(domain.NewPlatformContext(context.Background()), demo.BurgerID); err != nil || cl.AIDailyTokenBudget != 0 {
+		t.Errorf("0 stored as %d (%v), want none", cl.AIDailyTokenBudget, err)
+	}
+
+	var list admin.AuditList
+	f.do(t, "GET", "/admin/v1/brands/demo-burger/audit", tok, nil).json(t, &list)
+	budgets := 0
+	for _, r := range list.Records {
+		if r.Action == "brand.prompt.update" && strings.Contains(string(r.After), `"aiDailyTokenBudget":5000000`) {
+			budgets++
+		}
+	}
+	if budgets == 0 {
+		t.Errorf("no brand.prompt.update record with the budget in %d records", len(list.Records))
+	}
+}
+
+// The daily counters' answer carries the AI layer's counters, per day and in the totals.
+func TestMetricsShowTheModelCounters(t *testing.T) {
+	f := newFixture(t)
+	ctx := domain.NewContextWithTenant(context.Background(), demo.BurgerID)
+	day := domain.MetricsDay(time.Now())
+	c := domain.Counts{MessagesIn: 4, ModelCalls: 3, ModelInputTokens: 1200, ModelOutputTokens: 300, ModelCacheReadTokens: 9000,
+		ModelCacheWriteTokens: 4000, ModelFallbacks: 1, AnswerCacheHits: 2}
+	for _, store := range []string{"vila-madalena", ""} {
+		if err := f.repos.AddCounts(ctx, demo.BurgerID, store, day, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := f.do(t, "GET", "/admin/v1/brands/demo-burger/metrics?from="+day+"&to="+day, f.viewer(t, demo.BurgerID), nil)
+	if res.status != 200 {
+		t.Fatalf("%d %s", res.status, res.body)
+	}
+	var raw struct {
+		Totals map[string]int64 `json:"totals"`
+		Days   []map[string]any `json:"days"`
+	}
+	res.json(t, &raw)
+	for name, want := range map[string]int64{"modelCalls": 6, "modelInputTokens": 2400, "modelOutputTokens": 600,
+		"modelCacheReadTokens": 18000, "modelCacheWriteTokens": 8000, "modelFallbacks": 2, "answerCacheHits": 4} {
+		if got, ok := raw.Totals[name]; !ok || got != want {
+			t.Errorf("totals.%s = %d (present %v), want %d", name, got, ok, want)
+		}
+	}
+	if len(raw.Days) != 2 || raw.Days[0]["modelInputTokens"] != float64(1200) {
+		t.Errorf("days %v", raw.Days)
 	}
 }
 

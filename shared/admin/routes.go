@@ -91,9 +91,9 @@ func (h *Handler) table() []route {
 			body: TextsUpdate{}, resp: map[string]any{}, example: TextsUpdate{Texts: map[string]map[domain.Language]string{"thanks": {domain.PtBR: "Valeu! Tamo junto. 🍔"}}}, handle: (*call).putTexts},
 		{id: "previewText", method: "POST", path: b + "/texts/preview", tag: "texts", summary: "Render a text with sample values", access: accessRead,
 			body: TextPreview{}, resp: Rendered{}, example: TextPreview{ID: "thanks", Language: "pt-BR"}, handle: (*call).previewText},
-		{id: "getPrompt", method: "GET", path: b + "/prompt", tag: "texts", summary: "Read the brand's AI prompt template and its variables", access: accessRead, resp: PromptView{}, handle: (*call).getPrompt},
-		{id: "putPrompt", method: "PUT", path: b + "/prompt", tag: "texts", summary: "Set the brand's AI prompt template", access: accessWrite,
-			body: PromptUpdate{}, resp: PromptView{}, example: PromptUpdate{AIPromptTemplate: examplePrompt}, handle: (*call).putPrompt},
+		{id: "getPrompt", method: "GET", path: b + "/prompt", tag: "texts", summary: "Read the brand's AI prompt template, its variables and the daily token budget", access: accessRead, resp: PromptView{}, handle: (*call).getPrompt},
+		{id: "putPrompt", method: "PUT", path: b + "/prompt", tag: "texts", summary: "Set the brand's AI prompt template and daily token budget", access: accessWrite,
+			body: PromptUpdate{}, resp: PromptView{}, example: map[string]any{"aiPromptTemplate": examplePrompt, "aiDailyTokenBudget": 3_000_000}, handle: (*call).putPrompt},
 		{id: "previewPrompt", method: "POST", path: b + "/prompt/preview", tag: "texts", summary: "Render the prompt for a store, as the engine would", access: accessRead,
 			body: PromptPreview{}, resp: Rendered{}, example: PromptPreview{StoreID: "vila-madalena", Language: "pt-BR"}, handle: (*call).previewPrompt},
 

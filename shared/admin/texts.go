@@ -2,6 +2,7 @@ package admin
 
 import (
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
 // TextsUpdate replaces the brand's text overrides: text id -> language -> text. A text
@@ -18,9 +19,14 @@ type TextPreview struct {
 	Text *string `json:"text,omitempty"`
 }
 
-// PromptUpdate sets the brand's aiPromptTemplate ("" returns to the default).
+// PromptUpdate sets the brand's AI settings. A field left out keeps its current value.
 type PromptUpdate struct {
-	AIPromptTemplate string `json:"aiPromptTemplate"`
+	// AIPromptTemplate is the brand's prompt template ("" returns to the default).
+	AIPromptTemplate *string `json:"aiPromptTemplate,omitempty"`
+	// AIDailyTokenBudget is the most model tokens the brand may use a day (input at full
+	// price, output and prompt-cache writes; São Paulo's day): 0 returns to the default
+	// (domain.DefaultAIDailyTokenBudget), at most domain.MaxAIDailyTokenBudget.
+	AIDailyTokenBudget *int64 `json:"aiDailyTokenBudget,omitempty"`
 }
 
 // PromptPreview renders a template for one store and language.
@@ -36,10 +42,17 @@ type Rendered struct {
 	Text string `json:"text"`
 }
 
-// PromptView is the brand's prompt and the variables a template may use.
+// PromptView is the brand's prompt, the variables a template may use and the brand's
+// daily token budget in effect (its own, or the default).
 type PromptView struct {
-	AIPromptTemplate string `json:"aiPromptTemplate"`
-	Variables        any    `json:"variables"`
+	AIPromptTemplate   string `json:"aiPromptTemplate"`
+	Variables          any    `json:"variables"`
+	AIDailyTokenBudget int64  `json:"aiDailyTokenBudget"`
+}
+
+// promptView is the brand's PromptView.
+func promptView(cl *domain.Client, t Texts) PromptView {
+	return PromptView{AIPromptTemplate: cl.AIPromptTemplate, Variables: t.PromptVariables(), AIDailyTokenBudget: cl.TokenBudget()}
 }
 
 func (c *call) texts() (Texts, error) {
@@ -122,7 +135,7 @@ func (c *call) getPrompt() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return PromptView{AIPromptTemplate: cl.AIPromptTemplate, Variables: t.PromptVariables()}, nil
+	return promptView(cl, t), nil
 }
 
 func (c *call) putPrompt() (any, error) {
@@ -134,16 +147,42 @@ func (c *call) putPrompt() (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	if in.AIPromptTemplate != "" {
-		if err := t.ValidatePrompt(in.AIPromptTemplate); err != nil {
-			return nil, err
+	var fields []domain.FieldError
+	if in.AIPromptTemplate != nil && *in.AIPromptTemplate != "" {
+		if err := t.ValidatePrompt(*in.AIPromptTemplate); err != nil {
+			if fs := domain.FieldsOf(err); len(fs) > 0 {
+				fields = append(fields, fs...)
+			} else {
+				return nil, err
+			}
 		}
 	}
-	cl, err := c.updateBrand("brand.prompt.update", 0, func(cl *domain.Client) error { cl.AIPromptTemplate = in.AIPromptTemplate; return nil })
+	if in.AIDailyTokenBudget != nil {
+		if err := domain.CheckAIDailyTokenBudget(*in.AIDailyTokenBudget); err != nil {
+			fields = append(fields, domain.FieldsOf(err)...)
+		}
+	}
+	if err := domain.Invalid(fields); err != nil {
+		return nil, err
+	}
+	cl, err := c.updateBrand("brand.prompt.update", 0, func(cl *domain.Client) error {
+		if in.AIPromptTemplate != nil {
+			cl.AIPromptTemplate = *in.AIPromptTemplate
+		}
+		if in.AIDailyTokenBudget != nil && *in.AIDailyTokenBudget != cl.AIDailyTokenBudget {
+			// The budget bounds what the platform pays Bedrock for the brand: the brand's own
+			// admins read it, only the platform's set it.
+			if c.p.Role != resourcenames.RolePlatformAdmin {
+				return errForbidden("only a platform admin may change aiDailyTokenBudget")
+			}
+			cl.AIDailyTokenBudget = *in.AIDailyTokenBudget
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return PromptView{AIPromptTemplate: cl.AIPromptTemplate, Variables: t.PromptVariables()}, nil
+	return promptView(cl, t), nil
 }
 
 func (c *call) previewPrompt() (any, error) {

@@ -21,6 +21,10 @@ type Client struct {
 	DefaultLanguage   Language `dynamodbav:"defaultLanguage" json:"defaultLanguage"`
 	WelcomeMessage    string   `dynamodbav:"welcomeMessage,omitempty" json:"welcomeMessage,omitempty"`
 	AIPromptTemplate  string   `dynamodbav:"aiPromptTemplate,omitempty" json:"aiPromptTemplate,omitempty"`
+	// AIDailyTokenBudget is the most model tokens the brand may use in a metrics day
+	// (Counts.BudgetTokens over all its stores); 0 means DefaultAIDailyTokenBudget. Read it
+	// with TokenBudget. Past it the rules answer until the day ends (São Paulo's midnight).
+	AIDailyTokenBudget int64 `dynamodbav:"aiDailyTokenBudget,omitempty" json:"aiDailyTokenBudget,omitempty"`
 	// Texts overrides the bot's texts (seed 4.3, custom messages): text id -> language ->
 	// the brand's version, used instead of the platform's default wherever the engine renders
 	// that text for this brand. The ids, their arguments (fmt verbs) and defaults are the
@@ -59,6 +63,45 @@ const (
 	MaxTextOverrides = 16000
 )
 
+// The brand's daily token budget (Client.AIDailyTokenBudget).
+const (
+	// DefaultAIDailyTokenBudget is a brand's budget when it has none of its own: 2,000,000
+	// tokens a day (Counts.BudgetTokens: full-price input, output and cache writes). At the
+	// prices of docs/prices.json for Claude Haiku 4.5 on Bedrock (US$1 per million input
+	// tokens, US$5 per million output tokens; a cache write costs about 1.25 times an input
+	// token) that is about US$2 a day when it is all input and US$4 with a quarter of it
+	// output: a day's bill a brand notices but that cannot surprise anyone, whatever a loop
+	// or an abusive customer does. With a cached prompt prefix a turn costs a few thousand
+	// budget tokens (its conversation tail, its answer, a tool round), so the default is
+	// several hundred model turns a day, beyond what a small brand's stores see; a busier
+	// brand gets its own budget. On Amazon Nova Micro (US$0.035 and US$0.14 per million) the
+	// same budget is cents. (docs/prices.json has no Nova Lite price.)
+	DefaultAIDailyTokenBudget int64 = 2_000_000
+	// MaxAIDailyTokenBudget bounds a brand's budget: a billion tokens, US$1,000 to US$5,000 a
+	// day on Claude Haiku 4.5, is a typing error rather than a budget.
+	MaxAIDailyTokenBudget int64 = 1_000_000_000
+)
+
+// TokenBudget is the brand's daily token budget: AIDailyTokenBudget, or
+// DefaultAIDailyTokenBudget when it is 0 (or, never valid, negative). A nil client has the
+// default.
+func (c *Client) TokenBudget() int64 {
+	if c == nil || c.AIDailyTokenBudget <= 0 {
+		return DefaultAIDailyTokenBudget
+	}
+	return c.AIDailyTokenBudget
+}
+
+// CheckAIDailyTokenBudget refuses a budget below 0 or above MaxAIDailyTokenBudget with
+// EINVALID naming aiDailyTokenBudget; 0 (the default) is valid.
+func CheckAIDailyTokenBudget(n int64) error {
+	if n < 0 || n > MaxAIDailyTokenBudget {
+		return InvalidField("aiDailyTokenBudget", "must be between 0 (the default, %d) and %d tokens, got %d",
+			DefaultAIDailyTokenBudget, MaxAIDailyTokenBudget, n)
+	}
+	return nil
+}
+
 // Validate checks the client's invariants and normalises its number and language in place.
 func (c *Client) Validate() error {
 	if err := resourcenames.ValidateID("clientId", c.ClientID); err != nil {
@@ -83,6 +126,9 @@ func (c *Client) Validate() error {
 	}
 	if utf8.RuneCountInString(c.AIPromptTemplate) > MaxPromptTemplate {
 		return Errorf(EINVALID, "aiPromptTemplate is longer than %d characters", MaxPromptTemplate)
+	}
+	if err := CheckAIDailyTokenBudget(c.AIDailyTokenBudget); err != nil {
+		return err
 	}
 	return validTextSizes(c.Texts)
 }

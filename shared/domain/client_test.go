@@ -62,6 +62,9 @@ func TestClientValidate(t *testing.T) {
 		{name: "unsupported language", modify: func(c *domain.Client) { c.DefaultLanguage = "es-ES" }, wantErr: true},
 		{name: "welcome too long", modify: func(c *domain.Client) { c.WelcomeMessage = strings.Repeat("w", domain.MaxWelcomeMessage+1) }, wantErr: true},
 		{name: "prompt too long", modify: func(c *domain.Client) { c.AIPromptTemplate = strings.Repeat("p", domain.MaxPromptTemplate+1) }, wantErr: true},
+		{name: "token budget at max", modify: func(c *domain.Client) { c.AIDailyTokenBudget = domain.MaxAIDailyTokenBudget }},
+		{name: "negative token budget", modify: func(c *domain.Client) { c.AIDailyTokenBudget = -1 }, wantErr: true},
+		{name: "token budget too large", modify: func(c *domain.Client) { c.AIDailyTokenBudget = domain.MaxAIDailyTokenBudget + 1 }, wantErr: true},
 		{name: "text override at max length", modify: func(c *domain.Client) {
 			c.Texts = map[string]map[domain.Language]string{"handoff": {domain.PtBR: strings.Repeat("t", domain.MaxTextOverride)}}
 		}},
@@ -122,5 +125,31 @@ func TestClientValidateTextSizes(t *testing.T) {
 	}
 	if want := []string{"texts", "texts.handoff.en-US"}; !slices.Equal(fields, want) {
 		t.Errorf("fields %q, want %q", fields, want)
+	}
+}
+
+// TokenBudget is the brand's own budget, or the default when it has none; a negative budget
+// is refused naming aiDailyTokenBudget.
+func TestClientTokenBudget(t *testing.T) {
+	t.Parallel()
+	var none *domain.Client
+	for _, c := range []struct {
+		client *domain.Client
+		want   int64
+	}{
+		{none, domain.DefaultAIDailyTokenBudget},
+		{&domain.Client{}, domain.DefaultAIDailyTokenBudget},
+		{&domain.Client{AIDailyTokenBudget: -5}, domain.DefaultAIDailyTokenBudget},
+		{&domain.Client{AIDailyTokenBudget: 50_000}, 50_000},
+	} {
+		if got := c.client.TokenBudget(); got != c.want {
+			t.Errorf("TokenBudget(%+v) = %d, want %d", c.client, got, c.want)
+		}
+	}
+	c := validClient()
+	c.AIDailyTokenBudget = -1
+	err := c.Validate()
+	if f := domain.FieldsOf(err); domain.ErrorCode(err) != domain.EINVALID || len(f) != 1 || f[0].Field != "aiDailyTokenBudget" {
+		t.Errorf("a negative budget: %v (fields %v), want EINVALID on aiDailyTokenBudget", err, f)
 	}
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // Daily counters: what happened per brand, store and day (messages in and out, conversations
-// started, orders and their revenue, handoffs to a person, errors), kept by the runtime as
+// started, orders and their revenue, handoffs to a person, errors; the AI layer's model calls,
+// tokens, fallbacks and answer-cache hits), kept by the runtime as
 // atomic increments of one item per (brand, day, store) in WhatsAppBotDailyMetrics, so they
 // read the same locally and in AWS.
 //
@@ -97,6 +98,54 @@ type Counts struct {
 	Handoffs int64 `dynamodbav:"handoffs" json:"handoffs"`
 	// Errors: inbound messages the worker failed to process.
 	Errors int64 `dynamodbav:"errors" json:"errors"`
+
+	// The AI conversation layer (resourcenames.MetricModelCalls and the ones after it).
+
+	// ModelCalls: model calls made, tool rounds included.
+	ModelCalls int64 `dynamodbav:"modelCalls" json:"modelCalls"`
+	// ModelInputTokens: input tokens read at full price (not from the prompt cache).
+	ModelInputTokens int64 `dynamodbav:"modelInputTokens" json:"modelInputTokens"`
+	// ModelOutputTokens: tokens the model generated.
+	ModelOutputTokens int64 `dynamodbav:"modelOutputTokens" json:"modelOutputTokens"`
+	// ModelCacheReadTokens: input tokens read from the prompt cache.
+	ModelCacheReadTokens int64 `dynamodbav:"modelCacheReadTokens" json:"modelCacheReadTokens"`
+	// ModelCacheWriteTokens: input tokens written to the prompt cache.
+	ModelCacheWriteTokens int64 `dynamodbav:"modelCacheWriteTokens" json:"modelCacheWriteTokens"`
+	// ModelFallbacks: turns where the model was wanted but the rules answered (an error, a
+	// throttle, a timeout, the daily budget, a reply the engine refused).
+	ModelFallbacks int64 `dynamodbav:"modelFallbacks" json:"modelFallbacks"`
+	// AnswerCacheHits: store questions answered from the per-store answer cache, without a
+	// model call.
+	AnswerCacheHits int64 `dynamodbav:"answerCacheHits" json:"answerCacheHits"`
+}
+
+// CounterField is one counter of Counts: its attribute name (its dynamodbav and json name)
+// and its value.
+type CounterField struct {
+	Name  string
+	Value int64
+}
+
+// Fields returns every counter of c with its attribute name, in the struct's order: what
+// code that handles the counters one by one (the DynamoDB update, Validate) ranges over, so
+// a counter added to Counts is added here once.
+func (c Counts) Fields() []CounterField {
+	return []CounterField{
+		{"messagesIn", c.MessagesIn}, {"messagesOut", c.MessagesOut}, {"conversations", c.Conversations},
+		{"orders", c.Orders}, {"revenueCents", c.RevenueCents}, {"handoffs", c.Handoffs}, {"errors", c.Errors},
+		{"modelCalls", c.ModelCalls}, {"modelInputTokens", c.ModelInputTokens}, {"modelOutputTokens", c.ModelOutputTokens},
+		{"modelCacheReadTokens", c.ModelCacheReadTokens}, {"modelCacheWriteTokens", c.ModelCacheWriteTokens},
+		{"modelFallbacks", c.ModelFallbacks}, {"answerCacheHits", c.AnswerCacheHits},
+	}
+}
+
+// BudgetTokens are the tokens that count against a brand's daily token budget
+// (Client.TokenBudget): ModelInputTokens + ModelOutputTokens + ModelCacheWriteTokens,
+// saturating at 2^53. Cache reads are left out: they cost about a tenth of an input token,
+// and a brand whose prompt is cached well should not run out for the prefix it re-reads on
+// every call.
+func (c Counts) BudgetTokens() int64 {
+	return min(c.ModelInputTokens+c.ModelOutputTokens+c.ModelCacheWriteTokens, maxCount)
 }
 
 // maxCount bounds one counter: beyond 2^53 a count is no longer exact in a float64 (JSON
@@ -113,21 +162,19 @@ func (c Counts) Plus(o Counts) Counts {
 		MessagesIn: add(c.MessagesIn, o.MessagesIn), MessagesOut: add(c.MessagesOut, o.MessagesOut),
 		Conversations: add(c.Conversations, o.Conversations), Orders: add(c.Orders, o.Orders),
 		RevenueCents: add(c.RevenueCents, o.RevenueCents), Handoffs: add(c.Handoffs, o.Handoffs),
-		Errors: add(c.Errors, o.Errors),
+		Errors:     add(c.Errors, o.Errors),
+		ModelCalls: add(c.ModelCalls, o.ModelCalls), ModelInputTokens: add(c.ModelInputTokens, o.ModelInputTokens),
+		ModelOutputTokens: add(c.ModelOutputTokens, o.ModelOutputTokens), ModelCacheReadTokens: add(c.ModelCacheReadTokens, o.ModelCacheReadTokens),
+		ModelCacheWriteTokens: add(c.ModelCacheWriteTokens, o.ModelCacheWriteTokens), ModelFallbacks: add(c.ModelFallbacks, o.ModelFallbacks),
+		AnswerCacheHits: add(c.AnswerCacheHits, o.AnswerCacheHits),
 	}
 }
 
 // Validate refuses a negative counter, or one above 2^53: counters only grow.
 func (c Counts) Validate() error {
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{
-		{"messagesIn", c.MessagesIn}, {"messagesOut", c.MessagesOut}, {"conversations", c.Conversations},
-		{"orders", c.Orders}, {"revenueCents", c.RevenueCents}, {"handoffs", c.Handoffs}, {"errors", c.Errors},
-	} {
-		if f.v < 0 || f.v > maxCount {
-			return InvalidField(f.name, "must be between 0 and 2^53, got %d", f.v)
+	for _, f := range c.Fields() {
+		if f.Value < 0 || f.Value > maxCount {
+			return InvalidField(f.Name, "must be between 0 and 2^53, got %d", f.Value)
 		}
 	}
 	return nil

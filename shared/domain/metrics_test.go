@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,5 +88,54 @@ func TestCountsValidateAndPlus(t *testing.T) {
 	}
 	if !(domain.Counts{}).IsZero() || (domain.Counts{Handoffs: 1}).IsZero() {
 		t.Error("IsZero")
+	}
+}
+
+// Fields, Plus and Validate handle every counter of Counts: each field in turn set to a
+// distinct value is listed by Fields under its dynamodbav (and json) name, added by Plus,
+// and refused by Validate when negative.
+func TestCountsEveryCounter(t *testing.T) {
+	typ := reflect.TypeOf(domain.Counts{})
+	if got := len(domain.Counts{}.Fields()); got != typ.NumField() {
+		t.Errorf("Fields lists %d counters, Counts has %d", got, typ.NumField())
+	}
+	for i := range typ.NumField() {
+		sf := typ.Field(i)
+		attr, _, _ := strings.Cut(sf.Tag.Get("dynamodbav"), ",")
+		if js, _, _ := strings.Cut(sf.Tag.Get("json"), ","); js != attr {
+			t.Errorf("%s: json %q and dynamodbav %q differ", sf.Name, js, attr)
+		}
+		var c domain.Counts
+		reflect.ValueOf(&c).Elem().Field(i).SetInt(7)
+		fields := c.Fields()
+		if fields[i].Name != attr || fields[i].Value != 7 {
+			t.Errorf("Fields()[%d] = %+v, want %s = 7", i, fields[i], attr)
+		}
+		for j, f := range fields {
+			if j != i && f.Value != 0 {
+				t.Errorf("%s set, Fields says %s = %d", sf.Name, f.Name, f.Value)
+			}
+		}
+		if sum := c.Plus(c); reflect.ValueOf(sum).Field(i).Int() != 14 {
+			t.Errorf("Plus drops %s: %+v", sf.Name, sum)
+		}
+		if c.IsZero() {
+			t.Errorf("IsZero with %s set", sf.Name)
+		}
+		reflect.ValueOf(&c).Elem().Field(i).SetInt(-1)
+		if err := c.Validate(); len(domain.FieldsOf(err)) != 1 || domain.FieldsOf(err)[0].Field != attr {
+			t.Errorf("a negative %s: %v", sf.Name, err)
+		}
+	}
+}
+
+// The budget counts full-price input, output and cache writes; cache reads are left out.
+func TestBudgetTokens(t *testing.T) {
+	c := domain.Counts{ModelCalls: 9, ModelInputTokens: 1000, ModelOutputTokens: 200, ModelCacheReadTokens: 50000, ModelCacheWriteTokens: 3000}
+	if got := c.BudgetTokens(); got != 4200 {
+		t.Errorf("BudgetTokens = %d, want 4200", got)
+	}
+	if got := (domain.Counts{ModelInputTokens: 1 << 53, ModelOutputTokens: 1 << 53}).BudgetTokens(); got != 1<<53 {
+		t.Errorf("BudgetTokens saturates at 2^53, got %d", got)
 	}
 }

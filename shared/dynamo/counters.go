@@ -25,21 +25,6 @@ const (
 	attrDay       = "day"
 )
 
-// counterAttrs are the counters' attribute names (domain.Counts' dynamodbav tags) with
-// their values in c, in a fixed order.
-func counterAttrs(c domain.Counts) []struct {
-	name string
-	v    int64
-} {
-	return []struct {
-		name string
-		v    int64
-	}{
-		{"messagesIn", c.MessagesIn}, {"messagesOut", c.MessagesOut}, {"conversations", c.Conversations},
-		{"orders", c.Orders}, {"revenueCents", c.RevenueCents}, {"handoffs", c.Handoffs}, {"errors", c.Errors},
-	}
-}
-
 // metricKey is the sort key of a day's counters of storeID ("" : none).
 func metricKey(day, storeID string) string {
 	if storeID == "" {
@@ -81,9 +66,10 @@ func (r *Repositories) AddCounts(ctx context.Context, clientID, storeID, day str
 	if storeID != "" {
 		upd = upd.Set(expression.Name(attrStoreID), expression.Value(storeID))
 	}
-	for _, a := range counterAttrs(c) {
-		if a.v != 0 {
-			upd = upd.Add(expression.Name(a.name), expression.Value(a.v))
+	// Every counter of Counts (Fields: their attribute names are Counts' dynamodbav tags).
+	for _, f := range c.Fields() {
+		if f.Value != 0 {
+			upd = upd.Add(expression.Name(f.Name), expression.Value(f.Value))
 		}
 	}
 	expr, err := expression.NewBuilder().WithUpdate(upd).Build()

@@ -15,6 +15,7 @@ import (
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/domain/domaintest"
 	"github.com/wabot-platform/wabot/shared/dynamo"
+	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -93,7 +94,8 @@ func TestCountersItemOnTheTable(t *testing.T) {
 			t.Errorf("%s = %#v, want %q", attr, it[attr], want)
 		}
 	}
-	for _, attr := range []string{"messagesIn", "messagesOut", "conversations", "handoffs", "errors"} {
+	for _, attr := range []string{"messagesIn", "messagesOut", "conversations", "handoffs", "errors", "modelCalls",
+		"modelInputTokens", "modelOutputTokens", "modelCacheReadTokens", "modelCacheWriteTokens", "modelFallbacks", "answerCacheHits"} {
 		if _, ok := it[attr]; ok {
 			t.Errorf("a counter never added is written: %s", attr)
 		}
@@ -233,5 +235,85 @@ func TestDailyMetricsNotConfigured(t *testing.T) {
 	}
 	if _, err := r.ListDailyMetrics(ctx, domaintest.Burger, "2026-03-14", "2026-03-14", ""); err == nil {
 		t.Error("ListDailyMetrics without the table")
+	}
+}
+
+// Every counter of domain.Counts is added and read back, the AI layer's included: each an
+// attribute of its own, named as its dynamodbav tag.
+func TestEveryCounterRoundTrips(t *testing.T) {
+	t.Parallel()
+	r, db, tables := open(t)
+	ctx := domain.NewContextWithTenant(context.Background(), domaintest.Burger)
+	var c domain.Counts
+	v := reflect.ValueOf(&c).Elem()
+	for i := range v.NumField() {
+		v.Field(i).SetInt(int64(i + 1))
+	}
+	for range 2 {
+		if err := r.AddCounts(ctx, domaintest.Burger, "centro", "2026-03-14", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := r.ListDailyMetrics(ctx, domaintest.Burger, "2026-03-14", "2026-03-14", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []domain.DailyCounters{{ClientID: domaintest.Burger, StoreID: "centro", Day: "2026-03-14", Counts: c.Plus(c)}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("counters %+v\nwant %+v", got, want)
+	}
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tables.DailyMetrics), Key: map[string]types.AttributeValue{
+		"clientId": &types.AttributeValueMemberS{Value: domaintest.Burger}, "metricKey": &types.AttributeValueMemberS{Value: "2026-03-14#centro"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Fields() {
+		if n, ok := out.Item[f.Name].(*types.AttributeValueMemberN); !ok || n.Value != fmt.Sprint(2*f.Value) {
+			t.Errorf("%s = %#v, want the number %d", f.Name, out.Item[f.Name], 2*f.Value)
+		}
+	}
+}
+
+// The token budget's reader over the table: today's tokens of every store of the brand (and
+// the counts without one), full-price input, output and cache writes, read in the brand's
+// tenant context; other days and brands are not counted; a minute's cache.
+func TestModelSpendOverTheTable(t *testing.T) {
+	t.Parallel()
+	r, _, _ := open(t)
+	platform := domain.NewPlatformContext(context.Background())
+	add := func(client, store, day string, c domain.Counts) {
+		t.Helper()
+		if err := r.AddCounts(platform, client, store, day, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model := func(in, out, write, read int64) domain.Counts {
+		return domain.Counts{ModelCalls: 1, ModelInputTokens: in, ModelOutputTokens: out, ModelCacheWriteTokens: write, ModelCacheReadTokens: read}
+	}
+	add(domaintest.Burger, "centro", "2026-03-14", model(1200, 300, 4000, 80000))
+	add(domaintest.Burger, "vila-madalena", "2026-03-14", model(800, 100, 0, 6000))
+	add(domaintest.Burger, "", "2026-03-14", model(50, 0, 0, 0))
+	add(domaintest.Burger, "centro", "2026-03-13", model(9_000_000, 0, 0, 0))
+	add(domaintest.Pizzaria, "paulista", "2026-03-14", model(5_000_000, 0, 0, 0))
+
+	now := time.Date(2026, 3, 14, 23, 0, 0, 0, time.UTC) // 20:00 in São Paulo
+	spend := metrics.NewModelSpend(r, metrics.WithSpendClock(func() time.Time { return now }))
+	ctx := domain.NewContextWithTenant(context.Background(), domaintest.Burger)
+	got, err := spend.TokensToday(ctx, domaintest.Burger)
+	if want := int64(1200 + 300 + 4000 + 800 + 100 + 50); err != nil || got != want {
+		t.Fatalf("TokensToday = %d, %v; want %d", got, err, want)
+	}
+	add(domaintest.Burger, "centro", "2026-03-14", model(1000, 0, 0, 0))
+	now = now.Add(30 * time.Second)
+	if again, err := spend.TokensToday(ctx, domaintest.Burger); err != nil || again != got {
+		t.Errorf("within the minute: %d, %v; want the cached %d", again, err, got)
+	}
+	now = now.Add(30 * time.Second)
+	if fresh, err := spend.TokensToday(ctx, domaintest.Burger); err != nil || fresh != got+1000 {
+		t.Errorf("after the minute: %d, %v; want %d", fresh, err, got+1000)
+	}
+	if _, err := spend.TokensToday(ctx, domaintest.Pizzaria); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Errorf("another brand's tokens: %v", err)
 	}
 }

@@ -51,17 +51,20 @@ func (p pendingCounts) urgent() bool {
 // When. The worker calls FlushDue at the end of every batch: it writes the keys that hold an
 // order, revenue or a handoff (so those are stored with the batch that counted them, before
 // Lambda may freeze the environment), and the keys whose oldest count is MaxAge old; the
-// traffic counts (messages in and out, conversations, errors) of a busy instance thus share
-// one write per key per MaxAge instead of one per batch, which at a thousand messages an
-// hour would be most of the counters' cost. Flush writes everything: at shutdown (Lambda's
+// traffic counts (messages in and out, conversations, errors, the AI layer's model calls and
+// tokens) of a busy instance thus share one write per key per MaxAge instead of one per
+// batch, which at a thousand messages an hour would be most of the counters' cost. Flush writes everything: at shutdown (Lambda's
 // SIGTERM) and in tests. What an instance holds is lost only if its process dies without
 // shutdown (a crash, running out of memory): at most MaxAge of its traffic counts. A MaxAge
 // of zero or less makes FlushDue write every key, every batch.
 //
 // Names map to counters: resourcenames.MetricMessagesProcessed to MessagesIn (the webhook's
 // MetricMessagesIn is not counted here: the worker's count of the messages it handled is),
-// MetricMessagesOut, MetricConversations, MetricOrders, MetricRevenueCents, MetricHandoffs
-// and MetricErrors to theirs; any other name is ignored. A count needs a brand (an id); its
+// MetricMessagesOut, MetricConversations, MetricOrders, MetricRevenueCents, MetricHandoffs,
+// MetricErrors and the AI layer's MetricModelCalls, MetricModelInputTokens,
+// MetricModelOutputTokens, MetricModelCacheReadTokens, MetricModelCacheWriteTokens,
+// MetricModelFallbacks and MetricAnswerCacheHits to theirs (all of them traffic counts, which
+// wait for MaxAge); any other name is ignored. A count needs a brand (an id); its
 // store is Dims.StoreID, else the store of the context (WithStore), else none. Values are
 // rounded to whole numbers; a negative or non-finite value is dropped.
 //
@@ -131,6 +134,20 @@ func dailyCounter(name string, n int64) (domain.Counts, bool) {
 		return domain.Counts{Handoffs: n}, true
 	case resourcenames.MetricErrors:
 		return domain.Counts{Errors: n}, true
+	case resourcenames.MetricModelCalls:
+		return domain.Counts{ModelCalls: n}, true
+	case resourcenames.MetricModelInputTokens:
+		return domain.Counts{ModelInputTokens: n}, true
+	case resourcenames.MetricModelOutputTokens:
+		return domain.Counts{ModelOutputTokens: n}, true
+	case resourcenames.MetricModelCacheReadTokens:
+		return domain.Counts{ModelCacheReadTokens: n}, true
+	case resourcenames.MetricModelCacheWriteTokens:
+		return domain.Counts{ModelCacheWriteTokens: n}, true
+	case resourcenames.MetricModelFallbacks:
+		return domain.Counts{ModelFallbacks: n}, true
+	case resourcenames.MetricAnswerCacheHits:
+		return domain.Counts{AnswerCacheHits: n}, true
 	}
 	return domain.Counts{}, false
 }
@@ -189,6 +206,25 @@ func (d *Daily) Pending() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.pending)
+}
+
+// PendingCounts is the sum of the counts of the brand clientID on day (every store, and the
+// counts without one) that wait for a write: what a ModelSpend adds to the stored counters.
+// Counts a flush has taken are not pending any more, even before their write ends. A nil
+// Daily holds none.
+func (d *Daily) PendingCounts(clientID, day string) domain.Counts {
+	var sum domain.Counts
+	if d == nil {
+		return sum
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k, p := range d.pending {
+		if k.clientID == clientID && k.day == day {
+			sum = sum.Plus(p.counts)
+		}
+	}
+	return sum
 }
 
 // Dropped is how many counts were not kept: an invalid brand or value, no room for a new

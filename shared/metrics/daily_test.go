@@ -72,6 +72,9 @@ func TestDailyNameMapping(t *testing.T) {
 		{resourcenames.MetricMessagesProcessed, 3}, {resourcenames.MetricMessagesOut, 2}, {resourcenames.MetricConversations, 1},
 		{resourcenames.MetricOrders, 1}, {resourcenames.MetricRevenueCents, 13400}, {resourcenames.MetricHandoffs, 1},
 		{resourcenames.MetricErrors, 1},
+		{resourcenames.MetricModelCalls, 2}, {resourcenames.MetricModelInputTokens, 1200}, {resourcenames.MetricModelOutputTokens, 150},
+		{resourcenames.MetricModelCacheReadTokens, 3000}, {resourcenames.MetricModelCacheWriteTokens, 2500},
+		{resourcenames.MetricModelFallbacks, 1}, {resourcenames.MetricAnswerCacheHits, 4},
 		// not daily counters
 		{resourcenames.MetricMessagesIn, 5}, {resourcenames.MetricTwilioSendFailures, 1}, {resourcenames.MetricTwilioThrottled, 1}, {"Other", 1},
 	} {
@@ -88,7 +91,9 @@ func TestDailyNameMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[dailyKey]domain.Counts{
-		{"demo-burger", "centro", "2026-03-14"}:     {MessagesIn: 3, MessagesOut: 2, Conversations: 1, Orders: 1, RevenueCents: 14000, Handoffs: 1, Errors: 1},
+		{"demo-burger", "centro", "2026-03-14"}: {MessagesIn: 3, MessagesOut: 2, Conversations: 1, Orders: 1, RevenueCents: 14000, Handoffs: 1, Errors: 1,
+			ModelCalls: 2, ModelInputTokens: 1200, ModelOutputTokens: 150, ModelCacheReadTokens: 3000, ModelCacheWriteTokens: 2500,
+			ModelFallbacks: 1, AnswerCacheHits: 4},
 		{"demo-pizzaria", "paulista", "2026-03-14"}: {MessagesOut: 1},
 		{"demo-pizzaria", "", "2026-03-14"}:         {Errors: 2},
 	}
@@ -333,6 +338,58 @@ func TestDailyFlushDue(t *testing.T) {
 	every.Count(ctx, resourcenames.MetricMessagesOut, 1, centro)
 	if err := every.FlushDue(ctx); err != nil || every.Pending() != 0 {
 		t.Errorf("no MaxAge: %v, %d pending", err, every.Pending())
+	}
+}
+
+// Every counter of domain.Counts has a metric name that Count maps to it: a counter added to
+// Counts without a name here is a counter nobody writes.
+func TestDailyMapsEveryCounter(t *testing.T) {
+	names := []string{
+		resourcenames.MetricMessagesProcessed, resourcenames.MetricMessagesOut, resourcenames.MetricConversations,
+		resourcenames.MetricOrders, resourcenames.MetricRevenueCents, resourcenames.MetricHandoffs, resourcenames.MetricErrors,
+		resourcenames.MetricModelCalls, resourcenames.MetricModelInputTokens, resourcenames.MetricModelOutputTokens,
+		resourcenames.MetricModelCacheReadTokens, resourcenames.MetricModelCacheWriteTokens, resourcenames.MetricModelFallbacks,
+		resourcenames.MetricAnswerCacheHits,
+	}
+	var sum domain.Counts
+	for i, name := range names {
+		c, ok := dailyCounter(name, int64(i+1))
+		if !ok {
+			t.Errorf("%s is not a daily counter", name)
+			continue
+		}
+		sum = sum.Plus(c)
+	}
+	for i, f := range sum.Fields() {
+		if f.Value == 0 {
+			t.Errorf("no metric name counts into %s", f.Name)
+		}
+		if i < len(names) && f.Value != int64(i+1) {
+			t.Errorf("%s = %d: not %s's counter alone", f.Name, f.Value, names[i])
+		}
+	}
+	if n := reflect.TypeOf(domain.Counts{}).NumField(); n != len(names) {
+		t.Errorf("Counts has %d counters, the mapping %d", n, len(names))
+	}
+}
+
+// The AI layer's counts are traffic: FlushDue leaves them for MaxAge, like messages.
+func TestDailyModelCountsWait(t *testing.T) {
+	store := newFakeCounters()
+	now := noon
+	d := NewDaily(store, WithDailyClock(func() time.Time { return now }), WithMaxAge(time.Minute))
+	ctx := context.Background()
+	centro := Dims{ClientID: "demo-burger", StoreID: "centro"}
+	for _, name := range []string{resourcenames.MetricModelCalls, resourcenames.MetricModelInputTokens, resourcenames.MetricModelOutputTokens,
+		resourcenames.MetricModelCacheReadTokens, resourcenames.MetricModelCacheWriteTokens, resourcenames.MetricModelFallbacks, resourcenames.MetricAnswerCacheHits} {
+		d.Count(ctx, name, 10, centro)
+	}
+	if err := d.FlushDue(ctx); err != nil || store.calls != 0 {
+		t.Fatalf("fresh model counts: %v, %d writes, want none", err, store.calls)
+	}
+	now = now.Add(time.Minute)
+	if err := d.FlushDue(ctx); err != nil || store.calls != 1 {
+		t.Fatalf("a minute later: %v, %d writes, want 1", err, store.calls)
 	}
 }
 

@@ -21,6 +21,22 @@ const (
 	// TwilioThrottled: sends Twilio refused for its rate limit (HTTP 429 or error 20429),
 	// by brand and store; each is also a TwilioSendFailure.
 	TwilioThrottled = resourcenames.MetricTwilioThrottled
+	// ModelCalls: model calls the conversation engine made (tool rounds included), by brand
+	// and store. The model counts below are daily counters too (Daily).
+	ModelCalls = resourcenames.MetricModelCalls
+	// ModelInputTokens: input tokens read at full price (not from the prompt cache).
+	ModelInputTokens = resourcenames.MetricModelInputTokens
+	// ModelOutputTokens: tokens the model generated.
+	ModelOutputTokens = resourcenames.MetricModelOutputTokens
+	// ModelCacheReadTokens: input tokens read from the prompt cache (about a tenth of the price).
+	ModelCacheReadTokens = resourcenames.MetricModelCacheReadTokens
+	// ModelCacheWriteTokens: input tokens written to the prompt cache.
+	ModelCacheWriteTokens = resourcenames.MetricModelCacheWriteTokens
+	// ModelFallbacks: turns where the model was wanted but the rules answered (an error, a
+	// throttle, a timeout, the daily budget, a reply the engine refused).
+	ModelFallbacks = resourcenames.MetricModelFallbacks
+	// AnswerCacheHits: store questions answered from the per-store answer cache, no model call.
+	AnswerCacheHits = resourcenames.MetricAnswerCacheHits
 )
 
 // Dimension names.

@@ -34,6 +34,33 @@ const (
 	MetricHandoffs = "Handoffs"
 	// MetricRevenueCents adds the total, in centavos, of each order counted in MetricOrders.
 	MetricRevenueCents = "RevenueCents"
+
+	// The AI conversation layer's usage, counted by the engine once per model call (the
+	// tokens from the call's usage), by brand and store. The daily counters keep them too:
+	// they are what a brand's daily token budget (domain.Client.TokenBudget) is checked
+	// against.
+
+	// MetricModelCalls counts the model calls made (one per Converse request, tool rounds
+	// included), whatever their outcome.
+	MetricModelCalls = "ModelCalls"
+	// MetricModelInputTokens adds the input tokens read at full price: not read from the
+	// prompt cache (those are MetricModelCacheReadTokens) nor written to it.
+	MetricModelInputTokens = "ModelInputTokens"
+	// MetricModelOutputTokens adds the tokens the model generated.
+	MetricModelOutputTokens = "ModelOutputTokens"
+	// MetricModelCacheReadTokens adds the input tokens read from the prompt cache (billed at
+	// about a tenth of the input price).
+	MetricModelCacheReadTokens = "ModelCacheReadTokens"
+	// MetricModelCacheWriteTokens adds the input tokens written to the prompt cache (billed at
+	// about 1.25 times the input price).
+	MetricModelCacheWriteTokens = "ModelCacheWriteTokens"
+	// MetricModelFallbacks counts the turns where the model was wanted but the rules answered
+	// instead: a model error, a throttle, a timeout, the brand's daily budget spent
+	// (EventModelBudgetExceeded), or a reply the engine's checks refused.
+	MetricModelFallbacks = "ModelFallbacks"
+	// MetricAnswerCacheHits counts the questions about a store answered from the per-store
+	// answer cache, without a model call.
+	MetricAnswerCacheHits = "AnswerCacheHits"
 )
 
 // Dimension names of the EMF metrics.

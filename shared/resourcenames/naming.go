@@ -233,6 +233,10 @@ const (
 	// EventTemplateMissing: free text refused outside WhatsApp's 24-hour window because no
 	// approved template (ContentSid) exists; a customer went unanswered.
 	EventTemplateMissing = "template_missing"
+	// EventModelBudgetExceeded: the worker wanted the model for a turn but the brand had used
+	// its daily token budget (domain.Client.TokenBudget), so the rules answered
+	// (ModelBudgetExceededAlarm). Logged once per such turn, with the brand's clientId.
+	EventModelBudgetExceeded = "model_budget_exceeded"
 )
 
 // Tenant-scoped access (ABAC). After the brand of a message is known, the runtime reaches that
@@ -354,8 +358,9 @@ var (
 		PhoneMappingTable:      {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
 		ConversationStateTable: {"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"},
 		OrdersTable:            {"GetItem", "PutItem", "UpdateItem", "Query"},
-		// The worker's daily counters (atomic ADDs on the brand's items).
-		DailyMetricsTable: {"UpdateItem"},
+		// The worker's daily counters: atomic ADDs on the brand's items, and a Query of the
+		// brand's day before a model call (its daily token budget, metrics.ModelSpend).
+		DailyMetricsTable: {"UpdateItem", "Query"},
 	}
 	// TenantSecretActions are the Secrets Manager actions on the brand's secrets.
 	TenantSecretActions = []string{"GetSecretValue", "DescribeSecret"}

@@ -125,8 +125,9 @@ function tenantItemActions(design, table) {
     case t.orders:
       return d('GetItem', 'Query', 'PutItem', 'UpdateItem');
     case t.dailyMetrics:
-      // The worker's daily counters: atomic ADDs on the brand's items.
-      return d('UpdateItem');
+      // The worker's daily counters: atomic ADDs on the brand's items, and a Query of the
+      // brand's day before a model call (its daily token budget, metrics.ModelSpend).
+      return d('UpdateItem', 'Query');
     default:
       throw new Error(`no runtime actions for ${table}`);
   }
@@ -260,6 +261,21 @@ export function buildCases(stack, design = DEV_DESIGN) {
     const lookalike = [key(`${B}-x`, design.brandStore)];
     add(g1, `tenant-lookalike-index:${index}`, `${tenantLabel(B)} dynamodb:Query table/${table}/index/${index} ${leadingKeys(lookalike)} (look-alike key)`, 'deny', () =>
       decide(stack, { principal: tenantSession(B), action: 'dynamodb:Query', resource: stack.index(table, index).arn, context: { 'dynamodb:LeadingKeys': lookalike } }),
+    );
+  }
+  // The daily token budget: the worker reads the brand's counters of the day (a Query on the
+  // partition clientId) with the brand's session, never another brand's, nor a look-alike's,
+  // nor with its own role (the function-role cases below deny every item action).
+  {
+    const table = design.tables.dailyMetrics;
+    const query = (keys) => () =>
+      decide(stack, { principal: tenantSession(B), action: 'dynamodb:Query', resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': keys } });
+    add(g1, 'tenant-budget-query-own', `${tenantLabel(B)} dynamodb:Query table/${table} ${leadingKeys([B])} (its daily token budget)`, 'allow', query([B]));
+    for (const k of [O, `${B}-x`, B.slice(0, -1)]) {
+      add(g1, `tenant-budget-query:${k}`, `${tenantLabel(B)} dynamodb:Query table/${table} ${leadingKeys([k])} (another brand's counters)`, 'deny', query([k]));
+    }
+    add(g1, 'worker-budget-query-own-role', `worker role (no tenant session) dynamodb:Query table/${table} ${leadingKeys([B])}`, 'deny', () =>
+      decide(stack, { principal: rolePrincipal(stack, workerRole()), action: 'dynamodb:Query', resource: stack.table(table).arn, context: { 'dynamodb:LeadingKeys': [B] } }),
     );
   }
   {
