@@ -71,13 +71,13 @@ func stack(t *testing.T) string {
 		awsCalls = rec
 		// The runner's clock starts on a Friday evening, when the demo pizzeria is open.
 		env := map[string]string{"WABOT_AWS_ENDPOINT": proxy.URL, "WABOT_TEMPLATE": tmpl, "PORT": strconv.Itoa(port),
-			"WABOT_NOW": nextFridayEvening().Format(time.RFC3339)}
+			"WABOT_NOW": nextFridayEvening().Format(time.RFC3339), "WABOT_BEDROCK_ENDPOINT": startModel()}
 		ctx, cancel := context.WithCancel(domain.NewPlatformContext(context.Background()))
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, slog.New(slog.NewJSONHandler(io.Discard, nil)), func(k string) string { return env[k] })
 		}()
-		stopRunner = func() { cancel(); <-done; proxy.Close() }
+		stopRunner = func() { cancel(); <-done; proxy.Close(); modelHTTP.Close() }
 		runnerBase = "http://127.0.0.1:" + strconv.Itoa(port)
 		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {

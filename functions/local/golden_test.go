@@ -35,6 +35,11 @@ type goldenTurn struct {
 	line  int
 	say   string
 	wants []string
+	// unwanted must not be in the reply ("<! ..." lines).
+	unwanted []string
+	// model are the scripted model's answer to this message ("~ ..." lines: tool calls,
+	// then "say"); none: the message is not the model's, or the stand-in answers it.
+	model []string
 }
 
 type goldenPOS struct {
@@ -59,12 +64,19 @@ func parseGolden(path string) (*golden, error) {
 			g.brand = strings.TrimSpace(strings.TrimPrefix(line, "brand "))
 		case strings.HasPrefix(line, "> "):
 			g.turns = append(g.turns, goldenTurn{line: n, say: strings.TrimPrefix(line, "> ")})
-		case strings.HasPrefix(line, "< "):
+		case strings.HasPrefix(line, "< "), strings.HasPrefix(line, "<! "), strings.HasPrefix(line, "~ "):
 			if len(g.turns) == 0 {
 				return nil, fmt.Errorf("%s:%d: a reply before any message", path, n)
 			}
 			t := &g.turns[len(g.turns)-1]
-			t.wants = append(t.wants, strings.TrimPrefix(line, "< "))
+			switch {
+			case strings.HasPrefix(line, "< "):
+				t.wants = append(t.wants, strings.TrimPrefix(line, "< "))
+			case strings.HasPrefix(line, "<! "):
+				t.unwanted = append(t.unwanted, strings.TrimPrefix(line, "<! "))
+			default:
+				t.model = append(t.model, strings.TrimPrefix(line, "~ "))
+			}
 		case strings.HasPrefix(line, "= pos "):
 			fields := strings.Fields(strings.TrimPrefix(line, "= pos "))
 			ids := strings.SplitN(fields[0], "/", 2)
@@ -126,12 +138,27 @@ func playGolden(t *testing.T, base, file string) {
 	}
 	from := newCustomer()
 	for i, turn := range g.turns {
+		if len(turn.model) > 0 {
+			s, err := scriptFor(turn.say, turn.model)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", file, turn.line, err)
+			}
+			router.route(turn.say, s)
+		}
 		say(t, base, from, g.brand, turn.say)
 		reply := waitOutbox(t, base, from, i+1)[i].Body
 		for _, want := range turn.wants {
 			if !strings.Contains(reply, want) {
 				t.Fatalf("%s:%d: %q\ngot reply:\n%s\nwant it to contain %q", file, turn.line, turn.say, reply, want)
 			}
+		}
+		for _, bad := range turn.unwanted {
+			if strings.Contains(reply, bad) {
+				t.Fatalf("%s:%d: %q\ngot reply:\n%s\nwant it without %q", file, turn.line, turn.say, reply, bad)
+			}
+		}
+		if len(turn.model) > 0 && router.callsFor(turn.say) == 0 {
+			t.Fatalf("%s:%d: %q never reached the model", file, turn.line, turn.say)
 		}
 	}
 	time.Sleep(300 * time.Millisecond)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator"
+	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
@@ -146,6 +149,7 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 	if !adminUsed[demo.BurgerID] {
 		t.Errorf("the admin API made no call with a tenant admin session of %s", demo.BurgerID)
 	}
+	checkModelCalls(t, sessions)
 	if len(calls) == 0 || len(sessions) < len(demo.Tenants()) {
 		t.Fatalf("recorded %d calls and %d tenant sessions: the recorder saw nothing", len(calls), len(sessions))
 	}
@@ -208,4 +212,47 @@ func platformAllowed(c awsCall, tables resourcenames.Tables, inbound map[string]
 		return true // the test's own sign-ins (make token's path): no tenant data
 	}
 	return false
+}
+
+// checkModelCalls: every model call (Converse, through the Bedrock adapter to the tests'
+// Converse server) is signed with a brand's session, carries that brand's prompt and goes
+// to that brand's inference profile; both brands made some.
+func checkModelCalls(t *testing.T, sessions map[string]string) {
+	t.Helper()
+	profiles := map[string]string{}
+	for _, tn := range demo.Tenants() {
+		c, err := repos(t).GetClient(domain.NewPlatformContext(context.Background()), tn.Client.ClientID)
+		if err != nil || c.InferenceProfileARN == "" {
+			t.Fatalf("%s: no inference profile registered (%v)", tn.Client.ClientID, err)
+		}
+		profiles[tn.Client.ClientID] = c.InferenceProfileARN
+	}
+	byBrand := map[string]int{}
+	for _, r := range modelSrv.Requests() {
+		m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
+		if m == nil || m[2] != "bedrock" {
+			t.Errorf("a model call not signed for bedrock: %q", r.Header.Get("Authorization"))
+			continue
+		}
+		brand, ok := sessions[m[1]]
+		if !ok {
+			t.Errorf("a model call signed with a key that is no brand's session (%s...)", m[1][:4])
+			continue
+		}
+		byBrand[brand]++
+		if r.ModelID != profiles[brand] {
+			t.Errorf("a %s session called model %s, not its inference profile %s", brand, r.ModelID, profiles[brand])
+		}
+		raw, _ := json.Marshal(r.Request)
+		for _, tn := range demo.Tenants() {
+			if tn.Client.ClientID != brand && strings.Contains(string(raw), tn.Client.ClientName) {
+				t.Errorf("a %s model call carries %s's name", brand, tn.Client.ClientName)
+			}
+		}
+	}
+	for _, tn := range demo.Tenants() {
+		if byBrand[tn.Client.ClientID] == 0 {
+			t.Errorf("%s made no model call: the check above is vacuous for it", tn.Client.ClientID)
+		}
+	}
 }

@@ -39,6 +39,8 @@ import (
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator"
 	"github.com/wabot-platform/wabot/shared/dev/localasaas"
+	"github.com/wabot-platform/wabot/shared/dev/localmodel"
+	"github.com/wabot-platform/wabot/shared/dev/localmodel/standin"
 	"github.com/wabot-platform/wabot/shared/dev/localoutbox"
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/edge/asaashook"
@@ -80,6 +82,15 @@ type config struct {
 	// AsaasState is where the local payment provider keeps its charges across restarts
 	// (WABOT_ASAAS_STATE: `make dev` sets .build/local-asaas.json; unset, memory only).
 	AsaasState string
+	// The language model (docs/ai.md). By default the local model stand-in (package
+	// localmodel with the standin brain, under /_local/bedrock) answers the engine's model
+	// calls through the real Bedrock adapter. WABOT_BEDROCK_ENDPOINT sends them to another
+	// server speaking Converse (the tests' scripted one); WABOT_BEDROCK_MODEL_ID sends them
+	// to Amazon Bedrock itself, with the default AWS credential chain (AWS_PROFILE, ...)
+	// and that model id for every brand; WABOT_MODEL=off leaves the rules alone.
+	BedrockEndpoint string
+	BedrockModelID  string
+	ModelOff        bool
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -124,6 +135,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.TwilioAPIURL = v
 	}
 	c.AsaasRequireCPF = getenv("WABOT_ASAAS_REQUIRE_CPF") != "false"
+	c.BedrockEndpoint = getenv("WABOT_BEDROCK_ENDPOINT")
+	c.BedrockModelID = getenv("WABOT_BEDROCK_MODEL_ID")
+	switch v := getenv("WABOT_MODEL"); v {
+	case "", "on":
+	case "off":
+		c.ModelOff = true
+	default:
+		return c, fmt.Errorf("WABOT_MODEL %q is not on or off", v)
+	}
+	if c.BedrockEndpoint != "" && c.BedrockModelID != "" {
+		return c, errors.New("WABOT_BEDROCK_ENDPOINT and WABOT_BEDROCK_MODEL_ID exclude each other: a local Converse server, or Amazon Bedrock")
+	}
 	c.AsaasState = getenv("WABOT_ASAAS_STATE")
 	c.PublicBaseURL = getenv(resourcenames.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
@@ -168,7 +191,11 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	// The same tenant sessions as in AWS: each brand's calls carry credentials from an
 	// AssumeRole tagged with the brand (the emulator hands them out without evaluating IAM).
 	tenantRole := emulator.TenantRoleARN(cfg.Env)
-	clients, err := awsclients.NewTenantSessions(awsCfg, tenantRole)
+	bedrockURL := cfg.BedrockEndpoint
+	if bedrockURL == "" {
+		bedrockURL = "http://127.0.0.1:" + strconv.Itoa(cfg.Port) + localModelPath
+	}
+	clients, err := awsclients.NewTenantSessions(awsCfg, tenantRole, awsclients.WithBedrockEndpoint(bedrockURL))
 	if err != nil {
 		return err
 	}
@@ -197,6 +224,9 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return err
 	}
 	opts.Payments = pay.router
+	if err := localModel(ctx, cfg, &opts, log, bedrockURL); err != nil {
+		return err
+	}
 	rt, err := wire.New(ctx, wire.Config{
 		Env: cfg.Env, Tables: tables, InboundQueueURL: inboundURL, PublicBaseURL: cfg.PublicBaseURL,
 		InboundDLQURL: res.Queues[resourcenames.InboundDLQ(cfg.Env)], TenantRoleARN: tenantRole,
@@ -244,6 +274,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	mux.Handle("POST "+resourcenames.WebhookPath, hook)
 	mux.Handle(asaashook.PathPrefix, payHook)
 	mux.Handle(localasaas.MountPath+"/", http.StripPrefix(localasaas.MountPath, pay.local))
+	mux.Handle(localModelPath+"/", http.StripPrefix(localModelPath, localmodel.NewServer(standin.Brain{})))
 	mux.Handle(resourcenames.AdminPathPrefix+"/", adminAPI)
 	mux.Handle("GET /dev/outbox", box.Handler())
 	mux.HandleFunc("GET /dev/stats", func(w http.ResponseWriter, _ *http.Request) {

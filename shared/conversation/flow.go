@@ -146,6 +146,10 @@ func (f *flow) run() {
 		f.understood()
 		return
 	}
+	if f.assist() {
+		f.understood()
+		return
+	}
 	f.notUnderstood()
 }
 
@@ -215,6 +219,9 @@ func (f *flow) answer() bool {
 // message was understood.
 func (f *flow) free() bool {
 	r := f.r
+	if f.forModel() && f.assist() {
+		return true
+	}
 	did := false
 	for _, rm := range r.Remove {
 		f.remove(rm)

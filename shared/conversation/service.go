@@ -143,6 +143,18 @@ type Deps struct {
 	// Payments charges PIX orders through the brand's payment provider and settles their
 	// events (payments.go); nil: a PIX order waits for ConfirmPayment without a charge.
 	Payments domain.PaymentProvider
+	// Model is the language model for what the rules cannot read (ai.go), called with the
+	// brand's model id (its application inference profile: Client.InferenceProfileARN, or
+	// ModelID when set); nil: the rules answer alone.
+	Model domain.LanguageModel
+	// ModelID, when set, is the model every brand uses (the local stack against real
+	// Bedrock); empty: each brand's InferenceProfileARN.
+	ModelID string
+	// ModelSpend enforces the brands' daily token budgets (nil: none).
+	ModelSpend ModelSpend
+	// ModelTurnBudget bounds the model calls of one turn together (default
+	// DefaultModelTurnBudget).
+	ModelTurnBudget time.Duration
 }
 
 // Stats are the service's counters since it started.
@@ -177,6 +189,7 @@ type Service struct {
 	dir      *directory.Directory
 	sender   *notify.Sender
 	catalogs *catalogs
+	answers  *answerCache
 	n        counters
 	// sandbox: the engine of a Sandbox, which places test orders only and publishes none.
 	sandbox bool
@@ -230,7 +243,7 @@ func newService(d Deps, sandbox bool) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{d: d, log: d.Logger, dir: dir, sender: sender, catalogs: newCatalogs(), sandbox: sandbox}, nil
+	return &Service{d: d, log: d.Logger, dir: dir, sender: sender, catalogs: newCatalogs(), answers: newAnswerCache(), sandbox: sandbox}, nil
 }
 
 func randomID() string {
@@ -349,6 +362,8 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 		}
 	}
 
+	model, stopModel := s.modelFor(ctx, log, client)
+	defer stopModel()
 	for attempt := 0; attempt < maxTurnAttempts; attempt++ {
 		// prepare
 		mapping, err := s.getMapping(ctx, first.ClientID, phone)
@@ -387,6 +402,7 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 			phone: phone, now: s.now(), receivedAt: turnInbound, newSession: s.d.NewSessionID,
 			catalog:  func(storeID string) *storeCatalog { return s.catalogs.get(menu, storeID) },
 			canErase: s.d.Eraser != nil, canCharge: s.d.Payments != nil,
+			menu: menu, model: model, answers: s.answers,
 		}
 		// step
 		o := step(t)
@@ -429,6 +445,7 @@ func (s *Service) HandleBurst(ctx context.Context, msgs []domain.InboundMessage)
 				return fmt.Errorf("conversation: write: %w", err)
 			}
 		}
+		s.countAI(ctx, log, client.ClientID, o)
 		return s.finish(ctx, log, client, phone, o, len(fresh), turnLast.MessageSid, turnInbound)
 	}
 	return domain.Errorf(domain.EINTERNAL, "the turn did not settle after %d attempts", maxTurnAttempts)

@@ -41,6 +41,14 @@ type turn struct {
 	// canCharge: the service has a payment provider (Deps.Payments), so a customer waiting
 	// for a PIX order can ask for its code again.
 	canCharge bool
+	// menu is the brand's menu (nil: none), for the model's prompt (prompt.DataFor).
+	menu *domain.Menu
+	// model asks the brand's language model (ai.go); nil: the rules answer alone. It is
+	// the only I/O a step may do: the service memoizes it per request, so a step run again
+	// on the same input asks nothing twice and gets the same answer.
+	model modelCall
+	// answers caches the model's answers to questions per store (nil: none).
+	answers *answerCache
 }
 
 // outcome is the result of one step: what to write and what to send. It is computed without
@@ -67,6 +75,8 @@ type outcome struct {
 	eraseSid string
 	// created: the turn starts a conversation where the customer had no live one.
 	created bool
+	// ai is what the language model did in this turn (ai.go).
+	ai aiNote
 }
 
 // mappingChange is what a step wants the customer's phone mapping to become. Nil fields are
@@ -154,6 +164,7 @@ func step(t turn) outcome {
 		if o.charge != nil {
 			total.charge = o.charge
 		}
+		total.ai = total.ai.merge(o.ai)
 		if o.mapping.needed(mapping) {
 			if mapping == nil {
 				mapping = &domain.PhoneMapping{ClientID: t.client.ClientID, PhoneNumber: t.phone}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/asaas"
 	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/bedrock"
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/directory"
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -120,6 +121,15 @@ type Options struct {
 	// Secrets Manager, production or sandbox as the brand's asaasSandbox says. The local
 	// runner sets the local payment provider (package localasaas) behind the same client.
 	Payments domain.PaymentProvider
+	// Model is the language model of what the rules cannot read; nil means Amazon Bedrock
+	// (package bedrock) through the clients' tenant sessions, each brand on its own
+	// application inference profile, when the clients offer Bedrock Runtime; NoModel: none,
+	// the rules answer alone.
+	Model   domain.LanguageModel
+	NoModel bool
+	// ModelID, when set, is the model every brand uses instead of its inference profile (the
+	// local stack against real Bedrock).
+	ModelID string
 }
 
 func (o Options) now() func() time.Time {
@@ -232,11 +242,25 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 			return nil, err
 		}
 	}
-	return conversation.New(conversation.Deps{
+	d := conversation.Deps{
 		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r,
 		Publisher: pub, Messenger: messenger, Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL,
 		Now: opts.now(), Metrics: p.metrics, Eraser: eraser, Payments: payments,
-	})
+	}
+	if !opts.NoModel {
+		d.Model, d.ModelID = opts.Model, opts.ModelID
+		if bc, ok := clients.(bedrock.Clients); ok && d.Model == nil {
+			d.Model = bedrock.New(bc)
+		}
+		if d.Model == nil {
+			opts.logger().Warn("no language model: the rules answer alone")
+		}
+		if p.daily != nil {
+			// The brands' daily token budgets, over the counters the engine counts into.
+			d.ModelSpend = metrics.NewModelSpend(r, metrics.WithSpendClock(opts.now()), metrics.WithUnflushed(p.daily))
+		}
+	}
+	return conversation.New(d)
 }
 
 // NewWebhook builds the webhook function: brands by number, credentials, the inbound queue.

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/bedrock"
+	"github.com/wabot-platform/wabot/shared/wire"
+)
+
+// localModelPath is where the runner serves the local model stand-in: Bedrock Runtime's
+// Converse (POST /_local/bedrock/model/{modelId}/converse) answered by the standin brain.
+const localModelPath = "/_local/bedrock"
+
+// localModel chooses the engine's language model (see config): the stand-in or another
+// Converse server at bedrockURL through the tenant sessions' Bedrock Runtime client (the
+// wire's default), Amazon Bedrock itself, or none.
+func localModel(ctx context.Context, cfg config, opts *wire.Options, log *slog.Logger, bedrockURL string) error {
+	switch {
+	case cfg.ModelOff:
+		opts.NoModel = true
+		log.Info("no language model: the rules answer alone (WABOT_MODEL=off)")
+	case cfg.BedrockModelID != "":
+		// Amazon Bedrock with the developer's own credentials: the emulator's tenant role
+		// does not exist in their account, so the calls go with those credentials directly.
+		awsCfg, err := awsclients.Load(ctx, awsclients.Options{})
+		if err != nil {
+			return err
+		}
+		opts.Model, opts.ModelID = bedrock.New(awsclients.NewStatic(awsCfg)), cfg.BedrockModelID
+		log.Info("the language model is Amazon Bedrock", "modelId", cfg.BedrockModelID, "region", awsCfg.Region)
+	case cfg.BedrockEndpoint != "":
+		log.Info("the language model is a local Converse server", "url", bedrockURL)
+	default:
+		log.Info("the language model is the local model stand-in (rules brain, Converse wire format)", "url", bedrockURL)
+	}
+	return nil
+}
