@@ -35,10 +35,10 @@ const (
 	// attempt is shorter still (rt in resourcenames.WebhookRetryFragment).
 	WebhookTimeoutSeconds = 10
 	// WorkerTimeoutSeconds bounds one batch of conversation turns (model and Twilio calls).
-	// The worker watches its deadline: it starts no new customer's burst with less than 20 s
-	// left and sends no reply with less than 12 s left (a Twilio call may take 10 s), and
-	// reports what it did not process as failures. 60 s leaves room for several customers'
-	// turns per batch before that margin.
+	// The worker watches its deadline: it starts no new customer's burst with less than 32 s
+	// left (a turn may spend 12 s on the language model) and sends no reply with less than
+	// 12 s left (a Twilio call may take 10 s), and reports what it did not process as
+	// failures. 60 s leaves room for several customers' turns per batch before that margin.
 	WorkerTimeoutSeconds = 60
 	// WebhookMemoryMB and WorkerMemoryMB: Lambda's CPU share grows with memory; the worker
 	// does the heavier work.

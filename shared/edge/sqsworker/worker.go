@@ -60,9 +60,10 @@ import (
 // Defaults.
 const (
 	// DefaultStopBefore: no burst is started with less time than this before the deadline:
-	// a turn's reads and writes (well under a second, or a few seconds of SDK retries) and
-	// conversation.SendReserve for its first reply.
-	DefaultStopBefore = 20 * time.Second
+	// a turn's reads and writes (well under a second, or a few seconds of SDK retries), the
+	// model's calls when the rules cannot read the message (conversation.DefaultModelTurnBudget,
+	// 12 s) and conversation.SendReserve for its first reply.
+	DefaultStopBefore = 32 * time.Second
 	// DefaultClaimTTL is how long a completed MessageSid is remembered (the webhook's TTL).
 	DefaultClaimTTL = 48 * time.Hour
 	// DefaultFlushTimeout bounds the flush at the end of a batch: at most one write per
