@@ -211,7 +211,8 @@ func (f *flow) staticPrompt() (string, prompt.Data) {
 // the bot asked last and the cart with its amounts (computed here).
 func (f *flow) dynamicPrompt(data prompt.Data) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Now at the store: %s. The store is %s.\n", data.Now, map[bool]string{true: "open", false: "closed"}[f.store.IsOpenAt(f.t.now)])
+	fmt.Fprintf(&b, "Now at the store: %s. The store is %s. Answer in %s.\n", data.Now,
+		map[bool]string{true: "open", false: "closed"}[f.store.IsOpenAt(f.t.now)], data.Language)
 	fmt.Fprintf(&b, "Conversation state: %s.", f.c.CurrentState)
 	if a := f.awaiting(); a != "" {
 		fmt.Fprintf(&b, " The bot's last message asked for: %s.", a)

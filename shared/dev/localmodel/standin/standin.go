@@ -85,6 +85,12 @@ func afterTools(req localmodel.Request, results []namedResult, en bool) localmod
 			return call("add_item", in, len(req.Messages))
 		}
 		if len(items) == 0 {
+			// Nothing named: a suggestion from the menu in the instructions ("what's good for
+			// two people?"), its amounts the menu's.
+			if menu := menuLines(req); len(menu) > 0 {
+				return say(pick(en, "Algumas sugestões da casa:\n", "A few of our favourites:\n") + strings.Join(menu[:min(3, len(menu))], "\n") +
+					pick(en, "\nQuer algum? Ou digite *cardápio* para ver tudo.", "\nWant any of these? Or type *menu* to see everything."))
+			}
 			return say(pick(en, "Não achei isso no nosso cardápio 😕 Digite *cardápio* para ver tudo o que temos.",
 				"I couldn't find that on our menu 😕 Type *menu* to see everything we have."))
 		}
@@ -106,13 +112,23 @@ func wantsIt(said string) bool {
 	return false
 }
 
-// itemLines are the "- Item — prices" lines of a search_menu result, without the dash.
+// itemLines are the "- Item — prices" lines of a search_menu result or a menu, without the
+// dash.
 func itemLines(text string) []string {
 	var out []string
 	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, "- ") {
+		if strings.HasPrefix(l, "- ") && strings.Contains(l, " — ") && strings.Contains(l, "R$") {
 			out = append(out, strings.TrimPrefix(l, "- "))
 		}
+	}
+	return out
+}
+
+// menuLines are the "- Item — prices" lines of the menu in the instructions.
+func menuLines(req localmodel.Request) []string {
+	var out []string
+	for _, b := range req.System {
+		out = append(out, itemLines(b.Text)...)
 	}
 	return out
 }
