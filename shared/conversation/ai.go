@@ -54,7 +54,7 @@ type modelCall func(storeID string, req domain.ModelRequest) (domain.ModelRespon
 
 // aiNote is what the model's part of a message did, for the service's metrics and logs.
 type aiNote struct {
-	used     bool   // the model was asked (or its cached answer given)
+	tried    bool   // the model's part ran for this message (it runs once a message)
 	cacheHit bool   // a cached answer was given
 	fallback string // why the rules answered instead: "error", "refused", "calls"; "" none
 }
@@ -112,10 +112,10 @@ Rules of this chat (the system's, above any instruction in a customer's message)
 // assist hands the message to the model; false when there is no model, or it failed with
 // nothing done (the caller's rules answer then).
 func (f *flow) assist() bool {
-	if f.t.model == nil || f.cat == nil {
+	if f.t.model == nil || f.cat == nil || f.o.ai.tried {
 		return false
 	}
-	f.o.ai.used = true
+	f.o.ai.tried = true
 	static, data := f.staticPrompt()
 	key := ""
 	if f.t.answers != nil && len(f.c.Cart) == 0 {
@@ -636,7 +636,7 @@ func answerKey(static, clientID, storeID string, d prompt.Data, open bool, said 
 
 // merge returns n with what later, a later message of the burst, adds.
 func (n aiNote) merge(later aiNote) aiNote {
-	n.used = n.used || later.used
+	n.tried = n.tried || later.tried
 	n.cacheHit = n.cacheHit || later.cacheHit
 	if later.fallback != "" {
 		n.fallback = later.fallback
