@@ -112,7 +112,9 @@ func workerEvent() event {
 		AWSRegion:         region,
 	}}}
 	payload, _ := json.Marshal(ev)
-	return event{function: Worker, payload: payload, timeout: 30 * time.Second, check: func(resp []byte) error {
+	// The deadline the worker's Lambda gives it (infra/stacks.WorkerTimeoutSeconds): the worker
+	// starts no burst with less than sqsworker.DefaultStopBefore left.
+	return event{function: Worker, payload: payload, timeout: 60 * time.Second, check: func(resp []byte) error {
 		var r events.SQSEventResponse
 		if err := json.Unmarshal(resp, &r); err != nil {
 			return fmt.Errorf("worker response %q: %w", resp, err)
