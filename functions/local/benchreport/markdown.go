@@ -55,6 +55,12 @@ func markdown(r *Report) string {
 		if t.Unit == "US$" {
 			v, l = usd(t.Value), usd(t.Limit)
 		}
+		if t.AtLeast {
+			l = "≥ " + l
+		}
+		if t.NotMeasured {
+			v = "—"
+		}
 		note := ""
 		if t.Note != "" {
 			note = ": " + t.Note
@@ -95,6 +101,8 @@ func markdown(r *Report) string {
 	w("\nThe worker's turns run through its Lambda entry point (an SQS event of one record), the webhook's through its handler; caches warm, as in a warm Lambda. ")
 	w("ns/op includes the round trips to the emulator; CPU ns/op is this process's CPU per message.\n\n")
 	w("**How the DynamoDB units were obtained.** %s\n", r.UnitsMethod)
+
+	aiMarkdown(w, r.AI)
 
 	if c := r.ColdStart; c != nil {
 		w("\n## Cold start (process start to first handled event)\n\n")
@@ -178,7 +186,11 @@ func markdown(r *Report) string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		a := cr.Assumptions[k]
-		w("- `%s` = %s: %s\n", k, num(a.Value), a.Why)
+		unused := ""
+		if r.AI != nil && (k == aBedrockInputTokens || k == aBedrockOutputTokens) {
+			unused = " (not used: the Bedrock lines above use the golden corpus's measurement)"
+		}
+		w("- `%s` = %s: %s%s\n", k, num(a.Value), a.Why, unused)
 	}
 	w("\n### Prices (as of %s, %s)\n\n| price | US$ | per | unit | source | checked |\n|---|---|---|---|---|---|\n", cr.AsOf, cr.Region)
 	keys = keys[:0]
