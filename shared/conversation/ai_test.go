@@ -276,7 +276,7 @@ func TestRulesFirstNoModelCall(t *testing.T) {
 	m.clock.Set(friday(20, 0))
 	phone := customer(906)
 	for _, msg := range []string{"oi", "1", "cardapio", "1", "2", "grande", "quero 2 calabresas grandes com borda", "tira uma calabresa",
-		"carrinho", "pode fechar o pedido?", "entrega", "Rua Augusta 500 ap 12", "pix", "nao", "obrigado"} {
+		"carrinho", "pode fechar o pedido?", "entrega", "Rua Augusta 500 ap 12", "pix", "nao", "obrigado", "sim", "ok", "9"} {
 		m.say(demo.PizzariaID, phone, msg)
 	}
 	if n := m.calls(); n != 0 {

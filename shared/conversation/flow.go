@@ -146,7 +146,9 @@ func (f *flow) run() {
 		f.understood()
 		return
 	}
-	if f.assist() {
+	// The model reads what the rules could not read at all; a command word out of place
+	// ("sim" with nothing to confirm) or a number off the list is the rules' to answer.
+	if len(f.r.Intents) == 0 && f.r.Number == 0 && f.assist() {
 		f.understood()
 		return
 	}
