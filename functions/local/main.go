@@ -195,7 +195,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if bedrockURL == "" {
 		bedrockURL = "http://127.0.0.1:" + strconv.Itoa(cfg.Port) + localModelPath
 	}
-	clients, err := awsclients.NewTenantSessions(awsCfg, tenantRole, awsclients.WithBedrockEndpoint(bedrockURL))
+	clients, err := awsclients.NewTenantSessions(awsCfg, tenantRole)
 	if err != nil {
 		return err
 	}
@@ -224,7 +224,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return err
 	}
 	opts.Payments = pay.router
-	if err := localModel(ctx, cfg, &opts, log, bedrockURL); err != nil {
+	if err := localModel(ctx, cfg, &opts, log, clients, bedrockURL); err != nil {
 		return err
 	}
 	rt, err := wire.New(ctx, wire.Config{

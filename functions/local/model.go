@@ -14,9 +14,9 @@ import (
 const localModelPath = "/_local/bedrock"
 
 // localModel chooses the engine's language model (see config): the stand-in or another
-// Converse server at bedrockURL through the tenant sessions' Bedrock Runtime client (the
-// wire's default), Amazon Bedrock itself, or none.
-func localModel(ctx context.Context, cfg config, opts *wire.Options, log *slog.Logger, bedrockURL string) error {
+// Converse server at bedrockURL through the Bedrock adapter with each brand's tenant session
+// (as the worker does in AWS), Amazon Bedrock itself, or none.
+func localModel(ctx context.Context, cfg config, opts *wire.Options, log *slog.Logger, clients awsclients.TenantClients, bedrockURL string) error {
 	switch {
 	case cfg.ModelOff:
 		opts.NoModel = true
@@ -28,11 +28,13 @@ func localModel(ctx context.Context, cfg config, opts *wire.Options, log *slog.L
 		if err != nil {
 			return err
 		}
-		opts.Model, opts.ModelID = bedrock.New(awsclients.NewStatic(awsCfg)), cfg.BedrockModelID
+		opts.Model, opts.ModelID = bedrock.New(bedrock.ClientsFrom(awsclients.NewStatic(awsCfg), "")), cfg.BedrockModelID
 		log.Info("the language model is Amazon Bedrock", "modelId", cfg.BedrockModelID, "region", awsCfg.Region)
 	case cfg.BedrockEndpoint != "":
+		opts.Model = bedrock.New(bedrock.ClientsFrom(clients, bedrockURL))
 		log.Info("the language model is a local Converse server", "url", bedrockURL)
 	default:
+		opts.Model = bedrock.New(bedrock.ClientsFrom(clients, bedrockURL))
 		log.Info("the language model is the local model stand-in (rules brain, Converse wire format)", "url", bedrockURL)
 	}
 	return nil

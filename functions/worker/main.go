@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/wabot-platform/wabot/shared/bedrock"
 	"github.com/wabot-platform/wabot/shared/metrics"
 	"github.com/wabot-platform/wabot/shared/wire"
 )
@@ -33,7 +34,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	w, err := wire.NewWorker(ctx, cfg, clients, wire.Options{Logger: log, Metrics: metrics.NewEMF(os.Stdout, metrics.NamespaceFromEnv(os.Getenv))})
+	// The language model: Amazon Bedrock, each brand's calls with its own tenant session on
+	// its own application inference profile (docs/ai.md).
+	model := bedrock.New(bedrock.ClientsFrom(clients, ""))
+	w, err := wire.NewWorker(ctx, cfg, clients, wire.Options{Logger: log, Model: model, Metrics: metrics.NewEMF(os.Stdout, metrics.NamespaceFromEnv(os.Getenv))})
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -27,37 +26,6 @@ type Options struct {
 	// Endpoint, when set, sends every call to an emulator (e.g. "http://127.0.0.1:5000") with
 	// static dummy credentials. Empty means real AWS with the default credential chain.
 	Endpoint string
-	// BedrockEndpoint, when set, sends the Bedrock Runtime calls (and only those) there, e.g.
-	// the local model stand-in (shared/dev/localmodel): the emulator behind Endpoint has no
-	// Converse. The calls keep the config's credentials: the static dummy ones when Endpoint
-	// is set, the default chain otherwise. Load does not read it (an aws.Config has no room
-	// for one service's endpoint); pass ClientOptions to NewStatic or NewTenantSessions.
-	BedrockEndpoint string
-}
-
-// ClientOptions returns the options of NewStatic and NewTenantSessions that opts asks for
-// (today only BedrockEndpoint), so a caller that loaded its config from opts builds its
-// clients from the same opts.
-func (o Options) ClientOptions() []ClientOption {
-	var out []ClientOption
-	if o.BedrockEndpoint != "" {
-		out = append(out, WithBedrockEndpoint(o.BedrockEndpoint))
-	}
-	return out
-}
-
-// ClientOption tunes the clients NewStatic and NewTenantSessions build beyond what their
-// aws.Config says.
-type ClientOption func(*clientOptions)
-
-type clientOptions struct {
-	bedrockEndpoint string
-}
-
-// WithBedrockEndpoint sends the Bedrock Runtime client's calls to url (its BaseEndpoint)
-// whatever the config's endpoint is. Empty leaves the config's endpoint.
-func WithBedrockEndpoint(url string) ClientOption {
-	return func(o *clientOptions) { o.bedrockEndpoint = url }
 }
 
 // Load returns an aws.Config for opts.
@@ -88,32 +56,28 @@ type TenantClients interface {
 	DynamoDB(ctx context.Context, tenant string) (*dynamodb.Client, error)
 	SQS(ctx context.Context, tenant string) (*sqs.Client, error)
 	SecretsManager(ctx context.Context, tenant string) (*secretsmanager.Client, error)
+	// AWSConfig is the tenant's config (its credentials), for a client of another service
+	// built where it is needed: the language model's Bedrock Runtime client (shared/bedrock)
+	// is linked into the worker only.
+	AWSConfig(ctx context.Context, tenant string) (aws.Config, error)
 }
 
 // Static gives every tenant the same clients, built once from one config. It is the provider
 // for the local stack and for a deployment that relies on the function role alone.
 type Static struct {
-	ddb     *dynamodb.Client
-	sqs     *sqs.Client
-	sm      *secretsmanager.Client
-	bedrock *bedrockruntime.Client
+	cfg aws.Config
+	ddb *dynamodb.Client
+	sqs *sqs.Client
+	sm  *secretsmanager.Client
 }
 
 // NewStatic builds the clients once (at cold start).
-func NewStatic(cfg aws.Config, opts ...ClientOption) *Static {
-	var o clientOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
+func NewStatic(cfg aws.Config) *Static {
 	return &Static{
+		cfg: cfg,
 		ddb: dynamodb.NewFromConfig(cfg),
 		sqs: sqs.NewFromConfig(cfg),
 		sm:  secretsmanager.NewFromConfig(cfg),
-		bedrock: bedrockruntime.NewFromConfig(cfg, func(b *bedrockruntime.Options) {
-			if o.bedrockEndpoint != "" {
-				b.BaseEndpoint = aws.String(o.bedrockEndpoint)
-			}
-		}),
 	}
 }
 
@@ -128,9 +92,5 @@ func (s *Static) SecretsManager(context.Context, string) (*secretsmanager.Client
 	return s.sm, nil
 }
 
-// BedrockRuntime returns the Bedrock Runtime client (the language model's). It is not part of
-// TenantClients: only the model adapter (shared/bedrock) needs it, and it asks for it through
-// an interface of its own.
-func (s *Static) BedrockRuntime(context.Context, string) (*bedrockruntime.Client, error) {
-	return s.bedrock, nil
-}
+// AWSConfig implements TenantClients: the one config.
+func (s *Static) AWSConfig(context.Context, string) (aws.Config, error) { return s.cfg, nil }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -42,7 +41,6 @@ type TenantSessions struct {
 	cfg      aws.Config
 	roleARN  string
 	sts      stscreds.AssumeRoleAPIClient
-	opts     []ClientOption
 	platform *Static
 
 	mu      sync.Mutex
@@ -50,22 +48,20 @@ type TenantSessions struct {
 }
 
 // NewTenantSessions returns the provider for cfg (the function's own credentials) and the
-// tenant access role roleARN (resourcenames.EnvVarTenantRoleARN); opts apply to the clients
-// of every tenant and of the platform scope alike.
-func NewTenantSessions(cfg aws.Config, roleARN string, opts ...ClientOption) (*TenantSessions, error) {
+// tenant access role roleARN (resourcenames.EnvVarTenantRoleARN).
+func NewTenantSessions(cfg aws.Config, roleARN string) (*TenantSessions, error) {
 	if roleARN == "" {
 		return nil, errors.New("awsclients: the tenant access role ARN is required (" + resourcenames.EnvVarTenantRoleARN + ")")
 	}
-	return newTenantSessions(cfg, roleARN, sts.NewFromConfig(cfg), opts...), nil
+	return newTenantSessions(cfg, roleARN, sts.NewFromConfig(cfg)), nil
 }
 
-func newTenantSessions(cfg aws.Config, roleARN string, api stscreds.AssumeRoleAPIClient, opts ...ClientOption) *TenantSessions {
+func newTenantSessions(cfg aws.Config, roleARN string, api stscreds.AssumeRoleAPIClient) *TenantSessions {
 	return &TenantSessions{
 		cfg:      cfg,
 		roleARN:  roleARN,
 		sts:      api,
-		opts:     opts,
-		platform: NewStatic(cfg, opts...),
+		platform: NewStatic(cfg),
 		tenants:  map[string]*Static{},
 	}
 }
@@ -94,7 +90,7 @@ func (t *TenantSessions) forTenant(tenant string) (*Static, error) {
 		o.ExpiryWindow = SessionRenewBefore
 		o.ExpiryWindowJitterFrac = 0.2
 	})
-	c := NewStatic(cfg, t.opts...)
+	c := NewStatic(cfg)
 	t.tenants[tenant] = c
 	return c, nil
 }
@@ -126,13 +122,12 @@ func (t *TenantSessions) SecretsManager(_ context.Context, tenant string) (*secr
 	return c.sm, nil
 }
 
-// BedrockRuntime returns tenant's Bedrock Runtime client: with the brand's session, IAM lets
-// it invoke that brand's inference profile only. Not part of TenantClients (see
-// Static.BedrockRuntime).
-func (t *TenantSessions) BedrockRuntime(_ context.Context, tenant string) (*bedrockruntime.Client, error) {
+// AWSConfig implements TenantClients: the config of tenant's session (the platform's own
+// for ""), whose credentials IAM confines to that brand (its inference profile, for one).
+func (t *TenantSessions) AWSConfig(_ context.Context, tenant string) (aws.Config, error) {
 	c, err := t.forTenant(tenant)
 	if err != nil {
-		return nil, err
+		return aws.Config{}, err
 	}
-	return c.bedrock, nil
+	return c.cfg, nil
 }

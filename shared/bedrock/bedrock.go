@@ -1,6 +1,6 @@
 // Package bedrock is the domain.LanguageModel over Amazon Bedrock Runtime's Converse API
 // (the AWS SDK's bedrockruntime client). In AWS it calls the brand's application inference
-// profile with the brand's own session (see awsclients.TenantSessions.BedrockRuntime); on
+// profile with the brand's own session (see ClientsFrom over awsclients.TenantSessions); on
 // the local stack, and in its tests, it calls the local model stand-in
 // (shared/dev/localmodel) through the same SDK client, its endpoint overridden.
 //
@@ -47,8 +47,8 @@ const (
 	maxRetryBackoff = time.Second
 )
 
-// Clients hands out a tenant's Bedrock Runtime client (awsclients.Static and
-// awsclients.TenantSessions do).
+// Clients hands out a tenant's Bedrock Runtime client (ClientsFrom builds them from
+// awsclients' tenant sessions).
 type Clients interface {
 	BedrockRuntime(ctx context.Context, tenant string) (*bedrockruntime.Client, error)
 }

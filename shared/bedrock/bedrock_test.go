@@ -114,7 +114,7 @@ func newFixture(t *testing.T, brain localmodel.Brain) *fixture {
 		Region:      "sa-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 	}
-	static := awsclients.NewStatic(cfg, awsclients.WithBedrockEndpoint(hs.URL))
+	static := bedrock.ClientsFrom(awsclients.NewStatic(cfg), hs.URL)
 	return &fixture{srv: srv, wire: w, clients: &recordingClients{inner: static}}
 }
 
@@ -543,7 +543,7 @@ func fakeSTS(t *testing.T) *httptest.Server {
 }
 
 // Through awsclients.TenantSessions, a brand's model calls are signed with the brand's own
-// session (AssumeRole tagged with its clientId) and go to Options.BedrockEndpoint, while the
+// session (AssumeRole tagged with its clientId) and go to ClientsFrom's endpoint, while the
 // other clients keep the config's endpoint.
 func TestConverseWithTenantSessions(t *testing.T) {
 	t.Parallel()
@@ -557,12 +557,11 @@ func TestConverseWithTenantSessions(t *testing.T) {
 		Credentials:  credentials.NewStaticCredentialsProvider("PLATFORM", "s", ""),
 		BaseEndpoint: aws.String(sts.URL),
 	}
-	opts := awsclients.Options{Endpoint: sts.URL, BedrockEndpoint: hs.URL}
-	sessions, err := awsclients.NewTenantSessions(cfg, "arn:aws:iam::111111111111:role/tenant-access", opts.ClientOptions()...)
+	sessions, err := awsclients.NewTenantSessions(cfg, "arn:aws:iam::111111111111:role/tenant-access")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bedrock.New(sessions).Converse(tenantCtx(), baseRequest("oi")); err != nil {
+	if _, err := bedrock.New(bedrock.ClientsFrom(sessions, hs.URL)).Converse(tenantCtx(), baseRequest("oi")); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.Requests()

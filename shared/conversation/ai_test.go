@@ -66,7 +66,7 @@ func profileARN(clientID string) string {
 func newTestModel(t *testing.T, url string) domain.LanguageModel {
 	t.Helper()
 	cfg := aws.Config{Region: "sa-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
-	return bedrock.New(awsclients.NewStatic(cfg, awsclients.WithBedrockEndpoint(url)))
+	return bedrock.New(bedrock.ClientsFrom(awsclients.NewStatic(cfg), url))
 }
 
 // calls is how many Converse calls the server received.

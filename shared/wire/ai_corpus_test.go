@@ -223,7 +223,7 @@ func BenchmarkGoldenCorpus(b *testing.B) {
 	// The wiring's default model (bedrock.New over the clients' Bedrock Runtime), over clients
 	// of its own whose Bedrock Runtime endpoint is the stand-in: the fixture's clients are
 	// built inside newFixtureWithOptions.
-	model := bedrock.New(awsclients.NewStatic(emulatortest.Config(b), awsclients.WithBedrockEndpoint(srv.URL)))
+	model := bedrock.New(bedrock.ClientsFrom(awsclients.NewStatic(emulatortest.Config(b)), srv.URL))
 	offset := eveningOffset(b)
 	now := func() time.Time { return time.Now().Add(offset) }
 	sent := &replies{}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/asaas"
 	"github.com/wabot-platform/wabot/shared/awsclients"
-	"github.com/wabot-platform/wabot/shared/bedrock"
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/directory"
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -121,10 +120,11 @@ type Options struct {
 	// Secrets Manager, production or sandbox as the brand's asaasSandbox says. The local
 	// runner sets the local payment provider (package localasaas) behind the same client.
 	Payments domain.PaymentProvider
-	// Model is the language model of what the rules cannot read; nil means Amazon Bedrock
-	// (package bedrock) through the clients' tenant sessions, each brand on its own
-	// application inference profile, when the clients offer Bedrock Runtime; NoModel: none,
-	// the rules answer alone.
+	// Model is the language model of what the rules cannot read: the worker sets Amazon
+	// Bedrock (package bedrock over the tenant sessions, each brand on its own application
+	// inference profile), the local runner the local model stand-in; nil: none, the rules
+	// answer alone. NoModel leaves it out even when set. Bedrock is not built here, so the
+	// functions that never call it (webhook, admin) do not link its client.
 	Model   domain.LanguageModel
 	NoModel bool
 	// ModelID, when set, is the model every brand uses instead of its inference profile (the
@@ -249,9 +249,6 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 	}
 	if !opts.NoModel {
 		d.Model, d.ModelID = opts.Model, opts.ModelID
-		if bc, ok := clients.(bedrock.Clients); ok && d.Model == nil {
-			d.Model = bedrock.New(bc)
-		}
 		if d.Model == nil {
 			opts.logger().Warn("no language model: the rules answer alone")
 		}
