@@ -19,7 +19,7 @@ const localModelPath = "/_local/bedrock"
 func localModel(ctx context.Context, cfg config, opts *wire.Options, log *slog.Logger, clients awsclients.TenantClients, bedrockURL string) error {
 	switch {
 	case cfg.ModelOff:
-		opts.NoModel = true
+		// opts.Model stays nil.
 		log.Info("no language model: the rules answer alone (WABOT_MODEL=off)")
 	case cfg.BedrockModelID != "":
 		// Amazon Bedrock with the developer's own credentials: the emulator's tenant role
@@ -30,12 +30,13 @@ func localModel(ctx context.Context, cfg config, opts *wire.Options, log *slog.L
 		}
 		opts.Model, opts.ModelID = bedrock.New(bedrock.ClientsFrom(awsclients.NewStatic(awsCfg), "")), cfg.BedrockModelID
 		log.Info("the language model is Amazon Bedrock", "modelId", cfg.BedrockModelID, "region", awsCfg.Region)
-	case cfg.BedrockEndpoint != "":
-		opts.Model = bedrock.New(bedrock.ClientsFrom(clients, bedrockURL))
-		log.Info("the language model is a local Converse server", "url", bedrockURL)
 	default:
 		opts.Model = bedrock.New(bedrock.ClientsFrom(clients, bedrockURL))
-		log.Info("the language model is the local model stand-in (rules brain, Converse wire format)", "url", bedrockURL)
+		what := "the local model stand-in (rules brain, Converse wire format)"
+		if cfg.BedrockEndpoint != "" {
+			what = "a local Converse server"
+		}
+		log.Info("the language model is "+what, "url", bedrockURL)
 	}
 	return nil
 }

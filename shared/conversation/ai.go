@@ -127,8 +127,8 @@ func (f *flow) assist() bool {
 			return true
 		}
 	}
+	// The model id is the service's (modelFor): the brand's inference profile.
 	req := domain.ModelRequest{
-		ModelID: f.t.client.InferenceProfileARN,
 		System: []domain.SystemBlock{
 			{Text: static, CachePoint: true},
 			{Text: f.dynamicPrompt(data)},
@@ -154,7 +154,7 @@ func (f *flow) assist() bool {
 			f.out = f.out[:mark]
 			f.reply(notify.Text(text))
 			f.o.kind = "ai"
-			if key != "" && readOnly && len(f.c.Cart) == 0 {
+			if key != "" && readOnly {
 				f.t.answers.put(key, text, f.t.now)
 			}
 			return true

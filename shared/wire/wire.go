@@ -123,10 +123,9 @@ type Options struct {
 	// Model is the language model of what the rules cannot read: the worker sets Amazon
 	// Bedrock (package bedrock over the tenant sessions, each brand on its own application
 	// inference profile), the local runner the local model stand-in; nil: none, the rules
-	// answer alone. NoModel leaves it out even when set. Bedrock is not built here, so the
-	// functions that never call it (webhook, admin) do not link its client.
-	Model   domain.LanguageModel
-	NoModel bool
+	// answer alone. Bedrock is not built here, so the functions that never call it (webhook,
+	// admin) do not link its client.
+	Model domain.LanguageModel
 	// ModelID, when set, is the model every brand uses instead of its inference profile (the
 	// local stack against real Bedrock).
 	ModelID string
@@ -247,11 +246,10 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 		Publisher: pub, Messenger: messenger, Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL,
 		Now: opts.now(), Metrics: p.metrics, Eraser: eraser, Payments: payments,
 	}
-	if !opts.NoModel {
+	if opts.Model == nil {
+		opts.logger().Warn("no language model: the rules answer alone")
+	} else {
 		d.Model, d.ModelID = opts.Model, opts.ModelID
-		if d.Model == nil {
-			opts.logger().Warn("no language model: the rules answer alone")
-		}
 		if p.daily != nil {
 			// The brands' daily token budgets, over the counters the engine counts into.
 			d.ModelSpend = metrics.NewModelSpend(r, metrics.WithSpendClock(opts.now()), metrics.WithUnflushed(p.daily))
