@@ -482,7 +482,7 @@ func extrasLine(it domain.MenuItem) string {
 	}
 	var ex []string
 	for _, o := range it.Options {
-		ex = append(ex, o.Name+" +"+ordering.FormatBRL(o.PriceDeltaCents))
+		ex = append(ex, ordering.OptionLabel(o))
 	}
 	return " (extras: " + strings.Join(ex, ", ") + ")"
 }

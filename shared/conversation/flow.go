@@ -397,7 +397,7 @@ func (f *flow) showCategory(s ordering.MenuSection) {
 		lines = append(lines, f.itemLine(it))
 		ids = append(ids, it.ItemID)
 		for _, o := range it.Options {
-			e := o.Name + " +" + ordering.FormatBRL(o.PriceDeltaCents)
+			e := ordering.OptionLabel(o)
 			if !slices.Contains(extras, e) {
 				extras = append(extras, e)
 			}
@@ -414,16 +414,7 @@ func (f *flow) showCategory(s ordering.MenuSection) {
 // itemLine shows an item with its prices at the store: "Calabresa — Média R$ 42,00 · Grande
 // R$ 52,00".
 func (f *flow) itemLine(it domain.MenuItem) string {
-	if len(it.Sizes) == 0 {
-		p, _ := it.PriceAt(f.store.StoreID, "")
-		return it.Name + " — " + ordering.FormatBRL(p)
-	}
-	var ps []string
-	for _, s := range it.Sizes {
-		p, _ := it.PriceAt(f.store.StoreID, s.SizeID)
-		ps = append(ps, s.Name+" "+ordering.FormatBRL(p))
-	}
-	return it.Name + " — " + strings.Join(ps, " · ")
+	return it.Name + " — " + ordering.Prices(it, f.store.StoreID)
 }
 
 func (f *flow) pickItem(n int) bool {

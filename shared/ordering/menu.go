@@ -2,6 +2,7 @@ package ordering
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 )
@@ -99,4 +100,24 @@ func FromPrice(it domain.MenuItem, storeID string) int64 {
 		}
 	}
 	return low
+}
+
+// Prices are an item's prices at the store, as every menu shows them: "R$ 40,00", or each
+// size with its own, "Média R$ 42,00 · Grande R$ 52,00".
+func Prices(it domain.MenuItem, storeID string) string {
+	if len(it.Sizes) == 0 {
+		p, _ := it.PriceAt(storeID, "")
+		return FormatBRL(p)
+	}
+	ps := make([]string, 0, len(it.Sizes))
+	for _, s := range it.Sizes {
+		p, _ := it.PriceAt(storeID, s.SizeID)
+		ps = append(ps, s.Name+" "+FormatBRL(p))
+	}
+	return strings.Join(ps, " · ")
+}
+
+// OptionLabel is an extra with its price, as menus show it: "Borda recheada +R$ 8,00".
+func OptionLabel(o domain.ItemOption) string {
+	return o.Name + " +" + FormatBRL(o.PriceDeltaCents)
 }

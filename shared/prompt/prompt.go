@@ -253,11 +253,11 @@ func menuSummary(menu *domain.Menu, storeID string, w words) string {
 	for _, sec := range sm.Categories {
 		lines = append(lines, sec.Category.Name+":")
 		for _, it := range sec.Items {
-			line := "- " + it.Name + " — " + prices(it, storeID)
+			line := "- " + it.Name + " — " + ordering.Prices(it, storeID)
 			if len(it.Options) > 0 {
 				var ex []string
 				for _, o := range it.Options {
-					ex = append(ex, o.Name+" +"+ordering.FormatBRL(o.PriceDeltaCents))
+					ex = append(ex, ordering.OptionLabel(o))
 				}
 				line += " (" + w.extras + ": " + strings.Join(ex, ", ") + ")"
 			}
@@ -276,20 +276,6 @@ func menuSummary(menu *domain.Menu, storeID string, w words) string {
 		out += l
 	}
 	return out
-}
-
-// prices are an item's prices at the store, each size with its own.
-func prices(it domain.MenuItem, storeID string) string {
-	if len(it.Sizes) == 0 {
-		p, _ := it.PriceAt(storeID, "")
-		return ordering.FormatBRL(p)
-	}
-	var ps []string
-	for _, s := range it.Sizes {
-		p, _ := it.PriceAt(storeID, s.SizeID)
-		ps = append(ps, s.Name+" "+ordering.FormatBRL(p))
-	}
-	return strings.Join(ps, " · ")
 }
 
 var weekOrder = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
