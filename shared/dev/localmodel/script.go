@@ -94,7 +94,7 @@ func (s *Script) Answer(_ string, req Request) (Response, error) {
 	for _, c := range last.Content {
 		switch {
 		case c.ToolResult != nil:
-			tools = append(tools, toolNameOf(req.Messages, c.ToolResult.ToolUseID))
+			tools = append(tools, req.ToolName(c.ToolResult.ToolUseID))
 		case c.Text != "":
 			texts = append(texts, c.Text)
 		}
@@ -123,9 +123,10 @@ func (s *Script) Answer(_ string, req Request) (Response, error) {
 	return Response{}, validationError("no script entry matched the last %s message (%d characters of text)", last.Role, len([]rune(text)))
 }
 
-// toolNameOf returns the name of the tool call id of the last assistant message before the
-// last message ("" when there is none).
-func toolNameOf(msgs []Message, id string) string {
+// ToolName returns the name of the tool whose call id the last message's result answers:
+// the call of that id in the last assistant message before it ("" when there is none).
+func (r Request) ToolName(id string) string {
+	msgs := r.Messages
 	for i := len(msgs) - 2; i >= 0; i-- {
 		if msgs[i].Role != "assistant" {
 			continue

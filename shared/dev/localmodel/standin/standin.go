@@ -11,7 +11,6 @@ package standin
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/wabot-platform/wabot/shared/dev/localmodel"
@@ -45,7 +44,7 @@ func (Brain) Answer(_ string, req localmodel.Request) (localmodel.Response, erro
 	}
 	en := english(req)
 	last := req.Messages[len(req.Messages)-1]
-	if results := toolResults(last); len(results) > 0 {
+	if results := toolResults(req, last); len(results) > 0 {
 		return afterTools(req, results, en), nil
 	}
 	said := understand.Normalize(lastText(last))
@@ -56,11 +55,11 @@ func (Brain) Answer(_ string, req localmodel.Request) (localmodel.Response, erro
 				if t.topic != "" {
 					in["topic"] = t.topic
 				}
-				return call(t.tool, in, len(req.Messages)), nil
+				return call(t.tool, in), nil
 			}
 		}
 	}
-	return call("search_menu", map[string]any{"query": lastText(last)}, len(req.Messages)), nil
+	return call("search_menu", map[string]any{"query": lastText(last)}), nil
 }
 
 // afterTools answers once the engine ran the tools: an order after a search adds the first
@@ -82,7 +81,7 @@ func afterTools(req localmodel.Request, results []namedResult, en bool) localmod
 					in["size"] = size
 				}
 			}
-			return call("add_item", in, len(req.Messages))
+			return call("add_item", in)
 		}
 		if len(items) == 0 {
 			// Nothing named: a suggestion from the menu in the instructions ("what's good for
@@ -149,9 +148,9 @@ func customerMessage(text string) string {
 
 type namedResult struct{ name, text, status string }
 
-// toolResults are the results in m with the names of the tools they answer (from the
-// assistant message before; the engine sends results only after its tool calls).
-func toolResults(m localmodel.Message) []namedResult {
+// toolResults are the results in m, the last message of req, with the names of the tools
+// they answer (from the assistant message before it).
+func toolResults(req localmodel.Request, m localmodel.Message) []namedResult {
 	var out []namedResult
 	for _, c := range m.Content {
 		if c.ToolResult == nil {
@@ -161,8 +160,7 @@ func toolResults(m localmodel.Message) []namedResult {
 		for _, rc := range c.ToolResult.Content {
 			text = append(text, rc.Text)
 		}
-		name, _, _ := strings.Cut(c.ToolResult.ToolUseID, "-")
-		out = append(out, namedResult{name: name, text: strings.Join(text, "\n"), status: c.ToolResult.Status})
+		out = append(out, namedResult{name: req.ToolName(c.ToolResult.ToolUseID), text: strings.Join(text, "\n"), status: c.ToolResult.Status})
 	}
 	return out
 }
@@ -204,14 +202,12 @@ func pick(en bool, pt, eng string) string {
 	return pt
 }
 
-// call and say build the answers. A call's id is its tool's name and the round ("add_item-3"),
-// unique in the request, so the results that answer it say which tool they are for.
-func call(name string, input map[string]any, round int) localmodel.Response {
+// call and say build the answers; the server gives a call its id.
+func call(name string, input map[string]any) localmodel.Response {
 	raw, _ := json.Marshal(input)
-	id := fmt.Sprintf("%s-%d", name, round)
 	return localmodel.Response{
 		Output: localmodel.Output{Message: &localmodel.Message{Role: "assistant", Content: []localmodel.ContentBlock{
-			{ToolUse: &localmodel.ToolUse{ToolUseID: id, Name: name, Input: raw}},
+			{ToolUse: &localmodel.ToolUse{Name: name, Input: raw}},
 		}}},
 		StopReason: localmodel.StopToolUse,
 	}
