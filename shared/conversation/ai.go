@@ -161,7 +161,7 @@ func (f *flow) assist() bool {
 		}
 		results := make([]domain.ModelContent, 0, len(uses))
 		for _, u := range uses {
-			r := f.runTool(u)
+			r := f.runTool(u, data)
 			known = append(known, r.Text)
 			if !slices.Contains(readOnlyTools, u.Name) {
 				readOnly = false
@@ -289,8 +289,9 @@ type toolInput struct {
 }
 
 // runTool runs one tool call with the flow's own code and says what happened: the texts the
-// engine produced for the customer, or why the call was refused.
-func (f *flow) runTool(u domain.ToolUse) domain.ToolResult {
+// engine produced for the customer, or why the call was refused. d is the prompt's data,
+// which store_info answers from.
+func (f *flow) runTool(u domain.ToolUse, d prompt.Data) domain.ToolResult {
 	refuse := func(format string, args ...any) domain.ToolResult {
 		return domain.ToolResult{ToolUseID: u.ID, Text: fmt.Sprintf(format, args...), Error: true}
 	}
@@ -317,7 +318,7 @@ func (f *flow) runTool(u domain.ToolUse) domain.ToolResult {
 	case toolSearchMenu:
 		return domain.ToolResult{ToolUseID: u.ID, Text: f.searchMenu(in.Query)}
 	case toolStoreInfo:
-		text, ok := f.storeInfo(in.Topic)
+		text, ok := f.storeInfo(in.Topic, d)
 		if !ok {
 			return refuse("unknown topic %q: use hours, address, delivery_area or payment_methods", in.Topic)
 		}
@@ -487,9 +488,9 @@ func extrasLine(it domain.MenuItem) string {
 	return " (extras: " + strings.Join(ex, ", ") + ")"
 }
 
-// storeInfo is the customer-facing answer about a topic, from the store's configuration.
-func (f *flow) storeInfo(topic string) (string, bool) {
-	d := prompt.DataFor(f.t.client, &f.store, nil, f.lang, f.t.now)
+// storeInfo is the customer-facing answer about a topic, from the store's data the prompt was
+// built from (d, prompt.DataFor).
+func (f *flow) storeInfo(topic string, d prompt.Data) (string, bool) {
 	en := f.lang == domain.EnUS
 	pick := func(pt, enText string) string {
 		if en {
