@@ -12,6 +12,10 @@ LAMBDAS         := $(filter-out local,$(FUNCTIONS))
 FUZZTIME        ?= 10s
 GO_SOURCES      := $(shell find functions shared -name '*.go' -not -name '*_test.go' 2>/dev/null)
 LAMBDA_BINS     := $(foreach f,$(LAMBDAS),.build/lambda/$(f)/bootstrap)
+# The admin UI (web/admin) is built into shared/adminui/dist and embedded in the Go binaries
+# that serve it (package adminui): every Go build below waits for it.
+UI_SOURCES      := $(shell find web/admin/src -type f 2>/dev/null) web/admin/build.mjs
+UI_DIST         := shared/adminui/dist/index.html
 
 # The jsii runtime behind the CDK Go bindings prints a Node end-of-life banner; the CDK CLI
 # must not reach for the network (notices, telemetry): there may be none.
@@ -41,6 +45,13 @@ node_modules/.installed: package.json package-lock.json
 	@mkdir -p .build
 	@for m in $(MODULES); do (cd $$m && go mod download) || exit 1; done
 	@touch $@
+
+# ---- admin UI -----------------------------------------------------------------------------
+.PHONY: ui
+ui: $(UI_DIST) ## build the admin UI (Preact + esbuild, web/admin) into shared/adminui/dist, which the admin binary embeds
+
+$(UI_DIST): $(UI_SOURCES) node_modules/.installed
+	node web/admin/build.mjs
 
 # ---- infrastructure -----------------------------------------------------------------------
 .PHONY: synth
@@ -89,7 +100,7 @@ $(DEV_TEMPLATE): $(shell find infra shared -name "*.go" -not -name "*_test.go" 2
 	@for f in $(LAMBDAS); do mkdir -p .build/lambda-placeholder/$$f; echo "placeholder: make dev runs this code in-process" > .build/lambda-placeholder/$$f/bootstrap; done
 	$(CDK) synth -c env=dev -c lambdaAssets=.build/lambda-placeholder -o cdk.out/dev-local --quiet
 
-.build/local: $(GO_SOURCES) functions/go.mod shared/go.mod | .build/gomod
+.build/local: $(GO_SOURCES) $(UI_DIST) functions/go.mod shared/go.mod | .build/gomod
 	go build -o $@ ./functions/local
 
 .PHONY: dev
@@ -98,7 +109,7 @@ dev: tools ## run the product locally on 127.0.0.1:8080 (PORT overrides)
 	WABOT_TEMPLATE=$(DEV_TEMPLATE) scripts/dev.sh
 
 .PHONY: test
-test: tools lint cdk.out/dev/$(STACK_PREFIX)-dev.template.json ## run every test (and the fuzzers for FUZZTIME) against a fresh emulator
+test: tools lint cdk.out/dev/$(STACK_PREFIX)-dev.template.json .build/local ## run every test (and the fuzzers for FUZZTIME) against a fresh emulator
 	FUZZTIME=$(FUZZTIME) scripts/with-emulator.sh scripts/test.sh
 
 .PHONY: bench
@@ -118,12 +129,12 @@ lint: tools ## gofmt, go vet and staticcheck on every module
 build: $(LAMBDA_BINS) ## cross-compile each Lambda function into .build/lambda/<name>/bootstrap
 
 # provided.al2023 on Graviton: a static linux/arm64 binary named bootstrap per function.
-.build/lambda/%/bootstrap: $(GO_SOURCES) functions/go.mod shared/go.mod | .build/gomod
+.build/lambda/%/bootstrap: $(GO_SOURCES) $(UI_DIST) functions/go.mod shared/go.mod | .build/gomod
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $@ ./functions/$*
 
 .PHONY: clean
 clean: ## remove build output (not the installed tools)
-	rm -rf cdk.out .build/lambda .build/lambda-placeholder .build/local
+	rm -rf cdk.out .build/lambda .build/lambda-placeholder .build/local shared/adminui/dist/assets $(UI_DIST)
 
 .PHONY: pos
 pos: ## print what a store's point of sale would receive from make dev's emulator: make pos STORE=demo-burger/vila-madalena

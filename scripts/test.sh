@@ -27,6 +27,9 @@ step "cfn-lint: every environment's template (.cfnlintrc)" make --no-print-direc
 step "fuzz: webhook form parsing and signature path ($fuzztime)" go test -run '^$' -fuzz '^FuzzWebhook$' -fuzztime "$fuzztime" ./shared/edge/twiliohook/
 step "fuzz: WhatsApp address parsing ($fuzztime)" go test -run '^$' -fuzz '^FuzzParseWhatsAppAddress$' -fuzztime "$fuzztime" ./shared/domain/
 step "IAM policy evaluation (iam-simulate)" node --test tools/iamcheck/
+# One file at a time: each starts a local runner of its own on the shared emulator.
+step "admin UI in Chromium (playwright-core, axe-core; screenshots in .build/ui-test/screenshots)" \
+  node --test --test-concurrency=1 web/admin/test/
 
 if [ "$status" -ne 0 ]; then
   echo

@@ -268,6 +268,14 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
+	adminUI, err := localUI(ctx, cfg, awsCfg, os.Stderr)
+	if err != nil {
+		return err
+	}
+	signIn, err := cognitoSignIn(cfg.Endpoint, log)
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", &health.Checker{DB: dynamodb.NewFromConfig(awsCfg), Tables: tables.All()})
@@ -276,6 +284,8 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	mux.Handle(localasaas.MountPath+"/", http.StripPrefix(localasaas.MountPath, pay.local))
 	mux.Handle(localModelPath+"/", http.StripPrefix(localModelPath, localmodel.NewServer(standin.Brain{})))
 	mux.Handle(resourcenames.AdminPathPrefix+"/", adminAPI)
+	mux.Handle(resourcenames.AdminUIPath, adminUI)
+	mux.Handle("POST "+localCognitoPath, signIn)
 	mux.Handle("GET /dev/outbox", box.Handler())
 	mux.HandleFunc("GET /dev/stats", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -10,6 +10,9 @@ const (
 	// AdminOpenAPIPath serves the OpenAPI 3.1 document, generated from the route table. It is
 	// the one admin route without a token.
 	AdminOpenAPIPath = AdminPathPrefix + "/openapi.json"
+	// AdminUIPath serves the admin web UI (package adminui), on the API's origin: its page,
+	// its bundle under assets/ and its config.json, without a token.
+	AdminUIPath = "/admin/"
 )
 
 // Roles of an admin user: the Cognito groups of the user pool, carried in the token's
@@ -55,6 +58,9 @@ const (
 	EnvVarJWTIssuer = "ADMIN_JWT_ISSUER"
 	// EnvVarJWTAudience is the app client id the tokens must be issued to.
 	EnvVarJWTAudience = "ADMIN_JWT_AUDIENCE"
+	// EnvVarLoginDomain is the base URL of the user pool's hosted sign-in
+	// (https://<prefix>.auth.<region>.amazoncognito.com), where the admin UI sends users.
+	EnvVarLoginDomain = "ADMIN_LOGIN_DOMAIN"
 	// EnvVarAuditTable and EnvVarDailyMetricsTable name the admin tables.
 	EnvVarAuditTable        = "AUDIT_TABLE"
 	EnvVarDailyMetricsTable = "DAILY_METRICS_TABLE"

@@ -27,8 +27,6 @@ package emulator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -432,33 +430,33 @@ func LocalAdminUsername(role, clientID string) string {
 	return role + "." + clientID + "@wabot.local"
 }
 
-// AdminIDToken signs in to the emulator's user pool as the local user of role (one of
+// LocalPassword is the password of every local user of the emulator's user pool: make dev
+// prints it with the demo users, for the admin UI's sign-in page. It meets the pool's policy
+// (upper and lower case, digits, a symbol, 14 characters). Local only: the emulator's pool
+// holds no one real.
+const LocalPassword = "Wabot-local-2026!"
+
+// EnsureLocalUser creates, on first use, the local user of role (one of
 // resourcenames.AdminRoles) and clientID (required for a brand role, refused for
-// platform-admin) through the app client clientName, and returns the ID token and the
-// username. The user is created on first use (email = username, the brand in
-// custom:clientId, a member of the role's group); every call gives it a new random password,
-// which nothing keeps: the token is what a local caller needs.
-func AdminIDToken(ctx context.Context, cfg aws.Config, pool UserPool, clientName, role, clientID string) (token, username string, err error) {
+// platform-admin) in the emulator's pool: email = username (LocalAdminUsername), the brand in
+// custom:clientId, a member of the role's group, with LocalPassword. It returns the username.
+func EnsureLocalUser(ctx context.Context, cfg aws.Config, pool UserPool, role, clientID string) (string, error) {
 	if !slices.Contains(resourcenames.AdminRoles, role) {
-		return "", "", fmt.Errorf("role %q is not one of %v", role, resourcenames.AdminRoles)
+		return "", fmt.Errorf("role %q is not one of %v", role, resourcenames.AdminRoles)
 	}
 	if role == resourcenames.RolePlatformAdmin && clientID != "" {
-		return "", "", fmt.Errorf("a %s acts on every brand: give no clientId", role)
+		return "", fmt.Errorf("a %s acts on every brand: give no clientId", role)
 	}
 	if role != resourcenames.RolePlatformAdmin {
 		if err := resourcenames.ValidateID(resourcenames.UserAttrClientID, clientID); err != nil {
-			return "", "", fmt.Errorf("a %s needs its brand: %w", role, err)
+			return "", fmt.Errorf("a %s needs its brand: %w", role, err)
 		}
 	}
 	if !slices.Contains(pool.Groups, role) {
-		return "", "", fmt.Errorf("user pool %s has no group %s (its groups: %v): is the group in the template?", pool.Name, role, pool.Groups)
-	}
-	appClient, ok := pool.Clients[clientName]
-	if !ok {
-		return "", "", fmt.Errorf("user pool %s has no app client %s", pool.Name, clientName)
+		return "", fmt.Errorf("user pool %s has no group %s (its groups: %v): is the group in the template?", pool.Name, role, pool.Groups)
 	}
 	c := cip.NewFromConfig(cfg)
-	username = LocalAdminUsername(role, clientID)
+	username := LocalAdminUsername(role, clientID)
 	attrs := []ciptypes.AttributeType{
 		{Name: aws.String("email"), Value: aws.String(username)},
 		{Name: aws.String("email_verified"), Value: aws.String("true")},
@@ -466,35 +464,49 @@ func AdminIDToken(ctx context.Context, cfg aws.Config, pool UserPool, clientName
 	if clientID != "" {
 		attrs = append(attrs, ciptypes.AttributeType{Name: aws.String(resourcenames.ClaimClientID), Value: aws.String(clientID)})
 	}
-	_, err = c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+	_, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
 		UserPoolId: aws.String(pool.ID), Username: aws.String(username),
 		UserAttributes: attrs, MessageAction: ciptypes.MessageActionTypeSuppress,
 	})
 	var exists *ciptypes.UsernameExistsException
 	if err != nil && !errors.As(err, &exists) {
-		return "", "", fmt.Errorf("create user %s: %w", username, err)
-	}
-	password, err := localPassword()
-	if err != nil {
-		return "", "", err
+		return "", fmt.Errorf("create user %s: %w", username, err)
 	}
 	if _, err := c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
 		UserPoolId: aws.String(pool.ID), Username: aws.String(username),
-		Password: aws.String(password), Permanent: true,
+		Password: aws.String(LocalPassword), Permanent: true,
 	}); err != nil {
-		return "", "", fmt.Errorf("set the password of %s: %w", username, err)
+		return "", fmt.Errorf("set the password of %s: %w", username, err)
 	}
 	if _, err := c.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
 		UserPoolId: aws.String(pool.ID), Username: aws.String(username), GroupName: aws.String(role),
 	}); err != nil {
-		return "", "", fmt.Errorf("add %s to group %s: %w", username, role, err)
+		return "", fmt.Errorf("add %s to group %s: %w", username, role, err)
 	}
-	out, err := c.InitiateAuth(ctx, &cip.InitiateAuthInput{
+	return username, nil
+}
+
+// AdminIDToken signs in to the emulator's user pool as the local user of role and clientID
+// (EnsureLocalUser creates it on first use) through the app client clientName, and returns
+// the ID token and the username.
+func AdminIDToken(ctx context.Context, cfg aws.Config, pool UserPool, clientName, role, clientID string) (token, username string, err error) {
+	if !slices.Contains(resourcenames.AdminRoles, role) {
+		return "", "", fmt.Errorf("role %q is not one of %v", role, resourcenames.AdminRoles)
+	}
+	appClient, ok := pool.Clients[clientName]
+	if !ok {
+		return "", "", fmt.Errorf("user pool %s has no app client %s", pool.Name, clientName)
+	}
+	username, err = EnsureLocalUser(ctx, cfg, pool, role, clientID)
+	if err != nil {
+		return "", "", err
+	}
+	out, err := cip.NewFromConfig(cfg).InitiateAuth(ctx, &cip.InitiateAuthInput{
 		ClientId: aws.String(appClient),
 		AuthFlow: ciptypes.AuthFlowTypeUserPasswordAuth,
 		AuthParameters: map[string]string{
 			"USERNAME": username,
-			"PASSWORD": password,
+			"PASSWORD": LocalPassword,
 		},
 	})
 	if err != nil {
@@ -504,16 +516,6 @@ func AdminIDToken(ctx context.Context, cfg aws.Config, pool UserPool, clientName
 		return "", "", fmt.Errorf("sign in as %s: no ID token (challenge %s)", username, out.ChallengeName)
 	}
 	return aws.ToString(out.AuthenticationResult.IdToken), username, nil
-}
-
-// localPassword is a random password that meets any Cognito password policy: upper and
-// lower case, digits and a symbol, 36 characters.
-func localPassword() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return "Wb1!" + hex.EncodeToString(b), nil
 }
 
 func optString(s string) *string {

@@ -1,0 +1,57 @@
+// Builds the admin UI into shared/adminui/dist (embedded in the admin binary by package
+// adminui): src/main.jsx bundled and minified by esbuild, with content-hashed names, and
+// index.html pointing at them. `node web/admin/build.mjs` (make ui); --watch rebuilds on change.
+import * as esbuild from 'esbuild';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, '../../shared/adminui/dist');
+const watch = process.argv.includes('--watch');
+
+const options = {
+  entryPoints: [join(here, 'src/main.jsx')],
+  bundle: true,
+  minify: !watch,
+  sourcemap: false,
+  format: 'esm',
+  target: ['es2020', 'chrome100', 'safari15', 'firefox100'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  outdir: join(out, 'assets'),
+  entryNames: 'app-[hash]',
+  assetNames: '[name]-[hash]',
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  plugins: [{
+    name: 'index.html',
+    setup(build) {
+      build.onEnd(async (result) => {
+        if (result.errors.length) return;
+        const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
+        const js = outputs.find((f) => f.endsWith('.js'));
+        const css = outputs.find((f) => f.endsWith('.css'));
+        const html = (await readFile(join(here, 'src/index.html'), 'utf8'))
+          .replace('<!--css-->', css ? `<link rel="stylesheet" href="assets/${css}">` : '')
+          .replace('<!--js-->', `<script type="module" src="assets/${js}"></script>`);
+        await writeFile(join(out, 'index.html'), html);
+      });
+    },
+  }],
+};
+
+// Only the build's own files go: dist/.gitkeep (committed) stays.
+await rm(join(out, 'assets'), { recursive: true, force: true });
+await rm(join(out, 'index.html'), { force: true });
+await mkdir(out, { recursive: true });
+if (watch) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+  console.log('admin UI: watching web/admin/src');
+} else {
+  const result = await esbuild.build(options);
+  const size = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  console.log(`admin UI: ${Object.keys(result.metafile.outputs).length} files, ${(size / 1024).toFixed(1)} KiB in shared/adminui/dist`);
+}

@@ -1,0 +1,10 @@
+// Placeholder: this module's pages are being written.
+import { Page } from '../lib/ui.jsx';
+
+function Todo({ params }) {
+  return <Page title="menu"><p>{JSON.stringify(params)}</p></Page>;
+}
+
+export const routes = [
+  { path: '/b/:brand/menu', page: Todo },
+];
