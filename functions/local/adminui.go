@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -46,7 +47,7 @@ func localUI(ctx context.Context, cfg config, awsCfg aws.Config, out io.Writer) 
 		}
 	}
 	base := fmt.Sprintf("http://%s:%d%s", cfg.Host, cfg.Port, resourcenames.AdminUIPath)
-	if !adminui.Built() {
+	if !adminui.Built() && cfg.AdminUIDir == "" {
 		fmt.Fprintf(out, "\nadmin UI: not in this build (run `make ui`, then rebuild the runner)\n")
 	} else {
 		fmt.Fprintf(out, "\nadmin UI: %s\n  sign in with one of these users, password %s\n", base, emulator.LocalPassword)
@@ -55,10 +56,15 @@ func localUI(ctx context.Context, cfg config, awsCfg aws.Config, out io.Writer) 
 		}
 		fmt.Fprintln(out)
 	}
-	return adminui.Handler(adminui.Config{
+	uiCfg := adminui.Config{
 		Login: adminui.LoginPassword, ClientID: appClient, CognitoURL: localCognitoPath,
 		Environment: cfg.Env, DemoUsers: users, DemoPassword: emulator.LocalPassword,
-	}), nil
+	}
+	if cfg.AdminUIDir != "" {
+		// node web/admin/build.mjs --watch --out <dir>: the page changes without a rebuild.
+		return adminui.HandlerFS(uiCfg, os.DirFS(cfg.AdminUIDir)), nil
+	}
+	return adminui.Handler(uiCfg), nil
 }
 
 // cognitoSignIn passes the UI's sign-in calls (InitiateAuth and RespondToAuthChallenge

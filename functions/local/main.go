@@ -57,6 +57,9 @@ import (
 // config is the runner's configuration, read once from the environment.
 type config struct {
 	Host     string // listen host; loopback only: this is a development server
+	// AdminUIDir, when set (WABOT_ADMIN_UI_DIR), serves the admin UI built there (node
+	// web/admin/build.mjs --out <dir>) instead of the one embedded in the runner.
+	AdminUIDir string
 	Port     int
 	Endpoint string // the emulator's URL
 	Template string // synthesized dev template
@@ -148,6 +151,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("WABOT_BEDROCK_ENDPOINT and WABOT_BEDROCK_MODEL_ID exclude each other: a local Converse server, or Amazon Bedrock")
 	}
 	c.AsaasState = getenv("WABOT_ASAAS_STATE")
+	c.AdminUIDir = getenv("WABOT_ADMIN_UI_DIR")
 	c.PublicBaseURL = getenv(resourcenames.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
 		c.PublicBaseURL = "http://127.0.0.1:" + strconv.Itoa(c.Port)

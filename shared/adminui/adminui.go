@@ -74,9 +74,16 @@ func Built() bool {
 	return err == nil
 }
 
-// Handler serves the UI under resourcenames.AdminUIPath with cfg as its config.json.
+// Handler serves the embedded UI under resourcenames.AdminUIPath with cfg as its
+// config.json.
 func Handler(cfg Config) http.Handler {
 	root, _ := fs.Sub(dist, "dist")
+	return HandlerFS(cfg, root)
+}
+
+// HandlerFS serves the UI built into root (index.html and assets/) instead of the embedded
+// one: make dev's WABOT_ADMIN_UI_DIR, for working on the UI without rebuilding the runner.
+func HandlerFS(cfg Config, root fs.FS) http.Handler {
 	cfgJSON, _ := json.Marshal(cfg)
 	csp := contentSecurityPolicy(cfg)
 	prefix := resourcenames.AdminUIPath

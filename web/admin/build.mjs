@@ -7,7 +7,9 @@ import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, '../../shared/adminui/dist');
+// --out DIR builds elsewhere (make dev's WABOT_ADMIN_UI_DIR serves it without a Go rebuild).
+const outArg = process.argv.indexOf('--out');
+const out = outArg > 0 ? process.argv[outArg + 1] : join(here, '../../shared/adminui/dist');
 const watch = process.argv.includes('--watch');
 
 const options = {
@@ -49,9 +51,9 @@ await mkdir(out, { recursive: true });
 if (watch) {
   const ctx = await esbuild.context(options);
   await ctx.watch();
-  console.log('admin UI: watching web/admin/src');
+  console.log(`admin UI: watching web/admin/src, building into ${out}`);
 } else {
   const result = await esbuild.build(options);
   const size = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  console.log(`admin UI: ${Object.keys(result.metafile.outputs).length} files, ${(size / 1024).toFixed(1)} KiB in shared/adminui/dist`);
+  console.log(`admin UI: ${Object.keys(result.metafile.outputs).length} files, ${(size / 1024).toFixed(1)} KiB in ${out}`);
 }
