@@ -56,15 +56,15 @@ import (
 
 // config is the runner's configuration, read once from the environment.
 type config struct {
-	Host     string // listen host; loopback only: this is a development server
+	Host string // listen host; loopback only: this is a development server
 	// AdminUIDir, when set (WABOT_ADMIN_UI_DIR), serves the admin UI built there (node
 	// web/admin/build.mjs --out <dir>) instead of the one embedded in the runner.
 	AdminUIDir string
-	Port     int
-	Endpoint string // the emulator's URL
-	Template string // synthesized dev template
-	Env      string
-	Region   string
+	Port       int
+	Endpoint   string // the emulator's URL
+	Template   string // synthesized dev template
+	Env        string
+	Region     string
 	// PublicBaseURL is what webhook signatures are computed over; Twilio (or a test) signs
 	// PUBLIC_BASE_URL + /webhooks/twilio. Default http://127.0.0.1:<port>.
 	PublicBaseURL string
