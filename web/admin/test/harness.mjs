@@ -71,7 +71,7 @@ export async function startStack(name, env = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const log = createWriteStream(join(ARTIFACTS, `${name}-runner.log`));
-  const child = spawn(join(root, '.build/local'), [], {
+  const child = spawn(process.env.WABOT_LOCAL_BIN || join(root, '.build/local'), [], {
     cwd: root,
     env: { ...process.env, PORT: String(port), WABOT_AWS_ENDPOINT: endpoint, WABOT_TEMPLATE: template, WABOT_CONFIG_TTL: '200ms', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
