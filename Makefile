@@ -141,6 +141,11 @@ pos: ## print what a store's point of sale would receive from make dev's emulato
 	@if [ -z "$(STORE)" ]; then echo "make pos: STORE is required, as <clientId>/<storeId>: make pos STORE=demo-burger/vila-madalena" >&2; exit 2; fi
 	@go run ./functions/local/pos -store $(STORE)
 
+.PHONY: provision
+provision: ## do for a store created in the admin UI what deploying its TenantStore construct does (its POS queues), on make dev's stack: make provision STORE=demo-burger/pinheiros
+	@if [ -z "$(STORE)" ]; then echo "make provision: STORE is required, as <clientId>/<storeId>: make provision STORE=demo-burger/pinheiros" >&2; exit 2; fi
+	@curl -fsS -X POST "http://127.0.0.1:$(or $(PORT),8080)/dev/stores/$(STORE)/provision" && echo
+
 .PHONY: pay
 pay: ## mark an order's PIX charge paid at make dev's local payment provider, which calls the payment webhook as Asaas would: make pay ORDER=K7Q2M9XH4A [CLIENT=demo-burger] [OVERDUE=1 expires it instead]
 	@if [ -z "$(ORDER)" ]; then echo "make pay: ORDER is required (the order number the bot sent): make pay ORDER=K7Q2M9XH4A" >&2; exit 2; fi

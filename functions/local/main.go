@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/wabot-platform/wabot/shared/admin"
 	"github.com/wabot-platform/wabot/shared/awsclients"
@@ -316,6 +317,28 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 			return
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"orderId": o.OrderID, "status": o.Status})
+	})
+
+	// What `cdk deploy` of a new store's TenantStore construct does in AWS: its POS queue and
+	// dead-letter queue, registered on the store's record (created first through the admin
+	// API or UI), so the store can be activated.
+	mux.HandleFunc("POST /dev/stores/{clientId}/{storeId}/provision", func(w http.ResponseWriter, r *http.Request) {
+		q, err := emulator.ProvisionStore(r.Context(), sqs.NewFromConfig(awsCfg), dynamodb.NewFromConfig(awsCfg), tmpl, cfg.Env,
+			tables.StoreConfig, r.PathValue("clientId"), r.PathValue("storeId"))
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			status := http.StatusInternalServerError
+			if errors.Is(err, emulator.ErrStoreNotFound) {
+				status = http.StatusNotFound
+			} else if errors.Is(err, emulator.ErrInvalidID) {
+				status = http.StatusBadRequest
+			}
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		log.Info("store provisioned", "clientId", r.PathValue("clientId"), "storeId", r.PathValue("storeId"))
+		_ = json.NewEncoder(w).Encode(q)
 	})
 
 	// The worker: what Lambda's SQS event source does in AWS.
