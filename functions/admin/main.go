@@ -1,5 +1,6 @@
 // Command admin is the Lambda behind /admin/v1 (API Gateway HTTP API, payload format 2.0,
-// with the user pool's JWT authorizer in front): the admin REST API. It only wires; the
+// with the user pool's JWT authorizer in front): the admin REST API, and the admin web UI
+// at /admin/ (package adminui, no authorizer: the page holds no data). It only wires; the
 // behaviour is in shared/admin, the token verification in shared/adminauth.
 package main
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/wabot-platform/wabot/shared/adminui"
 	"github.com/wabot-platform/wabot/shared/edge/httpapi"
 	"github.com/wabot-platform/wabot/shared/wire"
 	"github.com/wabot-platform/wabot/shared/wire/adminwire"
@@ -37,6 +39,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	lambda.Start(httpapi.Handler(h))
+	// The API under /admin/v1, the admin UI (embedded, hosted sign-in) at /admin/.
+	lambda.Start(httpapi.Handler(adminui.Mount(h, adminui.Handler(cfg.UIConfig()))))
 	return nil
 }

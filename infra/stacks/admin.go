@@ -64,9 +64,14 @@ const (
 // function routes it itself (resourcenames.AdminPathPrefix).
 const AdminProxyPath = resourcenames.AdminPathPrefix + "/{proxy+}"
 
-// AdminRouteKeys are the admin routes of the HTTP API, as route keys: the OpenAPI document
-// without a token, everything else behind the JWT authorizer.
+// AdminRouteKeys are the admin API's routes of the HTTP API, as route keys: the OpenAPI
+// document without a token, everything else behind the JWT authorizer.
 var AdminRouteKeys = []string{"GET " + resourcenames.AdminOpenAPIPath, "ANY " + AdminProxyPath}
+
+// AdminUIRouteKeys are the admin web UI's routes (package adminui), to the admin function
+// without a token: the page, its bundle and its sign-in config hold no brand's data. The
+// API's routes are more specific, so /admin/v1/... never reaches them.
+var AdminUIRouteKeys = []string{"GET /admin", "GET /admin/{proxy+}"}
 
 // AdminProps configure NewAdmin.
 type AdminProps struct {
@@ -196,7 +201,11 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 	constructs.NewConstruct_Override(this, scope, jsii.String(id))
 
 	// ---- users ------------------------------------------------------------------------
-	pool, client, issuer := newAdminUserPool(this, s)
+	base := p.Runtime.API().ApiEndpoint()
+	if p.PublicBaseURL != "" {
+		base = jsii.String(p.PublicBaseURL)
+	}
+	pool, client, issuer, login := newAdminUserPool(this, s, base)
 
 	// ---- function ---------------------------------------------------------------------
 	tables := map[string]*string{
@@ -214,6 +223,7 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 		resourcenames.EnvVarMetricsNamespace:  jsii.String(resourcenames.MetricNamespace),
 		resourcenames.EnvVarJWTIssuer:         issuer,
 		resourcenames.EnvVarJWTAudience:       client.UserPoolClientId(),
+		resourcenames.EnvVarLoginDomain:       login.BaseUrl(nil),
 	}
 	fn := newGoFunction(this, "Function", goFunctionSpec{
 		settings:    s,
@@ -303,15 +313,25 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 	} {
 		p.Runtime.ThrottleRoute(key, AdminAPIBurstLimit, AdminAPIRateLimit, routes...)
 	}
-	// CORS is off: the admin UI (a later issue) will be served from another origin, and its
-	// origin is not known yet. Adding it is the API's CorsPreflight (allowed origin, the
-	// Authorization header); preflight OPTIONS requests carry no token, and API Gateway
-	// answers them itself once CORS is configured.
-
-	base := api.ApiEndpoint()
-	if p.PublicBaseURL != "" {
-		base = jsii.String(p.PublicBaseURL)
+	// The admin UI, from the same function and origin: CORS stays off.
+	for _, key := range AdminUIRouteKeys {
+		path := strings.TrimPrefix(key, "GET ")
+		ui := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
+			Integration: integration,
+		})
+		for _, route := range *ui {
+			cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+				Id: jsii.String("AwsSolutions-APIG4"),
+				Reason: jsii.String("The admin web UI's page, bundle and sign-in configuration (package adminui): static files " +
+					"and the app client's public id, no data of any brand; the page signs in through Cognito's hosted UI and " +
+					"calls the admin API (ANY " + AdminProxyPath + "), which requires a Cognito JWT."),
+			}}, jsii.Bool(false))
+		}
+		p.Runtime.ThrottleRoute(key, AdminAPIBurstLimit, AdminAPIRateLimit, *ui...)
 	}
+
 	url := jsii.String(*base + resourcenames.AdminPathPrefix)
 
 	// ---- outputs ----------------------------------------------------------------------
@@ -320,6 +340,8 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 		value           *string
 	}{
 		{"ApiUrl", "The admin API's base URL (its OpenAPI document is " + resourcenames.AdminOpenAPIPath + ")", url},
+		{"AdminUiUrl", "The admin web UI (sign in with a user of the admin user pool)", jsii.String(*base + resourcenames.AdminUIPath)},
+		{"LoginDomain", "The admin user pool's hosted sign-in", login.BaseUrl(nil)},
 		{"UserPoolId", "The admin user pool " + resourcenames.UserPoolName(env) + ": create users there (docs/security.md, Admin API)", pool.UserPoolId()},
 		{"UserPoolClientId", "The app client " + resourcenames.UserPoolClientName(env) + " (no secret): the tokens' audience", client.UserPoolClientId()},
 		{"JwtIssuer", "The issuer of the admin API's tokens", issuer},
@@ -370,9 +392,10 @@ func newPseudonymKey(scope constructs.Construct, s config.Settings, data DataLay
 	return secret
 }
 
-// newAdminUserPool creates the admin user pool, its groups and its app client, and returns
-// them with the pool's token issuer.
-func newAdminUserPool(scope constructs.Construct, s config.Settings) (awscognito.UserPool, awscognito.UserPoolClient, *string) {
+// newAdminUserPool creates the admin user pool, its groups, its app client and its hosted
+// sign-in domain, and returns them with the pool's token issuer. base is the API's public
+// base URL: the admin UI at base/admin is the app client's only callback.
+func newAdminUserPool(scope constructs.Construct, s config.Settings, base *string) (awscognito.UserPool, awscognito.UserPoolClient, *string, awscognito.UserPoolDomain) {
 	env := s.Env
 	pool := awscognito.NewUserPool(scope, jsii.String("UserPool"), &awscognito.UserPoolProps{
 		UserPoolName: jsii.String(resourcenames.UserPoolName(env)),
@@ -427,11 +450,11 @@ func newAdminUserPool(scope constructs.Construct, s config.Settings) (awscognito
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(pool, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-COG2"),
-		Reason: jsii.String("MFA is optional (TOTP) until the admin UI, a later issue, walks users through enrolling an " +
-			"authenticator (the MFA_SETUP challenge): required MFA now would lock out every user created before it, and " +
-			"`make token` and operators' scripts sign in with USER_PASSWORD_AUTH. Threat protection is enforced meanwhile " +
+		Reason: jsii.String("MFA is optional (TOTP): operators' scripts and `make token` sign in with USER_PASSWORD_AUTH, " +
+			"which cannot answer the MFA_SETUP challenge, and required MFA would lock them out. The admin UI signs in through " +
+			"the hosted sign-in page, where a user with an authenticator is challenged for it. Threat protection is enforced " +
 			"(Plus plan: compromised credentials blocked, high-risk sign-ins blocked, medium-risk ones challenged for MFA " +
-			"when the user has it). Turning it to required is one line (Mfa_REQUIRED) once the UI exists."),
+			"when the user has it). Requiring it is one line (Mfa_REQUIRED) once no script signs in with a password."),
 	}}, jsii.Bool(true))
 	// Threat protection's actions, stated rather than left to defaults. No notification
 	// emails: they would need an SES identity the stack does not have.
@@ -466,16 +489,26 @@ func newAdminUserPool(scope constructs.Construct, s config.Settings) (awscognito
 		})
 	}
 
+	// The UI's page, with and without the trailing slash: the callback must match exactly.
+	uiURL := jsii.String(*base + resourcenames.AdminUIPath)
+	uiPage := jsii.String(*base + strings.TrimSuffix(resourcenames.AdminUIPath, "/"))
 	client := pool.AddClient(jsii.String("AppClient"), &awscognito.UserPoolClientOptions{
 		UserPoolClientName: jsii.String(resourcenames.UserPoolClientName(env)),
 		// A browser (the admin UI) holds it: it cannot keep a secret.
 		GenerateSecret: jsii.Bool(false),
-		// SRP for the admin UI; USER_PASSWORD_AUTH for `make token` (against the local
+		// SRP for the hosted sign-in; USER_PASSWORD_AUTH for `make token` (against the local
 		// emulator) and operators' scripts, over TLS to Cognito; refresh tokens (CDK adds
 		// ALLOW_REFRESH_TOKEN_AUTH with any flow).
 		AuthFlows: &awscognito.AuthFlow{UserSrp: jsii.Bool(true), UserPassword: jsii.Bool(true)},
-		// No hosted UI, no OAuth flows: tokens come from the sign-in API only.
-		DisableOAuth:               jsii.Bool(true),
+		// The admin UI signs users in with the hosted sign-in page: the authorization code
+		// grant with PKCE (a public client), back to the UI's page only.
+		OAuth: &awscognito.OAuthSettings{
+			Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true)},
+			Scopes:       &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL(), awscognito.OAuthScope_PROFILE()},
+			CallbackUrls: &[]*string{uiURL, uiPage},
+			LogoutUrls:   &[]*string{uiURL, uiPage},
+		},
+		SupportedIdentityProviders: &[]awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()},
 		IdTokenValidity:            awscdk.Duration_Minutes(jsii.Number(AdminIDTokenValidityMinutes)),
 		AccessTokenValidity:        awscdk.Duration_Minutes(jsii.Number(AdminIDTokenValidityMinutes)),
 		RefreshTokenValidity:       awscdk.Duration_Hours(jsii.Number(AdminRefreshTokenValidityHours)),
@@ -490,8 +523,16 @@ func newAdminUserPool(scope constructs.Construct, s config.Settings) (awscognito
 			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), Fullname: jsii.Bool(true)}),
 	})
 
+	// The hosted sign-in (Cognito's classic hosted UI) on a prefix domain, unique per account
+	// and region: wabot-<env>-<account>.auth.<region>.amazoncognito.com.
+	login := pool.AddDomain(jsii.String("LoginDomain"), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{
+			DomainPrefix: jsii.String(fmt.Sprintf("wabot-%s-%s", env, *awscdk.Aws_ACCOUNT_ID())),
+		},
+	})
+
 	issuer := jsii.String(fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", *awscdk.Aws_REGION(), *pool.UserPoolId()))
-	return pool, client, issuer
+	return pool, client, issuer, login
 }
 
 // camel turns "brand-admin" into "BrandAdmin", for construct ids.

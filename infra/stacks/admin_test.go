@@ -73,6 +73,7 @@ func TestAdminRoutesAndAuthorizer(t *testing.T) {
 		ids := fx.adminIDs(t)
 		routes := fx.routesByKey(t)
 		want := append([]string{"POST " + resourcenames.WebhookPath, "POST " + stacks.AsaasWebhookPath}, stacks.AdminRouteKeys...)
+		want = append(want, stacks.AdminUIRouteKeys...)
 		got := slices.Sorted(func(yield func(string) bool) {
 			for k := range routes {
 				if !yield(k) {
@@ -102,6 +103,14 @@ func TestAdminRoutesAndAuthorizer(t *testing.T) {
 		}
 		for key, r := range routes {
 			path := strings.SplitN(key, " ", 2)[1]
+			if slices.Contains(stacks.AdminUIRouteKeys, key) {
+				// The UI's page and bundle: the admin function, no token, GET only.
+				if !mentions(t, r["Target"], adminIntegration) || (r["AuthorizationType"] != nil && r["AuthorizationType"] != "NONE") ||
+					r["AuthorizerId"] != nil || !strings.HasPrefix(key, "GET /admin") || strings.HasPrefix(path, resourcenames.AdminPathPrefix) {
+					t.Errorf("UI route %s: %v", key, r)
+				}
+				continue
+			}
 			if !strings.HasPrefix(path, resourcenames.AdminPathPrefix+"/") {
 				if r["AuthorizationType"] != nil && r["AuthorizationType"] != "NONE" {
 					t.Errorf("route %s has authorization %v (Twilio signs its requests, Asaas sends its token)", key, r["AuthorizationType"])
@@ -134,13 +143,13 @@ func TestAdminRoutesAndAuthorizer(t *testing.T) {
 		perms := *fx.template.FindResources(jsii.String("AWS::Lambda::Permission"), map[string]any{
 			"Properties": map[string]any{"FunctionName": getAtt(ids.fn, "Arn")},
 		})
-		if len(perms) != len(stacks.AdminRouteKeys) {
+		if len(perms) != len(stacks.AdminRouteKeys)+len(stacks.AdminUIRouteKeys) {
 			t.Errorf("%d invoke permissions on the admin function, want one per admin route", len(perms))
 		}
 		for id, p := range perms {
 			pp := (*p)["Properties"].(map[string]any)
 			if pp["Principal"] != "apigateway.amazonaws.com" || !mentions(t, pp["SourceArn"], ids.api) ||
-				!strings.Contains(cdktest.JSON(t, pp["SourceArn"]), resourcenames.AdminPathPrefix) {
+				!strings.Contains(cdktest.JSON(t, pp["SourceArn"]), "/admin") {
 				t.Errorf("permission %s: %v", id, pp)
 			}
 		}
@@ -161,10 +170,10 @@ func TestAdminRoutesAreThrottled(t *testing.T) {
 		for id, st := range stages {
 			settings, _ := props(st)["RouteSettings"].(map[string]any)
 			// The admin routes' and the Asaas route's (runtime_test.go): none overwrites another's.
-			if len(settings) != len(stacks.AdminRouteKeys)+1 || settings["POST "+stacks.AsaasWebhookPath] == nil {
+			if len(settings) != len(stacks.AdminRouteKeys)+len(stacks.AdminUIRouteKeys)+1 || settings["POST "+stacks.AsaasWebhookPath] == nil {
 				t.Errorf("route settings %v, want one per admin route and the Asaas route's", settings)
 			}
-			for _, key := range stacks.AdminRouteKeys {
+			for _, key := range append(slices.Clone(stacks.AdminRouteKeys), stacks.AdminUIRouteKeys...) {
 				want := map[string]any{"ThrottlingBurstLimit": stacks.AdminAPIBurstLimit, "ThrottlingRateLimit": stacks.AdminAPIRateLimit}
 				if !jsonEqual(settings[key], want) {
 					t.Errorf("stage route settings of %s = %v, want %v", key, settings[key], want)
@@ -278,9 +287,33 @@ func TestAdminAppClientCannotWriteTheBrand(t *testing.T) {
 			"TokenValidityUnits":         assertions.Match_ObjectLike(&map[string]any{"IdToken": "minutes", "AccessToken": "minutes"}),
 			"EnableTokenRevocation":      true,
 			"PreventUserExistenceErrors": "ENABLED",
-			"AllowedOAuthFlows":          assertions.Match_Absent(),
+			// The admin UI's hosted sign-in: the code grant only (no implicit tokens in URLs).
+			"AllowedOAuthFlows":               assertions.Match_Exact([]any{"code"}),
+			"AllowedOAuthFlowsUserPoolClient": true,
+			"AllowedOAuthScopes":              assertions.Match_Exact([]any{"openid", "email", "profile"}),
+			"SupportedIdentityProviders":      assertions.Match_Exact([]any{"COGNITO"}),
 		})
 		p := props(clients[ids.client])
+		// Back to the UI's page on the API's origin only, with and without the trailing slash.
+		callbacks := cdktest.JSON(t, p["CallbackURLs"])
+		if len(list(p["CallbackURLs"])) != 2 || !strings.Contains(callbacks, "/admin/") || !mentions(t, p["CallbackURLs"], ids.api) ||
+			cdktest.JSON(t, p["LogoutURLs"]) != callbacks {
+			t.Errorf("callback URLs %s, logout URLs %s: want the API's /admin and /admin/", callbacks, cdktest.JSON(t, p["LogoutURLs"]))
+		}
+		// The hosted sign-in's domain, which the function hands the UI.
+		domains := fx.resourcesOf("AWS::Cognito::UserPoolDomain")
+		if len(domains) != 1 {
+			t.Fatalf("%d user pool domains, want the hosted sign-in's", len(domains))
+		}
+		for id, d := range domains {
+			if !jsonEqual(props(d)["UserPoolId"], ref(ids.pool)) || !strings.Contains(cdktest.JSON(t, props(d)["Domain"]), "wabot-"+env+"-") {
+				t.Errorf("domain %s: %v", id, props(d))
+			}
+		}
+		fnEnv := cdktest.JSON(t, props(fx.resourcesOf("AWS::Lambda::Function")[ids.fn])["Environment"])
+		if !strings.Contains(fnEnv, resourcenames.EnvVarLoginDomain) || !strings.Contains(fnEnv, "amazoncognito.com") {
+			t.Errorf("the admin function's environment lacks the hosted sign-in (%s): %s", resourcenames.EnvVarLoginDomain, fnEnv)
+		}
 		write := list(p["WriteAttributes"])
 		if len(write) == 0 {
 			t.Fatal("no WriteAttributes: without them the client may write every writable attribute")
@@ -357,6 +390,7 @@ func TestAdminFunction(t *testing.T) {
 			resourcenames.EnvVarTenantAdminRoleARN: getAtt(ids.tenantRole, "Arn"),
 			resourcenames.EnvVarJWTIssuer:          ids.issuer(),
 			resourcenames.EnvVarJWTAudience:        ref(ids.client),
+			resourcenames.EnvVarLoginDomain:        assertions.Match_AnyValue(),
 		}
 		fx.hasResource(t, functionType, ids.fn, map[string]any{
 			"Runtime":                      "provided.al2023",

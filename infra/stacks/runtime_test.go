@@ -110,7 +110,7 @@ func TestWebhookRoute(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	ids := fx.runtimeIDs(t)
 	check(t, func() {
-		fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(2+len(stacks.AdminRouteKeys)))
+		fx.template.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(2+len(stacks.AdminRouteKeys)+len(stacks.AdminUIRouteKeys)))
 	})
 	integrations := map[string]string{}
 	for _, path := range []string{resourcenames.WebhookPath, stacks.AsaasWebhookPath} {
@@ -168,7 +168,7 @@ func TestOnlyAPIGatewayMayInvokeTheWebhook(t *testing.T) {
 	// One permission per route: the webhook's two (Twilio, Asaas) and the admin function's
 	// (admin_test.go).
 	check(t, func() {
-		fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(2+len(stacks.AdminRouteKeys)))
+		fx.template.ResourceCountIs(jsii.String("AWS::Lambda::Permission"), jsii.Number(2+len(stacks.AdminRouteKeys)+len(stacks.AdminUIRouteKeys)))
 	})
 	if n := len(*fx.template.FindResources(jsii.String("AWS::Lambda::Permission"), map[string]any{
 		"Properties": map[string]any{"FunctionName": getAtt(ids.webhook, "Arn")},

@@ -3,7 +3,8 @@
 // same origin as the admin API it calls, so the API needs no CORS.
 //
 // Three kinds of paths:
-//   - /admin/ (and /admin): index.html, never cached, with a strict Content-Security-Policy;
+//   - /admin/ and /admin: index.html, never cached, with a strict Content-Security-Policy
+//     (its references are absolute, /admin/assets/..., so both paths load it);
 //   - /admin/assets/<name>-<hash>.<ext>: the bundle, cached for a year (the name changes
 //     with the content);
 //   - /admin/config.json: how this deployment signs users in (Config), read by the page
@@ -151,6 +152,7 @@ func Mount(api, ui http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(resourcenames.AdminPathPrefix+"/", api)
 	mux.Handle(resourcenames.AdminUIPath, ui)
-	mux.Handle(strings.TrimSuffix(resourcenames.AdminUIPath, "/"), http.RedirectHandler(resourcenames.AdminUIPath, http.StatusFound))
+	// The page at /admin too: API Gateway routes the bare path on its own (GET /admin).
+	mux.Handle(strings.TrimSuffix(resourcenames.AdminUIPath, "/"), ui)
 	return mux
 }

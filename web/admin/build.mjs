@@ -36,8 +36,8 @@ const options = {
         const js = outputs.find((f) => f.endsWith('.js'));
         const css = outputs.find((f) => f.endsWith('.css'));
         const html = (await readFile(join(here, 'src/index.html'), 'utf8'))
-          .replace('<!--css-->', css ? `<link rel="stylesheet" href="assets/${css}">` : '')
-          .replace('<!--js-->', `<script type="module" src="assets/${js}"></script>`);
+          .replace('<!--css-->', css ? `<link rel="stylesheet" href="/admin/assets/${css}">` : '')
+          .replace('<!--js-->', `<script type="module" src="/admin/assets/${js}"></script>`);
         await writeFile(join(out, 'index.html'), html);
       });
     },

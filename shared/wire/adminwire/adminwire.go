@@ -19,6 +19,7 @@ import (
 
 	"github.com/wabot-platform/wabot/shared/admin"
 	"github.com/wabot-platform/wabot/shared/adminauth"
+	"github.com/wabot-platform/wabot/shared/adminui"
 	"github.com/wabot-platform/wabot/shared/awsclients"
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/domain"
@@ -35,6 +36,15 @@ type AdminConfig struct {
 	// Issuer and Audience are what the tokens must carry (the user pool and its app client);
 	// JWKSURL overrides where the keys are read (default Issuer + /.well-known/jwks.json).
 	Issuer, Audience, JWKSURL string
+	// LoginDomain is the user pool's hosted sign-in (resourcenames.EnvVarLoginDomain), where
+	// the admin UI sends users.
+	LoginDomain string
+}
+
+// UIConfig is the admin UI's sign-in configuration in AWS: the hosted sign-in page of the
+// user pool, for the API's own app client.
+func (c AdminConfig) UIConfig() adminui.Config {
+	return adminui.Config{Login: adminui.LoginHosted, ClientID: c.Audience, Domain: c.LoginDomain, Environment: c.Env}
 }
 
 // textsAdapter gives the admin API the engine's text catalog and the prompt renderer.
@@ -118,11 +128,12 @@ func AdminConfigFromEnv(getenv func(string) string) (AdminConfig, error) {
 	if err != nil {
 		return AdminConfig{}, err
 	}
-	c := AdminConfig{Config: base, Issuer: getenv(resourcenames.EnvVarJWTIssuer), Audience: getenv(resourcenames.EnvVarJWTAudience)}
+	c := AdminConfig{Config: base, Issuer: getenv(resourcenames.EnvVarJWTIssuer), Audience: getenv(resourcenames.EnvVarJWTAudience),
+		LoginDomain: getenv(resourcenames.EnvVarLoginDomain)}
 	c.Tables.Audit = getenv(resourcenames.EnvVarAuditTable)
 	c.Tables.DailyMetrics = getenv(resourcenames.EnvVarDailyMetricsTable)
 	var missing []string
-	for k, v := range map[string]string{resourcenames.EnvVarJWTIssuer: c.Issuer, resourcenames.EnvVarJWTAudience: c.Audience,
+	for k, v := range map[string]string{resourcenames.EnvVarJWTIssuer: c.Issuer, resourcenames.EnvVarJWTAudience: c.Audience, resourcenames.EnvVarLoginDomain: c.LoginDomain,
 		resourcenames.EnvVarAuditTable: c.Tables.Audit, resourcenames.EnvVarMenuTable: c.Tables.Menu, resourcenames.EnvVarOrdersTable: c.Tables.Orders} {
 		if v == "" {
 			missing = append(missing, k)

@@ -37,7 +37,7 @@ export function session() {
 
 export async function loadConfig() {
   if (config) return config;
-  const res = await fetch('config.json', { headers: { Accept: 'application/json' } });
+  const res = await fetch('/admin/config.json', { headers: { Accept: 'application/json' } });
   if (!res.ok) throw new Error(`config.json: HTTP ${res.status}`);
   config = await res.json();
   return config;
