@@ -340,7 +340,7 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 		value           *string
 	}{
 		{"ApiUrl", "The admin API's base URL (its OpenAPI document is " + resourcenames.AdminOpenAPIPath + ")", url},
-		{"AdminUiUrl", "The admin web UI (sign in with a user of the admin user pool)", jsii.String(*base + resourcenames.AdminUIPath)},
+		{"UiUrl", "The admin web UI (sign in with a user of the admin user pool)", jsii.String(*base + resourcenames.AdminUIPath)},
 		{"LoginDomain", "The admin user pool's hosted sign-in", login.BaseUrl(nil)},
 		{"UserPoolId", "The admin user pool " + resourcenames.UserPoolName(env) + ": create users there (docs/security.md, Admin API)", pool.UserPoolId()},
 		{"UserPoolClientId", "The app client " + resourcenames.UserPoolClientName(env) + " (no secret): the tokens' audience", client.UserPoolClientId()},
