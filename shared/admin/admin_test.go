@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -493,5 +494,46 @@ func TestTwilioIntegrationRefusedWritesNothing(t *testing.T) {
 	after, err := f.twilioSecret(t)
 	if err != nil || after["authToken"] != before["authToken"] || after["accountSid"] != before["accountSid"] {
 		t.Errorf("the secret changed although the request was refused (%v)", err)
+	}
+}
+
+// An operator's message that WhatsApp's rules refuse is a 409 that says why: a customer who
+// last wrote more than 24 hours ago, or who opted out; nothing is recorded.
+func TestOperatorMessageRefusalsAreConflicts(t *testing.T) {
+	f := newFixture(t)
+	tok := f.brandAdmin(t, demo.BurgerID)
+	ctx := domain.NewContextWithTenant(context.Background(), demo.BurgerID)
+	old, optedOut := "whatsapp:+5511977770401", "whatsapp:+5511977770402"
+	f.customer(t, demo.BurgerID, "vila-madalena", old)
+	f.customer(t, demo.BurgerID, "vila-madalena", optedOut)
+	stale := time.Now().Add(-25 * time.Hour).UTC()
+	if _, err := f.repos.UpdateConversation(ctx, demo.BurgerID, old, func(c *domain.Conversation) error {
+		for i := range c.MessageHistory {
+			c.MessageHistory[i].At = stale
+		}
+		c.LastMessageTimestamp = stale.UnixMilli()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.repos.UpdateMapping(ctx, demo.BurgerID, optedOut, func(m *domain.PhoneMapping) error {
+		m.OptedOut = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for phone, want := range map[string]string{old: "24 hours", optedOut: "opted out"} {
+		path := "/admin/v1/brands/demo-burger/customers/" + url.PathEscape(strings.TrimPrefix(phone, "whatsapp:")) + "/conversation/messages"
+		res := f.do(t, "POST", path, tok, map[string]any{"body": "Oi! Aqui é a Ana da loja."})
+		if res.status != http.StatusConflict || !strings.Contains(res.problem(t).Detail, want) {
+			t.Errorf("%s: %d %s, want 409 saying %q", phone, res.status, res.body, want)
+		}
+		c, err := f.repos.GetConversation(ctx, demo.BurgerID, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(c.MessageHistory); n != 1 {
+			t.Errorf("%s: %d history entries after a refused message, want 1", phone, n)
+		}
 	}
 }

@@ -1,8 +1,10 @@
 package admin
 
 import (
+	"errors"
 	"strings"
 
+	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/domain"
 )
 
@@ -211,7 +213,18 @@ func (c *call) sendOperatorMessage() (any, error) {
 		return nil, domain.InvalidField("body", "is required, at most 4096 characters")
 	}
 	return c.conversationAction("conversation.message", func(phone string) (*domain.Conversation, error) {
-		return c.h.d.Operator.OperatorMessage(c.ctx, c.clientID, phone, in.Body)
+		conv, err := c.h.d.Operator.OperatorMessage(c.ctx, c.clientID, phone, in.Body)
+		// What WhatsApp's rules refuse is a conflict with the conversation's state, said as
+		// it is (the sender's codes would read as a bad field, or as another brand's object).
+		switch {
+		case errors.Is(err, conversation.ErrTemplateRequired):
+			return nil, errConflict("the customer's last message is more than 24 hours old: WhatsApp allows only an approved template until they write again")
+		case errors.Is(err, conversation.ErrOptedOut):
+			return nil, errConflict("the customer opted out of the brand's messages")
+		case errors.Is(err, conversation.ErrClientInactive):
+			return nil, errConflict("the brand is inactive: it sends no messages")
+		}
+		return conv, err
 	})
 }
 
