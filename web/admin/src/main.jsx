@@ -6,7 +6,7 @@ import './app.css';
 import { api, ApiError } from './lib/api.js';
 import { authConfig, completeHostedSignIn, loadConfig, onSession, session, signOut } from './lib/auth.js';
 import { LANGUAGES, messages, setLanguage, useLanguage } from './lib/i18n.js';
-import { match, navigate, usePath } from './lib/router.js';
+import { currentPath, match, navigate, usePath } from './lib/router.js';
 import { capabilities, ErrorBanner, Loading, Session } from './lib/ui.jsx';
 import { Login } from './pages/login.jsx';
 import { routes } from './pages/routes.js';
@@ -143,11 +143,12 @@ function App() {
         const m = await api.get('/me');
         if (stop) return;
         setMe(m);
+        const now = currentPath();
+        if (now === '/' || now === '/login') navigate(home(m), { replace: true });
         if (m.role === 'platform-admin') {
           const list = await api.get('/brands');
           if (!stop) setBrandList(list.brands || []);
         }
-        if (path === '/' || path === '/login') navigate(home(m), { replace: true });
       } catch (e) {
         if (!stop && !(e instanceof ApiError && e.status === 401)) setError(e);
       }

@@ -143,8 +143,10 @@ export function TextArea({ label, name, value, onInput, error, hint, rows = 4, d
 export function MoneyField({ label, name, cents, onCents, error, hint, disabled }) {
   const [text, setText] = useState(cents === undefined || cents === null ? '' : (cents / 100).toFixed(2));
   useEffect(() => {
-    const parsed = parseMoney(text);
-    if (parsed !== cents) setText(cents === undefined || cents === null ? '' : (cents / 100).toFixed(2));
+    // Follow a value set from outside; never overwrite what the user is typing (NaN: not a
+    // number yet, left for the form to report).
+    if (Number.isNaN(cents) || parseMoney(text) === cents) return;
+    setText(cents === undefined || cents === null ? '' : (cents / 100).toFixed(2));
   }, [cents]);
   return (
     <Field label={label} name={name} error={error} hint={hint}>
