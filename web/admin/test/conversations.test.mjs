@@ -124,18 +124,22 @@ describe('customers and conversations', () => {
     await conv.getByRole('button', { name: 'Passar para um atendente' }).click();
     await conv.locator('[data-state="HANDOFF"]').getByText('Com atendente').waitFor();
     // An empty message: the API's message next to the box. Outside WhatsApp's 24-hour window
-    // the API answers 409 (a conversation a day old cannot be made here: that answer is
-    // stubbed once), and the banner explains it.
+    // the API answers 409 (TestOperatorMessageRefusalsAreConflicts in shared/admin makes it
+    // happen; a conversation a day old cannot be made from here, so the page's handling of
+    // that answer is checked with the API's response replayed once): the banner shows the
+    // API's reason and WhatsApp's rule.
     await conv.getByRole('button', { name: 'Enviar mensagem' }).click();
     await conv.locator('.field-error[data-field="body"]').waitFor();
     assert.equal(await conv.getByLabel('Mensagem para o cliente').getAttribute('aria-invalid'), 'true');
     await page.route('**/conversation/messages', (route) => route.fulfill({
       status: 409, contentType: 'application/problem+json',
-      body: JSON.stringify({ type: 'https://wabot.dev/problems/conflict', title: 'Conflict', status: 409, detail: 'outside the 24-hour WhatsApp window', requestId: 'stub' }),
+      body: JSON.stringify({ type: 'https://wabot.dev/problems/conflict', title: 'Conflict', status: 409,
+        detail: "the customer's last message is more than 24 hours old: WhatsApp allows only an approved template until they write again", requestId: 'replayed' }),
     }), { times: 1 });
     await conv.getByLabel('Mensagem para o cliente').fill('Ainda está aí?');
     await conv.getByRole('button', { name: 'Enviar mensagem' }).click();
-    await conv.getByRole('alert').filter({ hasText: 'Fora da janela de 24 horas do WhatsApp' }).waitFor();
+    const refused = conv.getByRole('alert').filter({ hasText: 'Mensagem não enviada' });
+    await refused.filter({ hasText: 'more than 24 hours old' }).filter({ hasText: 'O WhatsApp só permite mensagens livres' }).waitFor();
     const note = `Vou verificar para você #${customer.slice(-4)}`;
     await conv.getByLabel('Mensagem para o cliente').fill(note);
     await conv.getByRole('button', { name: 'Enviar mensagem' }).click();

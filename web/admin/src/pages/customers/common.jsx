@@ -37,7 +37,7 @@ export const t = messages({
     reset: 'Reiniciar a conversa', resetQ: 'Apagar o estado, o carrinho e o histórico desta conversa?', wasReset: 'Conversa reiniciada.',
     message: 'Mensagem para o cliente', send: 'Enviar mensagem', sent: 'Mensagem enviada.',
     windowOpen: 'Janela de 24 horas do WhatsApp aberta até {time}.', windowClosed: 'A janela de 24 horas do WhatsApp fechou em {time}: mensagens livres serão recusadas.',
-    windowTitle: 'Fora da janela de 24 horas do WhatsApp',
+    notSent: 'Mensagem não enviada',
     windowDetail: 'O WhatsApp só permite mensagens livres até 24 horas após a última mensagem do cliente, e nunca para quem se descadastrou.',
     cannotSendTitle: 'Mensagem não enviada', cannotSendDetail: 'A conversa terminou ou o cliente se descadastrou.',
     optedOutNote: 'Este cliente se descadastrou: não é possível enviar mensagens a ele.',
@@ -86,7 +86,7 @@ export const t = messages({
     reset: 'Reset the conversation', resetQ: 'Delete this conversation’s state, cart and history?', wasReset: 'Conversation reset.',
     message: 'Message to the customer', send: 'Send message', sent: 'Message sent.',
     windowOpen: 'WhatsApp’s 24-hour window is open until {time}.', windowClosed: 'WhatsApp’s 24-hour window closed at {time}: free messages will be refused.',
-    windowTitle: 'Outside WhatsApp’s 24-hour window',
+    notSent: 'Message not sent',
     windowDetail: 'WhatsApp allows free messages only within 24 hours of the customer’s last message, and never to a customer who opted out.',
     cannotSendTitle: 'Message not sent', cannotSendDetail: 'The conversation ended or the customer opted out.',
     optedOutNote: 'This customer opted out: no message can be sent to them.',
@@ -244,12 +244,13 @@ export function Transcript({ history, label }) {
   );
 }
 
-// sendProblem is what the banner shows when an operator message was refused: the 24-hour
-// window (409) and a conversation gone or a customer opted out (404) in plain words; a field
-// error (422) stays the API's, shown next to the message box.
+// sendProblem is what the banner shows when an operator message was refused: WhatsApp's rules
+// (409: the 24-hour window, an opt-out) with the API's reason and what the rules are; a
+// conversation gone (404) in plain words; a field error (422) stays the API's, shown next to
+// the message box.
 export function sendProblem(error) {
   if (!error) return null;
-  if (error.status === 409) return { title: t('windowTitle'), detail: t('windowDetail'), requestId: error.requestId };
+  if (error.status === 409) return { title: t('notSent'), detail: `${error.detail} — ${t('windowDetail')}`, requestId: error.requestId };
   if (error.status === 404) return { title: t('cannotSendTitle'), detail: t('cannotSendDetail'), requestId: error.requestId };
   return error;
 }
