@@ -1,7 +1,8 @@
 // Command admin is the Lambda behind /admin/v1 (API Gateway HTTP API, payload format 2.0,
 // with the user pool's JWT authorizer in front): the admin REST API, and the admin web UI
-// at /admin/ (package adminui, no authorizer: the page holds no data). It only wires; the
-// behaviour is in shared/admin, the token verification in shared/adminauth.
+// at /admin/ (package adminui, no authorizer: the page holds no data). Its test chat calls
+// the brand's model through Bedrock, as the worker does. It only wires; the behaviour is in
+// shared/admin, the token verification in shared/adminauth.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/wabot-platform/wabot/shared/adminui"
+	"github.com/wabot-platform/wabot/shared/bedrock"
 	"github.com/wabot-platform/wabot/shared/edge/httpapi"
 	"github.com/wabot-platform/wabot/shared/wire"
 	"github.com/wabot-platform/wabot/shared/wire/adminwire"
@@ -35,7 +37,10 @@ func run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	h, err := adminwire.NewAdmin(ctx, cfg, clients, auth, wire.Options{Logger: log})
+	// The test chat's language model: Amazon Bedrock, as the worker's, each brand's calls with
+	// its own tenant admin session on its own application inference profile (docs/ai.md).
+	model := bedrock.New(bedrock.ClientsFrom(clients, ""))
+	h, err := adminwire.NewAdmin(ctx, cfg, clients, auth, wire.Options{Logger: log, Model: model})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ import (
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/wabot-platform/wabot/shared/admin"
+	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
 	"github.com/wabot-platform/wabot/shared/dev/emulator"
 	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
@@ -257,4 +260,54 @@ func TestLGPDInChatAndThroughTheAPI(t *testing.T) {
 	if !found {
 		t.Errorf("no audit record of the API erasure")
 	}
+}
+
+// The local test chat answers free text with the model, as the WhatsApp bot does (here the
+// stand-in, through the admin's own Bedrock adapter), and says what it cost; a structured
+// message is the rules'. The calls and tokens show in the brand's metrics.
+func TestSandboxAnswersWithTheModel(t *testing.T) {
+	base := stack(t)
+	tok := adminToken(t, resourcenames.RoleBrandAdmin, demo.BurgerID)
+	if code := api(t, base, "DELETE", "/admin/v1/brands/demo-burger/sandbox", tok, nil, nil); code != 204 {
+		t.Fatalf("reset: %d", code)
+	}
+	type result struct {
+		Replies []string
+		Model   *conversation.SandboxModel
+	}
+	send := func(text string) result {
+		t.Helper()
+		var r result
+		if code := api(t, base, "POST", "/admin/v1/brands/demo-burger/sandbox/messages", tok,
+			map[string]any{"storeId": "vila-madalena", "text": text}, &r); code != 200 || len(r.Replies) == 0 {
+			t.Fatalf("%q: %d %+v", text, code, r)
+		}
+		return r
+	}
+	var before admin.MetricsView
+	api(t, base, "GET", "/admin/v1/brands/demo-burger/metrics", tok, nil, &before)
+
+	if r := send("hi"); r.Model != nil {
+		t.Errorf("a greeting reports a model: %+v", r.Model)
+	}
+	q := "do you deliver to pinheiros?"
+	r := send(q)
+	if r.Model == nil || r.Model.Calls < 1 || !slices.Contains(r.Model.Tools, "store_info") || r.Model.InputTokens <= 0 || r.Model.Fallback {
+		t.Fatalf("%q: %q, model %+v; want the stand-in's store_info", q, r.Replies, r.Model)
+	}
+	if router.callsFor(q) != 0 {
+		t.Errorf("the question was routed to a script")
+	}
+	if r := send("2 cheese burger"); r.Model != nil || !strings.Contains(strings.Join(r.Replies, "\n"), "Cheese Burger") {
+		t.Errorf("2 cheese burger: %q, model %+v", r.Replies, r.Model)
+	}
+	var after admin.MetricsView
+	api(t, base, "GET", "/admin/v1/brands/demo-burger/metrics", tok, nil, &after)
+	if got := after.Totals.ModelCalls - before.Totals.ModelCalls; got < int64(r.Model.Calls) {
+		t.Errorf("the brand's modelCalls grew by %d, the test chat made %d", got, r.Model.Calls)
+	}
+	if got := after.Totals.ModelInputTokens - before.Totals.ModelInputTokens; got < r.Model.InputTokens {
+		t.Errorf("the brand's modelInputTokens grew by %d, the test chat spent %d", got, r.Model.InputTokens)
+	}
+	api(t, base, "DELETE", "/admin/v1/brands/demo-burger/sandbox", tok, nil, nil)
 }

@@ -149,7 +149,7 @@ func TestTenantDataOnlyWithTenantSessions(t *testing.T) {
 	if !adminUsed[demo.BurgerID] {
 		t.Errorf("the admin API made no call with a tenant admin session of %s", demo.BurgerID)
 	}
-	checkModelCalls(t, sessions)
+	checkModelCalls(t, sessions, roles, adminRole)
 	if len(calls) == 0 || len(sessions) < len(demo.Tenants()) {
 		t.Fatalf("recorded %d calls and %d tenant sessions: the recorder saw nothing", len(calls), len(sessions))
 	}
@@ -174,6 +174,8 @@ func adminCalls(t *testing.T, base string) {
 		{"GET", "/admin/v1/brands/demo-burger/metrics", nil},
 		{"PUT", "/admin/v1/brands/demo-burger/prompt", map[string]any{"aiPromptTemplate": "Você atende a {{brand}}."}},
 		{"POST", "/admin/v1/brands/demo-burger/sandbox/messages", map[string]any{"storeId": "vila-madalena", "text": "oi"}},
+		// The test chat's model: a question the stand-in answers with store_info.
+		{"POST", "/admin/v1/brands/demo-burger/sandbox/messages", map[string]any{"storeId": "vila-madalena", "text": "do you deliver to moema?"}},
 		{"POST", "/admin/v1/brands/demo-burger/customers/%2B5511900000999/erase", nil},
 		{"GET", "/admin/v1/brands/demo-burger/audit", nil},
 	} {
@@ -216,8 +218,9 @@ func platformAllowed(c awsCall, tables resourcenames.Tables, inbound map[string]
 
 // checkModelCalls: every model call (Converse, through the Bedrock adapter to the tests'
 // Converse server) is signed with a brand's session, carries that brand's prompt and goes
-// to that brand's inference profile; both brands made some.
-func checkModelCalls(t *testing.T, sessions map[string]string) {
+// to that brand's inference profile; both brands made some, and demo-burger's test chat made
+// some with its tenant admin session (roles: the role of each session's key).
+func checkModelCalls(t *testing.T, sessions, roles map[string]string, adminRole string) {
 	t.Helper()
 	profiles := map[string]string{}
 	for _, tn := range demo.Tenants() {
@@ -227,7 +230,7 @@ func checkModelCalls(t *testing.T, sessions map[string]string) {
 		}
 		profiles[tn.Client.ClientID] = c.InferenceProfileARN
 	}
-	byBrand := map[string]int{}
+	byBrand, adminByBrand := map[string]int{}, map[string]int{}
 	for _, r := range modelSrv.Requests() {
 		m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
 		if m == nil || m[2] != "bedrock" {
@@ -240,6 +243,9 @@ func checkModelCalls(t *testing.T, sessions map[string]string) {
 			continue
 		}
 		byBrand[brand]++
+		if roles[m[1]] == adminRole {
+			adminByBrand[brand]++
+		}
 		if r.ModelID != profiles[brand] {
 			t.Errorf("a %s session called model %s, not its inference profile %s", brand, r.ModelID, profiles[brand])
 		}
@@ -254,5 +260,8 @@ func checkModelCalls(t *testing.T, sessions map[string]string) {
 		if byBrand[tn.Client.ClientID] == 0 {
 			t.Errorf("%s made no model call: the check above is vacuous for it", tn.Client.ClientID)
 		}
+	}
+	if adminByBrand[demo.BurgerID] == 0 {
+		t.Errorf("the test chat of %s made no model call with a tenant admin session", demo.BurgerID)
 	}
 }

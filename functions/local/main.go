@@ -269,7 +269,7 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
-	adminAPI, err := localAdmin(ctx, cfg, awsCfg, tables, res, opts)
+	adminAPI, err := localAdmin(ctx, cfg, awsCfg, tables, res, opts, bedrockURL)
 	if err != nil {
 		return err
 	}
@@ -381,8 +381,9 @@ func run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 
 // localAdmin builds the admin API as the admin function does in AWS: tokens of the
 // emulator's user pool (created from the template) verified by adminauth, each brand's data
-// through sessions of the tenant admin role tagged with the brand.
-func localAdmin(ctx context.Context, cfg config, awsCfg aws.Config, tables resourcenames.Tables, res *emulator.Result, opts wire.Options) (*admin.Handler, error) {
+// (and its test chat's model calls, to bedrockURL as the runtime's) through sessions of the
+// tenant admin role tagged with the brand.
+func localAdmin(ctx context.Context, cfg config, awsCfg aws.Config, tables resourcenames.Tables, res *emulator.Result, opts wire.Options, bedrockURL string) (*admin.Handler, error) {
 	issuer, audience, jwks, err := emulator.LocalJWTConfig(ctx, awsCfg, cfg.Endpoint, resourcenames.UserPoolName(cfg.Env), resourcenames.UserPoolClientName(cfg.Env))
 	if err != nil {
 		return nil, fmt.Errorf("the admin API's user pool: %w", err)
@@ -396,6 +397,9 @@ func localAdmin(ctx context.Context, cfg config, awsCfg aws.Config, tables resou
 	acfg.PseudonymKey = privacy.LocalPseudonymKey
 	clients, err := awsclients.NewTenantSessions(awsCfg, acfg.TenantRoleARN)
 	if err != nil {
+		return nil, err
+	}
+	if err := localModel(ctx, cfg, &opts, opts.Log().With("function", "admin"), clients, bedrockURL); err != nil {
 		return nil, err
 	}
 	auth, err := adminwire.AdminAuthenticator(acfg, nil)

@@ -14,8 +14,9 @@ import (
 const localModelPath = "/_local/bedrock"
 
 // localModel chooses the engine's language model (see config): the stand-in or another
-// Converse server at bedrockURL through the Bedrock adapter with each brand's tenant session
-// (as the worker does in AWS), Amazon Bedrock itself, or none.
+// Converse server at bedrockURL through the Bedrock adapter with each brand's session of
+// clients (the tenant access role's for the worker, the tenant admin role's for the admin's
+// test chat, as in AWS), Amazon Bedrock itself, or none.
 func localModel(ctx context.Context, cfg config, opts *wire.Options, log *slog.Logger, clients awsclients.TenantClients, bedrockURL string) error {
 	switch {
 	case cfg.ModelOff:

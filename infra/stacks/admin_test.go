@@ -579,7 +579,9 @@ func TestTenantAdminRoleTrustsOnlyTheAdminFunctionWithATaggedSession(t *testing.
 
 // The tenant admin role allows exactly resourcenames.TenantAdminTableActions per table, under
 // the brand's leading keys, Query on the brand's indexes of the tables it may Query, exactly
-// the secret and queue actions under the clientId tag, and the data key through services.
+// the secret and queue actions under the clientId tag, the brand's model exactly as the
+// tenant access role does (its inference profile by tag, the foundation model only through
+// a profile: the test chat), and the data key through services.
 func TestTenantAdminRoleGrantsExactlyTheContract(t *testing.T) {
 	fx := envFixture(t, resourcenames.EnvDev)
 	id, _ := fx.tenantAdminRole(t, resourcenames.EnvDev)
@@ -644,9 +646,15 @@ func TestTenantAdminRoleGrantsExactlyTheContract(t *testing.T) {
 			t.Errorf("the tenant admin role may not Query %s", cdktest.JSON(t, w))
 		}
 	}
-	// Conditions, and nothing but DynamoDB, Secrets Manager, SQS and KMS.
+	// Conditions, and nothing but DynamoDB, Secrets Manager, SQS, Bedrock and KMS.
 	secretActions, queueActions := []string{}, []string{}
+	var models []map[string]any
 	for _, st := range allowOnly(docStatements(doc)) {
+		if slices.ContainsFunc(list(st["Action"]), func(a any) bool { return strings.HasPrefix(a.(string), "bedrock:") }) {
+			checkModelStatement(t, "the tenant admin role", st)
+			models = append(models, st)
+			continue
+		}
 		b, _ := json.Marshal(st["Action"])
 		for _, a := range list(st["Action"]) {
 			service, action, _ := strings.Cut(a.(string), ":")
@@ -682,6 +690,22 @@ func TestTenantAdminRoleGrantsExactlyTheContract(t *testing.T) {
 	}
 	if want := slices.Sorted(slices.Values(resourcenames.TenantAdminQueueActions)); !slices.Equal(queueActions, want) {
 		t.Errorf("queue actions %v, want %v", queueActions, want)
+	}
+	// The model: the tenant access role's Bedrock statements, exactly (one builder).
+	tenantID, _ := fx.tenantRole(t, resourcenames.EnvDev)
+	var runtime []map[string]any
+	for _, st := range allowOnly(docStatements(fx.rolePolicy(t, tenantID))) {
+		if slices.ContainsFunc(list(st["Action"]), func(a any) bool { return strings.HasPrefix(a.(string), "bedrock:") }) {
+			runtime = append(runtime, st)
+		}
+	}
+	if len(models) != 2 || !jsonEqual(models, runtime) {
+		t.Errorf("the tenant admin role's Bedrock statements %s, want the tenant access role's %s", cdktest.JSON(t, models), cdktest.JSON(t, runtime))
+	}
+	for _, action := range []string{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"} {
+		if !slices.ContainsFunc(models, func(st map[string]any) bool { return slices.Contains(list(st["Action"]), any(action)) }) {
+			t.Errorf("the tenant admin role may not %s", action)
+		}
 	}
 }
 

@@ -152,7 +152,7 @@ func grantAssumeTenantRole(role awsiam.IRole, tenantRole awsiam.IRole) {
 // tenant access role of the runtime and the tenant admin role of the admin API. Both get the
 // same conditions (dynamodb:LeadingKeys, aws:ResourceTag/clientId, kms:ViaService), the same
 // trust (only assumers, only with a clientId session tag) and the same explicit Deny of scans;
-// only the actions, the assumers and the Bedrock grant differ.
+// only the actions and the assumers differ (both open the brand's model: invokeModels).
 type tenantRoleSpec struct {
 	name        string // physical name (resourcenames.TenantAccessRoleName ...)
 	description string
@@ -167,7 +167,8 @@ type tenantRoleSpec struct {
 	// and store queues (and their dead-letter queues); none: no statement.
 	secretActions, queueActions []string
 	// invokeModels opens the brand's application inference profile (and the foundation
-	// models behind it, only through such a profile).
+	// models behind it, only through such a profile): the runtime's conversations and the
+	// admin's test chat.
 	invokeModels bool
 	// kmsVia are the services through which the role may use the data key.
 	kmsVia []string
@@ -368,20 +369,23 @@ func newTenantAccessRole(scope constructs.Construct, id, env string, data DataLa
 // the admin API does on one brand (resourcenames.TenantAdminTableActions,
 // TenantAdminSecretActions, TenantAdminQueueActions) under the tenant access role's
 // conditions: writes to the brand's configuration, stores, menu, customers, conversations,
-// orders and counters, the brand's secrets' values written (integrations) and read, and the
-// depths of its store queues and their dead-letter queues. No model: the admin API calls no
-// model. The data key only through DynamoDB and Secrets Manager: reading queue attributes
-// needs no key.
+// orders and counters, the brand's secrets' values written (integrations) and read, the
+// depths of its store queues and their dead-letter queues, and the brand's model for its
+// test chat: its application inference profile (and the foundation model only through
+// such a profile), the tenant access role's Bedrock statements exactly. The admin
+// function's own role may not invoke a model. The data key only through DynamoDB and
+// Secrets Manager: reading queue attributes needs no key.
 func newTenantAdminRole(scope constructs.Construct, id, env string, data DataLayer, adminFunction awsiam.IRole) awsiam.Role {
 	return newTenantRole(scope, id, env, data, tenantRoleSpec{
 		name: resourcenames.TenantAdminRoleName(env),
-		description: fmt.Sprintf("wabot %s: one brand's data, secrets and store queues for the admin API, "+
+		description: fmt.Sprintf("wabot %s: one brand's data, secrets, store queues and model for the admin API, "+
 			"for sessions of the admin function tagged %s", env, TenantSessionTag),
 		trustSid:      "AdminSessionsTaggedWithABrand",
 		assumers:      []awsiam.IRole{adminFunction},
 		tables:        resourcenames.TenantAdminTableActions,
 		secretActions: resourcenames.TenantAdminSecretActions,
 		queueActions:  resourcenames.TenantAdminQueueActions,
+		invokeModels:  true,
 		kmsVia:        []string{viaDynamoDB, viaSQS, viaSecretsManager},
 	})
 }

@@ -480,20 +480,15 @@ func TestTenantRoleReachesSecretsQueuesAndProfilesByTag(t *testing.T) {
 		for _, a := range list(st["Action"]) {
 			service, _, _ := strings.Cut(a.(string), ":")
 			services[service] = true
-			if service == "secretsmanager" || service == "sqs" ||
-				(service == "bedrock" && strings.Contains(cdktest.JSON(t, st["Resource"]), "application-inference-profile")) {
+			if service == "secretsmanager" || service == "sqs" {
 				c, _ := st["Condition"].(map[string]any)
 				eq, _ := c["StringEquals"].(map[string]any)
 				if eq["aws:ResourceTag/clientId"] != "${aws:PrincipalTag/clientId}" {
 					t.Errorf("%s statement not confined by aws:ResourceTag/clientId: %v", a, st)
 				}
 			}
-			if service == "bedrock" && strings.Contains(cdktest.JSON(t, st["Resource"]), "foundation-model") {
-				c, _ := st["Condition"].(map[string]any)
-				like, _ := c["StringLike"].(map[string]any)
-				if !strings.Contains(cdktest.JSON(t, like["bedrock:InferenceProfileArn"]), "application-inference-profile/*") {
-					t.Errorf("foundation models reachable other than through an application inference profile: %v", st)
-				}
+			if service == "bedrock" {
+				checkModelStatement(t, "tenant role", st)
 			}
 			if service == "kms" && !strings.Contains(cdktest.JSON(t, st["Condition"]), "kms:ViaService") {
 				t.Errorf("data key usable other than through a service: %v", st)
@@ -520,6 +515,33 @@ func TestTenantRoleReachesSecretsQueuesAndProfilesByTag(t *testing.T) {
 		if !found {
 			t.Errorf("tenant role may not %s", action)
 		}
+	}
+}
+
+// checkModelStatement holds a tenant role's Bedrock statement to the design: InvokeModel and
+// InvokeModelWithResponseStream only, on the application inference profiles whose clientId
+// tag is the session's, or on the foundation models only through an application inference
+// profile (bedrock:InferenceProfileArn); nothing else of Bedrock.
+func checkModelStatement(t *testing.T, who string, st map[string]any) {
+	t.Helper()
+	if !sameActions(list(st["Action"]), []any{"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}) {
+		t.Errorf("%s may %v on Bedrock, want InvokeModel and InvokeModelWithResponseStream: %v", who, st["Action"], st)
+	}
+	resource := cdktest.JSON(t, st["Resource"])
+	c, _ := st["Condition"].(map[string]any)
+	switch {
+	case strings.Contains(resource, "application-inference-profile/*") && len(list(st["Resource"])) == 1:
+		eq, _ := c["StringEquals"].(map[string]any)
+		if len(c) != 1 || len(eq) != 1 || eq["aws:ResourceTag/clientId"] != "${aws:PrincipalTag/clientId}" {
+			t.Errorf("%s: inference profiles not confined by aws:ResourceTag/clientId alone: %v", who, st)
+		}
+	case strings.Contains(resource, "foundation-model/*") && len(list(st["Resource"])) == 1:
+		like, _ := c["StringLike"].(map[string]any)
+		if len(c) != 1 || !strings.Contains(cdktest.JSON(t, like["bedrock:InferenceProfileArn"]), "application-inference-profile/*") {
+			t.Errorf("%s: foundation models reachable other than through an application inference profile: %v", who, st)
+		}
+	default:
+		t.Errorf("%s may invoke %s: %v", who, resource, st)
 	}
 }
 

@@ -136,6 +136,13 @@ func newFixture(tb testing.TB) *fixture {
 // fixture itself keep the real ones).
 func newFixtureWith(tb testing.TB, change func(*resourcenames.Tables)) *fixture {
 	tb.Helper()
+	return newFixtureOpts(tb, change, nil)
+}
+
+// newFixtureOpts is newFixtureWith whose opts (when not nil) also change the admin
+// function's options (its model).
+func newFixtureOpts(tb testing.TB, change func(*resourcenames.Tables), opts func(*wire.Options)) *fixture {
+	tb.Helper()
 	ctx := domain.NewPlatformContext(context.Background())
 	cfg := emulatortest.Config(tb)
 	env := "a" + emulatortest.UniqueSuffix(tb)
@@ -191,7 +198,11 @@ func newFixtureWith(tb testing.TB, change func(*resourcenames.Tables)) *fixture 
 	}
 	clients := awsclients.NewStatic(cfg)
 	now := time.Now()
-	h, err := adminwire.NewAdmin(ctx, acfg, clients, auth, wire.Options{Messenger: box, Logger: log, ConfigTTL: time.Millisecond})
+	wopts := wire.Options{Messenger: box, Logger: log, ConfigTTL: time.Millisecond}
+	if opts != nil {
+		opts(&wopts)
+	}
+	h, err := adminwire.NewAdmin(ctx, acfg, clients, auth, wopts)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,6 +2,9 @@ package admin_test
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -10,9 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/wabot-platform/wabot/shared/admin"
+	"github.com/wabot-platform/wabot/shared/awsclients"
+	"github.com/wabot-platform/wabot/shared/bedrock"
 	"github.com/wabot-platform/wabot/shared/conversation"
 	"github.com/wabot-platform/wabot/shared/dev/demo"
+	"github.com/wabot-platform/wabot/shared/dev/emulator/emulatortest"
+	"github.com/wabot-platform/wabot/shared/dev/localmodel"
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/wire"
 )
 
 // A test chat runs the real engine for a sandbox customer: an order placed there is marked as
@@ -125,5 +133,81 @@ func TestOperatorActions(t *testing.T) {
 	}
 	if res := f.do(t, "GET", conv, tok, nil); res.status != 404 {
 		t.Errorf("after reset: %d", res.status)
+	}
+}
+
+// The test chat with a model (the admin function's Bedrock adapter, here against a scripted
+// Converse server): a free-text question is the model's, and the answer says what it cost
+// ("model"); a greeting is the rules' (no "model"). The brand's metrics show the model's
+// calls and tokens, and none of the chat's traffic.
+func TestSandboxReportsTheModel(t *testing.T) {
+	const answer = "Yes, we deliver there! Want to see the menu?"
+	srv := localmodel.NewServer(localmodel.NewScript().
+		OnUser("pinheiros", localmodel.Call("store_info", map[string]any{"topic": "delivery_area"})).
+		OnTool("store_info", localmodel.Say(answer)))
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	f := newFixtureOpts(t, nil, func(o *wire.Options) {
+		o.Model = bedrock.New(bedrock.ClientsFrom(awsclients.NewStatic(emulatortest.Config(t)), hs.URL))
+	})
+	profile := "arn:aws:bedrock:sa-east-1:111111111111:application-inference-profile/demoburger01"
+	if _, err := f.repos.UpdateClient(domain.NewPlatformContext(context.Background()), demo.BurgerID, func(c *domain.Client) error {
+		c.InferenceProfileARN = profile // what the brand's registration writes in AWS
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tok := f.brandAdmin(t, demo.BurgerID)
+	path := "/admin/v1/brands/demo-burger/sandbox/messages"
+	send := func(text string) map[string]json.RawMessage {
+		t.Helper()
+		res := f.do(t, "POST", path, tok, map[string]any{"storeId": "vila-madalena", "text": text})
+		if res.status != 200 {
+			t.Fatalf("%q: %d %s", text, res.status, res.body)
+		}
+		var m map[string]json.RawMessage
+		res.json(t, &m)
+		return m
+	}
+
+	if m := send("hi"); m["model"] != nil {
+		t.Errorf("a greeting reports a model: %s", m["model"])
+	}
+	m := send("do you deliver to pinheiros?")
+	var replies []string
+	_ = json.Unmarshal(m["replies"], &replies)
+	if len(replies) != 1 || replies[0] != answer {
+		t.Errorf("replies %q, want the model's", replies)
+	}
+	// The exact shape the admin UI reads.
+	var model map[string]any
+	if err := json.Unmarshal(m["model"], &model); err != nil {
+		t.Fatalf("model %s: %v", m["model"], err)
+	}
+	keys := slices.Sorted(maps.Keys(model))
+	if want := []string{"cacheReadTokens", "cacheWriteTokens", "cached", "calls", "fallback", "inputTokens", "outputTokens", "tools"}; !slices.Equal(keys, want) {
+		t.Errorf("model keys %v, want %v", keys, want)
+	}
+	var mo conversation.SandboxModel
+	_ = json.Unmarshal(m["model"], &mo)
+	if mo.Calls != 2 || !slices.Equal(mo.Tools, []string{"store_info"}) || mo.InputTokens <= 0 || mo.OutputTokens <= 0 || mo.Fallback || mo.Cached {
+		t.Errorf("model %s", m["model"])
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 || reqs[0].ModelID != profile {
+		t.Fatalf("%d model calls (want 2), to %q (want the brand's profile)", len(reqs), reqs[0].ModelID)
+	}
+
+	// The brand's counters (written at the end of each request): the model's usage only.
+	var view admin.MetricsView
+	if res := f.do(t, "GET", "/admin/v1/brands/demo-burger/metrics", tok, nil); res.status != 200 {
+		t.Fatalf("metrics: %d %s", res.status, res.body)
+	} else {
+		res.json(t, &view)
+	}
+	want := domain.Counts{ModelCalls: 2, ModelInputTokens: mo.InputTokens, ModelOutputTokens: mo.OutputTokens,
+		ModelCacheReadTokens: mo.CacheReadTokens, ModelCacheWriteTokens: mo.CacheWriteTokens}
+	if view.Totals != want {
+		t.Errorf("the brand's metrics %+v, want the test chat's model usage only %+v", view.Totals, want)
 	}
 }

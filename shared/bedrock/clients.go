@@ -20,8 +20,8 @@ type Configs interface {
 // Converse (the local model stand-in, shared/dev/localmodel), whatever the config's own
 // endpoint (the AWS emulator, which has no Converse).
 //
-// The Bedrock Runtime client is built here, not in awsclients, so only the function that
-// calls the model (the worker) links it.
+// The Bedrock Runtime client is built here, not in awsclients, so only the functions that
+// call the model (the worker, and the admin function for its test chat) link it.
 func ClientsFrom(configs Configs, endpoint string) Clients {
 	return &tenantClients{configs: configs, endpoint: endpoint, built: map[string]*bedrockruntime.Client{}}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -56,7 +57,7 @@ type modelCall func(storeID string, req domain.ModelRequest) (domain.ModelRespon
 type aiNote struct {
 	tried    bool   // the model's part ran for this message (it runs once a message)
 	cacheHit bool   // a cached answer was given
-	fallback string // why the rules answered instead: "error", "refused", "calls"; "" none
+	fallback string // why the rules answered instead: "error", "budget", "refused", "calls"; "" none
 }
 
 // The tools the model may call. Their inputs are validated by runTool.
@@ -142,6 +143,9 @@ func (f *flow) assist() bool {
 	var known []string // texts whose amounts a reply may repeat: the tools' results
 	for calls := 0; calls < maxModelCalls; calls++ {
 		resp, err := f.t.model(f.store.StoreID, req)
+		if errors.Is(err, errOverBudget) {
+			return f.fallback(mark, "budget")
+		}
 		if err != nil {
 			return f.fallback(mark, "error")
 		}

@@ -30,6 +30,7 @@ type modelEnv struct {
 	*env
 	srv   *localmodel.Server
 	count *metrics.Memory
+	model domain.LanguageModel // the adapter over srv
 }
 
 func newModelEnv(t *testing.T, script localmodel.Brain, opts ...func(*conversation.Deps)) *modelEnv {
@@ -53,7 +54,7 @@ func newModelEnv(t *testing.T, script localmodel.Brain, opts ...func(*conversati
 			t.Fatal(err)
 		}
 	}
-	return &modelEnv{env: e, srv: srv, count: count}
+	return &modelEnv{env: e, srv: srv, count: count, model: model}
 }
 
 // profileARN is a brand's application inference profile in the tests.

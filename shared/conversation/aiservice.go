@@ -90,6 +90,9 @@ func (s *Service) modelFor(ctx context.Context, log *slog.Logger, client *domain
 		resp, err := s.d.Model.Converse(ctx, req)
 		attrs := []any{"storeId", storeID, "ms", s.d.Now().Sub(start).Milliseconds()}
 		s.d.Metrics.Count(ctx, metrics.ModelCalls, 1, dims)
+		if c := captureFrom(ctx); c != nil {
+			c.modelCalled(resp, err) // a sandbox turn reports its calls (Sandbox.Send)
+		}
 		if err != nil {
 			log.WarnContext(ctx, "model call failed: the rules answer", append(attrs, "error", err.Error())...)
 		} else {
@@ -107,8 +110,12 @@ func (s *Service) modelFor(ctx context.Context, log *slog.Logger, client *domain
 	}, cancel
 }
 
-// countAI counts what the model's part of a finished turn did.
+// countAI counts what the model's part of a finished turn did (and hands it to a sandbox
+// turn's capture).
 func (s *Service) countAI(ctx context.Context, log *slog.Logger, clientID string, o outcome) {
+	if c := captureFrom(ctx); c != nil {
+		c.setAI(o.ai)
+	}
 	dims := metrics.Dims{ClientID: clientID, StoreID: o.storeID}
 	if o.ai.cacheHit {
 		s.d.Metrics.Count(ctx, metrics.AnswerCacheHits, 1, dims)

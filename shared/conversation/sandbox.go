@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wabot-platform/wabot/shared/domain"
+	"github.com/wabot-platform/wabot/shared/metrics"
 )
 
 // Sandbox is the admin's test chat (seed 5.2): an operator writes to a brand as a customer
@@ -21,8 +22,15 @@ import (
 //   - orders are placed with Test set and never published to a store's POS (there is no
 //     publisher; the POS publisher also refuses them): a paid-at-the-door order stops at
 //     CONFIRMED, "test order: not sent to the point of sale";
-//   - nothing is counted in the metrics;
-//   - the turn runs synchronously, one at a time per operator and brand.
+//   - nothing is counted in the metrics but the model's calls and tokens (metrics.ModelUsage):
+//     the brand pays for them whoever asks, so they count in its daily counters and its
+//     daily token budget; its messages, conversations, orders, fallbacks and cache hits do
+//     not;
+//   - the turn runs synchronously, one at a time per operator and brand, and says what the
+//     model did for it (SandboxResult.Model).
+//
+// With Deps.Model the test chat reads messages as the WhatsApp bot does: the rules first,
+// the model for what they cannot read, within the brand's daily budget (Deps.ModelSpend).
 //
 // The sandbox customer's conversation, mapping and orders are stored like a customer's (the
 // store's conversation list shows them: domain.IsSandboxNumber tells them apart) until Reset
@@ -52,18 +60,51 @@ type SandboxResult struct {
 	Conversation *domain.Conversation `json:"conversation,omitempty"`
 	// Order is the order the message placed, if any (a test order).
 	Order *domain.Order `json:"order,omitempty"`
+	// Model is what the language model did for the message; nil when the engine did not turn
+	// to it (the rules read the message, or there is no model).
+	Model *SandboxModel `json:"model,omitempty"`
+}
+
+// SandboxModel is the language model's part of one sandbox message: its calls, their tokens
+// (as Bedrock reports them, the figures the brand's daily counters and budget add up) and
+// the tools it called.
+type SandboxModel struct {
+	// Calls are the model calls made (tool rounds included, a failed call too): 0 when the
+	// answer came from the answer cache or the brand's daily budget is spent.
+	Calls int `json:"calls"`
+	// InputTokens are the input tokens read at full price (not from the prompt cache);
+	// OutputTokens the tokens generated; CacheReadTokens and CacheWriteTokens the input
+	// tokens read from and written to the prompt cache. The budget counts input, output and
+	// cache writes.
+	InputTokens      int64 `json:"inputTokens"`
+	OutputTokens     int64 `json:"outputTokens"`
+	CacheReadTokens  int64 `json:"cacheReadTokens"`
+	CacheWriteTokens int64 `json:"cacheWriteTokens"`
+	// Tools are the names of the tools the model called, in order, one per call of a tool
+	// (empty when it called none).
+	Tools []string `json:"tools"`
+	// Cached: the answer is the answer cache's (the same question at the same store within
+	// AnswerTTL), no call made.
+	Cached bool `json:"cached"`
+	// Fallback: the model was asked but the engine's own texts answered; FallbackReason says
+	// why: "error" (a call failed: throttled, timed out, malformed), "budget" (the brand's
+	// daily token budget is spent, no call made), "refused" (its reply failed the engine's
+	// check) or "calls" (it used its four calls without a final answer).
+	Fallback       bool   `json:"fallback"`
+	FallbackReason string `json:"fallbackReason,omitempty"`
 }
 
 // MaxSandboxText bounds a sandbox message: WhatsApp's longest body.
 const MaxSandboxText = 4096
 
 // NewSandbox returns a sandbox over d, the Deps of New but for Messenger and Publisher, which
-// it replaces (they are ignored) and Metrics (nothing is counted). With Orders nil no order
-// can be placed; Eraser, when set, also serves Reset.
+// it replaces (they are ignored), and Metrics, which gets only the model's calls and tokens
+// (metrics.ModelUsage). With Orders nil no order can be placed; Eraser, when set, also
+// serves Reset; Model, ModelID and ModelSpend are the model's as for New.
 func NewSandbox(d Deps) (*Sandbox, error) {
 	d.Messenger = capturingMessenger{}
 	d.Publisher = nil
-	d.Metrics = nil
+	d.Metrics = metrics.Only(d.Metrics, metrics.ModelUsage()...)
 	svc, err := newService(d, true)
 	if err != nil {
 		return nil, err
@@ -127,6 +168,7 @@ func (sb *Sandbox) Send(ctx context.Context, clientID, storeID, operatorID, text
 	defer c.mu.Unlock()
 	res.Replies = append([]string{}, c.replies...)
 	res.Order = c.order
+	res.Model = c.model()
 	res.Conversation = after
 	if after != nil {
 		res.StateAfter = after.CurrentState
@@ -211,11 +253,16 @@ func sandboxSid() string {
 	return "SM" + hex.EncodeToString(b)
 }
 
-// capture collects what one sandbox turn sends and places.
+// capture collects what one sandbox turn sends and places, and what the model did for it:
+// each Send has its own, in its context, so concurrent turns never share one.
 type capture struct {
 	mu      sync.Mutex
 	replies []string
 	order   *domain.Order
+	calls   int
+	usage   domain.ModelUsage
+	tools   []string
+	ai      aiNote
 }
 
 type captureKey struct{}
@@ -223,6 +270,41 @@ type captureKey struct{}
 func captureFrom(ctx context.Context) *capture {
 	c, _ := ctx.Value(captureKey{}).(*capture)
 	return c
+}
+
+// modelCalled records a model call of the turn (made, not answered from the turn's memo).
+func (c *capture) modelCalled(resp domain.ModelResponse, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	if err != nil {
+		return
+	}
+	c.usage = c.usage.Add(resp.Usage)
+	for _, u := range resp.Message.ToolUses() {
+		c.tools = append(c.tools, u.Name)
+	}
+}
+
+// setAI records the model's part of the finished turn.
+func (c *capture) setAI(n aiNote) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ai = n
+}
+
+// model is the turn's SandboxModel: nil when the engine did not turn to the model. Called
+// with c.mu held.
+func (c *capture) model() *SandboxModel {
+	if !c.ai.tried && c.calls == 0 {
+		return nil
+	}
+	return &SandboxModel{
+		Calls: c.calls, InputTokens: c.usage.InputTokens, OutputTokens: c.usage.OutputTokens,
+		CacheReadTokens: c.usage.CacheReadTokens, CacheWriteTokens: c.usage.CacheWriteTokens,
+		Tools: append([]string{}, c.tools...), Cached: c.ai.cacheHit,
+		Fallback: c.ai.fallback != "", FallbackReason: c.ai.fallback,
+	}
 }
 
 func (c *capture) setOrder(o *domain.Order) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -418,5 +419,32 @@ func TestDailyFailedDueKeyStaysDue(t *testing.T) {
 	}
 	if got := store.snapshot()[dailyKey{"demo-burger", "", "2026-03-14"}]; got.MessagesOut != 2 || d.Pending() != 0 {
 		t.Errorf("wrote %+v, %d pending; want both counts in the retried write", got, d.Pending())
+	}
+}
+
+// Only passes the named metrics on and drops the others; with no recorder or no names it
+// records nothing.
+func TestOnly(t *testing.T) {
+	ctx := context.Background()
+	m := &Memory{}
+	r := Only(m, ModelUsage()...)
+	d := Dims{ClientID: "demo-burger", StoreID: "vila-madalena"}
+	for _, name := range []string{ModelCalls, ModelInputTokens, ModelOutputTokens, ModelCacheReadTokens, ModelCacheWriteTokens,
+		ModelFallbacks, AnswerCacheHits, MessagesIn, MessagesOut, Orders, resourcenames.MetricMessagesProcessed,
+		resourcenames.MetricConversations, resourcenames.MetricRevenueCents, resourcenames.MetricHandoffs} {
+		r.Count(ctx, name, 2, d)
+	}
+	var got []string
+	for _, p := range m.Points() {
+		if p.Value != 2 || p.Dims != d {
+			t.Errorf("point %+v changed on its way", p)
+		}
+		got = append(got, p.Name)
+	}
+	if want := ModelUsage(); !slices.Equal(got, want) {
+		t.Errorf("passed %v, want %v", got, want)
+	}
+	if Only(nil, ModelCalls) != (Nop{}) || Only(m) != (Nop{}) || Only(Nop{}, ModelCalls) != (Nop{}) {
+		t.Error("Only of no recorder, or of no names, is not Nop")
 	}
 }

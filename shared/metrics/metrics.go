@@ -43,6 +43,35 @@ func Or(r Recorder) Recorder {
 	return r
 }
 
+// Only returns a recorder that hands r the counts of the metrics names and drops every other
+// one: the admin's test chat counts its model usage (ModelUsage) and none of its traffic. A
+// nil r, or no names, is Nop.
+func Only(r Recorder, names ...string) Recorder {
+	if r == nil || len(names) == 0 {
+		return Nop{}
+	}
+	if _, ok := r.(Nop); ok {
+		return r
+	}
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
+	}
+	return only{r: r, names: set}
+}
+
+type only struct {
+	r     Recorder
+	names map[string]bool
+}
+
+// Count hands the count on when its metric is one of the names.
+func (o only) Count(ctx context.Context, name string, n float64, d Dims) {
+	if o.names[name] {
+		o.r.Count(ctx, name, n, d)
+	}
+}
+
 type storeKey struct{}
 
 // WithStore returns ctx carrying the store a message is about, for counts made deeper down

@@ -39,6 +39,14 @@ const (
 	AnswerCacheHits = resourcenames.MetricAnswerCacheHits
 )
 
+// ModelUsage are the metrics of what the model cost: its calls and their tokens (not the
+// fallbacks nor the answer cache's hits, which describe the customers' turns). What the
+// admin's test chat counts (Only), so its spending shows in the brand's counters and its
+// daily budget.
+func ModelUsage() []string {
+	return []string{ModelCalls, ModelInputTokens, ModelOutputTokens, ModelCacheReadTokens, ModelCacheWriteTokens}
+}
+
 // Dimension names.
 const (
 	dimClientID = resourcenames.DimClientID

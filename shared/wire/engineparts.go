@@ -39,6 +39,11 @@ type EngineParts struct {
 	Engine    *conversation.Service
 	Daily     *metrics.Daily
 	Privacy   *privacy.Service
+	// Metrics is what the engine counts into: Options.Metrics and Daily.
+	Metrics metrics.Recorder
+	// ModelSpend is the brands' daily token budgets the engine's model calls are held to,
+	// over Daily; nil without a model (Options.Model) or without the daily counters.
+	ModelSpend *metrics.ModelSpend
 }
 
 // BuildEngineParts builds the engine's parts for a function that is not the worker: its daily
@@ -58,7 +63,8 @@ func BuildEngineParts(cfg Config, clients awsclients.TenantClients, opts Options
 	if err != nil {
 		return nil, err
 	}
-	return &EngineParts{Repos: p.repos, Directory: p.dir, Engine: engine, Daily: p.daily, Privacy: priv}, nil
+	return &EngineParts{Repos: p.repos, Directory: p.dir, Engine: engine, Daily: p.daily, Privacy: priv,
+		Metrics: p.metrics, ModelSpend: p.spend}, nil
 }
 
 // Clock is the options' clock (time.Now by default).

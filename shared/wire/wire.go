@@ -120,11 +120,11 @@ type Options struct {
 	// Secrets Manager, production or sandbox as the brand's asaasSandbox says. The local
 	// runner sets the local payment provider (package localasaas) behind the same client.
 	Payments domain.PaymentProvider
-	// Model is the language model of what the rules cannot read: the worker sets Amazon
-	// Bedrock (package bedrock over the tenant sessions, each brand on its own application
-	// inference profile), the local runner the local model stand-in; nil: none, the rules
-	// answer alone. Bedrock is not built here, so the functions that never call it (webhook,
-	// admin) do not link its client.
+	// Model is the language model of what the rules cannot read: the worker and the admin
+	// function (its test chat) set Amazon Bedrock (package bedrock over their tenant
+	// sessions, each brand on its own application inference profile), the local runner the
+	// local model stand-in; nil: none, the rules answer alone. Bedrock is not built here, so
+	// the webhook, which never calls it, does not link its client.
 	Model domain.LanguageModel
 	// ModelID, when set, is the model every brand uses instead of its inference profile (the
 	// local stack against real Bedrock).
@@ -155,6 +155,21 @@ type parts struct {
 	// they count into: Options.Metrics and daily.
 	daily   *metrics.Daily
 	metrics metrics.Recorder
+	// spend reads the brands' daily token budgets over daily (modelSpend), shared by every
+	// engine of the function.
+	spend *metrics.ModelSpend
+}
+
+// modelSpend is the brands' daily token budgets over the daily counters (one per function,
+// so its engines share the totals it caches); nil without the counters.
+func (p *parts) modelSpend(opts Options) *metrics.ModelSpend {
+	if p.daily == nil {
+		return nil
+	}
+	if p.spend == nil {
+		p.spend = metrics.NewModelSpend(p.repos, metrics.WithSpendClock(opts.now()), metrics.WithUnflushed(p.daily))
+	}
+	return p.spend
 }
 
 func buildParts(cfg Config, clients awsclients.TenantClients, opts Options, withStoresAndMenus bool) (*parts, error) {
@@ -250,9 +265,9 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 		opts.logger().Warn("no language model: the rules answer alone")
 	} else {
 		d.Model, d.ModelID = opts.Model, opts.ModelID
-		if p.daily != nil {
+		if spend := p.modelSpend(opts); spend != nil {
 			// The brands' daily token budgets, over the counters the engine counts into.
-			d.ModelSpend = metrics.NewModelSpend(r, metrics.WithSpendClock(opts.now()), metrics.WithUnflushed(p.daily))
+			d.ModelSpend = spend
 		}
 	}
 	return conversation.New(d)

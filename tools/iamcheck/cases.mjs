@@ -574,8 +574,25 @@ export function buildCases(stack, design = DEV_DESIGN) {
       decide(stack, { principal: adminSession(B), action, resource: stack.queue(ownQueues[0]).arn }),
     );
   }
-  add(g5, 'admin-profile', `${adminLabel(B)} bedrock:InvokeModel application-inference-profile ${design.inferenceProfile(B)} (no model for the admin API)`, 'deny', () =>
-    decide(stack, { principal: adminSession(B), action: 'bedrock:InvokeModel', resource: stack.inferenceProfile(design.inferenceProfile(B)).arn }),
+  // The test chat calls the brand's model as the runtime does: its own application inference
+  // profile, the foundation model only through such a profile.
+  for (const action of ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']) {
+    add(g5, `admin-own-profile:${action}`, `${adminLabel(B)} ${action} application-inference-profile ${design.inferenceProfile(B)} (the test chat)`, 'allow', () =>
+      decide(stack, { principal: adminSession(B), action, resource: stack.inferenceProfile(design.inferenceProfile(B)).arn }),
+    );
+    add(g5, `admin-other-profile:${action}`, `${adminLabel(B)} ${action} application-inference-profile ${design.inferenceProfile(O)}`, 'deny', () =>
+      decide(stack, { principal: adminSession(B), action, resource: stack.inferenceProfile(design.inferenceProfile(O)).arn }),
+    );
+  }
+  add(g5, 'admin-own-profile-model', `${adminLabel(B)} bedrock:InvokeModel foundation-model of ${design.inferenceProfile(B)} via bedrock:InferenceProfileArn=${design.inferenceProfile(B)}`, 'allow', () => {
+    const p = stack.inferenceProfile(design.inferenceProfile(B));
+    return decide(stack, { principal: adminSession(B), action: 'bedrock:InvokeModel', resource: p.model, context: { 'bedrock:InferenceProfileArn': p.arn } });
+  });
+  add(g5, 'admin-model-direct', `${adminLabel(B)} bedrock:InvokeModel foundation-model of ${design.inferenceProfile(B)} directly (no inference profile)`, 'deny', () =>
+    decide(stack, { principal: adminSession(B), action: 'bedrock:InvokeModel', resource: stack.inferenceProfile(design.inferenceProfile(B)).model }),
+  );
+  add(g5, 'untagged-admin-session-profile', `tenant-admin(${design.tenantAdminRoleName}, no clientId tag) bedrock:InvokeModel application-inference-profile ${design.inferenceProfile(B)}`, 'deny', () =>
+    decide(stack, { principal: rolePrincipal(stack, tenantAdminRole()), action: 'bedrock:InvokeModel', resource: stack.inferenceProfile(design.inferenceProfile(B)).arn }),
   );
   for (const [action, service] of [
     ['kms:Decrypt', 'dynamodb'],
@@ -627,6 +644,17 @@ export function buildCases(stack, design = DEV_DESIGN) {
         decide(stack, { principal: adminFn(), action: 'sqs:GetQueueAttributes', resource: stack.queue(q).arn }),
       );
     }
+    // The model only with a brand's tenant admin session, never the function's own role.
+    add(g6, `adminfn-profile:${brand}`, `${adminFnLabel} bedrock:InvokeModel application-inference-profile ${design.inferenceProfile(brand)}`, 'deny', () =>
+      decide(stack, { principal: adminFn(), action: 'bedrock:InvokeModel', resource: stack.inferenceProfile(design.inferenceProfile(brand)).arn }),
+    );
+    add(g6, `adminfn-model:${brand}`, `${adminFnLabel} bedrock:InvokeModel foundation-model of ${design.inferenceProfile(brand)} via bedrock:InferenceProfileArn=${design.inferenceProfile(brand)}`, 'deny', () => {
+      const prof = stack.inferenceProfile(design.inferenceProfile(brand));
+      return decide(stack, { principal: adminFn(), action: 'bedrock:InvokeModel', resource: prof.model, context: { 'bedrock:InferenceProfileArn': prof.arn } });
+    });
+    add(g6, `adminfn-model-direct:${brand}`, `${adminFnLabel} bedrock:InvokeModel foundation-model of ${design.inferenceProfile(brand)} directly`, 'deny', () =>
+      decide(stack, { principal: adminFn(), action: 'bedrock:InvokeModel', resource: stack.inferenceProfile(design.inferenceProfile(brand)).model }),
+    );
   }
   const audit = design.tables.audit;
   const day = '2025-06-01';

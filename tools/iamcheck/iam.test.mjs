@@ -3,8 +3,9 @@
 // a tenant session reaches only its brand's items, secrets, store queues and inference
 // profile; the function roles reach no tenant data, only their platform resources and the
 // tenant role; only they may assume the tenant role, and only with a clientId tag; a tenant
-// admin session writes only its brand's configuration, menu and secrets; the admin function's
-// own role reaches the brand list, the audit and the inbound DLQ's depth, no tenant item; only
+// admin session writes only its brand's configuration, menu and secrets, and invokes only its
+// brand's inference profile (the test chat); the admin function's own role reaches the brand
+// list, the audit and the inbound DLQ's depth, no tenant item and no model; only
 // it may assume the tenant admin role, with a clientId tag; no role scans any table. Every
 // decision comes from the evaluator (cases.mjs, simulate.mjs).
 //

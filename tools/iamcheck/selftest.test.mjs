@@ -203,6 +203,31 @@ describe('design.json: the admin API loosened', () => {
     await assertLeak(stack, 'admin-other-secret:twilio:secretsmanager:PutSecretValue');
   });
 
+  test('the test chat\'s model: a profile statement without the clientId tag, or the model without the profile condition, is reported', async () => {
+    const untagged = mutatedDesign((t) => {
+      delete adminStatements(t).find((s) => s.Sid === 'TenantModel').Condition;
+    });
+    await assertPasses(untagged, 'admin-own-profile:bedrock:InvokeModel');
+    await assertLeak(untagged, 'admin-other-profile:bedrock:InvokeModel');
+    const direct = mutatedDesign((t) => {
+      delete adminStatements(t).find((s) => s.Sid === 'TenantModelThroughProfile').Condition;
+    });
+    await assertPasses(direct, 'admin-own-profile-model');
+    await assertLeak(direct, 'admin-model-direct');
+  });
+
+  test('the admin function role invoking a brand\'s profile itself is reported', async () => {
+    const stack = mutatedDesign((t) => {
+      t.Resources.AdminFunctionRoleDefaultPolicy.Properties.PolicyDocument.Statement.push({
+        Effect: 'Allow',
+        Action: 'bedrock:InvokeModel',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:application-inference-profile/*' },
+      });
+    });
+    await assertLeak(stack, 'adminfn-profile:demo-pizzaria');
+    await assertLeak(stack, 'adminfn-profile:demo-burger');
+  });
+
   test('the admin function role reading client configs directly is reported', async () => {
     const stack = mutatedDesign((t) => {
       t.Resources.AdminFunctionRoleDefaultPolicy.Properties.PolicyDocument.Statement.push({

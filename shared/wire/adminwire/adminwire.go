@@ -185,10 +185,12 @@ func (q sqsDepths) Depth(ctx context.Context, tenant, url string) (admin.QueueDe
 }
 
 // NewAdmin builds the admin API over clients (tenant sessions of the tenant admin role in
-// AWS), with auth verifying the tokens.
+// AWS), with auth verifying the tokens. opts.Model (and ModelID) is the test chat's model:
+// the admin function's Bedrock over the same sessions; nil: the test chat's rules answer alone.
 func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantClients, auth admin.Authenticator, opts wire.Options) (*admin.Handler, error) {
-	// The operator's actions are counted in the daily counters (handoffs), written at the end
-	// of each request: an admin function has no batches, and may be frozen after any request.
+	// The operator's actions (handoffs) and the test chat's model usage are counted in the
+	// daily counters, written at the end of each request: an admin function has no batches,
+	// and may be frozen after any request.
 	p, err := wire.BuildEngineParts(cfg.Config, clients, opts)
 	if err != nil {
 		return nil, err
@@ -200,10 +202,19 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	}
 	priv := p.Privacy
 	r := p.Repos
-	sandbox, err := conversation.NewSandbox(conversation.Deps{
+	// The test chat reads messages as the worker does: the rules, then the model (opts.Model:
+	// Bedrock over the tenant admin role's sessions in AWS) within the brand's daily token
+	// budget. The sandbox counts only the model's calls and tokens into the daily counters
+	// (conversation.NewSandbox), so its spending shows in the brand's metrics and budget.
+	sd := conversation.Deps{
 		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r, Eraser: priv,
 		Directory: p.Directory, Logger: opts.Log(), ConfigTTL: opts.ConfigTTL, Now: opts.Clock(),
-	})
+		Metrics: p.Metrics, Model: opts.Model, ModelID: opts.ModelID,
+	}
+	if p.ModelSpend != nil {
+		sd.ModelSpend = p.ModelSpend
+	}
+	sandbox, err := conversation.NewSandbox(sd)
 	if err != nil {
 		return nil, err
 	}
