@@ -208,6 +208,26 @@ func (sb *Sandbox) Reset(ctx context.Context, clientID, operatorID string) error
 	return err
 }
 
+// Conversation returns the operator's live test conversation with the brand, ENOTFOUND when
+// there is none (never started, started over, or expired).
+func (sb *Sandbox) Conversation(ctx context.Context, clientID, operatorID string) (*domain.Conversation, error) {
+	ctx, err := tenantContext(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(operatorID) == "" {
+		return nil, domain.InvalidField("operatorId", "the operator is required")
+	}
+	conv, err := sb.svc.getConversation(ctx, clientID, domain.SandboxNumber(operatorID))
+	if err != nil {
+		return nil, err
+	}
+	if conv == nil {
+		return nil, domain.Errorf(domain.ENOTFOUND, "no test conversation with %s: send a message to start one", clientID)
+	}
+	return conv, nil
+}
+
 // pin maps the sandbox customer to storeID, a store of the brand.
 func (sb *Sandbox) pin(ctx context.Context, clientID, storeID, phone string) error {
 	s := sb.svc
@@ -302,7 +322,9 @@ func (c *capture) model() *SandboxModel {
 	return &SandboxModel{
 		Calls: c.calls, InputTokens: c.usage.InputTokens, OutputTokens: c.usage.OutputTokens,
 		CacheReadTokens: c.usage.CacheReadTokens, CacheWriteTokens: c.usage.CacheWriteTokens,
-		Tools: append([]string{}, c.tools...), Cached: c.ai.cacheHit,
+		// Cached only when no call was made for the message: a turn computed again after a
+		// lost write finds the answer its first computation cached.
+		Tools: append([]string{}, c.tools...), Cached: c.ai.cacheHit && c.calls == 0,
 		Fallback: c.ai.fallback != "", FallbackReason: c.ai.fallback,
 	}
 }

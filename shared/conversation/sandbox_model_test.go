@@ -193,3 +193,20 @@ func TestSandboxModelReportsPerTurn(t *testing.T) {
 		t.Error("a model call failed")
 	}
 }
+
+// A question as the very first message of a test chat (the conversation is created in the
+// same turn) reports the calls it made, not a cached answer, whatever the turn's retries
+// found in the answer cache.
+func TestSandboxFirstMessageQuestionIsNotCached(t *testing.T) {
+	t.Parallel()
+	m := newModelEnv(t, deliveryScript())
+	m.clock.Set(friday(20, 0))
+	sb, _, _, _ := sandboxWithModel(t, m)
+	r, err := sb.Send(domain.NewPlatformContext(t.Context()), demo.BurgerID, "vila-madalena", "user-first", "do you guys deliver to pinheiros?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Model == nil || r.Model.Calls == 0 || r.Model.Calls != m.calls() || r.Model.Cached {
+		t.Errorf("first message's model: %+v after %d server calls, want the calls made and not cached", r.Model, m.calls())
+	}
+}
