@@ -96,6 +96,8 @@ type Operator interface {
 type Sandbox interface {
 	Send(ctx context.Context, clientID, storeID, operatorID, text string) (conversation.SandboxResult, error)
 	Reset(ctx context.Context, clientID, operatorID string) error
+	// Conversation is the operator's live test conversation, ENOTFOUND when there is none.
+	Conversation(ctx context.Context, clientID, operatorID string) (*domain.Conversation, error)
 }
 
 // Privacy answers LGPD requests: *privacy.Service.

@@ -244,6 +244,30 @@ func (c *call) sandboxSend() (any, error) {
 	return out, nil
 }
 
+func (c *call) sandboxGet() (any, error) {
+	if c.h.d.Sandbox == nil {
+		return nil, errNotConfigured("the test chat")
+	}
+	if _, err := c.brandExists(); err != nil {
+		return nil, err
+	}
+	conv, err := c.h.d.Sandbox.Conversation(c.ctx, c.clientID, c.p.Subject)
+	if domain.IsNotFound(err) {
+		return SandboxView{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return SandboxView{Conversation: conv}, nil
+}
+
+// SandboxView is the caller's test chat with a brand.
+type SandboxView struct {
+	// Conversation is the test customer's live conversation; absent before the first
+	// message, after starting over, or once it expired.
+	Conversation *domain.Conversation `json:"conversation,omitempty"`
+}
+
 func (c *call) sandboxReset() (any, error) {
 	if c.h.d.Sandbox == nil {
 		return nil, errNotConfigured("the test chat")

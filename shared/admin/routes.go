@@ -115,6 +115,8 @@ func (h *Handler) table() []route {
 		// Test chat.
 		{id: "sendSandboxMessage", method: "POST", path: b + "/sandbox/messages", tag: "sandbox", summary: "Chat with the engine as a test customer (never reaches Twilio or a POS)", access: accessWrite,
 			body: SandboxMessage{}, resp: conversation.SandboxResult{}, example: SandboxMessage{StoreID: "vila-madalena", Text: "oi, quero ver o cardapio"}, handle: (*call).sandboxSend},
+		{id: "getSandbox", method: "GET", path: b + "/sandbox", tag: "sandbox", summary: "Read the caller's test chat: its conversation, absent when there is none", access: accessWrite,
+			resp: SandboxView{}, handle: (*call).sandboxGet},
 		{id: "resetSandbox", method: "DELETE", path: b + "/sandbox", tag: "sandbox", summary: "Start the caller's test chat over", access: accessWrite, handle: (*call).sandboxReset},
 
 		// Metrics and audit.

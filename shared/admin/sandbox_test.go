@@ -90,9 +90,34 @@ func TestSandboxOrderNeverReachesThePOS(t *testing.T) {
 	if !slices.ContainsFunc(list.Orders, func(x domain.Order) bool { return x.OrderID == o.OrderID && x.Test }) {
 		t.Errorf("tests=true does not list the test order")
 	}
+	// The operator reads their test conversation back (the test chat's page on load), and
+	// only their own: another operator's is not theirs.
+	sandbox := func(token string) *domain.Conversation {
+		t.Helper()
+		res := f.do(t, "GET", "/admin/v1/brands/demo-burger/sandbox", token, nil)
+		if res.status != 200 {
+			t.Fatalf("GET sandbox: %d %s", res.status, res.body)
+		}
+		var v admin.SandboxView
+		res.json(t, &v)
+		return v.Conversation
+	}
+	conv := sandbox(tok)
+	if conv == nil {
+		t.Fatal("GET sandbox: no conversation after the chat")
+	}
+	if conv.CurrentState != last.StateAfter || !domain.IsSandboxNumber(conv.PhoneNumber) || len(conv.MessageHistory) == 0 {
+		t.Errorf("GET sandbox: state %q (last turn %q), phone %s, %d messages", conv.CurrentState, last.StateAfter, conv.PhoneNumber, len(conv.MessageHistory))
+	}
+	if other := sandbox(f.platform(t)); other != nil && other.PhoneNumber == conv.PhoneNumber {
+		t.Errorf("another operator reads this operator's test conversation")
+	}
 	// Reset starts over: the next message is a first one.
 	if res := f.do(t, "DELETE", "/admin/v1/brands/demo-burger/sandbox", tok, nil); res.status != 204 {
 		t.Fatalf("reset: %d %s", res.status, res.body)
+	}
+	if after := sandbox(tok); after != nil {
+		t.Errorf("GET sandbox after reset: %+v", after)
 	}
 	res := f.do(t, "POST", path, tok, map[string]any{"storeId": "vila-madalena", "text": "hi"})
 	var again conversation.SandboxResult

@@ -107,7 +107,8 @@ describe('test chat', () => {
     assert.match(cartLines[1], /^1× Coke/);
     assert.match(cartLines[1], amount(price('coke')));
     assert.match(await first.locator('.turn-subtotal').innerText(), amount(subtotal));
-    assert.match(await first.innerText(), /Model: not used — the test chat answers with the rules only/);
+    // The rules read it: no model call.
+    assert.match(await first.locator('[data-model]').innerText(), /AI model: not called \(the rules understood\)/);
     // A multi-line reply keeps its lines; WhatsApp's *bold* is shown bold.
     const added = u.bot('Your cart').first();
     assert.match(await added.locator('.bubble-text').innerText(), /Coke[^\n]*\n[^\n]*Subtotal/);
@@ -242,6 +243,27 @@ describe('test chat', () => {
     await page.context().close();
   });
 
+  test('a question the rules cannot read goes to the model: the turn shows its calls, tokens and tools', async () => {
+    await startFresh(USERS.burgerAdmin, 'demo-burger');
+    const page = await openChat(USERS.burgerAdmin, 'demo-burger');
+    const u = ui(page);
+    await page.getByRole('heading', { level: 1, name: 'Test chat' }).waitFor();
+    await say(page, u, 1, 'do you guys deliver to pinheiros?');
+    const line = u.turn(1).locator('[data-model="called"]');
+    await line.waitFor();
+    const calls = Number(await line.getAttribute('data-calls'));
+    assert.ok(calls >= 1, `model calls ${calls}`);
+    const text = await line.innerText();
+    assert.match(text, /AI model: \d+ calls?/);
+    const input = Number((text.match(/tokens: ([\d,]+) input/) || [])[1]?.replace(/,/g, ''));
+    assert.ok(input > 0, `input tokens in "${text}"`);
+    assert.match(text, /tools: store_info/);
+    // The bot's answer is the delivery information, and nothing changed in the conversation.
+    await u.bot('Delivery').first().waitFor();
+    await shot(page, 'chat-model-turn');
+    await page.context().close();
+  });
+
   test('the pizzaria in pt-BR: the bot answers in Portuguese, closed or not', async () => {
     await startFresh(USERS.pizzariaAdmin, 'demo-pizzaria');
     const page = await openChat(USERS.pizzariaAdmin, 'demo-pizzaria', { locale: 'pt-BR' });
@@ -251,7 +273,7 @@ describe('test chat', () => {
     await say(page, u, 1, 'oi quero uma pizza de calabresa grande');
     await u.bot('Calabresa').first().waitFor();
     assert.match(await u.turn(1).locator('.turn-cart').innerText(), /1× Calabresa \(tamanho Grande\)/);
-    assert.match(await u.turn(1).innerText(), /Modelo: não usado — o chat de teste responde só com as regras/);
+    assert.match(await u.turn(1).locator('[data-model]').innerText(), /modelo de IA: não chamado/);
     await say(page, u, 2, 'fecha o pedido');
     // The pizzaria takes orders in the evening only: out of its hours the bot says it is
     // closed and keeps the cart; in them it asks how to get the order.

@@ -3,25 +3,24 @@
 // (POST /brands/{id}/sandbox/messages → conversation.SandboxResult: replies, the state before
 // and after, the conversation, the order placed). Beside the phone: the store the test
 // customer talks to, "Start over" (DELETE /brands/{id}/sandbox) and a turn log with each
-// turn's state change, cart and order. The sandbox answers with the rules only (the admin API
-// never calls the model), so each turn says so instead of showing model figures.
+// turn's state change, cart and order, and what the language model did for it (the sandbox
+// reads messages as the WhatsApp bot does: the rules first, the brand's model for what they
+// cannot read; SandboxResult.model: calls, tokens, tools, fallback).
 //
-// The sandbox has no GET of its own; the operator's test customer is a customer like any
-// other, whose number is derived from the user id (domain.SandboxNumber: "+5500" and nine
-// digits of SHA-256("wabot-sandbox:" + sub)), so on load the page reads that customer's live
-// conversation (GET /customers/{phone}/conversation) and shows where the test chat stands.
+// On load the page reads the operator's test conversation (GET /brands/{id}/sandbox:
+// {conversation}, absent when there is none) and shows where the test chat stands.
 import './chat.css';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, brandPath } from '../lib/api.js';
 import { useLoad } from '../lib/data.js';
-import { language, messages, money } from '../lib/i18n.js';
+import { language, messages, money, number } from '../lib/i18n.js';
 import { Badge, Card, ErrorBanner, Field, Loading, Page, Success, useSession } from '../lib/ui.jsx';
 
 const t = messages({
   'pt-BR': {
     title: 'Chat de teste',
     subtitle: 'Escreva como um cliente escreveria: o robô da marca responde com o cardápio, as lojas e os textos reais.',
-    about: 'Nada é enviado pelo WhatsApp. Os pedidos feitos aqui são marcados como teste e nunca vão ao PDV da loja. O chat de teste responde só com as regras: nenhum modelo de IA é chamado, então não há tokens.',
+    about: 'Nada é enviado pelo WhatsApp. Os pedidos feitos aqui são marcados como teste e nunca vão ao PDV da loja. O bot responde como no WhatsApp: as regras primeiro e o modelo de IA da marca para o que elas não entendem; os tokens usados aqui contam no orçamento diário da marca.',
     phone: 'Celular de teste', phoneStatus: 'cliente de teste · nada é enviado pelo WhatsApp',
     conversation: 'Conversa com o robô', you: 'Você, como cliente:', bot: 'Robô:', sending: 'enviando…', answering: 'O robô está respondendo…',
     emptyChat: 'Comece como um cliente começaria, por exemplo: “oi quero 2 cheese burguer e uma coca”.',
@@ -34,7 +33,11 @@ const t = messages({
     turn: 'Turno {n}', to: 'para', resumed: 'Conversa retomada', state: 'Estado:', newConversation: '(nova)', none: '(nenhuma)',
     changed: 'mudou', unchanged: 'sem mudança', cart: 'Carrinho', cartEmpty: 'Carrinho vazio.', subtotal: 'Subtotal',
     noConversation: 'Sem conversa depois desta mensagem.',
-    model: 'Modelo: não usado — o chat de teste responde só com as regras.',
+    modelNone: 'modelo de IA: não chamado (as regras entenderam)', modelCached: 'modelo de IA: resposta do cache, sem chamada',
+    modelCall: 'modelo de IA: 1 chamada', modelCalls: 'modelo de IA: {n} chamadas',
+    modelTokens: 'tokens: {input} de entrada, {output} de saída, {cacheRead} lidos do cache, {cacheWrite} gravados no cache',
+    modelTools: 'ferramentas: {tools}', modelFallback: 'as regras responderam ({why})',
+    why_error: 'falha do modelo', why_budget: 'orçamento diário de tokens esgotado', why_refused: 'resposta do modelo recusada', why_calls: 'limite de chamadas',
     reply1: '1 resposta', replies: '{n} respostas', context: 'Contexto da conversa ({lang})', noContext: 'Sem contexto.',
     orderPlaced: 'Pedido #{id} feito', orderTotal: 'Total: {total}', orderStatus: 'Status:', testOrder: 'pedido de teste',
     openOrder: 'Abrir o pedido #{id}', payment: 'Pagamento: {method}', fulfillment: 'Entrega: {how}', size: 'tamanho {name}',
@@ -44,7 +47,7 @@ const t = messages({
   'en-US': {
     title: 'Test chat',
     subtitle: "Write as a customer would: the brand's bot answers with the real menu, stores and texts.",
-    about: "Nothing is sent on WhatsApp. Orders placed here are marked as tests and never reach the store's point of sale. The test chat answers with the rules only: no AI model is called, so there are no tokens.",
+    about: "Nothing is sent on WhatsApp. Orders placed here are marked as tests and never reach the store's point of sale. The bot answers as on WhatsApp: the rules first, the brand's AI model for what they cannot read; the tokens used here count in the brand's daily budget.",
     phone: 'Test phone', phoneStatus: 'test customer · nothing is sent on WhatsApp',
     conversation: 'Conversation with the bot', you: 'You, as the customer:', bot: 'Bot:', sending: 'sending…', answering: 'The bot is answering…',
     emptyChat: 'Start as a customer would, for example: “oi quero 2 cheese burguer e uma coca”.',
@@ -57,7 +60,11 @@ const t = messages({
     turn: 'Turn {n}', to: 'to', resumed: 'Conversation resumed', state: 'State:', newConversation: '(new)', none: '(none)',
     changed: 'changed', unchanged: 'unchanged', cart: 'Cart', cartEmpty: 'Cart is empty.', subtotal: 'Subtotal',
     noConversation: 'No conversation after this message.',
-    model: 'Model: not used — the test chat answers with the rules only.',
+    modelNone: 'AI model: not called (the rules understood)', modelCached: 'AI model: answer from the cache, no call',
+    modelCall: 'AI model: 1 call', modelCalls: 'AI model: {n} calls',
+    modelTokens: 'tokens: {input} input, {output} output, {cacheRead} read from cache, {cacheWrite} written to cache',
+    modelTools: 'tools: {tools}', modelFallback: 'the rules answered ({why})',
+    why_error: 'the model failed', why_budget: 'daily token budget spent', why_refused: "the model's reply was refused", why_calls: 'call limit',
     reply1: '1 reply', replies: '{n} replies', context: 'Conversation context ({lang})', noContext: 'No context.',
     orderPlaced: 'Order #{id} placed', orderTotal: 'Total: {total}', orderStatus: 'Status:', testOrder: 'test order',
     openOrder: 'Open order #{id}', payment: 'Payment: {method}', fulfillment: 'Fulfillment: {how}', size: 'size {name}',
@@ -68,14 +75,6 @@ const t = messages({
 
 const STATUS_TONE = { CREATED: 'info', AWAITING_PAYMENT: 'warn', CONFIRMED: 'ok', SENT_TO_POS: 'ok', CANCELLED: 'danger' };
 
-// sandboxPhone is domain.SandboxNumber(sub) without the "whatsapp:" prefix; null when the
-// browser has no Web Crypto (an insecure origin).
-async function sandboxPhone(sub) {
-  if (!sub || !globalThis.crypto?.subtle) return null;
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode('wabot-sandbox:' + sub));
-  const n = new DataView(digest).getBigUint64(0) % BigInt(1_000_000_000);
-  return '+5500' + String(n).padStart(9, '0');
-}
 
 // whatsApp renders WhatsApp's inline formatting (*bold*, _italic_, ~strike~) as elements;
 // everything else stays text (line breaks are kept by the bubble's CSS).
@@ -138,6 +137,24 @@ function OrderView({ brand, order }) {
   );
 }
 
+// ModelLine says what the language model did for a turn: not asked (the rules read the
+// message), answered from the answer cache, or its calls, tokens and tools, and a fallback.
+function ModelLine({ model }) {
+  if (!model) return <span data-model="none">{t('modelNone')}</span>;
+  if (model.cached) return <span data-model="cached">{t('modelCached')}</span>;
+  const tokens = t('modelTokens', {
+    input: number(model.inputTokens), output: number(model.outputTokens),
+    cacheRead: number(model.cacheReadTokens), cacheWrite: number(model.cacheWriteTokens),
+  });
+  return (
+    <span data-model="called" data-calls={model.calls}>
+      {t(model.calls === 1 ? 'modelCall' : 'modelCalls', { n: model.calls })} · {tokens}
+      {model.tools?.length > 0 && <> · {t('modelTools', { tools: model.tools.join(', ') })}</>}
+      {model.fallback && <> · <Badge tone="warn">{t('modelFallback', { why: t('why_' + (model.fallbackReason || 'error')) })}</Badge></>}
+    </span>
+  );
+}
+
 function Turn({ brand, turn }) {
   const changed = turn.before !== turn.after;
   const conv = turn.conversation;
@@ -168,7 +185,7 @@ function Turn({ brand, turn }) {
       {turn.order && <OrderView brand={brand} order={turn.order} />}
       {!turn.resumed && (
         <p class="muted small turn-model">
-          {turn.replies === 1 ? t('reply1') : t('replies', { n: turn.replies })} · {t('model')}
+          {turn.replies === 1 ? t('reply1') : t('replies', { n: turn.replies })} · <ModelLine model={turn.model} />
         </p>
       )}
       {conv && (
@@ -224,10 +241,7 @@ function Chat({ params }) {
     let stop = false;
     (async () => {
       try {
-        const phone = await sandboxPhone(me?.sub);
-        if (!phone) return;
-        const view = await api.get(brandPath(brand, 'customers', phone, 'conversation'));
-        const conv = view?.conversation;
+        const conv = (await api.get(brandPath(brand, 'sandbox')))?.conversation;
         if (stop || touched.current || !conv) return;
         const history = (conv.messageHistory || []).map((h) => ({
           id: ++seq, from: h.direction === 'in' ? 'customer' : 'bot', text: h.body, at: new Date(h.at),
@@ -236,7 +250,7 @@ function Chat({ params }) {
         setTurns([{ id: ++seq, resumed: true, after: conv.currentState, conversation: conv, at: new Date(conv.lastInteraction || Date.now()) }]);
         if (conv.storeId) setResumedStore(conv.storeId);
       } catch (e) {
-        // 404: no live test conversation; anything else: start with an empty phone.
+        // The page still works without it: start with an empty phone.
       }
     })();
     return () => { stop = true; };
@@ -283,7 +297,7 @@ function Chat({ params }) {
         const n = ts.filter((x) => !x.resumed).length + 1;
         return [...ts, {
           id: ++seq, n, text: body, at: now, before: r.stateBefore || '', after: r.stateAfter || '',
-          conversation: r.conversation || null, order: r.order || null, replies: (r.replies || []).length,
+          conversation: r.conversation || null, order: r.order || null, replies: (r.replies || []).length, model: r.model || null,
         }];
       });
       refocus.current = true;
