@@ -72,7 +72,7 @@ function Shell({ me, brandList, path, children }) {
             <span>{t('chooseBrand')}</span>
             <select value={brand} onChange={(e) => navigate(`/b/${encodeURIComponent(e.currentTarget.value)}${section || ''}`)}>
               {!brand && <option value="">—</option>}
-              {brandList.map((b) => <option value={b.clientId} key={b.clientId}>{b.clientName || b.clientId}</option>)}
+              {brandList.map((b) => <option value={b.clientId} key={b.clientId}>{b.name || b.clientId}</option>)}
             </select>
           </label>
         )}
