@@ -286,19 +286,10 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 			IdentitySource: jsii.Strings("$request.header.Authorization"),
 		})
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("AdminIntegration"), fn.fn, nil)
-	openapi := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:        jsii.String(resourcenames.AdminOpenAPIPath),
-		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
-		Integration: integration,
-	})
-	for _, route := range *openapi {
-		cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-APIG4"),
-			Reason: jsii.String("The admin API's OpenAPI document describes the routes and their schemas, generated from " +
-				"the route table; it holds no data of any brand, and a client needs it before it has a token. Every other " +
-				"admin route (ANY " + AdminProxyPath + ") requires a Cognito JWT."),
-		}}, jsii.Bool(false))
-	}
+	openapi := addPublicRoute(api, resourcenames.AdminOpenAPIPath, awsapigatewayv2.HttpMethod_GET, integration,
+		"The admin API's OpenAPI document describes the routes and their schemas, generated from "+
+			"the route table; it holds no data of any brand, and a client needs it before it has a token. Every other "+
+			"admin route (ANY "+AdminProxyPath+") requires a Cognito JWT.")
 	proxy := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 		Path:        jsii.String(AdminProxyPath),
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY},
@@ -308,7 +299,7 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 	// Route-level throttles on the $default stage (with the runtime's, see
 	// Runtime.ThrottleRoute). A route's settings need the route: the stage depends on them.
 	for key, routes := range map[string][]awsapigatewayv2.HttpRoute{
-		"GET " + resourcenames.AdminOpenAPIPath: *openapi,
+		"GET " + resourcenames.AdminOpenAPIPath: openapi,
 		"ANY " + AdminProxyPath:                 *proxy,
 	} {
 		p.Runtime.ThrottleRoute(key, AdminAPIBurstLimit, AdminAPIRateLimit, routes...)
@@ -316,20 +307,11 @@ func NewAdmin(scope constructs.Construct, id string, props *AdminProps) Admin {
 	// The admin UI, from the same function and origin: CORS stays off.
 	for _, key := range AdminUIRouteKeys {
 		path := strings.TrimPrefix(key, "GET ")
-		ui := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-			Path:        jsii.String(path),
-			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
-			Integration: integration,
-		})
-		for _, route := range *ui {
-			cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-				Id: jsii.String("AwsSolutions-APIG4"),
-				Reason: jsii.String("The admin web UI's page, bundle and sign-in configuration (package adminui): static files " +
-					"and the app client's public id, no data of any brand; the page signs in through Cognito's hosted UI and " +
-					"calls the admin API (ANY " + AdminProxyPath + "), which requires a Cognito JWT."),
-			}}, jsii.Bool(false))
-		}
-		p.Runtime.ThrottleRoute(key, AdminAPIBurstLimit, AdminAPIRateLimit, *ui...)
+		ui := addPublicRoute(api, path, awsapigatewayv2.HttpMethod_GET, integration,
+			"The admin web UI's page, bundle and sign-in configuration (package adminui): static files "+
+				"and the app client's public id, no data of any brand; the page signs in through Cognito's hosted UI and "+
+				"calls the admin API (ANY "+AdminProxyPath+"), which requires a Cognito JWT.")
+		p.Runtime.ThrottleRoute(key, AdminAPIBurstLimit, AdminAPIRateLimit, ui...)
 	}
 
 	url := jsii.String(*base + resourcenames.AdminPathPrefix)

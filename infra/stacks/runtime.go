@@ -435,36 +435,17 @@ func NewRuntime(scope constructs.Construct, id string, props *RuntimeProps) Runt
 	this.stage = stage
 	// One integration for both webhook routes: one function, one invoke permission per route.
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("WebhookIntegration"), webhook.fn, nil)
-	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:        jsii.String(resourcenames.WebhookPath),
-		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
-		Integration: integration,
-	})
-	for _, route := range *routes {
-		// On the route resource alone: its integration and invoke permission get no pass.
-		cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-APIG4"),
-			Reason: jsii.String("Twilio cannot present an IAM signature, a JWT or an API key: it authenticates " +
-				"each request with X-Twilio-Signature (HMAC-SHA1 over the URL and parameters with the brand's " +
-				"auth token), which the webhook verifies before doing anything and answers 403 when it fails."),
-		}}, jsii.Bool(false))
-	}
-	asaasRoutes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:        jsii.String(AsaasWebhookPath),
-		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
-		Integration: integration,
-	})
-	for _, route := range *asaasRoutes {
-		cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
-			Id: jsii.String("AwsSolutions-APIG4"),
-			Reason: jsii.String("Asaas cannot present an IAM signature, a JWT or an API key of API Gateway: it " +
-				"authenticates each webhook call with the asaas-access-token header (the brand's webhook token, " +
-				"32 to 255 characters), which the webhook compares in constant time with the brand's secret before " +
-				"doing anything and answers 401 when it differs."),
-		}}, jsii.Bool(false))
-	}
+	addPublicRoute(api, resourcenames.WebhookPath, awsapigatewayv2.HttpMethod_POST, integration,
+		"Twilio cannot present an IAM signature, a JWT or an API key: it authenticates "+
+			"each request with X-Twilio-Signature (HMAC-SHA1 over the URL and parameters with the brand's "+
+			"auth token), which the webhook verifies before doing anything and answers 403 when it fails.")
+	asaasRoutes := addPublicRoute(api, AsaasWebhookPath, awsapigatewayv2.HttpMethod_POST, integration,
+		"Asaas cannot present an IAM signature, a JWT or an API key of API Gateway: it "+
+			"authenticates each webhook call with the asaas-access-token header (the brand's webhook token, "+
+			"32 to 255 characters), which the webhook compares in constant time with the brand's secret before "+
+			"doing anything and answers 401 when it differs.")
 	burst, rate := AsaasWebhookThrottle(s)
-	this.ThrottleRoute("POST "+AsaasWebhookPath, burst, rate, *asaasRoutes...)
+	this.ThrottleRoute("POST "+AsaasWebhookPath, burst, rate, asaasRoutes...)
 
 	base := api.ApiEndpoint()
 	if p.PublicBaseURL != "" {
@@ -665,3 +646,20 @@ type accessLogSettings struct {
 
 func (a *accessLogSettings) Destination() awsapigatewayv2.IAccessLogDestination { return a.destination }
 func (a *accessLogSettings) Format() awsapigateway.AccessLogFormat              { return a.format }
+
+// addPublicRoute adds method path to api without an authorizer, and suppresses cdk-nag's
+// AwsSolutions-APIG4 with reason (why the route needs none) on the route resource alone: its
+// integration and invoke permission get no pass.
+func addPublicRoute(api awsapigatewayv2.HttpApi, path string, method awsapigatewayv2.HttpMethod, integration awsapigatewayv2.HttpRouteIntegration, reason string) []awsapigatewayv2.HttpRoute {
+	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(path),
+		Methods:     &[]awsapigatewayv2.HttpMethod{method},
+		Integration: integration,
+	})
+	for _, route := range *routes {
+		cdknag.NagSuppressions_AddResourceSuppressions(route.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(reason),
+		}}, jsii.Bool(false))
+	}
+	return *routes
+}
