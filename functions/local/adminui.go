@@ -60,6 +60,9 @@ func localUI(ctx context.Context, cfg config, awsCfg aws.Config, out io.Writer) 
 		Login: adminui.LoginPassword, ClientID: appClient, CognitoURL: localCognitoPath,
 		Environment: cfg.Env, DemoUsers: users, DemoPassword: emulator.LocalPassword,
 	}
+	if cfg.AdminLoginDomain != "" {
+		uiCfg = adminui.Config{Login: adminui.LoginHosted, ClientID: appClient, Domain: cfg.AdminLoginDomain, Environment: cfg.Env}
+	}
 	if cfg.AdminUIDir != "" {
 		// node web/admin/build.mjs --watch --out <dir>: the page changes without a rebuild.
 		return adminui.HandlerFS(uiCfg, os.DirFS(cfg.AdminUIDir)), nil

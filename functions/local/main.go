@@ -61,11 +61,15 @@ type config struct {
 	// AdminUIDir, when set (WABOT_ADMIN_UI_DIR), serves the admin UI built there (node
 	// web/admin/build.mjs --out <dir>) instead of the one embedded in the runner.
 	AdminUIDir string
-	Port       int
-	Endpoint   string // the emulator's URL
-	Template   string // synthesized dev template
-	Env        string
-	Region     string
+	// AdminLoginDomain, when set (WABOT_ADMIN_LOGIN_DOMAIN, a base URL), makes the admin UI
+	// sign users in as in AWS: through the hosted sign-in at that URL (the UI's tests run a
+	// stand-in speaking its OAuth endpoints) instead of the password form.
+	AdminLoginDomain string
+	Port             int
+	Endpoint         string // the emulator's URL
+	Template         string // synthesized dev template
+	Env              string
+	Region           string
 	// PublicBaseURL is what webhook signatures are computed over; Twilio (or a test) signs
 	// PUBLIC_BASE_URL + /webhooks/twilio. Default http://127.0.0.1:<port>.
 	PublicBaseURL string
@@ -153,6 +157,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.AsaasState = getenv("WABOT_ASAAS_STATE")
 	c.AdminUIDir = getenv("WABOT_ADMIN_UI_DIR")
+	c.AdminLoginDomain = getenv("WABOT_ADMIN_LOGIN_DOMAIN")
 	c.PublicBaseURL = getenv(resourcenames.EnvVarPublicBaseURL)
 	if c.PublicBaseURL == "" {
 		c.PublicBaseURL = "http://127.0.0.1:" + strconv.Itoa(c.Port)

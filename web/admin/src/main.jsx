@@ -4,7 +4,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './app.css';
 import { api, ApiError } from './lib/api.js';
-import { authConfig, completeHostedSignIn, loadConfig, onSession, session, signOut } from './lib/auth.js';
+import { authConfig, completeHostedSignIn, failSignIn, loadConfig, onSession, session, signOut } from './lib/auth.js';
 import { LANGUAGES, messages, setLanguage, useLanguage } from './lib/i18n.js';
 import { currentPath, match, navigate, usePath } from './lib/router.js';
 import { capabilities, ErrorBanner, Loading, Session } from './lib/ui.jsx';
@@ -190,10 +190,17 @@ async function start() {
   const root = document.getElementById('app');
   try {
     await loadConfig();
-    if (authConfig().login === 'hosted') await completeHostedSignIn();
   } catch (e) {
-    render(<main class="center"><h1>wabot</h1><ErrorBanner error={{ title: 'Sign-in failed', detail: String(e.message || e) }} /></main>, root);
+    render(<main class="center"><h1>wabot</h1><ErrorBanner error={{ title: 'The admin cannot start', detail: String(e.message || e) }} /></main>, root);
     return;
+  }
+  if (authConfig().login === 'hosted') {
+    // The hosted page's answer (?code=&state=): refused, the sign-in page says why.
+    try {
+      await completeHostedSignIn();
+    } catch (e) {
+      failSignIn(String(e.message || e));
+    }
   }
   render(<App />, root);
 }

@@ -177,6 +177,18 @@ export function signOut(reason) {
   }
 }
 
+// A sign-in that failed before the page rendered (the hosted page's answer refused), for the
+// sign-in page to say once.
+let signInError = '';
+export function failSignIn(detail) {
+  signInError = detail;
+}
+export function takeSignInError() {
+  const e = signInError;
+  signInError = '';
+  return e;
+}
+
 // signOutReason returns (once) why the last session ended.
 export function signOutReason() {
   const r = sessionStorage.getItem('wabot.signout');

@@ -1,7 +1,7 @@
 // The sign-in page: the hosted sign-in button (AWS), or the username and password form of
 // make dev's emulator pool, which also lists the demo users.
 import { useState } from 'preact/hooks';
-import { authConfig, signInWithPassword, signOutReason, SignInError, startHostedSignIn } from '../lib/auth.js';
+import { authConfig, signInWithPassword, signOutReason, SignInError, startHostedSignIn, takeSignInError } from '../lib/auth.js';
 import { LANGUAGES, messages, setLanguage, useLanguage } from '../lib/i18n.js';
 import { Button } from '../lib/ui.jsx';
 
@@ -29,7 +29,8 @@ export function Login() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(reason === 'expired' ? t('expired') : '');
+  const [failed] = useState(takeSignInError());
+  const [error, setError] = useState(reason === 'expired' ? t('expired') : failed ? t('failed', { detail: failed }) : '');
 
   const submit = async (e) => {
     e.preventDefault();
