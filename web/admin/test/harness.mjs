@@ -147,6 +147,8 @@ export async function check(page, name) {
   if (!hasAxe) await page.evaluate(axeSource + '\n;0');
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  // From the top: a full-page screenshot of a scrolled page draws the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SCREENS, `${name}.png`), fullPage: true });
   const detail = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`).join('\n  ');
   assert.equal(bad.length, 0, `axe on ${name}:\n  ${detail}`);
