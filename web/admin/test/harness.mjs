@@ -62,6 +62,11 @@ async function waitFor(url, ms) {
   throw new Error(`${url} not ready after ${ms} ms: ${last}`);
 }
 
+// The runners started, stopped when the test process exits whatever happened (a failed after
+// hook included).
+const runners = new Set();
+process.on('exit', () => runners.forEach((c) => c.kill('SIGTERM')));
+
 // startStack starts the local runner on a free port; stop() ends it. name labels its log
 // (.build/ui-test/<name>-runner.log).
 export async function startStack(name, env = {}) {
@@ -76,6 +81,8 @@ export async function startStack(name, env = {}) {
     env: { ...process.env, PORT: String(port), WABOT_AWS_ENDPOINT: endpoint, WABOT_TEMPLATE: template, WABOT_CONFIG_TTL: '200ms', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  runners.add(child);
+  child.on('exit', () => runners.delete(child));
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   let exited = null;
@@ -97,8 +104,19 @@ export async function startStack(name, env = {}) {
   };
 }
 
+// Every console error of every page opened, for the end-of-file check in launch's close.
+const allErrors = [];
+
+// launch starts Chromium; its close() also fails when any page opened with openPage logged a
+// console error or threw at any time, checked or not.
 export async function launch() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await close();
+    assert.deepEqual(allErrors, [], 'console errors during the tests');
+  };
+  return browser;
 }
 
 // VIEWPORTS: a laptop and a tablet (portrait).
@@ -119,8 +137,12 @@ export async function openPage(browser, { viewport = VIEWPORTS.laptop, locale = 
       return;
     }
     errors.push(`console: ${m.text()} (${url})`);
+    allErrors.push(`${page.url()}: ${m.text()} (${url})`);
   });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  page.on('pageerror', (e) => {
+    errors.push(`uncaught: ${e.message}`);
+    allErrors.push(`${page.url()}: uncaught ${e.message}`);
+  });
   page.consoleErrors = () => errors.slice();
   page.apiRefusals = () => apiRefusals.slice();
   page.on('close', () => {});
