@@ -60,7 +60,6 @@ function Shell({ me, brandList, path, children }) {
   const brandMatch = path.match(/^\/b\/([^/?]+)/);
   const brand = brandMatch ? decodeURIComponent(brandMatch[1]) : me.clientId || '';
   const section = brandMatch ? path.slice(brandMatch[0].length).split('?')[0] : null;
-  const sectionPath = (s) => (s === '' ? '' : s);
   const isCurrent = (s) => section !== null && (s.path === '' ? section === '' || section === '/' : section === s.path || section.startsWith(s.path + '/'));
   return (
     <div class="shell">
@@ -101,7 +100,7 @@ function Shell({ me, brandList, path, children }) {
             <ul>
               {SECTIONS.filter((s) => !s.write || can.write).map((s) => (
                 <li key={s.key}>
-                  <a href={`#/b/${encodeURIComponent(brand)}${sectionPath(s.path)}`} aria-current={isCurrent(s) ? 'page' : undefined}>{t(s.key)}</a>
+                  <a href={`#/b/${encodeURIComponent(brand)}${s.path}`} aria-current={isCurrent(s) ? 'page' : undefined}>{t(s.key)}</a>
                 </li>
               ))}
             </ul>
