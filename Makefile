@@ -144,7 +144,8 @@ pos: ## print what a store's point of sale would receive from make dev's emulato
 .PHONY: provision
 provision: ## do for a store created in the admin UI what deploying its TenantStore construct does (its POS queues), on make dev's stack: make provision STORE=demo-burger/pinheiros
 	@if [ -z "$(STORE)" ]; then echo "make provision: STORE is required, as <clientId>/<storeId>: make provision STORE=demo-burger/pinheiros" >&2; exit 2; fi
-	@curl -fsS -X POST "http://127.0.0.1:$(or $(PORT),8080)/dev/stores/$(STORE)/provision" && echo
+	@code=$$(curl -sS -o /tmp/wabot-provision.json -w '%{http_code}' -X POST "http://127.0.0.1:$(or $(PORT),8080)/dev/stores/$(STORE)/provision") || exit 1; \
+	  cat /tmp/wabot-provision.json; echo; rm -f /tmp/wabot-provision.json; [ "$$code" = 200 ]
 
 .PHONY: pay
 pay: ## mark an order's PIX charge paid at make dev's local payment provider, which calls the payment webhook as Asaas would: make pay ORDER=K7Q2M9XH4A [CLIENT=demo-burger] [OVERDUE=1 expires it instead]
