@@ -6,7 +6,8 @@
 //   - /admin/ and /admin: index.html, never cached, with a strict Content-Security-Policy
 //     (its references are absolute, /admin/assets/..., so both paths load it);
 //   - /admin/assets/<name>-<hash>.<ext>: the bundle, cached for a year (the name changes
-//     with the content);
+//     with the content), stored gzipped and sent so (Content-Encoding), or unzipped for a
+//     client that does not accept gzip;
 //   - /admin/config.json: how this deployment signs users in (Config), read by the page
 //     before anything else.
 //
@@ -15,8 +16,11 @@
 package adminui
 
 import (
+	"bytes"
+	"compress/gzip"
 	"embed"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -118,8 +122,8 @@ func HandlerFS(cfg Config, root fs.FS) http.Handler {
 			h.Set("Content-Type", "application/json")
 			h.Set("Cache-Control", "no-cache")
 			_, _ = w.Write(cfgJSON)
-		case strings.HasPrefix(rel, "assets/") && !strings.Contains(rel, ".."):
-			body, err := fs.ReadFile(root, rel)
+		case strings.HasPrefix(rel, "assets/") && !strings.Contains(rel, "..") && !strings.HasSuffix(rel, ".gz"):
+			body, gzipped, err := asset(root, rel)
 			if err != nil {
 				http.NotFound(w, r)
 				return
@@ -128,11 +132,51 @@ func HandlerFS(cfg Config, root fs.FS) http.Handler {
 				h.Set("Content-Type", t)
 			}
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			if gzipped {
+				h.Set("Vary", "Accept-Encoding")
+				if acceptsGzip(r) {
+					h.Set("Content-Encoding", "gzip")
+				} else if body, err = gunzip(body); err != nil {
+					http.Error(w, "the admin UI's bundle is corrupt", http.StatusInternalServerError)
+					return
+				}
+			}
 			_, _ = w.Write(body)
 		default:
 			http.NotFound(w, r)
 		}
 	})
+}
+
+// asset reads an asset of the bundle: as it is, or gzipped (build.mjs keeps only
+// <name>.gz), which gzipped reports.
+func asset(root fs.FS, rel string) (body []byte, gzipped bool, err error) {
+	if body, err = fs.ReadFile(root, rel); err == nil {
+		return body, false, nil
+	}
+	body, err = fs.ReadFile(root, rel+".gz")
+	return body, err == nil, err
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding admits gzip (every browser's
+// does; "gzip;q=0" refuses it).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
+			return strings.ReplaceAll(strings.TrimSpace(params), " ", "") != "q=0"
+		}
+	}
+	return false
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(zr)
 }
 
 // contentSecurityPolicy allows the page's own scripts and styles and API calls to its own

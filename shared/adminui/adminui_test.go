@@ -1,6 +1,8 @@
 package adminui_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -72,6 +74,38 @@ func TestPageAssetsAndConfig(t *testing.T) {
 	}
 	if r := get(t, h, http.MethodPost, "/admin/"); r.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /admin/: %d, want 405", r.StatusCode)
+	}
+}
+
+// The bundle is stored gzipped: sent as it is to a browser that accepts gzip, unzipped for a
+// client that does not.
+func TestGzippedAssets(t *testing.T) {
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	_, _ = zw.Write([]byte("export const app = 1;"))
+	_ = zw.Close()
+	h := adminui.HandlerFS(hosted, fstest.MapFS{"index.html": {Data: []byte("x")}, "assets/app-Z.js.gz": {Data: z.Bytes()}})
+	req := httptest.NewRequest(http.MethodGet, "/admin/assets/app-Z.js", nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	r := rec.Result()
+	if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "gzip" || r.Header.Get("Vary") != "Accept-Encoding" ||
+		!strings.Contains(r.Header.Get("Content-Type"), "javascript") || !bytes.Equal([]byte(body(t, r)), z.Bytes()) {
+		t.Errorf("gzip accepted: %d %v", r.StatusCode, r.Header)
+	}
+	for _, accept := range []string{"", "identity", "gzip;q=0"} {
+		req := httptest.NewRequest(http.MethodGet, "/admin/assets/app-Z.js", nil)
+		req.Header.Set("Accept-Encoding", accept)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		r := rec.Result()
+		if r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "" || body(t, r) != "export const app = 1;" {
+			t.Errorf("Accept-Encoding %q: %d %v", accept, r.StatusCode, r.Header)
+		}
+	}
+	if r := get(t, h, http.MethodGet, "/admin/assets/app-Z.js.gz"); r.StatusCode != http.StatusNotFound {
+		t.Errorf("the .gz name itself: %d, want 404", r.StatusCode)
 	}
 }
 
