@@ -12,10 +12,10 @@ LAMBDAS         := $(filter-out local,$(FUNCTIONS))
 FUZZTIME        ?= 10s
 GO_SOURCES      := $(shell find functions shared -name '*.go' -not -name '*_test.go' 2>/dev/null)
 LAMBDA_BINS     := $(foreach f,$(LAMBDAS),.build/lambda/$(f)/bootstrap)
-# The admin UI (web/admin) is built into shared/adminui/dist and embedded in the Go binaries
+# The admin UI (web/admin) is built into shared/adminui/bundle/dist and embedded in the Go binaries
 # that serve it (package adminui): every Go build below waits for it.
 UI_SOURCES      := $(shell find web/admin/src -type f 2>/dev/null) web/admin/build.mjs
-UI_DIST         := shared/adminui/dist/index.html
+UI_DIST         := shared/adminui/bundle/dist/index.html
 
 # The jsii runtime behind the CDK Go bindings prints a Node end-of-life banner; the CDK CLI
 # must not reach for the network (notices, telemetry): there may be none.
@@ -48,7 +48,7 @@ node_modules/.installed: package.json package-lock.json
 
 # ---- admin UI -----------------------------------------------------------------------------
 .PHONY: ui
-ui: $(UI_DIST) ## build the admin UI (Preact + esbuild, web/admin) into shared/adminui/dist, which the admin binary embeds
+ui: $(UI_DIST) ## build the admin UI (Preact + esbuild, web/admin) into shared/adminui/bundle/dist, which the admin binary embeds
 
 $(UI_DIST): $(UI_SOURCES) node_modules/.installed
 	node web/admin/build.mjs
@@ -134,7 +134,7 @@ build: $(LAMBDA_BINS) ## cross-compile each Lambda function into .build/lambda/<
 
 .PHONY: clean
 clean: ## remove build output (not the installed tools)
-	rm -rf cdk.out .build/lambda .build/lambda-placeholder .build/local shared/adminui/dist/assets $(UI_DIST)
+	rm -rf cdk.out .build/lambda .build/lambda-placeholder .build/local shared/adminui/bundle/dist
 
 .PHONY: pos
 pos: ## print what a store's point of sale would receive from make dev's emulator: make pos STORE=demo-burger/vila-madalena

@@ -1,5 +1,5 @@
 // Package adminui serves the admin web UI: a single page (Preact, bundled by esbuild from
-// web/admin into dist/ at build time and embedded here) at resourcenames.AdminUIPath, on the
+// web/admin into bundle/dist/ at build time and embedded here) at resourcenames.AdminUIPath, on the
 // same origin as the admin API it calls, so the API needs no CORS.
 //
 // Three kinds of paths:
@@ -30,10 +30,14 @@ import (
 	"github.com/wabot-platform/wabot/shared/resourcenames"
 )
 
-// dist is the build output of web/admin (make ui); only dist/.gitkeep is committed.
+// bundle holds the build output of web/admin in bundle/dist (make ui, git-ignored) and
+// bundle/README.md, the one committed file, which keeps the pattern matching before a build.
 //
-//go:embed all:dist
-var dist embed.FS
+//go:embed all:bundle
+var bundle embed.FS
+
+// distDir is where make ui writes the page in bundle.
+const distDir = "bundle/dist"
 
 // Login modes of Config.
 const (
@@ -75,14 +79,14 @@ type DemoUser struct {
 
 // Built reports whether the embedded UI exists (make ui ran before go build).
 func Built() bool {
-	_, err := fs.Stat(dist, "dist/index.html")
+	_, err := fs.Stat(bundle, distDir+"/index.html")
 	return err == nil
 }
 
 // Handler serves the embedded UI under resourcenames.AdminUIPath with cfg as its
 // config.json.
 func Handler(cfg Config) http.Handler {
-	root, _ := fs.Sub(dist, "dist")
+	root, _ := fs.Sub(bundle, distDir)
 	return HandlerFS(cfg, root)
 }
 

@@ -1,4 +1,4 @@
-// Builds the admin UI into shared/adminui/dist (embedded in the admin binary by package
+// Builds the admin UI into shared/adminui/bundle/dist (embedded in the admin binary by package
 // adminui): src/main.jsx bundled and minified by esbuild, with content-hashed names, and
 // index.html pointing at them. `node web/admin/build.mjs` (make ui); --watch rebuilds on change.
 import * as esbuild from 'esbuild';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 // --out DIR builds elsewhere (make dev's WABOT_ADMIN_UI_DIR serves it without a Go rebuild).
 const outArg = process.argv.indexOf('--out');
-const out = outArg > 0 ? process.argv[outArg + 1] : join(here, '../../shared/adminui/dist');
+const out = outArg > 0 ? process.argv[outArg + 1] : join(here, '../../shared/adminui/bundle/dist');
 const watch = process.argv.includes('--watch');
 
 const options = {
