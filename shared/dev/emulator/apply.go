@@ -145,10 +145,7 @@ func ApplyQueues(ctx context.Context, q *sqs.Client, t *Template, opts Options) 
 		if depth > len(specs) {
 			return fmt.Errorf("queue %s: redrive policies form a cycle", s.LogicalID)
 		}
-		attrs := map[string]string{}
-		for k, v := range s.Attributes {
-			attrs[k] = v
-		}
+		dlqARN := ""
 		if s.DeadLetterQueue != "" {
 			dlq, ok := byID[s.DeadLetterQueue]
 			if !ok {
@@ -157,25 +154,14 @@ func ApplyQueues(ctx context.Context, q *sqs.Client, t *Template, opts Options) 
 			if err := create(dlq, depth+1); err != nil {
 				return err
 			}
-			rp, _ := json.Marshal(map[string]string{
-				"deadLetterTargetArn": arns[dlq.LogicalID],
-				"maxReceiveCount":     strconv.Itoa(s.MaxReceiveCount),
-			})
-			attrs["RedrivePolicy"] = string(rp)
+			dlqARN = arns[dlq.LogicalID]
 		}
 		name := opts.name(s.QueueName)
-		out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs, Tags: s.Tags})
+		url, arn, err := createQueue(ctx, q, name, s, s.Tags, dlqARN)
 		if err != nil {
-			return fmt.Errorf("create queue %s: %w", name, err)
+			return err
 		}
-		got, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-			QueueUrl: out.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-		})
-		if err != nil {
-			return fmt.Errorf("read ARN of queue %s: %w", name, err)
-		}
-		urls[name] = aws.ToString(out.QueueUrl)
-		arns[s.LogicalID] = got.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
+		urls[name], arns[s.LogicalID] = url, arn
 		return nil
 	}
 	for _, s := range specs {
@@ -184,6 +170,31 @@ func ApplyQueues(ctx context.Context, q *sqs.Client, t *Template, opts Options) 
 		}
 	}
 	return urls, nil
+}
+
+// createQueue creates the queue name with the attributes of s, the tags given, and when
+// dlqARN is set a redrive policy to it after s.MaxReceiveCount receives; it returns the
+// queue's URL and ARN.
+func createQueue(ctx context.Context, q *sqs.Client, name string, s QueueSpec, tags map[string]string, dlqARN string) (url, arn string, err error) {
+	attrs := map[string]string{}
+	for k, v := range s.Attributes {
+		attrs[k] = v
+	}
+	if dlqARN != "" {
+		rp, _ := json.Marshal(map[string]string{"deadLetterTargetArn": dlqARN, "maxReceiveCount": strconv.Itoa(s.MaxReceiveCount)})
+		attrs["RedrivePolicy"] = string(rp)
+	}
+	out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs, Tags: tags})
+	if err != nil {
+		return "", "", fmt.Errorf("create queue %s: %w", name, err)
+	}
+	got, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: out.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("read ARN of queue %s: %w", name, err)
+	}
+	return aws.ToString(out.QueueUrl), got.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
 
 // ApplySecrets creates the template's secrets. Like CloudFormation's GenerateSecretString, a

@@ -2,10 +2,8 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/wabot-platform/wabot/shared/domain"
 	"github.com/wabot-platform/wabot/shared/resourcenames"
@@ -58,32 +55,15 @@ func ProvisionStore(ctx context.Context, q *sqs.Client, db *dynamodb.Client, t *
 		m["clientId"], m["storeId"] = clientID, storeID
 		return m
 	}
-	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName: aws.String(resourcenames.StoreOrderDLQ(env, clientID, storeID)), Attributes: dlqModel.Attributes, Tags: tags(dlqModel),
-	})
-	if err != nil {
-		return out, fmt.Errorf("create the store's dead-letter queue: %w", err)
-	}
-	dlqARN, err := queueARN(ctx, q, aws.ToString(dlq.QueueUrl))
+	dlqURL, dlqARN, err := createQueue(ctx, q, resourcenames.StoreOrderDLQ(env, clientID, storeID), dlqModel, tags(dlqModel), "")
 	if err != nil {
 		return out, err
 	}
-	attrs := map[string]string{}
-	for k, v := range model.Attributes {
-		attrs[k] = v
-	}
-	rp, _ := json.Marshal(map[string]string{"deadLetterTargetArn": dlqARN, "maxReceiveCount": strconv.Itoa(model.MaxReceiveCount)})
-	attrs["RedrivePolicy"] = string(rp)
-	queue, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName: aws.String(resourcenames.StoreOrderQueue(env, clientID, storeID)), Attributes: attrs, Tags: tags(model),
-	})
+	queueURL, queueARN, err := createQueue(ctx, q, resourcenames.StoreOrderQueue(env, clientID, storeID), model, tags(model), dlqARN)
 	if err != nil {
-		return out, fmt.Errorf("create the store's queue: %w", err)
-	}
-	out.QueueURL, out.DLQURL = aws.ToString(queue.QueueUrl), aws.ToString(dlq.QueueUrl)
-	if out.QueueARN, err = queueARN(ctx, q, out.QueueURL); err != nil {
 		return out, err
 	}
+	out = StoreQueues{QueueURL: queueURL, QueueARN: queueARN, DLQURL: dlqURL}
 
 	update := expression.Set(expression.Name("sqsQueueUrl"), expression.Value(out.QueueURL)).
 		Set(expression.Name("sqsQueueArn"), expression.Value(out.QueueARN)).
@@ -131,14 +111,4 @@ func storeQueueModel(t *Template) (queue, dlq QueueSpec, err error) {
 		}
 	}
 	return queue, dlq, errors.New("the template has no store queue to model a new store's on (no TenantStore construct)")
-}
-
-func queueARN(ctx context.Context, q *sqs.Client, url string) (string, error) {
-	got, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-	})
-	if err != nil {
-		return "", fmt.Errorf("read the ARN of %s: %w", url, err)
-	}
-	return got.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
