@@ -56,12 +56,11 @@ func localUI(ctx context.Context, cfg config, awsCfg aws.Config, out io.Writer) 
 		}
 		fmt.Fprintln(out)
 	}
-	uiCfg := adminui.Config{
-		Login: adminui.LoginPassword, ClientID: appClient, CognitoURL: localCognitoPath,
-		Environment: cfg.Env, DemoUsers: users, DemoPassword: emulator.LocalPassword,
-	}
+	uiCfg := adminui.Config{ClientID: appClient, Environment: cfg.Env}
 	if cfg.AdminLoginDomain != "" {
-		uiCfg = adminui.Config{Login: adminui.LoginHosted, ClientID: appClient, Domain: cfg.AdminLoginDomain, Environment: cfg.Env}
+		uiCfg.Login, uiCfg.Domain = adminui.LoginHosted, cfg.AdminLoginDomain
+	} else {
+		uiCfg.Login, uiCfg.CognitoURL, uiCfg.DemoUsers, uiCfg.DemoPassword = adminui.LoginPassword, localCognitoPath, users, emulator.LocalPassword
 	}
 	if cfg.AdminUIDir != "" {
 		// node web/admin/build.mjs --watch --out <dir>: the page changes without a rebuild.

@@ -57,19 +57,12 @@ import (
 
 // config is the runner's configuration, read once from the environment.
 type config struct {
-	Host string // listen host; loopback only: this is a development server
-	// AdminUIDir, when set (WABOT_ADMIN_UI_DIR), serves the admin UI built there (node
-	// web/admin/build.mjs --out <dir>) instead of the one embedded in the runner.
-	AdminUIDir string
-	// AdminLoginDomain, when set (WABOT_ADMIN_LOGIN_DOMAIN, a base URL), makes the admin UI
-	// sign users in as in AWS: through the hosted sign-in at that URL (the UI's tests run a
-	// stand-in speaking its OAuth endpoints) instead of the password form.
-	AdminLoginDomain string
-	Port             int
-	Endpoint         string // the emulator's URL
-	Template         string // synthesized dev template
-	Env              string
-	Region           string
+	Host     string // listen host; loopback only: this is a development server
+	Port     int
+	Endpoint string // the emulator's URL
+	Template string // synthesized dev template
+	Env      string
+	Region   string
 	// PublicBaseURL is what webhook signatures are computed over; Twilio (or a test) signs
 	// PUBLIC_BASE_URL + /webhooks/twilio. Default http://127.0.0.1:<port>.
 	PublicBaseURL string
@@ -99,6 +92,13 @@ type config struct {
 	BedrockEndpoint string
 	BedrockModelID  string
 	ModelOff        bool
+	// AdminUIDir, when set (WABOT_ADMIN_UI_DIR), serves the admin UI built there (node
+	// web/admin/build.mjs --out <dir>) instead of the one embedded in the runner.
+	AdminUIDir string
+	// AdminLoginDomain, when set (WABOT_ADMIN_LOGIN_DOMAIN, a base URL), makes the admin UI
+	// sign users in as in AWS: through the hosted sign-in at that URL (the UI's tests run a
+	// stand-in speaking its OAuth endpoints) instead of the password form.
+	AdminLoginDomain string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
