@@ -39,11 +39,9 @@ type EngineParts struct {
 	Engine    *conversation.Service
 	Daily     *metrics.Daily
 	Privacy   *privacy.Service
-	// Metrics is what the engine counts into: Options.Metrics and Daily.
-	Metrics metrics.Recorder
-	// ModelSpend is the brands' daily token budgets the engine's model calls are held to,
-	// over Daily; nil without a model (Options.Model) or without the daily counters.
-	ModelSpend *metrics.ModelSpend
+	// Deps are the engine's dependencies (its model, budgets and counters among them), for
+	// another engine over the same parts: the admin's test chat (conversation.NewSandbox).
+	Deps conversation.Deps
 }
 
 // BuildEngineParts builds the engine's parts for a function that is not the worker: its daily
@@ -55,16 +53,15 @@ func BuildEngineParts(cfg Config, clients awsclients.TenantClients, opts Options
 		return nil, err
 	}
 	p.withDaily(cfg, opts)
-	engine, err := engineFrom(p, cfg, clients, opts)
+	d, priv, err := engineDeps(p, cfg, clients, opts)
 	if err != nil {
 		return nil, err
 	}
-	priv, err := p.privacy(cfg, clients, opts)
+	engine, err := conversation.New(d)
 	if err != nil {
 		return nil, err
 	}
-	return &EngineParts{Repos: p.repos, Directory: p.dir, Engine: engine, Daily: p.daily, Privacy: priv,
-		Metrics: p.metrics, ModelSpend: p.spend}, nil
+	return &EngineParts{Repos: p.repos, Directory: p.dir, Engine: engine, Daily: p.daily, Privacy: priv, Deps: d}, nil
 }
 
 // Clock is the options' clock (time.Now by default).

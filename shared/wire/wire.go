@@ -155,21 +155,6 @@ type parts struct {
 	// they count into: Options.Metrics and daily.
 	daily   *metrics.Daily
 	metrics metrics.Recorder
-	// spend reads the brands' daily token budgets over daily (modelSpend), shared by every
-	// engine of the function.
-	spend *metrics.ModelSpend
-}
-
-// modelSpend is the brands' daily token budgets over the daily counters (one per function,
-// so its engines share the totals it caches); nil without the counters.
-func (p *parts) modelSpend(opts Options) *metrics.ModelSpend {
-	if p.daily == nil {
-		return nil
-	}
-	if p.spend == nil {
-		p.spend = metrics.NewModelSpend(p.repos, metrics.WithSpendClock(opts.now()), metrics.WithUnflushed(p.daily))
-	}
-	return p.spend
 }
 
 func buildParts(cfg Config, clients awsclients.TenantClients, opts Options, withStoresAndMenus bool) (*parts, error) {
@@ -225,8 +210,19 @@ func webhookFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Op
 }
 
 func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Options) (*conversation.Service, error) {
+	d, _, err := engineDeps(p, cfg, clients, opts)
+	if err != nil {
+		return nil, err
+	}
+	return conversation.New(d)
+}
+
+// engineDeps builds the engine's dependencies over p, and returns the privacy service that is
+// its Eraser.
+func engineDeps(p *parts, cfg Config, clients awsclients.TenantClients, opts Options) (conversation.Deps, *privacy.Service, error) {
+	var d conversation.Deps
 	if cfg.Tables.Menu == "" || cfg.Tables.Orders == "" {
-		return nil, errors.New("the worker needs " + resourcenames.EnvVarMenuTable + " and " + resourcenames.EnvVarOrdersTable)
+		return d, nil, errors.New("the worker needs " + resourcenames.EnvVarMenuTable + " and " + resourcenames.EnvVarOrdersTable)
 	}
 	messenger := opts.Messenger
 	if messenger == nil {
@@ -236,27 +232,27 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 		}
 		var err error
 		if messenger, err = twilio.New(p.creds, topts...); err != nil {
-			return nil, err
+			return d, nil, err
 		}
 	}
 	pub, err := posqueue.New(func(ctx context.Context, tenant string) (posqueue.SendAPI, error) {
 		return clients.SQS(ctx, tenant)
 	}, opts.now())
 	if err != nil {
-		return nil, err
+		return d, nil, err
 	}
 	r := p.repos
 	eraser, err := p.privacy(cfg, clients, opts)
 	if err != nil {
-		return nil, err
+		return d, nil, err
 	}
 	payments := opts.Payments
 	if payments == nil {
 		if payments, err = asaas.NewProvider(p.creds, asaas.WithLogger(opts.logger()), asaas.WithClock(opts.now())); err != nil {
-			return nil, err
+			return d, nil, err
 		}
 	}
-	d := conversation.Deps{
+	d = conversation.Deps{
 		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r,
 		Publisher: pub, Messenger: messenger, Directory: p.dir, Logger: opts.logger(), ConfigTTL: opts.ConfigTTL,
 		Now: opts.now(), Metrics: p.metrics, Eraser: eraser, Payments: payments,
@@ -265,12 +261,12 @@ func engineFrom(p *parts, cfg Config, clients awsclients.TenantClients, opts Opt
 		opts.logger().Warn("no language model: the rules answer alone")
 	} else {
 		d.Model, d.ModelID = opts.Model, opts.ModelID
-		if spend := p.modelSpend(opts); spend != nil {
+		if p.daily != nil {
 			// The brands' daily token budgets, over the counters the engine counts into.
-			d.ModelSpend = spend
+			d.ModelSpend = metrics.NewModelSpend(r, metrics.WithSpendClock(opts.now()), metrics.WithUnflushed(p.daily))
 		}
 	}
-	return conversation.New(d)
+	return d, eraser, nil
 }
 
 // NewWebhook builds the webhook function: brands by number, credentials, the inbound queue.

@@ -202,18 +202,12 @@ func NewAdmin(ctx context.Context, cfg AdminConfig, clients awsclients.TenantCli
 	}
 	priv := p.Privacy
 	r := p.Repos
-	// The test chat reads messages as the worker does: the rules, then the model (opts.Model:
-	// Bedrock over the tenant admin role's sessions in AWS) within the brand's daily token
-	// budget. The sandbox counts only the model's calls and tokens into the daily counters
-	// (conversation.NewSandbox), so its spending shows in the brand's metrics and budget.
-	sd := conversation.Deps{
-		Clients: r, Stores: r, Mappings: r, Conversations: r, Idempotency: r, Menus: r, Orders: r, Eraser: priv,
-		Directory: p.Directory, Logger: opts.Log(), ConfigTTL: opts.ConfigTTL, Now: opts.Clock(),
-		Metrics: p.Metrics, Model: opts.Model, ModelID: opts.ModelID,
-	}
-	if p.ModelSpend != nil {
-		sd.ModelSpend = p.ModelSpend
-	}
+	// The test chat is the engine over the same parts (NewSandbox swaps its messenger and
+	// publisher, and counts only the model's calls and tokens): it reads messages as the
+	// worker does, the rules then the model (opts.Model: Bedrock over the tenant admin role's
+	// sessions in AWS) within the brand's daily token budget. Its test orders take no payment.
+	sd := p.Deps
+	sd.Payments = nil
 	sandbox, err := conversation.NewSandbox(sd)
 	if err != nil {
 		return nil, err
