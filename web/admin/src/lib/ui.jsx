@@ -206,6 +206,19 @@ export function Button({ kind = 'secondary', busy, children, ...rest }) {
   );
 }
 
+// FormActions ends a form: the API's error, the success note, the submit button (label;
+// "Saving…" while busy) and, beside it, the form's other buttons (children).
+export function FormActions({ error, ok, busy, label, class: cls, children }) {
+  const submit = <button type="submit" class="btn primary" disabled={busy}>{busy ? tc('saving') : label}</button>;
+  return (
+    <div class={`form-actions ${cls || ''}`}>
+      <ErrorBanner error={error} />
+      <Success>{ok}</Success>
+      {children ? <div class="row">{submit}{children}</div> : submit}
+    </div>
+  );
+}
+
 // ConfirmButton asks on the spot ("Confirm" / "Cancel") before doing something that cannot
 // be undone.
 export function ConfirmButton({ children, question, onConfirm, kind = 'danger', busy, disabled }) {

@@ -6,7 +6,7 @@ import { useAction, useLoad } from '../lib/data.js';
 import { dateTime, messages } from '../lib/i18n.js';
 import { navigate } from '../lib/router.js';
 import {
-  Badge, Button, Card, ConfirmButton, ErrorBanner, Loading, Page, ReadOnlyNote, SelectField, Success, Switch, Table, TextArea,
+  Badge, Card, ConfirmButton, ErrorBanner, FormActions, Loading, Page, ReadOnlyNote, SelectField, Switch, Table, TextArea,
   TextField, useSession,
 } from '../lib/ui.jsx';
 
@@ -75,11 +75,7 @@ export function BrandList() {
           <SelectField label={t('language')} name="defaultLanguage" value={form.defaultLanguage} onChange={set('defaultLanguage')} options={LANGS} error={create.error} />
           <TextArea label={t('welcome')} name="welcomeMessage" value={form.welcomeMessage} onInput={set('welcomeMessage')} error={create.error} class="span2" />
           <Switch label={t('sandbox')} checked={form.asaasSandbox} onChange={set('asaasSandbox')} />
-          <div class="form-actions span2">
-            <ErrorBanner error={create.error} />
-            <Success>{ok}</Success>
-            <button type="submit" class="btn primary" disabled={create.busy}>{create.busy ? t('saving') : t('create')}</button>
-          </div>
+          <FormActions class="span2" error={create.error} ok={ok} busy={create.busy} label={t('create')} />
         </form>
       </Card>
     </Page>
@@ -135,11 +131,7 @@ export function BrandSettings({ params }) {
           <Switch label={t('sandbox')} name="asaasSandbox" checked={form.asaasSandbox} onChange={set('asaasSandbox')} disabled={ro} error={save.error} />
           <Switch label={t('brandActive')} name="active" checked={form.active} onChange={set('active')} disabled={ro} hint={t('activeHint')} error={save.error} />
           {!ro && (
-            <div class="form-actions span2">
-              <ErrorBanner error={save.error} />
-              <Success>{ok}</Success>
-              <button type="submit" class="btn primary" disabled={save.busy}>{save.busy ? t('saving') : t('save')}</button>
-            </div>
+            <FormActions class="span2" error={save.error} ok={ok} busy={save.busy} label={t('save')} />
           )}
         </form>
         <p class="muted small">{t('updated')}: {dateTime(b.updatedAt)}</p>

@@ -6,7 +6,7 @@ import './stores.css';
 import { api, brandPath } from '../lib/api.js';
 import { useAction, useLoad } from '../lib/data.js';
 import { messages } from '../lib/i18n.js';
-import { Badge, Card, ErrorBanner, Loading, Page, ReadOnlyNote, Success, Switch, TextField, useSession } from '../lib/ui.jsx';
+import { Badge, Card, ErrorBanner, FormActions, Loading, Page, ReadOnlyNote, Switch, TextField, useSession } from '../lib/ui.jsx';
 
 const t = messages({
   'pt-BR': {
@@ -88,11 +88,7 @@ function TwilioCard({ brand, data, onSaved, ro }) {
             <TextField label={t('phoneNumber')} name="phoneNumber" value={form.phoneNumber} onInput={set('phoneNumber')} error={save.error}
               hint={t('phoneHint')} autoComplete="off" />
           </div>
-          <div class="form-actions">
-            <ErrorBanner error={save.error} />
-            <Success>{ok}</Success>
-            <button type="submit" class="btn primary" disabled={save.busy}>{save.busy ? t('saving') : t('saveTwilio')}</button>
-          </div>
+          <FormActions error={save.error} ok={ok} busy={save.busy} label={t('saveTwilio')} />
         </form>
       )}
     </Card>
@@ -135,11 +131,7 @@ function AsaasCard({ brand, data, onSaved, ro }) {
               hint={t('webhookTokenHint')} autoComplete="new-password" />
             <Switch label={t('sandbox')} name="sandbox" checked={form.sandbox} onChange={set('sandbox')} error={save.error} />
           </div>
-          <div class="form-actions">
-            <ErrorBanner error={save.error} />
-            <Success>{ok}</Success>
-            <button type="submit" class="btn primary" disabled={save.busy}>{save.busy ? t('saving') : t('saveAsaas')}</button>
-          </div>
+          <FormActions error={save.error} ok={ok} busy={save.busy} label={t('saveAsaas')} />
         </form>
       )}
     </Card>

@@ -9,7 +9,7 @@ import { api, ApiError, brandPath } from '../lib/api.js';
 import { useAction, useLoad } from '../lib/data.js';
 import { messages, money } from '../lib/i18n.js';
 import {
-  Badge, Button, Card, ConfirmButton, Empty, ErrorBanner, Field, Loading, MoneyField, Page, ReadOnlyNote, SelectField, Success,
+  Badge, Button, Card, ConfirmButton, Empty, ErrorBanner, Field, FormActions, Loading, MoneyField, Page, ReadOnlyNote, SelectField, Success,
   Switch, TextArea, TextField, useSession,
 } from '../lib/ui.jsx';
 
@@ -328,13 +328,9 @@ function CategoryForm({ brand, categories, original, onDone, onCancel }) {
         <TextField label={t('categoryId')} name="categoryId" value={original ? original.categoryId : form.categoryId} onInput={set('categoryId')}
           error={error} disabled={!!original} hint={original ? t('idFixed') : t('idHint')} />
         <TextField label={t('sort')} name="sort" value={form.sort} onInput={set('sort')} error={error} inputMode="numeric" hint={t('sortHint')} />
-        <div class="form-actions menu-span3">
-          <ErrorBanner error={error} />
-          <div class="row">
-            <button type="submit" class="btn primary" disabled={busy}>{busy ? t('saving') : t('save')}</button>
-            <Button onClick={onCancel}>{t('cancel')}</Button>
-          </div>
-        </div>
+        <FormActions class="menu-span3" error={error} busy={busy} label={t('save')}>
+          <Button onClick={onCancel}>{t('cancel')}</Button>
+        </FormActions>
       </form>
     </section>
   );
@@ -529,13 +525,9 @@ function ItemForm({ brand, categories, items, stores, original, categoryId, onDo
           })}
         </fieldset>
 
-        <div class="form-actions">
-          <ErrorBanner error={error} />
-          <div class="row">
-            <button type="submit" class="btn primary" disabled={busy}>{busy ? t('saving') : t('save')}</button>
-            <Button onClick={onCancel}>{t('cancel')}</Button>
-          </div>
-        </div>
+        <FormActions error={error} busy={busy} label={t('save')}>
+          <Button onClick={onCancel}>{t('cancel')}</Button>
+        </FormActions>
       </form>
     </section>
   );

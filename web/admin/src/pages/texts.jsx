@@ -12,7 +12,7 @@ import { api, ApiError, brandPath } from '../lib/api.js';
 import { useAction, useLoad } from '../lib/data.js';
 import { messages, number } from '../lib/i18n.js';
 import {
-  Badge, Button, Card, Empty, ErrorBanner, Field, Loading, Page, ReadOnlyNote, SelectField, StorePicker, Success, Switch, TextArea,
+  Badge, Button, Card, Empty, ErrorBanner, Field, FormActions, Loading, Page, ReadOnlyNote, SelectField, StorePicker, Success, Switch, TextArea,
   TextField, useSession,
 } from '../lib/ui.jsx';
 
@@ -530,11 +530,7 @@ function PromptPage({ params }) {
             onInput={setBudget} inputMode="numeric" disabled={!can.platform} error={budgetError}
             hint={can.platform ? t('budgetHint') : t('budgetRo')} />
           {can.platform && (
-            <div class="form-actions">
-              <ErrorBanner error={budgetError} />
-              <Success>{budgetOk}</Success>
-              <button type="submit" class="btn primary" disabled={budgetBusy}>{budgetBusy ? t('saving') : t('saveBudget')}</button>
-            </div>
+            <FormActions error={budgetError} ok={budgetOk} busy={budgetBusy} label={t('saveBudget')} />
           )}
         </form>
       </Card>
