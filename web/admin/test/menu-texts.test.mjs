@@ -298,9 +298,15 @@ describe('menu, texts and prompt', () => {
     await tmpl.evaluate((el) => el.setSelectionRange(0, 0));
     await page.getByRole('button', { name: 'Inserir {{store}}', exact: true }).click();
     assert.ok((await tmpl.inputValue()).startsWith('{{store}}'), await tmpl.inputValue());
+    // The page gives the focus back to the template after the insert (an effect after the
+    // render): type only once it has.
+    const tmplId = await tmpl.getAttribute('id');
+    const templateFocused = () => page.waitForFunction((id) => document.activeElement?.id === id, tmplId);
+    await templateFocused();
     await page.keyboard.type(' — ');
     await page.getByRole('button', { name: 'Inserir {{storeAddress}}', exact: true }).press('Enter');
     assert.ok((await tmpl.inputValue()).startsWith('{{store}} — {{storeAddress}}'), await tmpl.inputValue());
+    await templateFocused();
     await eventually(async () => (await preview.textContent()).startsWith('Vila Madalena — Rua Aspicuelta, 300'), 10_000, 'the preview with the store');
     assert.match(await page.locator('.prompt-size').textContent(), /≈ [\d.]+ tokens · [\d.]+ caracteres/);
     await page.keyboard.type(' Digitado agora.');
